@@ -1,0 +1,92 @@
+"""Settings: one typed object, read once from the environment and `.env`."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _env(*names: str) -> AliasChoices:
+    return AliasChoices(*names)
+
+
+class Settings(BaseSettings):
+    """Everything Resolute can be configured with; see `.env.example` for each field."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    data_dir: Path = Field(
+        Path("data"),
+        validation_alias=_env("RESOLUTE_DATA_DIR"),
+        description="Where the SQLite database and the embedded Chroma index live.",
+    )
+    knowledge_dir: Path = Field(
+        Path("knowledge"),
+        validation_alias=_env("RESOLUTE_KNOWLEDGE_DIR"),
+        description="Documents and local data ingested by default.",
+    )
+    llm: str = Field(
+        "none",
+        validation_alias=_env("RESOLUTE_LLM"),
+        description="'none' for extractive answers, or a LangChain 'provider:model' string.",
+    )
+    llm_timeout: float = Field(
+        60.0,
+        validation_alias=_env("RESOLUTE_LLM_TIMEOUT"),
+        description="Seconds to wait for the model before falling back to an extractive answer.",
+    )
+    embeddings: str = Field(
+        "local",
+        validation_alias=_env("RESOLUTE_EMBEDDINGS"),
+        description="'local' (all-MiniLM-L6-v2 shipped as a package) or 'openai:...' / 'ollama:...'.",
+    )
+    openai_base_url: str | None = Field(None, validation_alias=_env("OPENAI_BASE_URL"))
+    openai_api_key: SecretStr | None = Field(None, validation_alias=_env("OPENAI_API_KEY"))
+    chroma_host: str | None = Field(None, validation_alias=_env("CHROMA_HOST"))
+    chroma_port: int = Field(8000, validation_alias=_env("CHROMA_PORT"))
+    database_url: str | None = Field(
+        None,
+        validation_alias=_env("DATABASE_URL"),
+        description="SQLAlchemy URL; defaults to SQLite under the data dir.",
+    )
+
+    @field_validator("llm", "embeddings")
+    @classmethod
+    def _provider_model(cls, value: str, info) -> str:
+        value = value.strip()
+        default = "none" if info.field_name == "llm" else "local"
+        if value.lower() in ("", default):
+            return default
+        provider, sep, model = value.partition(":")
+        if not sep or not provider or not model:
+            env = "RESOLUTE_LLM" if info.field_name == "llm" else "RESOLUTE_EMBEDDINGS"
+            raise ValueError(
+                f"{env}={value!r} is not '{default}' or a 'provider:model' string "
+                f"such as 'openai:gpt-4o-mini' or 'ollama:llama3.1'"
+            )
+        return value
+
+    @field_validator("llm_timeout")
+    @classmethod
+    def _positive(cls, value: float) -> float:
+        if value <= 0:
+            raise ValueError("RESOLUTE_LLM_TIMEOUT must be a positive number of seconds")
+        return value
+
+    @cached_property
+    def chroma_dir(self) -> Path:
+        """Folder of the embedded Chroma store."""
+        return self.data_dir / "chroma"
+
+    @cached_property
+    def sqlalchemy_url(self) -> str:
+        """The database URL, SQLite under the data dir unless DATABASE_URL is set."""
+        return self.database_url or f"sqlite:///{(self.data_dir / 'resolute.db').resolve()}"
+
+
+def load_settings(**overrides) -> Settings:
+    """Read settings once; keyword overrides win over the environment (used by tests and the CLI)."""
+    return Settings(**overrides)

@@ -1,0 +1,1 @@
+"""Knowledge: ingest (load, chunk, embed, upsert) apart from retrieval and answering."""

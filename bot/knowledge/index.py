@@ -1,0 +1,148 @@
+"""Retrieval: dense (Chroma) and lexical (BM25) rankings fused by reciprocal rank."""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections import Counter
+from dataclasses import dataclass
+from typing import Literal
+
+import bm25s
+import numpy as np
+from langchain_chroma import Chroma
+from langchain_core.embeddings import Embeddings
+from sqlalchemy import Engine, select
+
+from bot.knowledge.text import terms
+from bot.store.tables import chunks, index_meta
+
+Mode = Literal["hybrid", "dense", "lexical"]
+RRF_K = 5  # small: a passage ranked first by one ranker is not outvoted by middling agreement
+LEXICAL_WEIGHT = 1.5  # weight of the BM25 ranking in the fusion (dense counts 1.0)
+CANDIDATES = 40  # depth of each ranking fed into the fusion
+
+
+@dataclass(frozen=True)
+class Passage:
+    """One indexed chunk and where it came from."""
+
+    id: str
+    source: str
+    title: str
+    location: str
+    position: int
+    text: str
+
+
+@dataclass
+class Hit:
+    """A passage with its fused score and the similarity each ranker gave it."""
+
+    passage: Passage
+    score: float
+    dense: float | None = None  # cosine similarity to the question
+    lexical: float | None = None  # BM25 score
+
+
+class _Snapshot:
+    """Committed passages of one index generation, with their BM25 index."""
+
+    def __init__(self, generation: str, passages: list[Passage]) -> None:
+        self.generation = generation
+        self.passages = passages
+        self.by_id = {p.id: p for p in passages}
+        self._by_place = {(p.source, p.position): p for p in passages}
+        self.bm25: bm25s.BM25 | None = None
+        self.vocab: dict = {}
+        self.idf: dict[str, float] = {}
+        self.default_idf = 1.0
+        if passages:
+            corpus = [terms(f"{p.location} {p.text}") or ["_"] for p in passages]
+            self.bm25 = bm25s.BM25()
+            self.bm25.index(corpus, show_progress=False)
+            self.vocab = self.bm25.vocab_dict
+            df = Counter(t for doc in corpus for t in set(doc))
+            n = len(corpus)
+            self.idf = {t: math.log(1 + (n - c + 0.5) / (c + 0.5)) for t, c in df.items()}
+            self.default_idf = math.log(1 + (n + 0.5) / 0.5)
+
+    def following(self, passage: Passage) -> Passage | None:
+        """The next passage of the same document, if any."""
+        return self._by_place.get((passage.source, passage.position + 1))
+
+
+class KnowledgeIndex:
+    """Searches the committed index; reloads itself when an ingest commits a new generation."""
+
+    def __init__(self, *, engine: Engine, vectorstore: Chroma, embeddings: Embeddings) -> None:
+        self._engine = engine
+        self._vectorstore = vectorstore
+        self._embeddings = embeddings
+        self._snapshot: _Snapshot | None = None
+        self._lock = threading.Lock()
+
+    def snapshot(self) -> _Snapshot:
+        """The current generation's passages (loaded once per generation)."""
+        with self._engine.connect() as conn:
+            generation = (
+                conn.execute(
+                    select(index_meta.c.value).where(index_meta.c.key == "generation")
+                ).scalar_one_or_none()
+                or "0"
+            )
+            if self._snapshot is not None and self._snapshot.generation == generation:
+                return self._snapshot
+            with self._lock:
+                if self._snapshot is None or self._snapshot.generation != generation:
+                    rows = conn.execute(select(chunks).order_by(chunks.c.source, chunks.c.position))
+                    passages = [Passage(**row._mapping) for row in rows]
+                    self._snapshot = _Snapshot(generation, passages)
+        return self._snapshot
+
+    def search(self, question: str, *, k: int = 5, mode: Mode = "hybrid") -> list[Hit]:
+        """The k passages that best match the question, best first, each with its cosine."""
+        snap = self.snapshot()
+        if not snap.passages:
+            return []
+        depth = min(CANDIDATES, len(snap.passages))
+        hits: dict[str, Hit] = {}
+        vector = self._embeddings.embed_query(question)  # also gives every hit a cosine, in any mode
+        if mode != "lexical":
+            found = self._vectorstore.similarity_search_by_vector_with_relevance_scores(vector, k=depth)
+            # vectors not in the snapshot belong to an ingest that never committed: skip them
+            dense = [(d.id, 1.0 - dist) for d, dist in found if d.id in snap.by_id]
+            for rank, (pid, similarity) in enumerate(dense):
+                hit = hits.setdefault(pid, Hit(snap.by_id[pid], 0.0))
+                hit.dense = similarity
+                hit.score += 1.0 / (RRF_K + rank + 1)
+        if mode != "dense":
+            for rank, (pid, score) in enumerate(self._lexical(question, snap, depth)):
+                hit = hits.setdefault(pid, Hit(snap.by_id[pid], 0.0))
+                hit.lexical = score
+                hit.score += LEXICAL_WEIGHT / (RRF_K + rank + 1)
+        ranked = sorted(hits.values(), key=lambda h: h.score, reverse=True)[:k]
+        self._fill_dense(vector, ranked)
+        return ranked
+
+    def _lexical(self, question: str, snap: _Snapshot, depth: int) -> list[tuple[str, float]]:
+        query = [t for t in terms(question) if t in snap.vocab]
+        if not query or snap.bm25 is None:
+            return []
+        docs, scores = snap.bm25.retrieve([query], k=depth, show_progress=False, n_threads=1)
+        return [
+            (snap.passages[int(i)].id, float(s)) for i, s in zip(docs[0], scores[0], strict=True) if s > 0
+        ]
+
+    def _fill_dense(self, vector: list[float], hits: list[Hit]) -> None:
+        """Give lexical-only hits a cosine too, so every hit is judged on one scale."""
+        missing = [h for h in hits if h.dense is None]
+        if not missing:
+            return
+        stored = self._vectorstore.get(ids=[h.passage.id for h in missing], include=["embeddings"])
+        by_id = dict(zip(stored["ids"], stored["embeddings"], strict=True))
+        query = np.asarray(vector)
+        for hit in missing:
+            if hit.passage.id in by_id:
+                other = np.asarray(by_id[hit.passage.id])
+                hit.dense = float(query @ other / (np.linalg.norm(query) * np.linalg.norm(other)))

@@ -1,0 +1,61 @@
+"""Text helpers shared by chunking, lexical ranking and extractive answers."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import Stemmer
+
+# Words that end in a period without ending the sentence.
+_ABBREVIATIONS = {
+    "dr", "mr", "mrs", "ms", "prof", "st", "vs", "etc", "e.g", "i.e", "al", "no", "p", "pp",
+    "fig", "ed", "eds", "vol", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept",
+    "oct", "nov", "dec", "inc", "ltd", "co", "u.s", "u.k", "gr", "approx", "dept", "min", "max",
+}  # fmt: skip
+_SENTENCE_END = re.compile(r"""(?<=[.!?])["'”’)\]]*\s+(?=["'“‘(\[]?[A-Z0-9])""")
+_WORD = re.compile(r"[A-Za-z0-9]+(?:['’][A-Za-z]+)?")
+
+STOPWORDS = frozenset(
+    """a about above after again against all am an and any are as at be because been before being
+    below between both but by can could did do does doing down during each few for from further had
+    has have having he her here hers herself him himself his how i if in into is it its itself just
+    me more most my myself no nor not now of off on once only or other our ours ourselves out over
+    own same she should so some such than that the their theirs them themselves then there these
+    they this those through to too under until up very was we were what when where which while who
+    whom why will with would you your yours yourself yourselves according say says said tell us
+    mean means""".split()  # noqa: SIM905
+)
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split prose into sentences, keeping abbreviations such as 'Dr.' and 'p. 20' intact."""
+    parts: list[str] = []
+    start = 0
+    for match in _SENTENCE_END.finditer(text):
+        before = text[start : match.start()].rstrip("\"'”’)]")
+        last_word = before.rsplit(None, 1)[-1].lstrip("(\"'“‘[") if before.split() else ""
+        stem = last_word.rstrip(".!?").lower()
+        if last_word.endswith(".") and (stem in _ABBREVIATIONS or len(stem) == 1):
+            continue
+        parts.append(text[start : match.start()].strip())
+        start = match.end()
+    parts.append(text[start:].strip())
+    return [p for p in parts if p]
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> Stemmer.Stemmer:
+    return Stemmer.Stemmer("english")
+
+
+def terms(text: str) -> list[str]:
+    """Lower-cased, stemmed content words: the lexical ranker's and the answer scorer's tokens."""
+    words = [w.lower().replace("’", "'") for w in _WORD.findall(text)]
+    words = [w[:-2] if w.endswith("'s") else w for w in words]
+    return _stemmer().stemWords([w for w in words if w not in STOPWORDS])
+
+
+def count_words(text: str) -> int:
+    """Number of words, for summaries."""
+    return len(_WORD.findall(text))

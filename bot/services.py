@@ -1,0 +1,113 @@
+"""Named factories and the services they wire together; nothing else builds clients."""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+from langchain_core.language_models import BaseChatModel
+from sqlalchemy import Engine
+
+from bot.config import Settings
+from bot.knowledge.answer import Answerer
+from bot.knowledge.chunking import DEFAULT_MAX_TOKENS, TokenCounter
+from bot.knowledge.embeddings import embeddings_id, local_model_path, make_embeddings
+from bot.knowledge.index import KnowledgeIndex
+from bot.knowledge.ingest import Ingester
+from bot.knowledge.vectorstore import get_collection, make_chroma_client, make_vectorstore
+from bot.store import make_engine, migrate
+
+
+def make_llm(settings: Settings) -> BaseChatModel | None:
+    """The chat model named by RESOLUTE_LLM, or None for extractive answers."""
+    if settings.llm == "none":
+        return None
+    from langchain.chat_models import init_chat_model
+
+    provider = settings.llm.split(":", 1)[0]
+    kwargs: dict = {"max_retries": 0, "temperature": 0}
+    if provider == "openai":
+        kwargs["timeout"] = settings.llm_timeout
+        if settings.openai_base_url:
+            kwargs["base_url"] = settings.openai_base_url
+        key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
+        # a local OpenAI-compatible server needs no key, but the client insists on one
+        kwargs["api_key"] = key or ("unused" if settings.openai_base_url else None)
+    elif provider == "anthropic":
+        kwargs["timeout"] = settings.llm_timeout
+    elif provider == "ollama":
+        kwargs["client_kwargs"] = {"timeout": settings.llm_timeout}
+    return init_chat_model(settings.llm, **{k: v for k, v in kwargs.items() if v is not None})
+
+
+class Services:
+    """Everything a command, listener or job needs, built once and on first use."""
+
+    def __init__(self, settings: Settings, *, chunk_tokens: int = DEFAULT_MAX_TOKENS) -> None:
+        self.settings = settings
+        self._chunk_tokens = chunk_tokens
+
+    @cached_property
+    def engine(self) -> Engine:
+        """The one SQLAlchemy engine, migrated to the current schema."""
+        engine = make_engine(self.settings.sqlalchemy_url)
+        migrate(engine)
+        return engine
+
+    @cached_property
+    def embeddings(self):
+        """The embedding model (loads the weights: a few seconds)."""
+        return make_embeddings(
+            self.settings.embeddings,
+            openai_base_url=self.settings.openai_base_url,
+            api_key=self.settings.openai_api_key.get_secret_value() if self.settings.openai_api_key else None,
+        )
+
+    @cached_property
+    def embeddings_id(self) -> str:
+        """Name of the embedding model stored with the index."""
+        return embeddings_id(self.settings.embeddings)
+
+    @cached_property
+    def chroma_client(self):
+        """Embedded Chroma under the data dir, or the Chroma server at CHROMA_HOST."""
+        return make_chroma_client(
+            persist_dir=self.settings.chroma_dir,
+            host=self.settings.chroma_host,
+            port=self.settings.chroma_port,
+        )
+
+    @cached_property
+    def vectorstore(self):
+        """LangChain's view of the collection."""
+        return make_vectorstore(
+            self.chroma_client, embeddings=self.embeddings, embeddings_id=self.embeddings_id
+        )
+
+    @cached_property
+    def index(self) -> KnowledgeIndex:
+        """Hybrid retrieval over the committed index."""
+        return KnowledgeIndex(engine=self.engine, vectorstore=self.vectorstore, embeddings=self.embeddings)
+
+    @cached_property
+    def ingester(self) -> Ingester:
+        """Brings the index in line with the files on disk."""
+        return Ingester(
+            engine=self.engine,
+            collection=get_collection(self.chroma_client, self.embeddings_id),
+            # the model loads only when something needs embedding
+            embed_documents=lambda texts: self.embeddings.embed_documents(texts),
+            embeddings_id=self.embeddings_id,
+            count_tokens=TokenCounter(local_model_path() / "tokenizer.json"),
+            knowledge_dir=self.settings.knowledge_dir,
+            max_tokens=self._chunk_tokens,
+        )
+
+    @cached_property
+    def llm(self) -> BaseChatModel | None:
+        """The configured chat model, if any."""
+        return make_llm(self.settings)
+
+    @cached_property
+    def answerer(self) -> Answerer:
+        """Cited answers over the index."""
+        return Answerer(index=self.index, llm=self.llm)
