@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import cached_property
 
+from langchain_core.embeddings import Embeddings
 from langchain_core.language_models import BaseChatModel
 from sqlalchemy import Engine
 
@@ -16,6 +17,8 @@ from bot.knowledge.ingest import Ingester
 from bot.knowledge.vectorstore import get_collection, make_chroma_client, make_vectorstore
 from bot.store import make_engine, migrate
 
+MAX_ANSWER_TOKENS = 400
+
 
 def make_llm(settings: Settings) -> BaseChatModel | None:
     """The chat model named by RESOLUTE_LLM, or None for extractive answers."""
@@ -24,11 +27,17 @@ def make_llm(settings: Settings) -> BaseChatModel | None:
     from langchain.chat_models import init_chat_model
 
     provider = settings.llm.split(":", 1)[0]
+    # answers are a few sentences; the cap also stops a looping model from running to the timeout
     kwargs: dict = {"max_retries": 0, "temperature": 0}
+    if provider in ("openai", "anthropic"):
+        kwargs["max_tokens"] = MAX_ANSWER_TOKENS
     if provider == "openai":
         kwargs["timeout"] = settings.llm_timeout
         if settings.openai_base_url:
             kwargs["base_url"] = settings.openai_base_url
+            # OpenAI-compatible servers (llama.cpp, vLLM, LM Studio) read the legacy `max_tokens`
+            # and ignore the `max_completion_tokens` the client sends, so send both
+            kwargs["extra_body"] = {"max_tokens": MAX_ANSWER_TOKENS}
         key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
         # a local OpenAI-compatible server needs no key, but the client insists on one
         kwargs["api_key"] = key or ("unused" if settings.openai_base_url else None)
@@ -36,15 +45,24 @@ def make_llm(settings: Settings) -> BaseChatModel | None:
         kwargs["timeout"] = settings.llm_timeout
     elif provider == "ollama":
         kwargs["client_kwargs"] = {"timeout": settings.llm_timeout}
+        kwargs["num_predict"] = MAX_ANSWER_TOKENS
     return init_chat_model(settings.llm, **{k: v for k, v in kwargs.items() if v is not None})
 
 
 class Services:
     """Everything a command, listener or job needs, built once and on first use."""
 
-    def __init__(self, settings: Settings, *, chunk_tokens: int = DEFAULT_MAX_TOKENS) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        chunk_tokens: int = DEFAULT_MAX_TOKENS,
+        embeddings: Embeddings | None = None,
+    ) -> None:
         self.settings = settings
         self._chunk_tokens = chunk_tokens
+        if embeddings is not None:  # an already loaded model, shared by several Services
+            self.__dict__["embeddings"] = embeddings
 
     @cached_property
     def engine(self) -> Engine:
@@ -54,7 +72,7 @@ class Services:
         return engine
 
     @cached_property
-    def embeddings(self):
+    def embeddings(self) -> Embeddings:
         """The embedding model (loads the weights: a few seconds)."""
         return make_embeddings(
             self.settings.embeddings,

@@ -26,6 +26,7 @@ class Block:
     text: str
     heading: str = ""
     page: int | None = None
+    title_hint: str = ""
 
 
 @dataclass
@@ -122,8 +123,8 @@ def _load_docx(path: Path) -> LoadedDocument:
 def parse_plain_text(text: str, *, markdown: bool, heading: str = "") -> list[Block]:
     """Split text into paragraphs and list items, re-joining hard-wrapped lines, tracking headings.
 
-    The first block carries the document's first heading even when that heading had no text
-    of its own (a title line), so callers can find the title.
+    The first block carries the document's first heading as `title_hint`, even when that heading
+    had no text of its own (a title line), so callers can find the title.
     """
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     blocks: list[Block] = []
@@ -163,8 +164,8 @@ def parse_plain_text(text: str, *, markdown: bool, heading: str = "") -> list[Bl
         else:
             current.append(stripped)
     flush()
-    if blocks and first_heading and not blocks[0].heading:
-        blocks[0].heading = first_heading
+    if blocks and first_heading:
+        blocks[0].title_hint = first_heading
     return blocks
 
 
@@ -215,8 +216,8 @@ def _soften_caps(text: str) -> str:
 
 def _title_from_blocks(blocks: list[Block], path: Path) -> str:
     for block in blocks:
-        if block.heading:
-            return block.heading
+        if block.title_hint or block.heading:
+            return block.title_hint or block.heading
     return _pretty_stem(path)
 
 

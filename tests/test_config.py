@@ -1,0 +1,41 @@
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from bot.config import load_settings
+
+
+def test_defaults_are_embedded_and_offline(monkeypatch):
+    monkeypatch.delenv("RESOLUTE_DATA_DIR")
+    settings = load_settings()
+    assert settings.data_dir == Path("data")
+    assert settings.knowledge_dir == Path("knowledge")
+    assert settings.llm == "none"
+    assert settings.embeddings == "local"
+    assert settings.chroma_host is None
+    assert settings.sqlalchemy_url.startswith("sqlite:///") and settings.sqlalchemy_url.endswith(
+        "data/resolute.db"
+    )
+
+
+def test_environment_and_dotenv_are_read(monkeypatch, tmp_path):
+    (tmp_path / ".env").write_text("RESOLUTE_LLM=openai:gpt-4o-mini\nCHROMA_HOST=chroma.internal\n")
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
+    settings = load_settings()
+    assert settings.llm == "openai:gpt-4o-mini"
+    assert settings.chroma_host == "chroma.internal"
+    assert settings.openai_base_url == "http://127.0.0.1:9/v1"
+
+
+@pytest.mark.parametrize(("name", "value"), [("RESOLUTE_LLM", "gpt4"), ("RESOLUTE_EMBEDDINGS", "openai:")])
+def test_a_bad_model_string_names_the_setting(monkeypatch, name, value):
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ValidationError, match=name):
+        load_settings()
+
+
+def test_data_dir_moves_sqlite_and_chroma_together(tmp_path):
+    settings = load_settings(data_dir=tmp_path / "elsewhere")
+    assert settings.chroma_dir == tmp_path / "elsewhere" / "chroma"
+    assert str(tmp_path / "elsewhere" / "resolute.db") in settings.sqlalchemy_url
