@@ -34,9 +34,9 @@ def no_network(monkeypatch):
 
     def guarded(self, address):
         host = address[0] if isinstance(address, tuple) else address
-        if isinstance(host, str) and not (host.startswith("127.") or host in ("localhost", "::1")):
-            if self.family in (socket.AF_INET, socket.AF_INET6):
-                raise AssertionError(f"network access attempted: {address!r}")
+        remote = isinstance(host, str) and not (host.startswith("127.") or host in ("localhost", "::1"))
+        if remote and self.family in (socket.AF_INET, socket.AF_INET6):
+            raise AssertionError(f"network access attempted: {address!r}")
         return real_connect(self, address)
 
     monkeypatch.setattr(socket.socket, "connect", guarded)
