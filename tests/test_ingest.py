@@ -36,13 +36,13 @@ def test_first_ingest_then_nothing_to_embed(make_services, knowledge):
 def test_changed_files_are_replaced_and_deleted_files_removed(make_services, knowledge):
     services = make_services()
     services.ingester.ingest([knowledge])
-    old_pine = {i for i in _chunk_ids(services)}
+    before = _chunk_ids(services)
     (knowledge / "schools" / "pine.txt").write_text("Pine Ridge now runs a breakfast club for 90 students.\n")
     (knowledge / "plan.md").unlink()
     report = services.ingester.ingest([knowledge])
     assert report.updated == ["schools/pine.txt"]
     assert report.removed == ["plan.md"]
-    assert not (old_pine & _chunk_ids(services))
+    assert not (before & _chunk_ids(services))  # no chunk of either old version survives
     assert _vector_ids(services) == _chunk_ids(services)
     with services.engine.connect() as conn:
         assert conn.execute(select(documents.c.source)).scalars().all() == ["schools/pine.txt"]
@@ -97,11 +97,16 @@ def test_an_interrupted_ingest_leaves_the_index_as_it_was(make_services, knowled
     assert "Omar Diallo" in services.answerer.ask("Who is the principal of Pine Ridge?").answer
 
 
-def test_a_new_chunking_or_model_redoes_every_document(make_services, knowledge):
-    make_services().ingester.ingest([knowledge])
+def test_a_new_chunking_or_model_redoes_every_document(make_services, knowledge, tmp_path):
+    extra = tmp_path / "elsewhere" / "memo.md"
+    extra.parent.mkdir()
+    extra.write_text("# Memo\n\nThe board met in May.\n")
+    make_services().ingester.ingest([knowledge, extra])
+    extra.unlink()  # gone, and outside the folder ingested next: only the rebuild can drop it
     redo = make_services(chunk_tokens=64)
     result = redo.ingester.ingest([knowledge])
     assert sorted(result.updated) == ["plan.md", "schools/pine.txt"]
+    assert result.removed == [extra.resolve().as_posix()]  # reported, not dropped silently
     with redo.engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(documents)).scalar() == 2
     assert _vector_ids(redo) == _chunk_ids(redo)

@@ -95,7 +95,7 @@ class Ingester:
                 select(index_meta.c.value).where(index_meta.c.key == "pipeline")
             ).scalar_one_or_none()
         rebuild = bool(known) and stored_pipeline != self._pipeline
-        if rebuild:  # every document must be embedded again with the new model
+        if rebuild:  # a new model or chunking: every document is loaded and embedded again
             files |= {self._absolute(s) for s in known if self._absolute(s).exists()}
 
         pending: list[_Pending] = []
@@ -126,6 +126,9 @@ class Ingester:
             if s not in seen and any(self._absolute(s).resolve().is_relative_to(r) for r in roots)
             and not self._absolute(s).exists()
         ]  # fmt: skip
+        if rebuild:  # vectors of the old model or chunking cannot be kept: what is not redone goes
+            redone = {p.source for p in pending}
+            removed = [s for s in known if s not in redone]
         if on_plan:
             on_plan(sum(len(p.chunks) for p in pending))
         report.chunks_embedded = self._embed_and_upsert(pending, on_embedded)
