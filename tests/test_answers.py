@@ -112,3 +112,13 @@ def test_reform_documents_answer_with_the_right_source(make_services, reform_doc
     answer = services.answerer.ask("What are buddy days?")
     assert answer.sources and answer.sources[0].source.endswith("000_ab3e897746d16373.txt")
     assert "buddy" in answer.answer.lower()
+
+
+def test_filler_sentences_never_include_list_items_out_of_their_list():
+    hits = _hits(
+        "Graduation rose to 81 percent in 2025. Credit recovery helped most.",
+        "The district opens a conversation when:\n- a graduation measure is 10 points below the district",
+    )
+    answer = extractive_answer("graduation 2025", hits, {})
+    assert "81 percent" in answer.answer
+    assert "10 points below" not in answer.answer  # the item means nothing without its lead-in

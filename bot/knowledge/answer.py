@@ -168,7 +168,8 @@ def extractive_answer(
 
     The best-matching sentence comes with the sentences that follow it (an answer usually
     continues after the sentence that echoes the question; of a following list item only its
-    first sentence), then the best sentences of the other passages fill what room is left.
+    first sentence), then the best sentences of the other passages, list items excepted, fill
+    what room is left.
     """
     q_terms = set(terms(question))
     weight = {t: idf.get(t, 1.0) for t in q_terms}
@@ -217,7 +218,9 @@ def extractive_answer(
     for _, rank, index in ranked[1:]:
         if room < 60:
             break
-        take(rank, index, passages[rank][index].text)
+        unit = passages[rank][index]
+        if not unit.in_list:  # a list item read without its lead-in says nothing on its own
+            take(rank, index, unit.text)
 
     order: dict[int, int] = {}
     parts: list[str] = []

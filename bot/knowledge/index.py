@@ -56,7 +56,6 @@ class _Snapshot:
         self.bm25: bm25s.BM25 | None = None
         self.vocab: dict = {}
         self.idf: dict[str, float] = {}
-        self.default_idf = 1.0
         if passages:
             corpus = [terms(f"{p.location} {p.text}") or ["_"] for p in passages]
             self.bm25 = bm25s.BM25()
@@ -65,7 +64,6 @@ class _Snapshot:
             df = Counter(t for doc in corpus for t in set(doc))
             n = len(corpus)
             self.idf = {t: math.log(1 + (n - c + 0.5) / (c + 0.5)) for t, c in df.items()}
-            self.default_idf = math.log(1 + (n + 0.5) / 0.5)
 
     def following(self, passage: Passage) -> Passage | None:
         """The next passage of the same document, if any."""
