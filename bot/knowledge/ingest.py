@@ -14,7 +14,9 @@ from bot.knowledge.chunking import CHUNKING_VERSION, DEFAULT_MAX_TOKENS, Chunk, 
 from bot.knowledge.loaders import SUPPORTED_SUFFIXES, LoadError, load_document
 from bot.store.tables import chunks, documents, index_meta
 
-EMBED_BATCH = 64
+# Large batches let the model sort texts by length across more of them (less padding): 64 cost
+# about a quarter more time than one call over the same texts.
+EMBED_BATCH = 256
 
 
 @dataclass
