@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from pathlib import Path
 
 import pytest
 
@@ -31,7 +32,7 @@ def llm_server(tmp_path_factory):
     log = tmp_path_factory.mktemp("log") / "server.log"
     with log.open("w") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--model_alias", "gemma", "--chat_format", "gemma",
+            [sys.executable, str(Path(__file__).with_name("llama_server.py")), "--model", str(model), "--model_alias", "gemma", "--chat_format", "gemma",
              "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "4096", "--n_threads", "2"],
             stdout=out, stderr=subprocess.STDOUT,
         )  # fmt: skip
