@@ -92,3 +92,90 @@ def ask(ctx: click.Context, question: tuple[str, ...], as_json: bool) -> None:
         click.echo("\nSources:")
         for s in answer.sources:
             click.echo(f"  [{s.n}] {s.title} — {s.location} ({s.source})")
+
+
+@main.command()
+@click.option("--http", "http", is_flag=True, help="Serve HTTP at /slack/events instead of Socket Mode.")
+@click.option("--port", default=3000, show_default=True, help="Port for --http.")
+@click.option("--host", default="0.0.0.0", show_default=True, help="Address for --http.")
+@click.option("--check", is_flag=True, help="Only say whether Slack is configured (exit 0) or not (exit 3).")
+@click.pass_context
+def serve(ctx: click.Context, http: bool, port: int, host: str, check: bool) -> None:
+    """Run Resolute in Slack: Socket Mode with SLACK_APP_TOKEN, or HTTP with --http."""
+    from bot.slack.app import (
+        SlackNotConfigured,
+        check_mode,
+        make_http_server,
+        make_slack_app,
+        run_socket_mode,
+    )
+
+    services = _services(ctx)
+    try:
+        mode = check_mode(services.settings, http=http)
+    except SlackNotConfigured as exc:
+        click.echo(str(exc), err=True)
+        ctx.exit(3)
+    if check:
+        click.echo(f"Slack is configured for {'HTTP' if mode == 'http' else 'Socket Mode'}.")
+        return
+    services.warm_up()
+    app = make_slack_app(services.settings, services.asking)
+    if mode == "socket":
+        click.echo("Resolute is connecting to Slack (Socket Mode). Ctrl-C stops it.", err=True)
+        run_socket_mode(app, services.settings)
+        return
+    server = make_http_server(app, host=host, port=port)
+    click.echo(
+        f"Resolute is serving Slack at http://{host}:{server.effective_port}/slack/events. Ctrl-C stops it.",
+        err=True,
+    )
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()
+
+
+@main.command()
+@click.option("--say", "said", multiple=True, metavar="LINE", help="Send this line first (repeatable).")
+@click.pass_context
+def console(ctx: click.Context, said: tuple[str, ...]) -> None:
+    """Try Resolute in the terminal: the real Slack app with a local stand-in for Slack."""
+    from bot.slack.console import HELP, Console
+
+    services = _services(ctx)
+    if not logging.getLogger().isEnabledFor(
+        logging.INFO
+    ):  # Bolt's hints about unknown commands are noise here
+        logging.getLogger("slack_bolt").setLevel(logging.ERROR)
+    interactive = sys.stdin.isatty()
+    click.echo("Loading the knowledge index...", err=True)
+    services.warm_up()
+    with Console(services.settings, services.asking, write=click.echo) as session:
+        click.echo(f"Resolute console: this is the Slack app, with Slack played locally.\n{HELP}")
+        for line in said:
+            click.echo(f"\nyou> {line}")
+            session.send(line)
+
+        def lines():
+            while True:
+                try:
+                    if interactive:
+                        yield input("\nyou> ")
+                        continue
+                    line = sys.stdin.readline()
+                    if not line:  # end of piped input (or none at all, as under `make run` in CI)
+                        return
+                    click.echo(f"\nyou> {line.rstrip()}")
+                    yield line
+                except (EOFError, KeyboardInterrupt):
+                    click.echo()
+                    return
+
+        session.run(lines())
+
+
+if __name__ == "__main__":
+    main()

@@ -53,6 +53,51 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL; defaults to SQLite under the data dir.",
     )
 
+    slack_bot_token: SecretStr | None = Field(
+        None, validation_alias=_env("SLACK_BOT_TOKEN"), description="Bot token (xoxb-...)."
+    )
+    slack_app_token: SecretStr | None = Field(
+        None,
+        validation_alias=_env("SLACK_APP_TOKEN"),
+        description="App-level token for Socket Mode (xapp-...).",
+    )
+    slack_signing_secret: SecretStr | None = Field(
+        None,
+        validation_alias=_env("SLACK_SIGNING_SECRET"),
+        description="Verifies every request in HTTP mode.",
+    )
+    slack_api_url: str = Field(
+        "https://slack.com/api/",
+        validation_alias=_env("SLACK_API_URL"),
+        description="Base URL of the Slack Web API (a proxy, or a local stand-in in tests).",
+    )
+
+    @field_validator("slack_bot_token", "slack_app_token")
+    @classmethod
+    def _token_kind(cls, value: SecretStr | None, info) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        prefix, env = (
+            ("xoxb-", "SLACK_BOT_TOKEN")
+            if info.field_name == "slack_bot_token"
+            else ("xapp-", "SLACK_APP_TOKEN")
+        )
+        if not value.get_secret_value().startswith(prefix):
+            raise ValueError(f"{env} must start with '{prefix}' (see README, 'Connect to Slack')")
+        return value
+
+    @field_validator("slack_signing_secret")
+    @classmethod
+    def _blank_is_unset(cls, value: SecretStr | None) -> SecretStr | None:
+        return value if value is not None and value.get_secret_value().strip() else None
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _api_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError(f"SLACK_API_URL={value!r} is not an http(s) URL")
+        return value if value.endswith("/") else value + "/"
+
     @field_validator("llm", "embeddings")
     @classmethod
     def _provider_model(cls, value: str, info) -> str:

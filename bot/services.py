@@ -129,3 +129,23 @@ class Services:
     def answerer(self) -> Answerer:
         """Cited answers over the index."""
         return Answerer(index=self.index, llm=self.llm)
+
+    @cached_property
+    def answer_log(self):
+        """Resolute's record of its Slack answers and their feedback."""
+        from bot.slack.answer_log import AnswerLog
+
+        return AnswerLog(engine=self.engine)
+
+    @cached_property
+    def asking(self):
+        """The service behind every Slack surface that answers questions."""
+        from bot.slack.asking import Asking
+
+        return Asking(answerer=self.answerer, answer_log=self.answer_log)
+
+    def warm_up(self) -> None:
+        """Load the model and the index now, so the first question is not the slow one."""
+        self.asking  # noqa: B018 (builds the answerer, the engine and the log)
+        self.index.snapshot()
+        self.embeddings.embed_query("warm up")

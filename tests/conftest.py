@@ -7,6 +7,10 @@ import socket
 from pathlib import Path
 
 import pytest
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage
+from langchain_core.outputs import ChatGeneration, ChatResult
+from pydantic import Field
 
 from bot.config import load_settings
 from bot.knowledge.chunking import DEFAULT_MAX_TOKENS
@@ -93,3 +97,19 @@ def reform_docs() -> Path:
     if not REFORM_DOCS.is_dir():
         pytest.skip("../shared/reform-docs is not present")
     return REFORM_DOCS
+
+
+class RecordingChatModel(BaseChatModel):
+    """A chat model that answers from a queue and records every prompt it was given."""
+
+    replies: list[str] = Field(default_factory=list)
+    prompts: list[str] = Field(default_factory=list)
+
+    def _generate(self, messages, stop=None, run_manager=None, **kwargs) -> ChatResult:
+        self.prompts.append(messages[-1].content)
+        text = self.replies.pop(0) if self.replies else "No reply was queued."
+        return ChatResult(generations=[ChatGeneration(message=AIMessage(content=text))])
+
+    @property
+    def _llm_type(self) -> str:
+        return "recording"

@@ -122,7 +122,9 @@ class Answerer:
         if history:
             earlier = (
                 "\nEarlier in this conversation:\n"
-                + "\n".join(f"Q: {t.question}\nA: {t.answer}" for t in history[-3:])
+                + "\n".join(
+                    f"Q: {t.question}" + (f"\nA: {t.answer}" if t.answer else "") for t in history[-3:]
+                )
                 + "\n"
             )
         prompt = load_prompt("answer").format(question=question, passages=passages, history=earlier)

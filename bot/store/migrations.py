@@ -8,7 +8,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import Column, Connection, DateTime, Integer, MetaData, String, Table, Text
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Connection,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    text,
+)
 
 
 def _001_knowledge_index(conn: Connection) -> None:
@@ -41,6 +53,42 @@ def _001_knowledge_index(conn: Connection) -> None:
     md.create_all(conn)
 
 
+def _002_slack_answers(conn: Connection) -> None:
+    md = MetaData()
+    Table(
+        "slack_claims",
+        md,
+        Column("key", String(200), primary_key=True),
+        Column("claimed_at", DateTime(timezone=True), nullable=False),
+    )
+    Table(
+        "slack_answers",
+        md,
+        Column("id", String(32), primary_key=True),
+        Column("channel", String(40), nullable=False),
+        Column("thread_ts", String(40), nullable=False),
+        Column("question_ts", String(40)),
+        Column("message_ts", String(40)),
+        Column("user_id", String(40), nullable=False),
+        Column("question", Text, nullable=False),
+        Column("answer", Text, nullable=False),
+        Column("sources", Text, nullable=False),
+        Column("mode", String(20), nullable=False),
+        Column("created_at", DateTime(timezone=True), nullable=False),
+    )
+    Table(
+        "answer_feedback",
+        md,
+        Column("answer_id", String(32), ForeignKey("slack_answers.id"), primary_key=True),
+        Column("user_id", String(40), primary_key=True),
+        Column("helpful", Boolean, nullable=False),
+        Column("created_at", DateTime(timezone=True), nullable=False),
+    )
+    md.create_all(conn)
+    conn.execute(text("CREATE INDEX ix_slack_answers_thread ON slack_answers (channel, thread_ts)"))
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (1, "knowledge index", _001_knowledge_index),
+    (2, "slack answers and feedback", _002_slack_answers),
 ]

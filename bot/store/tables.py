@@ -1,6 +1,6 @@
 """The current schema, for queries (the migrations own how it came to be)."""
 
-from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, Text
+from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Integer, MetaData, String, Table, Text
 
 metadata = MetaData()
 
@@ -30,4 +30,37 @@ index_meta = Table(
     metadata,
     Column("key", String(100), primary_key=True),
     Column("value", String(1000), nullable=False),
+)
+
+# Slack: one claim per question message or command (retries and duplicate events answer once)
+slack_claims = Table(
+    "slack_claims",
+    metadata,
+    Column("key", String(200), primary_key=True),
+    Column("claimed_at", DateTime(timezone=True), nullable=False),
+)
+
+slack_answers = Table(
+    "slack_answers",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("channel", String(40), nullable=False),
+    Column("thread_ts", String(40), nullable=False),
+    Column("question_ts", String(40)),
+    Column("message_ts", String(40)),
+    Column("user_id", String(40), nullable=False),
+    Column("question", Text, nullable=False),
+    Column("answer", Text, nullable=False),
+    Column("sources", Text, nullable=False),
+    Column("mode", String(20), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+answer_feedback = Table(
+    "answer_feedback",
+    metadata,
+    Column("answer_id", String(32), ForeignKey("slack_answers.id"), primary_key=True),
+    Column("user_id", String(40), primary_key=True),
+    Column("helpful", Boolean, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
 )

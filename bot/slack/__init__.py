@@ -1,0 +1,1 @@
+"""Resolute in Slack: the Bolt app, its listeners and the Block Kit it posts."""

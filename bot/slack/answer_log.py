@@ -1,0 +1,109 @@
+"""What Resolute has answered in Slack: claims against double answers, the answers, and feedback."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from bot.knowledge.answer import Answer
+from bot.store.tables import answer_feedback, slack_answers, slack_claims
+
+
+@dataclass(frozen=True)
+class LoggedAnswer:
+    """An answer Resolute posted, as stored."""
+
+    id: str
+    channel: str
+    thread_ts: str
+    question_ts: str | None
+    message_ts: str | None
+    user_id: str
+    question: str
+    answer: str
+
+
+class AnswerLog:
+    """Repository over the Slack tables; safe to share between threads and instances."""
+
+    def __init__(self, *, engine: Engine) -> None:
+        self._engine = engine
+
+    def claim(self, key: str) -> bool:
+        """True for the first caller with this key, False for every later one (any instance)."""
+        try:
+            with self._engine.begin() as conn:
+                conn.execute(insert(slack_claims).values(key=key, claimed_at=datetime.now(UTC)))
+        except IntegrityError:
+            return False
+        return True
+
+    def record(self, *, channel: str, thread_ts: str, question_ts: str | None, user_id: str,
+               question: str, answer: Answer) -> str:  # fmt: skip
+        """Store an answer before it is posted; returns its id (carried by the feedback buttons)."""
+        answer_id = uuid.uuid4().hex
+        with self._engine.begin() as conn:
+            conn.execute(
+                insert(slack_answers).values(
+                    id=answer_id,
+                    channel=channel,
+                    thread_ts=thread_ts,
+                    question_ts=question_ts,
+                    user_id=user_id,
+                    question=question,
+                    answer=answer.answer,
+                    sources=json.dumps([s.as_dict() for s in answer.sources]),
+                    mode=answer.mode,
+                    created_at=datetime.now(UTC),
+                )
+            )
+        return answer_id
+
+    def posted(self, answer_id: str, message_ts: str) -> None:
+        """Remember which Slack message carries the answer."""
+        with self._engine.begin() as conn:
+            conn.execute(
+                update(slack_answers).where(slack_answers.c.id == answer_id).values(message_ts=message_ts)
+            )
+
+    def in_thread(self, channel: str, thread_ts: str) -> list[LoggedAnswer]:
+        """Resolute's answers in a thread, oldest first (empty: Resolute is not part of it)."""
+        with self._engine.connect() as conn:
+            rows = conn.execute(
+                select(slack_answers)
+                .where(slack_answers.c.channel == channel, slack_answers.c.thread_ts == thread_ts)
+                .order_by(slack_answers.c.created_at)
+            ).all()
+        return [
+            LoggedAnswer(
+                r.id, r.channel, r.thread_ts, r.question_ts, r.message_ts, r.user_id, r.question, r.answer
+            )
+            for r in rows
+        ]
+
+    def feedback(self, *, answer_id: str, user_id: str, helpful: bool) -> bool:
+        """Store (or change) one user's verdict on an answer; False if the answer is unknown."""
+        now = datetime.now(UTC)
+        with self._engine.begin() as conn:
+            if (
+                conn.execute(select(slack_answers.c.id).where(slack_answers.c.id == answer_id)).first()
+                is None
+            ):
+                return False
+            changed = conn.execute(
+                update(answer_feedback)
+                .where(answer_feedback.c.answer_id == answer_id, answer_feedback.c.user_id == user_id)
+                .values(helpful=helpful, created_at=now)
+            ).rowcount
+            if not changed:
+                conn.execute(
+                    insert(answer_feedback).values(
+                        answer_id=answer_id, user_id=user_id, helpful=helpful, created_at=now
+                    )
+                )
+        return True

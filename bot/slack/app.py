@@ -1,0 +1,67 @@
+"""The Bolt app factory and the two ways to run it (Socket Mode, HTTP)."""
+
+from __future__ import annotations
+
+from concurrent.futures import Executor, ThreadPoolExecutor
+
+from slack_bolt import App
+from slack_sdk import WebClient
+
+from bot.config import Settings
+from bot.slack.asking import Asking
+from bot.slack.listeners import register_listeners
+
+# Each listener acks first and then answers in its thread; enough threads that a burst of questions
+# is acknowledged at once while the answers queue for the CPU (see Asking's slots).
+LISTENER_THREADS = 64
+HTTP_THREADS = 16
+
+
+class SlackNotConfigured(Exception):
+    """Raised when `serve` lacks the settings for the mode asked for."""
+
+
+def check_mode(settings: Settings, *, http: bool) -> str:
+    """'socket' or 'http' if the settings allow that mode; otherwise say exactly what to set."""
+    missing = []
+    if settings.slack_bot_token is None:
+        missing.append("SLACK_BOT_TOKEN (xoxb-...)")
+    if http and settings.slack_signing_secret is None:
+        missing.append("SLACK_SIGNING_SECRET")
+    if not http and settings.slack_app_token is None:
+        missing.append("SLACK_APP_TOKEN (xapp-..., for Socket Mode; or use --http with SLACK_SIGNING_SECRET)")
+    if missing:
+        raise SlackNotConfigured(
+            "Slack is not configured: set " + " and ".join(missing) + " in the environment or .env. "
+            "Create the app from slack/manifest.yaml (README, 'Connect to Slack'). "
+            "To try Resolute without Slack, run `resolute console`."
+        )
+    return "http" if http else "socket"
+
+
+def make_slack_app(settings: Settings, asking: Asking, *, executor: Executor | None = None) -> App:
+    """Build the Bolt app: one WebClient on SLACK_API_URL, every listener registered."""
+    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+    secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
+    app = App(
+        client=WebClient(token=token, base_url=settings.slack_api_url),
+        signing_secret=secret,  # every HTTP request is verified; Socket Mode needs no secret
+        listener_executor=executor or ThreadPoolExecutor(LISTENER_THREADS, thread_name_prefix="slack"),
+    )
+    register_listeners(app, asking)
+    return app
+
+
+def make_http_server(app: App, *, host: str, port: int, threads: int = HTTP_THREADS):
+    """A production WSGI server (waitress) serving Bolt at /slack/events; `port=0` picks a free one."""
+    from slack_bolt.adapter.wsgi import SlackRequestHandler
+    from waitress.server import create_server
+
+    return create_server(SlackRequestHandler(app), host=host, port=port, threads=threads, ident="resolute")
+
+
+def run_socket_mode(app: App, settings: Settings) -> None:
+    """Connect to Slack over a WebSocket (no public URL) and serve until interrupted."""
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    SocketModeHandler(app, settings.slack_app_token.get_secret_value()).start()

@@ -1,0 +1,17 @@
+"""Listeners, one module per Slack surface, each registered explicitly."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from bot.slack.asking import Asking
+from bot.slack.listeners import actions, commands, errors, events, views
+
+
+def register_listeners(app: App, asking: Asking) -> None:
+    """Wire every surface to the services it calls."""
+    commands.register(app, asking)
+    events.register(app, asking)
+    actions.register(app, asking)
+    views.register(app, asking)
+    errors.register(app)

@@ -1,0 +1,29 @@
+"""Slash commands."""
+
+from __future__ import annotations
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+
+from bot.slack import blocks
+from bot.slack.asking import Asking
+
+
+def register(app: App, asking: Asking) -> None:
+    """`/ask QUESTION`."""
+
+    @app.command("/ask")
+    def ask(ack: Ack, command: dict, client: WebClient, respond: Respond) -> None:
+        question = " ".join(command.get("text", "").split())
+        if not question:
+            ack(text=blocks.USAGE)
+            return
+        ack()
+        asking.answer_command(
+            client,
+            channel=command["channel_id"],
+            user_id=command["user_id"],
+            question=question,
+            key=command["trigger_id"],
+            reply_privately=lambda text, bl: respond(text=text, blocks=bl, response_type="ephemeral"),
+        )

@@ -1,0 +1,300 @@
+"""The Slack app as Slack calls it: signed HTTP requests in, Web API calls out to a local stub."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+import urllib.error
+import urllib.request
+from urllib.parse import urlencode
+
+import pytest
+from slack_sdk.signature import SignatureVerifier
+from sqlalchemy import select
+
+from bot.knowledge.answer import Answer, Source
+from bot.slack import blocks
+from bot.slack.app import make_http_server, make_slack_app
+from bot.store.tables import answer_feedback, slack_answers
+from tests.conftest import RecordingChatModel
+from tests.slack_stub import BOT_USER, TOKEN, SlackStub, blocks_problem
+
+SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+
+
+class Slack:
+    """Sends requests to the app exactly as Slack does: signed, form-encoded or JSON."""
+
+    def __init__(self, url: str, secret: str) -> None:
+        self.url = url
+        self.secret = secret
+
+    def post(self, body: str, content_type: str, *, secret: str | None = None, timestamp: int | None = None,
+             headers: dict | None = None) -> tuple[int, str, float]:  # fmt: skip
+        ts = str(timestamp if timestamp is not None else int(time.time()))
+        signature = SignatureVerifier(secret or self.secret).generate_signature(timestamp=ts, body=body)
+        request = urllib.request.Request(
+            self.url, data=body.encode(), method="POST",
+            headers={"Content-Type": content_type, "X-Slack-Request-Timestamp": ts, "X-Slack-Signature": signature,
+                     **(headers or {})},
+        )  # fmt: skip
+        started = time.perf_counter()
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return response.status, response.read().decode(), time.perf_counter() - started
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read().decode(), time.perf_counter() - started
+
+    def command(self, text: str, *, channel: str = "C0001", user: str = "UALICE", response_url: str = "",
+                trigger_id: str | None = None, **kw) -> tuple[int, str, float]:  # fmt: skip
+        form = {"token": "legacy", "team_id": "T0001", "team_domain": "riverbend", "channel_id": channel,
+                "channel_name": "leadership", "user_id": user, "user_name": "alice", "command": "/ask",
+                "text": text, "api_app_id": "A0001", "is_enterprise_install": "false",
+                "response_url": response_url, "trigger_id": trigger_id or f"trig{time.monotonic_ns()}"}  # fmt: skip
+        return self.post(urlencode(form), "application/x-www-form-urlencoded", **kw)
+
+    def event(self, event: dict, *, event_id: str | None = None, **kw) -> tuple[int, str, float]:
+        envelope = {"token": "legacy", "team_id": "T0001", "api_app_id": "A0001", "event": event,
+                    "type": "event_callback", "event_id": event_id or f"Ev{time.monotonic_ns()}",
+                    "event_time": int(time.time()),
+                    "authorizations": [{"team_id": "T0001", "user_id": BOT_USER, "is_bot": True}]}  # fmt: skip
+        return self.post(json.dumps(envelope), "application/json", **kw)
+
+    def click(
+        self, action_id: str, value: str, *, response_url: str, user: str = "UALICE"
+    ) -> tuple[int, str, float]:
+        payload = {"type": "block_actions", "team": {"id": "T0001"}, "user": {"id": user, "name": "alice"},
+                   "api_app_id": "A0001", "trigger_id": "trig1", "response_url": response_url,
+                   "channel": {"id": "C0001"}, "container": {"type": "message"},
+                   "actions": [{"type": "button", "action_id": action_id, "block_id": "feedback",
+                                "value": value, "action_ts": str(time.time())}]}  # fmt: skip
+        return self.post(urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded")
+
+
+def mention(stub: SlackStub, text: str, *, channel: str = "C0001", thread_ts: str | None = None) -> dict:
+    """A person's message mentioning Resolute, already in the channel, as its app_mention event."""
+    message = stub.person_says(channel, f"<@{BOT_USER}> {text}", thread_ts=thread_ts)
+    return {
+        **message,
+        "type": "app_mention",
+        "channel": channel,
+        "channel_type": "channel",
+        "event_ts": message["ts"],
+    }
+
+
+def answers_in(stub: SlackStub) -> list:
+    """chat.postMessage calls that carry an answer (they have the feedback buttons)."""
+    return [c for c in stub.called("chat.postMessage") if "feedback" in json.dumps(c.args.get("blocks", []))]
+
+
+def wait_answers(stub: SlackStub, count: int, timeout: float = 60.0) -> list:
+    deadline = time.monotonic() + timeout
+    while len(answers_in(stub)) < count:
+        assert time.monotonic() < deadline, f"{len(answers_in(stub))} answers posted, expected {count}"
+        time.sleep(0.02)
+    return answers_in(stub)
+
+
+@pytest.fixture
+def stub():
+    with SlackStub() as running:
+        yield running
+
+
+@pytest.fixture
+def services(make_services, knowledge, stub):
+    built = make_services(slack_bot_token=TOKEN, slack_signing_secret=SECRET, slack_api_url=stub.url)
+    built.ingester.ingest([knowledge])
+    return built
+
+
+@pytest.fixture
+def slack(services):
+    """The app served over HTTP on a loopback port, as `resolute serve --http` serves it."""
+    services.warm_up()
+    server = make_http_server(make_slack_app(services.settings, services.asking), host="127.0.0.1", port=0)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    yield Slack(f"http://127.0.0.1:{server.effective_port}/slack/events", SECRET)
+    server.close()
+
+
+def test_ask_is_acknowledged_at_once_and_answered_in_a_thread_with_sources(slack, stub):
+    status, _body, seconds = slack.command(
+        "What is the graduation target?", response_url=stub.base + "/respond"
+    )
+    assert status == 200 and seconds < 3.0  # Slack's limit for the acknowledgement
+    [answer] = wait_answers(stub, 1)
+    question = stub.called("chat.postMessage")[0]
+    assert question.args["channel"] == "C0001" and "thread_ts" not in question.args
+    assert "What is the graduation target?" in question.args["text"]
+    header_ts = stub.threads[("C0001", answer.args["thread_ts"])][0]["ts"]
+    assert answer.args["thread_ts"] == header_ts  # in the thread under the question
+    assert "88 percent" in answer.args["text"] and "[1]" in answer.args["text"]
+    rendered = json.dumps(answer.args["blocks"])
+    assert "*Sources*" in rendered and "Lakeside Improvement Plan" in rendered and "Graduation" in rendered
+    assert blocks_problem(answer.args["blocks"]) is None
+    # the :eyes: marker went on the question and came off again
+    assert [c.args["timestamp"] for c in stub.called("reactions.add")] == [header_ts]
+    assert [c.args["timestamp"] for c in stub.wait_for("reactions.remove")] == [header_ts]
+    assert all(
+        c.headers["authorization"] == f"Bearer {TOKEN}" for c in stub.calls if c.method != "response_url"
+    )
+
+
+def test_ask_without_a_question_answers_with_usage(slack, stub):
+    status, body, _ = slack.command("   ")
+    assert status == 200 and body == blocks.USAGE  # a plain-text ack is shown to the asker alone
+    slack.command("What is the graduation target?")
+    wait_answers(stub, 1)
+    assert len(stub.called("chat.postMessage")) == 2  # only the second /ask posted anything
+
+
+def test_bad_or_stale_signature_is_refused_and_nothing_is_posted(slack, stub):
+    assert slack.command("What is the graduation target?", secret="not-the-secret")[0] == 401
+    assert slack.command("What is the graduation target?", timestamp=int(time.time()) - 600)[0] == 401
+    assert slack.event(mention(stub, "What is the graduation target?"), secret="wrong")[0] == 401
+    slack.command("Who is the principal of Pine Ridge?")  # a valid request, answered after the refused ones
+    [answer] = wait_answers(stub, 1)
+    time.sleep(0.3)
+    assert "Farah Haddad" in answer.args["text"]
+    assert len(stub.called("chat.postMessage")) == 2 and len(answers_in(stub)) == 1
+
+
+def test_a_retried_event_is_answered_once(slack, stub):
+    event = mention(stub, "What is the graduation target?")
+    assert slack.event(event, event_id="Ev111")[0] == 200
+    assert slack.event(event, event_id="Ev111", headers={"X-Slack-Retry-Num": "1",
+                                                          "X-Slack-Retry-Reason": "http_timeout"})[0] == 200  # fmt: skip
+    # the same message can also arrive as a `message` event in a thread; still one answer
+    slack.event({**event, "type": "message"}, event_id="Ev112")
+    slack.event(mention(stub, "Who is the principal of Pine Ridge?"), event_id="Ev113")
+    wait_answers(stub, 2)
+    time.sleep(0.3)
+    threads = [c.args["thread_ts"] for c in answers_in(stub)]
+    assert len(threads) == 2 and threads.count(event["ts"]) == 1
+
+
+def test_follow_up_in_a_thread_is_answered_with_the_earlier_turns(make_services, knowledge, stub):
+    llm = RecordingChatModel(replies=["The graduation target is 88 percent by 2027 [1].",
+                                      "The Grade 3 reading target is 80 percent by 2027 [1]."])  # fmt: skip
+    services = make_services(slack_bot_token=TOKEN, slack_signing_secret=SECRET, slack_api_url=stub.url)
+    services.__dict__["llm"] = llm
+    services.ingester.ingest([knowledge])
+    server = make_http_server(make_slack_app(services.settings, services.asking), host="127.0.0.1", port=0)
+    threading.Thread(target=server.run, daemon=True).start()
+    slack = Slack(f"http://127.0.0.1:{server.effective_port}/slack/events", SECRET)
+    try:
+        first = mention(stub, "What is the graduation target?")
+        slack.event(first)
+        [answer] = wait_answers(stub, 1)
+        assert answer.args["thread_ts"] == first["ts"]
+        # a colleague chats in an unrelated thread: not Resolute's business
+        other = stub.person_says("C0001", "lunch at noon?")
+        stub.person_says("C0001", "sure", thread_ts=other["ts"])
+        slack.event({"type": "message", "channel": "C0001", "channel_type": "channel", "user": "UBEN",
+                     "text": "sure", "ts": stub.new_ts(), "thread_ts": other["ts"]})  # fmt: skip
+        # the follow-up, without a mention, in Resolute's thread
+        follow = stub.person_says("C0001", "And for reading in Grade 3?", thread_ts=first["ts"])
+        slack.event({"type": "message", "channel": "C0001", "channel_type": "channel", **follow})
+        answers = wait_answers(stub, 2)
+        time.sleep(0.3)
+        assert len(answers_in(stub)) == 2 and answers[1].args["thread_ts"] == first["ts"]
+        assert len(llm.prompts) == 2
+        assert "Earlier in this conversation" not in llm.prompts[0]
+        assert "Q: What is the graduation target?" in llm.prompts[1]
+        assert "A: The graduation target is 88 percent by 2027 [1]." in llm.prompts[1]
+        assert "Question: And for reading in Grade 3?" in llm.prompts[1]
+    finally:
+        server.close()
+
+
+def test_a_direct_message_is_answered_and_the_home_tab_published(slack, stub):
+    message = stub.person_says("D0001", "Who is the principal of Pine Ridge?")
+    slack.event({"type": "message", "channel": "D0001", "channel_type": "im", **message})
+    [answer] = wait_answers(stub, 1)
+    assert answer.args["channel"] == "D0001" and "Farah Haddad" in answer.args["text"]
+    slack.event({"type": "app_home_opened", "user": "UALICE", "channel": "D0001", "tab": "home"})
+    [publish] = stub.wait_for("views.publish")
+    assert publish.args["user_id"] == "UALICE"
+    view = json.dumps(publish.args["view"])
+    assert "/ask QUESTION" in view and "priorities" in view
+
+
+def test_helpful_click_is_stored_with_question_answer_and_user(slack, stub, services):
+    slack.command("What is the graduation target?")
+    [answer] = wait_answers(stub, 1)
+    answer_id = answer.args["blocks"][-1]["elements"][0]["value"]
+    status, _, _ = slack.click(
+        blocks.FEEDBACK_HELPFUL, answer_id, response_url=stub.base + "/respond", user="UBEN"
+    )
+    assert status == 200
+    [thanks] = stub.wait_for("response_url")
+    assert thanks.args["text"] == blocks.feedback_thanks(True) and thanks.args["response_type"] == "ephemeral"
+    with services.engine.connect() as conn:
+        row = conn.execute(
+            select(answer_feedback.c.user_id, answer_feedback.c.helpful, slack_answers.c.question,
+                   slack_answers.c.answer, slack_answers.c.user_id.label("asker"))
+            .join(slack_answers, slack_answers.c.id == answer_feedback.c.answer_id)
+        ).one()  # fmt: skip
+    assert row.user_id == "UBEN" and row.helpful is True and row.asker == "UALICE"
+    assert row.question == "What is the graduation target?" and row.answer == answer.args["text"]
+    # changing one's mind updates the verdict rather than adding a second one
+    slack.click(blocks.FEEDBACK_NOT_HELPFUL, answer_id, response_url=stub.base + "/respond", user="UBEN")
+    stub.wait_for("response_url", 2)
+    with services.engine.connect() as conn:
+        assert conn.execute(select(answer_feedback.c.helpful)).scalars().all() == [False]
+
+
+def test_a_failure_while_answering_is_told_to_the_user_and_logged(slack, stub, services, monkeypatch, caplog):
+    def broken(*args, **kwargs):
+        raise RuntimeError("index exploded")
+
+    monkeypatch.setattr(services.answerer, "ask", broken)
+    caplog.set_level(logging.ERROR)
+    event = mention(stub, "What is the graduation target?")
+    slack.event(event, event_id="Ev999")
+    [error] = stub.wait_for("chat.postMessage")
+    assert (error.args["channel"], error.args["thread_ts"], error.args["text"]) == (
+        "C0001",
+        event["ts"],
+        blocks.ERROR,
+    )
+    stub.wait_for("reactions.remove")  # the :eyes: marker does not stay behind
+    slack.command("What is the graduation target?", response_url=stub.base + "/respond")
+    [private] = stub.wait_for("response_url")
+    assert private.args["text"] == blocks.ERROR and private.args["response_type"] == "ephemeral"
+    time.sleep(0.2)
+    logged = [r for r in caplog.records if "failed to handle a Slack request" in r.getMessage()]
+    assert len(logged) == 2 and logged[0].exc_info[1].args == ("index exploded",)
+    assert "Ev999" in logged[0].getMessage() and "/ask" in logged[1].getMessage()
+
+
+def test_ask_in_a_channel_resolute_is_not_in_answers_privately(slack, stub):
+    stub.errors["chat.postMessage"] = "not_in_channel"
+    slack.command("What is the graduation target?", response_url=stub.base + "/respond")
+    [reply] = stub.wait_for("response_url")
+    assert reply.args["response_type"] == "ephemeral"
+    assert "88 percent" in reply.args["text"] and "/invite @Resolute" in json.dumps(reply.args["blocks"])
+
+
+def test_long_answers_are_cut_to_slack_limits():
+    sources = [Source(n, f"Document {n} " + "t" * 400, f"d{n}.md", "Section " + "s" * 300, "x", 0.5)
+               for n in range(1, 31)]  # fmt: skip
+    huge = Answer(("A long sentence about the plan [1]. " * 40 + "\n\n") * 200, "llm", sources)
+    text, built = blocks.answer_message(huge, answer_id="abc")
+    assert blocks_problem(built) is None and len(built) == blocks.MAX_BLOCKS
+    assert built[-1]["type"] == "actions"  # the feedback buttons always survive
+    sections = [b for b in built if b["type"] == "section"]
+    assert len(sections) == blocks.MAX_BLOCKS - 5  # Sources heading, 3 x 10 sources, the buttons
+    assert sections[-1]["text"]["text"].endswith(blocks.CUT_NOTE)
+    assert len(text) <= blocks.FALLBACK_CHARS
+    unbroken = Answer("x" * 7000, "llm")  # no break anywhere: still cut, never rejected
+    assert blocks_problem(blocks.answer_message(unbroken, answer_id="abc")[1]) is None
+    assert (
+        "&lt;b&gt; &amp;"
+        in blocks.answer_message(Answer("<b> &", "llm"), answer_id="a")[1][0]["text"]["text"]
+    )

@@ -1,0 +1,137 @@
+"""`resolute serve` and `resolute console` as a user runs them, and the manifest they rely on."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from bot.cli import main
+from bot.slack import blocks
+from bot.slack.console import Console
+from tests.slack_stub import TOKEN, SlackStub
+from tests.test_slack import SECRET, Slack, wait_answers
+
+MANIFEST = Path(__file__).resolve().parents[1] / "slack" / "manifest.yaml"
+
+
+def test_serve_without_slack_settings_says_what_to_set(monkeypatch):
+    result = CliRunner().invoke(main, ["serve"])
+    assert result.exit_code == 3
+    for needed in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "slack/manifest.yaml", "resolute console"):
+        assert needed in result.output
+    monkeypatch.setenv("SLACK_BOT_TOKEN", TOKEN)
+    result = CliRunner().invoke(main, ["serve", "--http"])
+    assert result.exit_code == 3 and "SLACK_SIGNING_SECRET" in result.output
+    assert "SLACK_BOT_TOKEN" not in result.output
+    monkeypatch.setenv("SLACK_APP_TOKEN", "xapp-1-A1-1-abc")
+    result = CliRunner().invoke(main, ["serve", "--check"])
+    assert result.exit_code == 0 and "Socket Mode" in result.output
+
+
+def test_a_token_of_the_wrong_kind_is_refused_by_name(monkeypatch):
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xapp-mixed-up")
+    result = CliRunner().invoke(main, ["serve"])
+    assert result.exit_code == 2 and "SLACK_BOT_TOKEN must start with 'xoxb-'" in result.output
+
+
+def test_manifest_declares_every_scope_event_and_command_the_app_uses():
+    manifest = yaml.safe_load(MANIFEST.read_text())
+    settings = manifest["settings"]
+    assert settings["socket_mode_enabled"] is True and settings["interactivity"]["is_enabled"] is True
+    assert set(settings["event_subscriptions"]["bot_events"]) >= {
+        "app_mention", "app_home_opened", "message.channels", "message.groups", "message.im"}  # fmt: skip
+    assert [c["command"] for c in manifest["features"]["slash_commands"]] == ["/ask"]
+    assert manifest["features"]["app_home"]["home_tab_enabled"] is True
+    assert manifest["features"]["app_home"]["messages_tab_read_only_enabled"] is False
+    assert set(manifest["oauth_config"]["scopes"]["bot"]) >= {
+        "app_mentions:read", "channels:history", "groups:history", "im:history", "chat:write", "commands",
+        "reactions:write"}  # fmt: skip
+
+
+@pytest.fixture
+def console_services(make_services, knowledge):
+    services = make_services()
+    services.ingester.ingest([knowledge])
+    return services
+
+
+def test_console_drives_the_real_app(console_services):
+    shown: list[str] = []
+    with Console(console_services.settings, console_services.asking, write=shown.append) as session:
+        session.send("What is the graduation target?")
+        answer = "\n".join(shown)
+        assert "Resolute (direct message, in the thread)" in answer and "88 percent" in answer
+        assert "Sources" in answer and "[1] Lakeside Improvement Plan — Graduation" in answer
+        assert "[Helpful]  [Not helpful]" in answer
+        shown.clear()
+        session.send("/helpful")
+        assert blocks.feedback_thanks(True) in "\n".join(shown)
+        shown.clear()
+        session.send("/reply and for reading?")
+        assert "in the thread" in "\n".join(shown) and "80 percent" in "\n".join(shown)
+        shown.clear()
+        session.send("/ask")
+        assert blocks.USAGE in "\n".join(shown)
+        shown.clear()
+        session.send("/ask Who is the principal of Pine Ridge?")
+        out = "\n".join(shown)
+        assert "#leadership" in out and "@you asked:" in out and "Farah Haddad" in out
+        shown.clear()
+        session.send("/home")
+        assert "Home tab" in "\n".join(shown) and "/ask QUESTION" in "\n".join(shown)
+        assert session.send("/quit") is False
+
+
+def test_console_command_reads_piped_lines(console_services, monkeypatch, knowledge, tmp_path):
+    monkeypatch.setenv("RESOLUTE_KNOWLEDGE_DIR", str(knowledge))
+    result = CliRunner().invoke(main, ["console", "--say", "What is the graduation target?"], input="/ask\n")
+    assert result.exit_code == 0, result.output
+    assert "you> What is the graduation target?" in result.output and "88 percent" in result.output
+    assert "you> /ask" in result.output and blocks.USAGE in result.output
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_serve_http_answers_signed_requests_end_to_end(console_services, knowledge, tmp_path):
+    """`resolute serve --http` as a process: the real server, the real settings, Slack stubbed."""
+    port = _free_port()
+    with SlackStub() as stub:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "RESOLUTE_"))}
+        env |= {"SLACK_BOT_TOKEN": TOKEN, "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": stub.url,
+                "RESOLUTE_DATA_DIR": str(tmp_path / "data"), "RESOLUTE_KNOWLEDGE_DIR": str(knowledge),
+                "HF_HUB_OFFLINE": "1"}  # fmt: skip
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", "serve", "--http", "--host", "127.0.0.1", "--port", str(port)],
+            env=env, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        try:
+            line = process.stderr.readline()
+            while "serving Slack" not in line:
+                assert line, "resolute serve --http exited before serving"
+                line = process.stderr.readline()
+            assert f"http://127.0.0.1:{port}/slack/events" in line
+            slack = Slack(f"http://127.0.0.1:{port}/slack/events", SECRET)
+            assert slack.command("What is the graduation target?", secret="wrong")[0] == 401
+            status, _, _ = slack.command("What is the graduation target?")
+            assert status == 200
+            [answer] = wait_answers(stub, 1)
+            assert "88 percent" in answer.args["text"]
+            assert stub.called("auth.test")  # the app checked its token against SLACK_API_URL
+            time.sleep(0.2)
+            assert json.loads(json.dumps(answer.args["blocks"]))[-1]["type"] == "actions"
+        finally:
+            process.terminate()
+            process.wait(timeout=20)
