@@ -25,9 +25,12 @@ $(VENV)/.installed-dev: $(VENV)/.installed
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
+# Ingest, then serve Slack if it is configured (.env or the environment), else open the local console
+# with the sample question asked first.
 run: install
 	$(BIN)/resolute ingest
-	$(BIN)/resolute ask "$(Q)"
+	@if $(BIN)/resolute serve --check; then $(BIN)/resolute serve; \
+	else echo "Opening the local console instead."; $(BIN)/resolute console --say "$(Q)"; fi
 
 test: install-dev
 	$(BIN)/python -m pytest
@@ -40,8 +43,9 @@ format: install-dev
 	$(BIN)/ruff check --fix bot tests bench
 	$(BIN)/ruff format bot tests bench
 
-bench: install
+bench: install-dev
 	$(BIN)/python bench/bench_ingest.py
+	$(BIN)/python bench/bench_slack.py
 
 eval: install
 	$(BIN)/python bench/eval_answers.py ../shared/eval/dev_questions.jsonl ../shared/reform-docs
