@@ -298,3 +298,29 @@ def test_long_answers_are_cut_to_slack_limits():
         "&lt;b&gt; &amp;"
         in blocks.answer_message(Answer("<b> &", "llm"), answer_id="a")[1][0]["text"]["text"]
     )
+
+
+def test_home_tab_button_opens_the_ask_form_and_the_answer_arrives_as_a_dm(slack, stub):
+    payload = {"type": "block_actions", "team": {"id": "T0001"}, "user": {"id": "UALICE"}, "api_app_id": "A0001",
+               "trigger_id": "trig-home", "container": {"type": "view", "view_id": "VHOME"},
+               "actions": [{"type": "button", "action_id": blocks.OPEN_ASK_MODAL, "block_id": "b",
+                            "action_ts": str(time.time())}]}  # fmt: skip
+    assert slack.post(urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded")[0] == 200
+    [opened] = stub.wait_for("views.open")
+    assert opened.args["trigger_id"] == "trig-home" and opened.args["view"]["callback_id"] == blocks.ASK_MODAL
+
+    def submit(question: str) -> tuple[int, str, float]:
+        view = {"id": f"V{time.monotonic_ns()}", "callback_id": blocks.ASK_MODAL, "type": "modal",
+                "state": {"values": {blocks.ASK_INPUT_BLOCK: {blocks.ASK_INPUT_ACTION: {
+                    "type": "plain_text_input", "value": question}}}}}  # fmt: skip
+        body = {"type": "view_submission", "team": {"id": "T0001"}, "user": {"id": "UALICE"},
+                "api_app_id": "A0001", "view": view}  # fmt: skip
+        return slack.post(urlencode({"payload": json.dumps(body)}), "application/x-www-form-urlencoded")
+
+    status, body, _ = submit("   ")
+    assert status == 200 and json.loads(body)["response_action"] == "errors"  # the form says what is wrong
+    assert submit("Who is the principal of Pine Ridge?")[0] == 200
+    [answer] = wait_answers(stub, 1)
+    question = stub.called("chat.postMessage")[0]
+    assert question.args["channel"] == "UALICE"  # Slack opens the app's DM with the person
+    assert answer.args["channel"] == "DALICE" and "Farah Haddad" in answer.args["text"]
