@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 from functools import cached_property
+from typing import TYPE_CHECKING
 
-from langchain_core.embeddings import Embeddings
-from langchain_core.language_models import BaseChatModel
 from sqlalchemy import Engine
 
 from bot.config import Settings
-from bot.knowledge.answer import Answerer
-from bot.knowledge.chunking import DEFAULT_MAX_TOKENS, TokenCounter
-from bot.knowledge.embeddings import embeddings_id, local_model_path, make_embeddings
-from bot.knowledge.index import KnowledgeIndex
-from bot.knowledge.ingest import Ingester
-from bot.knowledge.vectorstore import get_collection, make_chroma_client, make_vectorstore
 from bot.store import make_engine, migrate
+
+# The knowledge stack (torch, chromadb, langchain) takes seconds to import; it is imported where it
+# is first used, so commands that do not answer questions (`progress`, `data load`) start at once.
+if TYPE_CHECKING:
+    from langchain_core.embeddings import Embeddings
+    from langchain_core.language_models import BaseChatModel
+
+    from bot.knowledge.answer import Answerer
+    from bot.knowledge.index import KnowledgeIndex
+    from bot.knowledge.ingest import Ingester
+
+DEFAULT_CHUNK_TOKENS = 200  # bot.knowledge.chunking.DEFAULT_MAX_TOKENS, without importing it
 
 MAX_ANSWER_TOKENS = 400
 
@@ -56,7 +61,7 @@ class Services:
         self,
         settings: Settings,
         *,
-        chunk_tokens: int = DEFAULT_MAX_TOKENS,
+        chunk_tokens: int = DEFAULT_CHUNK_TOKENS,
         embeddings: Embeddings | None = None,
     ) -> None:
         self.settings = settings
@@ -74,6 +79,8 @@ class Services:
     @cached_property
     def embeddings(self) -> Embeddings:
         """The embedding model (loads the weights: a few seconds)."""
+        from bot.knowledge.embeddings import make_embeddings
+
         return make_embeddings(
             self.settings.embeddings,
             openai_base_url=self.settings.openai_base_url,
@@ -83,11 +90,15 @@ class Services:
     @cached_property
     def embeddings_id(self) -> str:
         """Name of the embedding model stored with the index."""
+        from bot.knowledge.embeddings import embeddings_id
+
         return embeddings_id(self.settings.embeddings)
 
     @cached_property
     def chroma_client(self):
         """Embedded Chroma under the data dir, or the Chroma server at CHROMA_HOST."""
+        from bot.knowledge.vectorstore import make_chroma_client
+
         return make_chroma_client(
             persist_dir=self.settings.chroma_dir,
             host=self.settings.chroma_host,
@@ -97,6 +108,8 @@ class Services:
     @cached_property
     def vectorstore(self):
         """LangChain's view of the collection."""
+        from bot.knowledge.vectorstore import make_vectorstore
+
         return make_vectorstore(
             self.chroma_client, embeddings=self.embeddings, embeddings_id=self.embeddings_id
         )
@@ -104,11 +117,18 @@ class Services:
     @cached_property
     def index(self) -> KnowledgeIndex:
         """Hybrid retrieval over the committed index."""
+        from bot.knowledge.index import KnowledgeIndex
+
         return KnowledgeIndex(engine=self.engine, vectorstore=self.vectorstore, embeddings=self.embeddings)
 
     @cached_property
     def ingester(self) -> Ingester:
         """Brings the index in line with the files on disk."""
+        from bot.knowledge.chunking import TokenCounter
+        from bot.knowledge.embeddings import local_model_path
+        from bot.knowledge.ingest import Ingester
+        from bot.knowledge.vectorstore import get_collection
+
         return Ingester(
             engine=self.engine,
             collection=get_collection(self.chroma_client, self.embeddings_id),
@@ -128,6 +148,8 @@ class Services:
     @cached_property
     def answerer(self) -> Answerer:
         """Cited answers over the index."""
+        from bot.knowledge.answer import Answerer
+
         return Answerer(index=self.index, llm=self.llm)
 
     @cached_property

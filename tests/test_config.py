@@ -39,3 +39,10 @@ def test_data_dir_moves_sqlite_and_chroma_together(tmp_path):
     settings = load_settings(data_dir=tmp_path / "elsewhere")
     assert settings.chroma_dir == tmp_path / "elsewhere" / "chroma"
     assert str(tmp_path / "elsewhere" / "resolute.db") in settings.sqlalchemy_url
+
+
+def test_services_default_chunk_size_is_the_chunkers():
+    from bot.knowledge.chunking import DEFAULT_MAX_TOKENS
+    from bot.services import DEFAULT_CHUNK_TOKENS
+
+    assert DEFAULT_CHUNK_TOKENS == DEFAULT_MAX_TOKENS
