@@ -28,6 +28,11 @@ class Settings(BaseSettings):
         validation_alias=_env("RESOLUTE_KNOWLEDGE_DIR"),
         description="Documents and local data ingested by default.",
     )
+    district_file: Path | None = Field(
+        None,
+        validation_alias=_env("RESOLUTE_DISTRICT_FILE"),
+        description="The district file; default <knowledge dir>/district/district.toml.",
+    )
     llm: str = Field(
         "none",
         validation_alias=_env("RESOLUTE_LLM"),
@@ -125,6 +130,11 @@ class Settings(BaseSettings):
     def chroma_dir(self) -> Path:
         """Folder of the embedded Chroma store."""
         return self.data_dir / "chroma"
+
+    @cached_property
+    def cards_dir(self) -> Path:
+        """Where the data cards written from the district's results live (and are indexed from)."""
+        return self.data_dir / "cards"
 
     @cached_property
     def sqlalchemy_url(self) -> str:

@@ -164,10 +164,21 @@ class Services:
         """The service behind every Slack surface that answers questions."""
         from bot.slack.asking import Asking
 
-        return Asking(answerer=self.answerer, answer_log=self.answer_log)
+        return Asking(
+            answerer=self.answerer, answer_log=self.answer_log, priorities=self.district.home_priorities
+        )
 
     def warm_up(self) -> None:
         """Load the model and the index now, so the first question is not the slow one."""
         self.asking  # noqa: B018 (builds the answerer, the engine and the log)
         self.index.snapshot()
         self.embeddings.embed_query("warm up")
+
+    @cached_property
+    def district(self):
+        """Priorities, targets, results and progress."""
+        from bot.district.service import District
+        from bot.district.store import DistrictStore
+
+        return District(store=DistrictStore(engine=self.engine), knowledge_dir=self.settings.knowledge_dir,
+                        district_file=self.settings.district_file, cards_dir=self.settings.cards_dir)  # fmt: skip

@@ -86,7 +86,7 @@ def test_a_very_long_sentence_is_cut_to_the_limit():
 
 
 def test_cli_ask_json_schema(knowledge, monkeypatch, embeddings):
-    monkeypatch.setattr("bot.services.make_embeddings", lambda *a, **k: embeddings)
+    monkeypatch.setattr("bot.knowledge.embeddings.make_embeddings", lambda *a, **k: embeddings)
     runner = CliRunner()
     assert runner.invoke(main, ["ingest", str(knowledge)]).exit_code == 0
     result = runner.invoke(main, ["ask", "--json", "Who", "is", "the", "principal", "of", "Pine", "Ridge?"])

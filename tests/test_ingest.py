@@ -113,7 +113,7 @@ def test_a_new_chunking_or_model_redoes_every_document(make_services, knowledge,
 
 
 def test_cli_ingest_json_and_failures(knowledge, monkeypatch, embeddings):
-    monkeypatch.setattr("bot.services.make_embeddings", lambda *a, **k: embeddings)
+    monkeypatch.setattr("bot.knowledge.embeddings.make_embeddings", lambda *a, **k: embeddings)
     (knowledge / "broken.docx").write_bytes(b"nope")
     runner = CliRunner()
     result = runner.invoke(main, ["ingest", str(knowledge), "--json"])

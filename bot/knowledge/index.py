@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 from collections import Counter
@@ -16,6 +17,8 @@ from sqlalchemy import Engine, select
 
 from bot.knowledge.text import terms
 from bot.store.tables import chunks, index_meta
+
+logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build at DEBUG
 
 Mode = Literal["hybrid", "dense", "lexical"]
 RRF_K = 5  # small: a passage ranked first by one ranker is not outvoted by middling agreement

@@ -13,6 +13,7 @@ from sqlalchemy import (
     Column,
     Connection,
     DateTime,
+    Float,
     ForeignKey,
     Integer,
     MetaData,
@@ -88,7 +89,49 @@ def _002_slack_answers(conn: Connection) -> None:
     conn.execute(text("CREATE INDEX ix_slack_answers_thread ON slack_answers (channel, thread_ts)"))
 
 
+def _003_district(conn: Connection) -> None:
+    md = MetaData()
+    Table(
+        "district_config",
+        md,
+        Column("key", String(100), primary_key=True),
+        Column("value", Text, nullable=False),
+    )
+    Table(
+        "schools",
+        md,
+        Column("school_id", String(50), primary_key=True),
+        Column("name", String(300), nullable=False),
+        Column("level", String(100), nullable=False),
+        Column("cluster", String(100), nullable=False),
+    )
+    Table(
+        "results",
+        md,
+        Column("school_id", String(50), primary_key=True),
+        Column("measure", String(100), primary_key=True),
+        Column("year", Integer, primary_key=True),
+        Column("student_group", String(100), primary_key=True),
+        Column("value", Float, nullable=False),
+        Column("students", Integer, nullable=False),
+    )
+    Table(
+        "digest_posts",
+        md,
+        Column("channel", String(40), primary_key=True),
+        Column("week", String(10), primary_key=True),
+        Column("status", String(20), nullable=False),
+        Column("claimed_at", DateTime(timezone=True), nullable=False),
+        Column("posted_at", DateTime(timezone=True)),
+        Column("message_ts", String(40)),
+        Column("summary", Text),
+    )
+    md.create_all(conn)
+    conn.execute(text("CREATE INDEX ix_results_measure_year ON results (measure, student_group, year)"))
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (1, "knowledge index", _001_knowledge_index),
     (2, "slack answers and feedback", _002_slack_answers),
+    (3, "district data and digests", _003_district),
 ]

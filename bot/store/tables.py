@@ -1,6 +1,6 @@
 """The current schema, for queries (the migrations own how it came to be)."""
 
-from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Integer, MetaData, String, Table, Text
+from sqlalchemy import Boolean, Column, DateTime, Float, ForeignKey, Integer, MetaData, String, Table, Text
 
 metadata = MetaData()
 
@@ -63,4 +63,44 @@ answer_feedback = Table(
     Column("user_id", String(40), primary_key=True),
     Column("helpful", Boolean, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+# District: the loaded district file (as JSON), schools and results, and the digests posted
+district_config = Table(
+    "district_config",
+    metadata,
+    Column("key", String(100), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+schools = Table(
+    "schools",
+    metadata,
+    Column("school_id", String(50), primary_key=True),
+    Column("name", String(300), nullable=False),
+    Column("level", String(100), nullable=False),
+    Column("cluster", String(100), nullable=False),
+)
+
+results = Table(
+    "results",
+    metadata,
+    Column("school_id", String(50), primary_key=True),
+    Column("measure", String(100), primary_key=True),
+    Column("year", Integer, primary_key=True),
+    Column("student_group", String(100), primary_key=True),
+    Column("value", Float, nullable=False),
+    Column("students", Integer, nullable=False),
+)
+
+digest_posts = Table(
+    "digest_posts",
+    metadata,
+    Column("channel", String(40), primary_key=True),
+    Column("week", String(10), primary_key=True),
+    Column("status", String(20), nullable=False),
+    Column("claimed_at", DateTime(timezone=True), nullable=False),
+    Column("posted_at", DateTime(timezone=True)),
+    Column("message_ts", String(40)),
+    Column("summary", Text),
 )

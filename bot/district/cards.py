@@ -1,0 +1,91 @@
+"""Data cards: the results written as short Markdown documents, one per school, so they are indexed
+and a leader can ask "How is Maple PS doing in Grade 6 math?" and get a cited answer."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from bot.district.model import DistrictData
+from bot.district.progress import STATUS_LABELS, Series, build_report
+
+MEASURE_NAMES = {
+    "g3_reading": "Grade 3 reading", "g3_writing": "Grade 3 writing", "g3_math": "Grade 3 mathematics",
+    "g6_reading": "Grade 6 reading", "g6_writing": "Grade 6 writing", "g6_math": "Grade 6 mathematics",
+    "graduation": "Graduation rate",
+}  # fmt: skip
+
+
+def measure_name(measure: str) -> str:
+    """A readable name for a measure key."""
+    return MEASURE_NAMES.get(measure, measure.replace("_", " ").capitalize())
+
+
+def _trend(series: Series) -> str:
+    years = sorted(series)
+    text = ", ".join(f"{y}: {series[y]:.1f}%" for y in years)
+    if len(years) > 1:
+        step = series[years[-1]] - series[years[-2]]
+        text += f". {'Up' if step > 0 else 'Down' if step < 0 else 'Unchanged'} {abs(step):.1f} points from {years[-2]}"
+        text += f" to {years[-1]}, and {series[years[-1]] - series[years[0]]:+.1f} points since {years[0]}"
+    return text + "."
+
+
+def write_cards(data: DistrictData, folder: Path) -> list[Path]:
+    """Rewrite the cards folder from the data (old cards go, so removed schools leave the index)."""
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    district: dict[tuple[str, str], dict[int, list[tuple[float, int]]]] = {}
+    by_school: dict[str, dict[str, Series]] = {}
+    for r in data.results:
+        district.setdefault((r.measure, r.group), {}).setdefault(r.year, []).append((r.value, r.students))
+        if r.group == "all":
+            by_school.setdefault(r.school_id, {}).setdefault(r.measure, {})[r.year] = r.value
+    weighted = {key: {y: sum(v * n for v, n in rows) / sum(n for _, n in rows) for y, rows in years.items()}
+                for key, years in district.items()}  # fmt: skip
+    report = build_report(data.config, weighted, by_school)
+    name = data.config.name
+    written = []
+    for school in data.schools:
+        measures = by_school.get(school.school_id, {})
+        lines = [f"# {school.name} ({school.school_id}): results", "",
+                 f"{school.name} ({school.school_id}) is a {school.level or 'school'} in the {school.cluster or ''} "
+                 f"cluster of {name}. Values are the percentage of students meeting the provincial standard "
+                 "(for graduation, the five-year graduation rate)."]  # fmt: skip
+        if school.school_id in report.schools_on_the_move:
+            lines.append(f"{school.name} is one of the Schools on the Move: it rose for three years running on "
+                         "at least four measures. Other schools can learn from what it did.")  # fmt: skip
+        if school.school_id in report.coasting_schools:
+            lines.append(f"{school.name} is coasting: its results are close to the district's but have not moved "
+                         "in three years. The district offers it support (see the support and intervention guide).")  # fmt: skip
+        for measure, series in sorted(measures.items()):
+            label = measure_name(measure)
+            lines += ["", f"## {school.name}: {label}", "",
+                      f"{school.name} {label.lower()} ({measure}) by year: {_trend(series)}"]  # fmt: skip
+            latest = max(series)
+            overall = weighted.get((measure, "all"), {}).get(latest)
+            if overall is not None:
+                diff = series[latest] - overall
+                where = "above" if diff > 0 else "below" if diff < 0 else "level with"
+                lines.append(f"The district was at {overall:.1f}% in {latest}, so {school.name} is "
+                             f"{abs(diff):.1f} points {where} the district.")  # fmt: skip
+        path = folder / f"{school.school_id}.md"
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        written.append(path)
+    lines = [f"# {name}: progress on the targets", ""]
+    for p in report.targets:
+        t = p.target
+        who = "" if t.group == "all" else f" for the {t.group} group"
+        lines += [f"## District {t.label}{who}", "",
+                  f"District {t.label.lower()}{who}: {_trend(p.trend)} The trajectory expected {p.expected:.1f} in "
+                  f"{p.latest_year}; the goal is {t.goal_value:g} by {t.goal_year}. Status: "
+                  f"{STATUS_LABELS[p.status]}.", ""]  # fmt: skip
+    schools = {s.school_id: s.name for s in data.schools}
+    lines += ["## Schools on the Move and coasting schools", "",
+              "Schools on the Move: " + (", ".join(schools[s] for s in report.schools_on_the_move) or "none") + ".",
+              "Coasting schools, offered support: " + (", ".join(schools[s] for s in report.coasting_schools) or "none")
+              + "."]  # fmt: skip
+    path = folder / "district-progress.md"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return [*written, path]

@@ -1,0 +1,137 @@
+"""The district's data in SQL: replaced all at once on load, read by progress, cards and digests."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Engine, and_, delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from bot.district.model import DistrictConfig, DistrictData, School
+from bot.district.progress import ProgressReport, Series, build_report
+from bot.store.tables import digest_posts, district_config, results, schools
+
+STALE_CLAIM = timedelta(minutes=15)  # a digest claimed this long ago and never posted may be retried
+
+
+class DistrictStore:
+    """Repository for the district tables; the one place that reads or writes them."""
+
+    def __init__(self, *, engine: Engine) -> None:
+        self._engine = engine
+
+    def replace(self, data: DistrictData, *, source: str) -> None:
+        """Swap in a validated load in one transaction: all of it is kept, or none of it."""
+        with self._engine.begin() as conn:
+            conn.execute(delete(results))
+            conn.execute(delete(schools))
+            conn.execute(delete(district_config))
+            conn.execute(insert(district_config), [
+                {"key": "config", "value": json.dumps(data.config.as_dict())},
+                {"key": "source", "value": source},
+                {"key": "loaded_at", "value": datetime.now(UTC).isoformat()},
+            ])  # fmt: skip
+            conn.execute(insert(schools), [s.__dict__ for s in data.schools])
+            rows = [{"school_id": r.school_id, "measure": r.measure, "year": r.year, "student_group": r.group,
+                     "value": r.value, "students": r.students} for r in data.results]  # fmt: skip
+            for start in range(0, len(rows), 20_000):
+                conn.execute(insert(results), rows[start : start + 20_000])
+
+    def config(self) -> DistrictConfig | None:
+        """The loaded district file, or None before the first load."""
+        with self._engine.connect() as conn:
+            raw = conn.execute(
+                select(district_config.c.value).where(district_config.c.key == "config")
+            ).scalar()
+        return DistrictConfig.from_dict(json.loads(raw)) if raw else None
+
+    def schools(self) -> dict[str, School]:
+        """Every school by id."""
+        with self._engine.connect() as conn:
+            rows = conn.execute(select(schools)).all()
+        return {r.school_id: School(r.school_id, r.name, r.level, r.cluster) for r in rows}
+
+    def district_series(self) -> dict[tuple[str, str], Series]:
+        """(measure, group) -> year -> students-weighted mean of the school values."""
+        weighted = func.sum(results.c.value * results.c.students) / func.sum(results.c.students)
+        query = select(results.c.measure, results.c.student_group, results.c.year, weighted).group_by(
+            results.c.measure, results.c.student_group, results.c.year
+        )
+        series: dict[tuple[str, str], Series] = {}
+        with self._engine.connect() as conn:
+            for measure, group, year, value in conn.execute(query):
+                series.setdefault((measure, group), {})[year] = float(value)
+        return series
+
+    def school_series(self, measures: set[str], *, since: int | None = None, school_id: str | None = None,
+                      group: str = "all") -> dict[str, dict[str, Series]]:  # fmt: skip
+        """school -> measure -> year -> value, for the given measures (and years, school)."""
+        conditions = [results.c.measure.in_(sorted(measures)), results.c.student_group == group]
+        if since is not None:
+            conditions.append(results.c.year >= since)
+        if school_id is not None:
+            conditions.append(results.c.school_id == school_id)
+        query = select(results.c.school_id, results.c.measure, results.c.year, results.c.value).where(
+            and_(*conditions)
+        )
+        out: dict[str, dict[str, Series]] = {}
+        with self._engine.connect() as conn:
+            for sid, measure, year, value in conn.execute(query):
+                out.setdefault(sid, {}).setdefault(measure, {})[year] = value
+        return out
+
+    def report(self, config: DistrictConfig) -> ProgressReport:
+        """Progress on every target, Schools on the Move and coasting schools."""
+        district = self.district_series()
+        measures = {t.measure for t in config.targets} | set(config.on_the_move_measures)
+        # the rules look back at most four years of each measure's data
+        starts = [sorted(s)[-4:][0] for (m, g), s in district.items() if g == "all" and m in measures]
+        since = min(starts) if starts else None
+        return build_report(config, district, self.school_series(measures, since=since))
+
+    # -- digests: one per channel per ISO week, claimed before posting -----------------------------
+    def claim_digest(self, channel: str, week: str, now: datetime) -> bool:
+        """True if this caller should post the week's digest (first claim, or a stale failed one)."""
+        try:
+            with self._engine.begin() as conn:
+                conn.execute(
+                    insert(digest_posts).values(channel=channel, week=week, status="posting", claimed_at=now)
+                )
+            return True
+        except IntegrityError:
+            pass
+        with self._engine.begin() as conn:  # a claim whose poster died mid-way may be taken over
+            taken = conn.execute(
+                update(digest_posts)
+                .where(digest_posts.c.channel == channel, digest_posts.c.week == week,
+                       digest_posts.c.status == "posting", digest_posts.c.claimed_at < now - STALE_CLAIM)
+                .values(claimed_at=now)
+            ).rowcount  # fmt: skip
+        return taken == 1
+
+    def release_digest(self, channel: str, week: str) -> None:
+        """Give the claim back after a failed post, so the next attempt can post."""
+        with self._engine.begin() as conn:
+            conn.execute(delete(digest_posts).where(digest_posts.c.channel == channel, digest_posts.c.week == week,
+                                                    digest_posts.c.status == "posting"))  # fmt: skip
+
+    def digest_posted(self, channel: str, week: str, *, ts: str, summary: dict, now: datetime) -> None:
+        """Record the posted digest and what it showed (the next one says what changed)."""
+        with self._engine.begin() as conn:
+            conn.execute(
+                update(digest_posts)
+                .where(digest_posts.c.channel == channel, digest_posts.c.week == week)
+                .values(status="posted", posted_at=now, message_ts=ts, summary=json.dumps(summary))
+            )
+
+    def last_digest(self, channel: str, *, before_week: str) -> dict | None:
+        """What the previous posted digest in this channel showed."""
+        with self._engine.connect() as conn:
+            raw = conn.execute(
+                select(digest_posts.c.summary)
+                .where(digest_posts.c.channel == channel, digest_posts.c.status == "posted",
+                       digest_posts.c.week < before_week)
+                .order_by(digest_posts.c.week.desc()).limit(1)
+            ).scalar()  # fmt: skip
+        return json.loads(raw) if raw else None
