@@ -30,7 +30,7 @@ install-dev: $(VENV)/.installed-dev
 run: install
 	$(BIN)/resolute ingest
 	@if $(BIN)/resolute serve --check; then $(BIN)/resolute serve; \
-	else echo "Opening the local console instead."; $(BIN)/resolute console --say "$(Q)"; fi
+	else echo "Opening the local console instead."; $(BIN)/resolute console --say /digest --say "$(Q)"; fi
 
 test: install-dev
 	$(BIN)/python -m pytest
@@ -46,6 +46,7 @@ format: install-dev
 bench: install-dev
 	$(BIN)/python bench/bench_ingest.py
 	$(BIN)/python bench/bench_slack.py
+	$(BIN)/python bench/bench_progress.py
 
 eval: install
 	$(BIN)/python bench/eval_answers.py ../shared/eval/dev_questions.jsonl ../shared/reform-docs

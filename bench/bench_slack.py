@@ -81,7 +81,7 @@ def main() -> None:
         report = services.ingester.ingest([args.docs])
         services.warm_up()
         server = make_http_server(
-            make_slack_app(services.settings, services.asking), host="127.0.0.1", port=0
+            make_slack_app(services.settings, services.asking, services.district), host="127.0.0.1", port=0
         )
         threading.Thread(target=server.run, daemon=True).start()
         slack = Slack(f"http://127.0.0.1:{server.effective_port}/slack/events", SECRET)

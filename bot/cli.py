@@ -70,8 +70,109 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], as_json: bool) -> None:
         )
         for failure in report.failed:
             click.echo(f"  skipped {failure['source']}: {failure['reason']}", err=True)
-    if report.failed:
+    district_ok = True
+    if not paths:  # a full ingest also loads the district data and indexes its data cards
+        district_ok = _load_district(services, quiet=as_json)
+    if report.failed or not district_ok:
         ctx.exit(1)
+
+
+def _load_district(services: Services, *, quiet: bool = False, index_cards: bool = True) -> bool:
+    """Load the district file and index its data cards; False (with the faults printed) if invalid."""
+    from bot.district.model import DistrictDataError
+
+    district = services.district
+    if not district.file.exists():
+        if not quiet:
+            click.echo(f"No district file at {district.file}: priorities and progress are off.", err=True)
+        return True
+    try:
+        summary = district.load()
+    except DistrictDataError as exc:
+        click.echo(f"District data not loaded; the data loaded before is unchanged. {len(exc.problems)} problem(s):",
+                   err=True)  # fmt: skip
+        for problem in exc.problems:
+            click.echo(f"  {problem}", err=True)
+        return False
+    indexed = "written, not indexed (--no-index)"
+    if index_cards:
+        cards = services.ingester.ingest([services.settings.cards_dir])
+        indexed = f"indexed ({cards.chunks_embedded} chunks embedded)"
+    if not quiet:
+        click.echo(f"District: {summary.priorities} priorities, {summary.targets} targets, {summary.schools} schools, "
+                   f"{summary.results} results from {summary.source}; {len(summary.cards)} data cards {indexed}.")  # fmt: skip
+    return True
+
+
+@main.group()
+def data() -> None:
+    """The district's priorities, targets and results."""
+
+
+@data.command("load")
+@click.option(
+    "--no-index", is_flag=True, help="Store the data but do not embed the data cards (large districts)."
+)
+@click.pass_context
+def data_load(ctx: click.Context, no_index: bool) -> None:
+    """Validate and load the district file and its CSVs (all or nothing), then index the data cards."""
+    if not _load_district(_services(ctx), index_cards=not no_index):
+        ctx.exit(1)
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the progress as JSON.")
+@click.option("--priority", help="Only this priority's targets (its key).")
+@click.option("--school", help="The targets as seen from one school (id or name).")
+@click.pass_context
+def progress(ctx: click.Context, as_json: bool, priority: str | None, school: str | None) -> None:
+    """Each target against its trajectory, Schools on the Move and coasting schools."""
+    from bot.district.service import NotLoaded, UnknownSubject
+    from bot.district.views import progress_text
+
+    district = _services(ctx).district
+    try:
+        report = district.report(priority=priority, school=school)
+    except (NotLoaded, UnknownSubject) as exc:
+        raise click.UsageError(str(exc)) from None
+    if as_json:
+        click.echo(json.dumps(report.as_dict(), indent=2))
+    else:
+        names = {sid: s.name for sid, s in district.store.schools().items()}
+        click.echo(progress_text(district.config(), report, names))
+
+
+@main.command()
+@click.option(
+    "--preview", "preview", type=click.Path(path_type=Path), help="Write the digest and charts here."
+)
+@click.option("--post", "post", is_flag=True, help="Post this week's digest now (once per channel per week).")
+@click.pass_context
+def digest(ctx: click.Context, preview: Path | None, post: bool) -> None:
+    """The weekly progress digest: preview it in a folder, or post it now."""
+    from bot.district.service import NotLoaded
+
+    services = _services(ctx)
+    if bool(preview) == post:
+        raise click.UsageError("give exactly one of --preview DIR or --post")
+    if preview:
+        from bot.district.views import write_preview
+
+        try:
+            written = write_preview(services.district, preview)
+        except NotLoaded as exc:
+            raise click.UsageError(str(exc)) from None
+        click.echo(f"Wrote {', '.join(p.name for p in written)} to {preview}")
+        return
+    from bot.jobs import post_weekly_digest
+    from bot.slack.app import SlackNotConfigured, check_mode, make_slack_app
+
+    try:
+        check_mode(services.settings, http=services.settings.slack_app_token is None)
+    except SlackNotConfigured as exc:
+        raise click.UsageError(str(exc)) from None
+    app = make_slack_app(services.settings, services.asking, services.district)
+    click.echo(post_weekly_digest(services.district, app.client, force=True))
 
 
 @main.command()
@@ -120,7 +221,10 @@ def serve(ctx: click.Context, http: bool, port: int, host: str, check: bool) -> 
         click.echo(f"Slack is configured for {'HTTP' if mode == 'http' else 'Socket Mode'}.")
         return
     services.warm_up()
-    app = make_slack_app(services.settings, services.asking)
+    app = make_slack_app(services.settings, services.asking, services.district)
+    from bot.jobs import start_jobs
+
+    start_jobs(services.district, app.client)
     if mode == "socket":
         click.echo("Resolute is connecting to Slack (Socket Mode). Ctrl-C stops it.", err=True)
         run_socket_mode(app, services.settings)
@@ -153,7 +257,7 @@ def console(ctx: click.Context, said: tuple[str, ...]) -> None:
     interactive = sys.stdin.isatty()
     click.echo("Loading the knowledge index...", err=True)
     services.warm_up()
-    with Console(services.settings, services.asking, write=click.echo) as session:
+    with Console(services, write=click.echo) as session:
         click.echo(f"Resolute console: this is the Slack app, with Slack played locally.\n{HELP}")
         for line in said:
             click.echo(f"\nyou> {line}")

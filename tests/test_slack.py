@@ -115,7 +115,9 @@ def services(make_services, knowledge, stub):
 def slack(services):
     """The app served over HTTP on a loopback port, as `resolute serve --http` serves it."""
     services.warm_up()
-    server = make_http_server(make_slack_app(services.settings, services.asking), host="127.0.0.1", port=0)
+    server = make_http_server(
+        make_slack_app(services.settings, services.asking, services.district), host="127.0.0.1", port=0
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     yield Slack(f"http://127.0.0.1:{server.effective_port}/slack/events", SECRET)
@@ -184,7 +186,9 @@ def test_follow_up_in_a_thread_is_answered_with_the_earlier_turns(make_services,
     services = make_services(slack_bot_token=TOKEN, slack_signing_secret=SECRET, slack_api_url=stub.url)
     services.__dict__["llm"] = llm
     services.ingester.ingest([knowledge])
-    server = make_http_server(make_slack_app(services.settings, services.asking), host="127.0.0.1", port=0)
+    server = make_http_server(
+        make_slack_app(services.settings, services.asking, services.district), host="127.0.0.1", port=0
+    )
     threading.Thread(target=server.run, daemon=True).start()
     slack = Slack(f"http://127.0.0.1:{server.effective_port}/slack/events", SECRET)
     try:
@@ -305,7 +309,9 @@ def test_home_tab_button_opens_the_ask_form_and_the_answer_arrives_as_a_dm(slack
                "trigger_id": "trig-home", "container": {"type": "view", "view_id": "VHOME"},
                "actions": [{"type": "button", "action_id": blocks.OPEN_ASK_MODAL, "block_id": "b",
                             "action_ts": str(time.time())}]}  # fmt: skip
-    assert slack.post(urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded")[0] == 200
+    assert (
+        slack.post(urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded")[0] == 200
+    )
     [opened] = stub.wait_for("views.open")
     assert opened.args["trigger_id"] == "trig-home" and opened.args["view"]["callback_id"] == blocks.ASK_MODAL
 

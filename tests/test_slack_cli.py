@@ -49,12 +49,12 @@ def test_manifest_declares_every_scope_event_and_command_the_app_uses():
     assert settings["socket_mode_enabled"] is True and settings["interactivity"]["is_enabled"] is True
     assert set(settings["event_subscriptions"]["bot_events"]) >= {
         "app_mention", "app_home_opened", "message.channels", "message.groups", "message.im"}  # fmt: skip
-    assert [c["command"] for c in manifest["features"]["slash_commands"]] == ["/ask"]
+    assert [c["command"] for c in manifest["features"]["slash_commands"]] == ["/ask", "/progress"]
     assert manifest["features"]["app_home"]["home_tab_enabled"] is True
     assert manifest["features"]["app_home"]["messages_tab_read_only_enabled"] is False
     assert set(manifest["oauth_config"]["scopes"]["bot"]) >= {
         "app_mentions:read", "channels:history", "groups:history", "im:history", "chat:write", "commands",
-        "reactions:write"}  # fmt: skip
+        "reactions:write", "files:write"}  # fmt: skip
 
 
 @pytest.fixture
@@ -66,7 +66,7 @@ def console_services(make_services, knowledge):
 
 def test_console_drives_the_real_app(console_services):
     shown: list[str] = []
-    with Console(console_services.settings, console_services.asking, write=shown.append) as session:
+    with Console(console_services, write=shown.append) as session:
         session.send("What is the graduation target?")
         answer = "\n".join(shown)
         assert "Resolute (direct message, in the thread)" in answer and "88 percent" in answer
@@ -85,6 +85,9 @@ def test_console_drives_the_real_app(console_services):
         session.send("/ask Who is the principal of Pine Ridge?")
         out = "\n".join(shown)
         assert "#leadership" in out and "@you asked:" in out and "Farah Haddad" in out
+        shown.clear()
+        session.send("/progress")  # no district file in this knowledge folder
+        assert "only you can see this" in "\n".join(shown) and "resolute data load" in "\n".join(shown)
         shown.clear()
         session.send("/home")
         assert "Home tab" in "\n".join(shown) and "/ask QUESTION" in "\n".join(shown)

@@ -8,6 +8,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.config import Settings
+from bot.district.service import District
 from bot.slack.asking import Asking
 from bot.slack.listeners import register_listeners
 
@@ -39,7 +40,8 @@ def check_mode(settings: Settings, *, http: bool) -> str:
     return "http" if http else "socket"
 
 
-def make_slack_app(settings: Settings, asking: Asking, *, executor: Executor | None = None) -> App:
+def make_slack_app(settings: Settings, asking: Asking, district: District, *,
+                   executor: Executor | None = None) -> App:  # fmt: skip
     """Build the Bolt app: one WebClient on SLACK_API_URL, every listener registered."""
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
@@ -48,7 +50,7 @@ def make_slack_app(settings: Settings, asking: Asking, *, executor: Executor | N
         signing_secret=secret,  # every HTTP request is verified; Socket Mode needs no secret
         listener_executor=executor or ThreadPoolExecutor(LISTENER_THREADS, thread_name_prefix="slack"),
     )
-    register_listeners(app, asking)
+    register_listeners(app, asking, district)
     return app
 
 

@@ -120,6 +120,26 @@ def invite_hint() -> dict:
     }  # fmt: skip
 
 
+PROGRESS_USAGE = (
+    "`/progress` for every target, `/progress PRIORITY` (one of: {keys}) or `/progress SCHOOL` (id or name)."
+)
+
+
+def progress_message(
+    title: str, lines: list[str], *, moving: list[str], coasting: list[str]
+) -> tuple[str, list[dict]]:
+    """The `/progress` reply: each target against its trajectory, and the schools to celebrate and support."""
+    body = "\n".join(f"• {escape(line)}" for line in lines) or "No results for these targets yet."
+    tail = (f"*Schools on the Move:* {escape(', '.join(moving) or 'none')}\n"
+            f"*Coasting schools, offered support:* {escape(', '.join(coasting) or 'none')}")  # fmt: skip
+    built = [
+        {"type": "header", "text": {"type": "plain_text", "text": _cut(title, 150)}},
+        *({"type": "section", "text": {"type": "mrkdwn", "text": piece}} for piece in _sections(body)[:45]),
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": _cut(tail, SECTION_CHARS)}]},
+    ]
+    return _cut(f"{title}\n{body}", FALLBACK_CHARS), built
+
+
 def feedback_thanks(helpful: bool) -> str:
     """The private reply to a feedback click."""
     if helpful:
@@ -176,6 +196,7 @@ def home_view(*, priorities: list[dict] | None = None) -> dict:
             "text": {
                 "type": "mrkdwn",
                 "text": "`/ask QUESTION`: a cited answer from the district's documents and data, in a thread.\n"
+                "`/progress [priority|school]`: each target against its trajectory (only you see it).\n"
                 "`@Resolute QUESTION` in a channel, or a direct message: the same, and I follow up "
                 "in threads I am part of.",
             },

@@ -20,10 +20,9 @@ from pydantic import SecretStr
 from slack_bolt import App, BoltRequest
 from slack_sdk.signature import SignatureVerifier
 
-from bot.config import Settings
+from bot.services import Services
 from bot.slack import blocks
 from bot.slack.app import make_slack_app
-from bot.slack.asking import Asking
 from bot.slack.standin import BOT_USER, TEAM, LocalSlack
 
 YOU, DM, CHANNEL = "U0YOU", "D0YOU", "C0LEADERS"
@@ -31,6 +30,8 @@ HELP = """Type a question and press Enter: it is sent to Resolute as a direct me
   /ask QUESTION      ask in #leadership with the slash command (answered in a thread)
   /reply TEXT        follow up in the thread of the last answer
   /helpful, /nothelpful   click a button under the last answer
+  /progress [priority|school]   each target against its trajectory
+  /digest            run the weekly digest job now (posted once per week)
   /home              open Resolute's Home tab
   /help, /quit       this text; leave (Ctrl-D works too)"""
 
@@ -91,26 +92,27 @@ def _text(mrkdwn: str) -> str:
 class Console:
     """One terminal session: `send(line)` drives the app, `write` shows what it posts."""
 
-    def __init__(self, settings: Settings, asking: Asking, *, write: Callable[[str], None] = print) -> None:
+    def __init__(self, services: Services, *, write: Callable[[str], None] = print) -> None:
         self._write = write
         self._secret = secrets.token_hex(16)
         self._slack = LocalSlack(self._show)
         self._executor = _TrackedExecutor()
-        self._settings = settings
-        self._asking = asking
+        self._services = services
         self._app: App | None = None
         self._last_answer: dict | None = None  # {"channel", "thread_ts", "answer_id"}
 
     def __enter__(self) -> Console:
         self._slack.__enter__()
-        settings = self._settings.model_copy(
+        settings = self._services.settings.model_copy(
             update={
                 "slack_bot_token": SecretStr("xoxb-console"),
                 "slack_signing_secret": SecretStr(self._secret),
                 "slack_api_url": self._slack.url,
             }
         )
-        self._app = make_slack_app(settings, self._asking, executor=self._executor)
+        self._app = make_slack_app(
+            settings, self._services.asking, self._services.district, executor=self._executor
+        )
         return self
 
     def __exit__(self, *exc) -> None:
@@ -134,6 +136,12 @@ class Console:
             return False
         if command == "/help":
             self._write(HELP)
+        elif command == "/digest":
+            from bot.jobs import post_weekly_digest
+
+            self._write(
+                f"(running the weekly digest job now: {post_weekly_digest(self._services.district, self._app.client, force=True)})"
+            )
         elif command == "/home":
             self._event({"type": "app_home_opened", "user": YOU, "channel": DM, "tab": "home"})
         elif command in ("/helpful", "/nothelpful"):
@@ -207,10 +215,12 @@ class Console:
         if where is None:
             channel = data.get("channel", "")
             where = "direct message" if channel.startswith("D") else "#leadership"
+            if kind == "files.completeUploadExternal":
+                where += ", in the digest's thread"
             if data.get("thread_ts"):
                 where += ", in the thread"
         if kind == "files.completeUploadExternal":
-            lines = [f"[file] {f.get('title')}" for f in data.get("files", [])]
+            lines = [f"[image] {f.get('title')}" for f in data.get("files", [])]
         else:
             lines = render(data.get("blocks") or [], data.get("text", ""))
         self._write(f"\nResolute ({where}):\n" + "\n".join("  " + line for line in lines))

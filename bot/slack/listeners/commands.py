@@ -5,12 +5,14 @@ from __future__ import annotations
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
+from bot.district.service import District
 from bot.slack import blocks
 from bot.slack.asking import Asking
+from bot.slack.progress import progress_reply
 
 
-def register(app: App, asking: Asking) -> None:
-    """`/ask QUESTION`."""
+def register(app: App, asking: Asking, district: District) -> None:
+    """`/ask QUESTION` and `/progress [priority|school]`."""
 
     @app.command("/ask")
     def ask(ack: Ack, command: dict, client: WebClient, respond: Respond) -> None:
@@ -27,3 +29,9 @@ def register(app: App, asking: Asking) -> None:
             key=command["trigger_id"],
             reply_privately=lambda text, bl: respond(text=text, blocks=bl, response_type="ephemeral"),
         )
+
+    @app.command("/progress")
+    def progress(ack: Ack, command: dict, respond: Respond) -> None:
+        ack()
+        text, built = progress_reply(district, command.get("text", ""))
+        respond(text=text, blocks=built, response_type="ephemeral")
