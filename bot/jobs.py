@@ -62,12 +62,12 @@ def start_jobs(district: District, client: WebClient):
     from apscheduler.schedulers.background import BackgroundScheduler
     from apscheduler.triggers.cron import CronTrigger
 
-    scheduler = BackgroundScheduler()
     try:
         config = district.config()
     except NotLoaded as exc:
         log.warning("weekly digest not scheduled: %s", exc)
         return None
+    scheduler = BackgroundScheduler()
 
     def run() -> None:
         log.info("weekly digest: %s", post_weekly_digest(district, client))

@@ -290,3 +290,17 @@ def test_a_bad_load_keeps_the_previous_data_whole(district_services):
     )
     district.load()
     assert district.report().as_dict()["targets"][0]["latest_year"] == 2026  # a good load replaces it
+
+
+def test_data_load_command_reports_faults_and_keeps_the_previous_data(make_services, tmp_path, monkeypatch):
+    path = write_district(tmp_path / "knowledge" / "district")
+    monkeypatch.setenv("RESOLUTE_KNOWLEDGE_DIR", str(tmp_path / "knowledge"))
+    ok = CliRunner().invoke(main, ["data", "load", "--no-index"])
+    assert ok.exit_code == 0 and "1 priorities, 2 targets, 2 schools, 8 results" in ok.output
+    assert "3 data cards written, not indexed" in ok.output
+    path.write_text(TOML.replace('key = "literacy"', 'key = "Literacy!"'))
+    bad = CliRunner().invoke(main, ["data", "load", "--no-index"])
+    assert bad.exit_code == 1 and "the data loaded before is unchanged" in bad.output
+    assert "priorities[0].key: 'Literacy!' must be lower-case" in bad.output
+    report = make_services(knowledge_dir=tmp_path / "knowledge").district.report()
+    assert report.targets[0].value == 72.0  # still the first load
