@@ -32,7 +32,9 @@ run: install
 	@if $(BIN)/resolute serve --check; then $(BIN)/resolute serve; \
 	else echo "Opening the local console instead."; $(BIN)/resolute console --say /digest --say "$(Q)"; fi
 
+# The schema check first: tables.py and the Alembic revisions must build the same tables.
 test: install-dev
+	$(BIN)/python -m bot.store check
 	$(BIN)/python -m pytest
 
 lint: install-dev

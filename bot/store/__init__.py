@@ -1,5 +1,5 @@
-"""The SQL store: one engine, numbered migrations applied at start-up."""
+"""The SQL store: one engine, and the schema brought up to date by Alembic revisions at start-up."""
 
-from bot.store.engine import make_engine, migrate
+from bot.store.engine import SchemaError, make_engine, migrate
 
-__all__ = ["make_engine", "migrate"]
+__all__ = ["SchemaError", "make_engine", "migrate"]

@@ -2,14 +2,33 @@
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event, text
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 
-from bot.store.migrations import MIGRATIONS
-
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 _ADVISORY_LOCK_KEY = 0x5E5017E  # serialises migrations when several instances start at once
+
+# How Alembic runs and compares: batch mode lets SQLite (no ALTER for keys) take the same revisions
+# as PostgreSQL; types and server defaults are compared so a change to either is seen as drift.
+MIGRATION_OPTIONS = {"render_as_batch": True, "compare_type": True, "compare_server_default": True}
+
+# The numbered runner Resolute used before Alembic kept its version in this table; a database it
+# brought to version 3 has exactly the schema of revision 0001.
+_LEGACY_TABLE = "schema_migrations"
+_LEGACY_VERSIONS = {1, 2, 3}
+_LEGACY_REVISION = "0001"
+
+
+class SchemaError(RuntimeError):
+    """The database's schema is one this version of Resolute cannot bring up to date."""
 
 
 def make_engine(url: str) -> Engine:
@@ -21,9 +40,9 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 30})
 
         @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_conn, _record):  # WAL lets readers run while ingest writes
+        def _sqlite_pragmas(dbapi_conn, _record):
             cursor = dbapi_conn.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
+            _use_wal(cursor)
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.close()
 
@@ -31,24 +50,87 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
-def migrate(engine: Engine) -> int:
-    """Apply every migration newer than the database's version, each in its own transaction."""
+def _use_wal(cursor, *, wait: float = 30.0) -> None:
+    """Put the SQLite file in WAL mode (readers run while ingest writes); the mode is kept in the file.
+
+    Switching needs the file to itself and SQLite does not wait for that (no busy timeout), so when
+    several connections open a new file at once, the ones that lose retry until the winner is done.
+    """
+    deadline = time.monotonic() + wait
+    while cursor.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    """Alembic's configuration, built in code: the revisions ship inside the package, no alembic.ini."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("file_template", "%%(rev)s_%%(slug)s")  # 0003_checkins.py
+    config.attributes["connection"] = connection
+    return config
+
+
+def head_revision() -> str:
+    """The newest revision this version of Resolute knows."""
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None, f"no revisions under {MIGRATIONS_DIR}"
+    return head
+
+
+def migrate(engine: Engine) -> str:
+    """Bring the database to the newest revision in one transaction; returns that revision."""
     with engine.begin() as conn:
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _ADVISORY_LOCK_KEY})
-        conn.execute(
-            text(
-                "CREATE TABLE IF NOT EXISTS schema_migrations "
-                "(version INTEGER PRIMARY KEY, name VARCHAR(200) NOT NULL)"
-            )
+        elif conn.dialect.name == "sqlite":
+            # Python's sqlite3 runs DDL outside any transaction unless one is open; IMMEDIATE also
+            # takes the write lock, so a second process waits here like a second PostgreSQL instance
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        config = alembic_config(conn)
+        _refuse_unknown_revision(conn, config)
+        adopted = _adopt_legacy(conn, config)
+        command.upgrade(config, "head")
+        if adopted:  # its version now lives in alembic_version
+            conn.execute(text(f"DROP TABLE {_LEGACY_TABLE}"))
+    return head_revision()
+
+
+def current_revision(conn: Connection) -> str | None:
+    """The revision the database is at (None: Alembic has not run on it)."""
+    return MigrationContext.configure(conn).get_current_revision()
+
+
+def _refuse_unknown_revision(conn: Connection, config: Config) -> None:
+    current = current_revision(conn)
+    known = {rev.revision for rev in ScriptDirectory.from_config(config).walk_revisions()}
+    if current is not None and current not in known:
+        raise SchemaError(
+            f"{_where(conn)}: the database is at schema revision {current}, which this version of "
+            f"Resolute does not know (it knows up to {head_revision()}): a newer Resolute upgraded it. "
+            "Run that version, or restore a backup made before the upgrade."
         )
-        done = {row[0] for row in conn.execute(text("SELECT version FROM schema_migrations"))}
-        for version, name, apply in MIGRATIONS:
-            if version in done:
-                continue
-            apply(conn)
-            conn.execute(
-                text("INSERT INTO schema_migrations (version, name) VALUES (:v, :n)"),
-                {"v": version, "n": name},
-            )
-    return MIGRATIONS[-1][0]
+
+
+def _adopt_legacy(conn: Connection, config: Config) -> bool:
+    """Stamp a database made by the numbered runner at the revision its schema matches."""
+    if not inspect(conn).has_table(_LEGACY_TABLE):
+        return False
+    versions = {row[0] for row in conn.execute(text(f"SELECT version FROM {_LEGACY_TABLE}"))}
+    if versions != _LEGACY_VERSIONS:
+        raise SchemaError(
+            f"{_where(conn)}: the database's {_LEGACY_TABLE} table lists versions {sorted(versions)}; this version of "
+            f"Resolute takes over databases at version {max(_LEGACY_VERSIONS)} (versions "
+            f"{sorted(_LEGACY_VERSIONS)}). Nothing was changed: start the last release without Alembic "
+            "once to bring it to version 3, then this one."
+        )
+    command.stamp(config, _LEGACY_REVISION)
+    return True
+
+
+def _where(conn: Connection) -> str:
+    return conn.engine.url.render_as_string(hide_password=True)

@@ -1,12 +1,30 @@
-"""The current schema, for queries (the migrations own how it came to be)."""
+"""The schema, written once: queries use it and Alembic's revisions are checked against it."""
 
-from sqlalchemy import Boolean, Column, DateTime, Float, ForeignKey, Integer, MetaData, String, Table, Text
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
 
 metadata = MetaData()
+
+# Knowledge: every document, chunk and index setting belongs to one corpus. "public" holds the
+# documents anyone may be answered from; private corpora (notes, check-in answers) are searched only
+# when a caller names them.
+PUBLIC = "public"
 
 documents = Table(
     "documents",
     metadata,
+    Column("corpus", String(40), primary_key=True, server_default=PUBLIC),
     Column("source", String(1000), primary_key=True),
     Column("title", String(500), nullable=False),
     Column("content_hash", String(64), nullable=False),
@@ -18,16 +36,20 @@ chunks = Table(
     "chunks",
     metadata,
     Column("id", String(64), primary_key=True),
+    Column("corpus", String(40), nullable=False, server_default=PUBLIC),
     Column("source", String(1000), nullable=False),
     Column("position", Integer, nullable=False),
     Column("title", String(500), nullable=False),
     Column("location", String(500), nullable=False),
     Column("text", Text, nullable=False),
+    Index("ix_chunks_corpus_source", "corpus", "source"),
 )
 
+# per corpus: "generation" (bumped by every commit that changes what is searchable) and "pipeline"
 index_meta = Table(
     "index_meta",
     metadata,
+    Column("corpus", String(40), primary_key=True, server_default=PUBLIC),
     Column("key", String(100), primary_key=True),
     Column("value", String(1000), nullable=False),
 )
@@ -54,6 +76,7 @@ slack_answers = Table(
     Column("sources", Text, nullable=False),
     Column("mode", String(20), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_slack_answers_thread", "channel", "thread_ts"),
 )
 
 answer_feedback = Table(
@@ -91,6 +114,7 @@ results = Table(
     Column("student_group", String(100), primary_key=True),
     Column("value", Float, nullable=False),
     Column("students", Integer, nullable=False),
+    Index("ix_results_measure_year", "measure", "student_group", "year"),
 )
 
 digest_posts = Table(
