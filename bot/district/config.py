@@ -1,0 +1,250 @@
+"""`district.toml` as pydantic models, and the district config the rest of the code reads.
+
+`DistrictFile` mirrors the file: one model per table, every key typed, unknown keys refused, TOML's own
+types required (`60`, not `"60"`). `DistrictFile.to_config()` gives the flat `DistrictConfig` that the
+digest, the jobs and the views read and the store keeps as JSON. A new section of the file is one more
+table model and one more field of `DistrictFile`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Annotated, Any, ClassVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
+
+from bot.district.problems import problem
+
+MAX_PRIORITIES = 5
+DEFAULT_ON_THE_MOVE = ("g3_reading", "g3_writing", "g3_math", "g6_reading", "g6_writing", "g6_math")
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+TOO_MANY = (
+    "{n} priorities; Resolute accepts at most 5. Systems that improve keep relentless focus on a "
+    "small number of key priorities; with more, no one can say which matters most and the message is lost. "
+    "Choose the few that matter most and fold the others into how those are pursued."
+)
+
+
+def _rule(ok: Callable[[Any], object], message: str) -> AfterValidator:
+    """A check on a value; its failure reads `message`, where {value} is the value."""
+
+    def check(value: Any) -> Any:
+        if not ok(value):
+            raise problem(message.format(value=value))
+        return value
+
+    return AfterValidator(check)
+
+
+def _is_zone(name: str) -> bool:
+    try:
+        return bool(ZoneInfo(name))
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+
+
+def _schedule(value: str) -> str:
+    """'Friday 9:30' -> 'fri 09:30'."""
+    m = re.fullmatch(r"(\w{3})\w*\s+(\d{1,2}):(\d{2})", value.lower())
+    if not m or m[1] not in DAYS or int(m[2]) > 23 or int(m[3]) > 59:
+        raise problem(f"'{value}' is not a day and a 24-hour time such as 'fri 15:00'")
+    return f"{m[1]} {int(m[2]):02d}:{m[3]}"
+
+
+_strip = StringConstraints(strip_whitespace=True)
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+Key = Annotated[str, _strip, _rule(lambda v: re.fullmatch(r"[a-z][a-z0-9_]*", v),
+                                   "'{value}' must be lower-case letters, digits and _")]  # fmt: skip
+Percent = Annotated[float, _rule(lambda v: 0 <= v <= 100, "must be a number from 0 to 100, not {value:g}")]
+Tolerance = Annotated[float, _rule(lambda v: 0 <= v <= 50, "must be a number from 0 to 50, not {value:g}")]
+Year = Annotated[int, _rule(lambda v: 1990 <= v <= 2100, "must be a year from 1990 to 2100, not {value!r}")]
+TimeZone = Annotated[Text, _rule(_is_zone, "'{value}' is not an IANA time zone such as 'America/Toronto'")]
+ChannelId = Annotated[str, _strip, _rule(lambda v: re.fullmatch(r"[CGD][A-Z0-9]{6,}", v),
+                                         "'{value}' is not a Slack channel id such as 'C0123456789'")]  # fmt: skip
+Schedule = Annotated[str, _strip, AfterValidator(_schedule)]
+
+
+class Table(BaseModel):
+    """A table of the district file: known keys only, each of TOML's own type."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    example: ClassVar[str] = ""  # shown when a value is not a table at all
+
+
+class Priority(Table):
+    """One [[priorities]] entry: the key everything refers to, its name and its one-line message."""
+
+    key: Key
+    name: Text
+    message: Text
+
+
+class Point(Table):
+    example: ClassVar[str] = "{ year = 2022, value = 61.0 }"
+    year: Year
+    value: Percent
+
+
+class TargetEntry(Table):
+    """One [[targets]] entry as written."""
+
+    priority: Key
+    measure: Key
+    label: Text
+    baseline: Point
+    goal: Point
+    interim: dict[str, Percent] = {}
+    tolerance: Tolerance = 2.0
+    group: Key = "all"
+
+    @field_validator("priority")
+    @classmethod
+    def _known_priority(cls, key: str, info: ValidationInfo) -> str:
+        keys = (info.context or {}).get("priority_keys")
+        if keys is not None and key not in keys:
+            raise problem(f"'{key}' is not a priority key ({', '.join(sorted(keys)) or 'none defined'})")
+        return key
+
+    @field_validator("goal")
+    @classmethod
+    def _after_baseline(cls, goal: Point, info: ValidationInfo) -> Point:
+        baseline = info.data.get("baseline")  # absent when the baseline itself is at fault
+        if baseline is not None and goal.year <= baseline.year:
+            raise problem("must be after the baseline year", "year")
+        return goal
+
+    @field_validator("interim")
+    @classmethod
+    def _between_baseline_and_goal(cls, interim: dict[str, float], info: ValidationInfo) -> dict[str, float]:
+        baseline, goal = info.data.get("baseline"), info.data.get("goal")
+        for year in interim:
+            if not year.isdigit() or (baseline and goal and not baseline.year < int(year) < goal.year):
+                raise problem("must be a year between the baseline and the goal", year)
+        return interim
+
+    def target(self) -> Target:
+        """The flat form the progress rules use."""
+        return Target(priority=self.priority, measure=self.measure, label=self.label,
+                      baseline_year=self.baseline.year, baseline_value=self.baseline.value,
+                      goal_year=self.goal.year, goal_value=self.goal.value,
+                      interim={int(y): v for y, v in self.interim.items()}, tolerance=self.tolerance,
+                      group=self.group)  # fmt: skip
+
+
+class DistrictTable(Table):
+    """The [district] table."""
+
+    name: Text
+    timezone: TimeZone
+    leadership_channel: ChannelId | None = None
+    digest_channel: ChannelId | None = None
+    digest_schedule: Schedule = "fri 15:00"
+    on_the_move_measures: Annotated[list[Key], Field(min_length=1)] = list(DEFAULT_ON_THE_MOVE)
+    coasting_within: Percent = 5.0
+    coasting_change: Percent = 2.0
+
+
+class DistrictFile(Table):
+    """The whole district file, validated with `read`; each section is a table model, so a misspelt table
+    is an unknown key."""
+
+    district: DistrictTable
+    priorities: list[Priority] = Field(default_factory=list, validate_default=True)
+    targets: list[TargetEntry] = []
+
+    @field_validator("priorities", mode="before")
+    @classmethod
+    def _few(cls, entries: object) -> object:
+        if isinstance(entries, list) and not entries:
+            raise problem("at least one [[priorities]] table is needed")
+        if isinstance(entries, list) and len(entries) > MAX_PRIORITIES:
+            raise problem(TOO_MANY.format(n=len(entries)), MAX_PRIORITIES)  # at the first one too many
+        return entries
+
+    @field_validator("priorities")
+    @classmethod
+    def _unique(cls, priorities: list[Priority]) -> list[Priority]:
+        keys = [p.key for p in priorities]
+        for i, key in enumerate(keys):
+            if key in keys[:i]:
+                raise problem(f"'{key}' is used twice", i, "key")
+        return priorities
+
+    @classmethod
+    def read(cls, raw: dict) -> DistrictFile:
+        """Validate a parsed district file; pydantic's ValidationError lists every fault."""
+        entries = raw.get("priorities")
+        keys = [p.get("key") for p in entries if isinstance(p, dict)] if isinstance(entries, list) else []
+        # targets check their priority against the file's keys even when another part of the file is at fault
+        context = {"priority_keys": {k.strip() for k in keys if isinstance(k, str)}}
+        return cls.model_validate(raw, context=context)
+
+    def to_config(self) -> DistrictConfig:
+        """The flat config the code reads and the store keeps."""
+        d = self.district
+        day, time = d.digest_schedule.split()
+        return DistrictConfig(name=d.name, timezone=d.timezone, leadership_channel=d.leadership_channel,
+                              digest_channel=d.digest_channel, digest_day=day, digest_time=time,
+                              priorities=self.priorities, targets=[t.target() for t in self.targets],
+                              on_the_move_measures=tuple(d.on_the_move_measures),
+                              coasting_within=d.coasting_within, coasting_change=d.coasting_change)  # fmt: skip
+
+
+class Target(BaseModel):
+    """A target as the progress rules use it: baseline and goal points flattened, interim years as ints."""
+
+    model_config = ConfigDict(frozen=True)
+    priority: str
+    measure: str
+    label: str
+    baseline_year: int
+    baseline_value: float
+    goal_year: int
+    goal_value: float
+    interim: dict[int, float] = {}
+    tolerance: float = 2.0
+    group: str = "all"
+
+    def expected(self, year: int) -> float:
+        """The trajectory: the interim value for `year` if given, else linear from baseline to goal."""
+        if year in self.interim:
+            return self.interim[year]
+        span = self.goal_year - self.baseline_year
+        t = min(max(year, self.baseline_year), self.goal_year)
+        return self.baseline_value + (self.goal_value - self.baseline_value) * (t - self.baseline_year) / span
+
+
+class DistrictConfig(BaseModel):
+    """The validated district file as the code reads it (and the store keeps it)."""
+
+    model_config = ConfigDict(frozen=True)
+    name: str
+    timezone: str
+    leadership_channel: str | None
+    digest_channel: str | None
+    digest_day: str
+    digest_time: str  # HH:MM, local
+    priorities: list[Priority]
+    targets: list[Target]
+    on_the_move_measures: tuple[str, ...] = DEFAULT_ON_THE_MOVE
+    coasting_within: float = 5.0
+    coasting_change: float = 2.0
+
+    def as_dict(self) -> dict:
+        """JSON-ready form (stored with the data)."""
+        return self.model_dump(mode="json")
+
+    @classmethod
+    def from_dict(cls, data: dict) -> DistrictConfig:
+        """Inverse of `as_dict`."""
+        return cls.model_validate(data)
