@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from bot.district.model import DAYS, DistrictConfig, Priority
 from bot.district.progress import STATUS_LABELS, ProgressReport, TargetProgress
+from bot.slack.blocks.district import digest_blocks
 
 MARKERS = {"met": ":white_check_mark:", "on_track": ":large_green_circle:", "at_risk": ":large_yellow_circle:",
            "off_track": ":red_circle:"}  # fmt: skip
@@ -73,29 +74,21 @@ def _target_line(t: TargetProgress, before: dict | None) -> str:
 def build_digest(config: DistrictConfig, report: ProgressReport, names: dict[str, str], *, week: str,
                  before: dict | None, charts: bool = True) -> Digest:  # fmt: skip
     """The digest's text and blocks (and charts) from a progress report."""
-    blocks: list[dict] = [
-        {"type": "header", "text": {"type": "plain_text", "text": f"{config.name}: weekly progress"}}
-    ]
     parts: list[str] = []
     for p in config.priorities:
         mine = [t for t in report.targets if t.target.priority == p.key]
         lines = [f"*{p.name}*", f"_{p.message}_"] + [_target_line(t, before) for t in mine]
         if not mine:
             lines.append("No results yet for this priority's targets.")
-        text = "\n".join(lines)
-        parts.append(text)
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}})
+        parts.append("\n".join(lines))
     moving = ", ".join(names.get(s, s) for s in report.schools_on_the_move) or "none this year"
     coasting = ", ".join(names.get(s, s) for s in report.coasting_schools) or "none"
     tail = [f":tada: *Schools on the Move*, to celebrate and learn from: {moving}.",
             f":handshake: *Schools we are supporting*, whose results have levelled off near the district's: "
             f"{coasting}. This is support, not blame: ask how the district can help."]  # fmt: skip
-    parts += tail
-    blocks += [{"type": "divider"}] + [
-        {"type": "section", "text": {"type": "mrkdwn", "text": t[:3000]}} for t in tail
-    ]
+    blocks = digest_blocks(f"{config.name}: weekly progress", parts, tail)
     summary = {_key(t): {"value": round(t.value, 2), "status": t.status} for t in report.targets}
-    digest = Digest(week, "\n\n".join(parts), blocks, summary=summary)
+    digest = Digest(week, "\n\n".join(parts + tail), blocks, summary=summary)
     if charts:
         digest.charts = {f"{p.key}.png": chart(p, [t for t in report.targets if t.target.priority == p.key])
                          for p in config.priorities}  # fmt: skip

@@ -8,9 +8,8 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.config import Settings
-from bot.district.service import District
-from bot.slack.asking import Asking
-from bot.slack.listeners import register_listeners
+from bot.services import Services
+from bot.slack.listeners import register
 
 # Each listener acks first and then answers in its thread; enough threads that a burst of questions
 # is acknowledged at once while the answers queue for the CPU (see Asking's slots).
@@ -40,17 +39,27 @@ def check_mode(settings: Settings, *, http: bool) -> str:
     return "http" if http else "socket"
 
 
-def make_slack_app(settings: Settings, asking: Asking, district: District, *,
-                   executor: Executor | None = None) -> App:  # fmt: skip
-    """Build the Bolt app: one WebClient on SLACK_API_URL, every listener registered."""
+def make_web_client(settings: Settings) -> WebClient:
+    """The Web API client on SLACK_API_URL with the bot token: all that posting needs."""
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+    return WebClient(token=token, base_url=settings.slack_api_url)
+
+
+def make_slack_app(
+    services: Services, *, settings: Settings | None = None, executor: Executor | None = None
+) -> App:
+    """Build the Bolt app: one WebClient on SLACK_API_URL, every listener registered.
+
+    `settings` replaces the services' own Slack settings (the console points them at the fake Slack).
+    """
+    settings = settings or services.settings
     secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
     app = App(
-        client=WebClient(token=token, base_url=settings.slack_api_url),
+        client=make_web_client(settings),
         signing_secret=secret,  # every HTTP request is verified; Socket Mode needs no secret
         listener_executor=executor or ThreadPoolExecutor(LISTENER_THREADS, thread_name_prefix="slack"),
     )
-    register_listeners(app, asking, district)
+    register(app, services)
     return app
 
 

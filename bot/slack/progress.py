@@ -24,11 +24,10 @@ def progress_reply(district: District, text: str) -> tuple[str, list[dict]]:
                 f"{report.school['name']} ({report.school['school_id']}): progress on the district's targets"
             )
     except NotLoaded as exc:
-        return str(exc), [{"type": "section", "text": {"type": "mrkdwn", "text": blocks.escape(str(exc))}}]
+        return blocks.notice(str(exc))
     except UnknownSubject as exc:
         usage = blocks.PROGRESS_USAGE.format(keys=", ".join(keys))
-        message = f"{str(exc)[:1].upper()}{str(exc)[1:]}. {usage}"
-        return message, [{"type": "section", "text": {"type": "mrkdwn", "text": message}}]
+        return blocks.notice(f"{str(exc)[:1].upper()}{str(exc)[1:]}. {usage}")
     names = {sid: s.name for sid, s in district.store.schools().items()}
     return blocks.progress_message(
         title, target_lines(report),

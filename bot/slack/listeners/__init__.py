@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.district.service import District
-from bot.slack.asking import Asking
+from bot.services import Services
 from bot.slack.listeners import actions, commands, errors, events, views
 
+SURFACES = (commands, events, actions, views, errors)
 
-def register_listeners(app: App, asking: Asking, district: District) -> None:
+
+def register(app: App, services: Services) -> None:
     """Wire every surface to the services it calls."""
-    commands.register(app, asking, district)
-    events.register(app, asking)
-    actions.register(app, asking)
-    views.register(app, asking)
-    errors.register(app)
+    for surface in SURFACES:
+        surface.register(app, services)

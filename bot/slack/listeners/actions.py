@@ -5,17 +5,18 @@ from __future__ import annotations
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
+from bot.services import Services
 from bot.slack import blocks
-from bot.slack.asking import Asking
 
 
-def register(app: App, asking: Asking) -> None:
+def register(app: App, services: Services) -> None:
     """Helpful / Not helpful, and opening the ask modal."""
 
     def feedback(helpful: bool):
         def handle(ack: Ack, body: dict, action: dict, respond: Respond) -> None:
             ack()
-            stored = asking.feedback(answer_id=action["value"], user_id=body["user"]["id"], helpful=helpful)
+            stored = services.asking.feedback(answer_id=action["value"], user_id=body["user"]["id"],
+                                              helpful=helpful)  # fmt: skip
             text = blocks.feedback_thanks(helpful) if stored else "That answer is no longer on record."
             respond(text=text, response_type="ephemeral", replace_original=False)
 

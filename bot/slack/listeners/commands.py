@@ -5,13 +5,12 @@ from __future__ import annotations
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot.district.service import District
+from bot.services import Services
 from bot.slack import blocks
-from bot.slack.asking import Asking
 from bot.slack.progress import progress_reply
 
 
-def register(app: App, asking: Asking, district: District) -> None:
+def register(app: App, services: Services) -> None:
     """`/ask QUESTION` and `/progress [priority|school]`."""
 
     @app.command("/ask")
@@ -21,7 +20,7 @@ def register(app: App, asking: Asking, district: District) -> None:
             ack(text=blocks.USAGE)
             return
         ack()
-        asking.answer_command(
+        services.asking.answer_command(
             client,
             channel=command["channel_id"],
             user_id=command["user_id"],
@@ -33,5 +32,5 @@ def register(app: App, asking: Asking, district: District) -> None:
     @app.command("/progress")
     def progress(ack: Ack, command: dict, respond: Respond) -> None:
         ack()
-        text, built = progress_reply(district, command.get("text", ""))
+        text, built = progress_reply(services.district, command.get("text", ""))
         respond(text=text, blocks=built, response_type="ephemeral")

@@ -8,11 +8,12 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient
 
+from bot.services import Services
 from bot.slack import blocks
 
 
-def register(app: App) -> None:
-    """Register the global `@app.error`."""
+def register(app: App, services: Services) -> None:
+    """Register the global `@app.error` (it needs no service: it only reports)."""
 
     @app.error
     def tell_the_user(error: Exception, body: dict, client: WebClient, logger: logging.Logger) -> None:

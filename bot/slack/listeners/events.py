@@ -5,18 +5,18 @@ from __future__ import annotations
 from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
-from bot.slack.asking import Asking
+from bot.services import Services
 
 # message subtypes that are still a person writing (edits, joins and bot posts are not)
 _PEOPLE = (None, "thread_broadcast", "file_share")
 
 
-def register(app: App, asking: Asking) -> None:
+def register(app: App, services: Services) -> None:
     """`app_mention`, `message` (DMs and threads Resolute is part of) and `app_home_opened`."""
 
     @app.event("app_mention")
     def mentioned(event: dict, client: WebClient, context: BoltContext) -> None:
-        asking.answer_message(
+        services.asking.answer_message(
             client, channel=event["channel"], user_id=event.get("user", ""), text=event.get("text", ""),
             ts=event["ts"], thread_ts=event.get("thread_ts"), bot_user_id=context.bot_user_id,
         )  # fmt: skip
@@ -29,7 +29,7 @@ def register(app: App, asking: Asking) -> None:
         direct = event.get("channel_type") == "im"
         if not direct and (not event.get("thread_ts") or f"<@{context.bot_user_id}" in text):
             return  # a channel message that is not a thread follow-up, or a mention (app_mention answers it)
-        asking.answer_message(
+        services.asking.answer_message(
             client, channel=event["channel"], user_id=event.get("user", ""), text=text, ts=event["ts"],
             thread_ts=event.get("thread_ts"), bot_user_id=context.bot_user_id, only_our_threads=not direct,
         )  # fmt: skip
@@ -37,4 +37,4 @@ def register(app: App, asking: Asking) -> None:
     @app.event("app_home_opened")
     def home_opened(event: dict, client: WebClient) -> None:
         if event.get("tab", "home") == "home":
-            asking.publish_home(client, user_id=event["user"])
+            services.asking.publish_home(client, user_id=event["user"])

@@ -5,11 +5,11 @@ from __future__ import annotations
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
+from bot.services import Services
 from bot.slack import blocks
-from bot.slack.asking import Asking
 
 
-def register(app: App, asking: Asking) -> None:
+def register(app: App, services: Services) -> None:
     """The ask modal: the answer arrives as a direct message from Resolute."""
 
     @app.view(blocks.ASK_MODAL)
@@ -21,4 +21,6 @@ def register(app: App, asking: Asking) -> None:
             return
         ack()
         user_id = body["user"]["id"]
-        asking.answer_command(client, channel=user_id, user_id=user_id, question=question, key=view["id"])
+        services.asking.answer_command(
+            client, channel=user_id, user_id=user_id, question=question, key=view["id"]
+        )

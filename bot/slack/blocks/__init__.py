@@ -1,0 +1,44 @@
+"""Block Kit for every surface, in one place, cut to Slack's limits (see `kit`).
+
+`kit` holds the limits and the primitives; `answers`, `home` and `district` build each surface's
+messages and views from them.
+"""
+
+from bot.slack.blocks.answers import (
+    ERROR,
+    EYES,
+    FEEDBACK_HELPFUL,
+    FEEDBACK_NOT_HELPFUL,
+    USAGE,
+    answer_message,
+    feedback_thanks,
+    invite_hint,
+    question_message,
+)
+from bot.slack.blocks.district import PROGRESS_USAGE, digest_blocks, notice, progress_message
+from bot.slack.blocks.home import (
+    ASK_INPUT_ACTION,
+    ASK_INPUT_BLOCK,
+    ASK_MODAL,
+    OPEN_ASK_MODAL,
+    ask_modal,
+    home_view,
+)
+from bot.slack.blocks.kit import (
+    CONTEXT_ELEMENTS,
+    CUT_NOTE,
+    FALLBACK_CHARS,
+    MESSAGE_BLOCKS,
+    SECTION_CHARS,
+    escape,
+)
+
+MAX_BLOCKS = MESSAGE_BLOCKS
+
+__all__ = [
+    "ASK_INPUT_ACTION", "ASK_INPUT_BLOCK", "ASK_MODAL", "CONTEXT_ELEMENTS", "CUT_NOTE", "ERROR", "EYES",
+    "FALLBACK_CHARS", "FEEDBACK_HELPFUL", "FEEDBACK_NOT_HELPFUL", "MAX_BLOCKS", "MESSAGE_BLOCKS",
+    "OPEN_ASK_MODAL", "PROGRESS_USAGE", "SECTION_CHARS", "USAGE", "answer_message", "ask_modal",
+    "digest_blocks", "escape", "feedback_thanks", "home_view", "invite_hint", "notice", "progress_message",
+    "question_message",
+]  # fmt: skip
