@@ -3,7 +3,7 @@
     python bench/bench_slack.py [--requests 50] [--docs knowledge]
 
 Serves the app over HTTP on loopback exactly as `resolute serve --http` does (waitress, Bolt,
-signature checks on), with the Web API stubbed (tests/slack_stub.py). Fires N signed `/ask`
+signature checks on), with the Web API played by the fake Slack (bot/slack/fake.py). Fires N signed `/ask`
 requests at once, then reports: how many were acknowledged, ack latency (p50/p95/p99/max; Slack
 allows 3,000 ms), the time until every answer was posted, and whether each question got exactly one.
 """
@@ -23,12 +23,12 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))  # the test stub and request helpers live in tests/
+sys.path.insert(0, str(HERE.parent))  # the signed-request helpers live in tests/
 
 from bot.config import load_settings  # noqa: E402
 from bot.services import Services  # noqa: E402
 from bot.slack.app import make_http_server, make_slack_app  # noqa: E402
-from tests.slack_stub import TOKEN, SlackStub  # noqa: E402
+from bot.slack.fake import BOT_TOKEN, FakeSlack  # noqa: E402
 from tests.test_slack import Slack, answers_in  # noqa: E402
 
 SECRET = "bench-signing-secret"
@@ -75,20 +75,18 @@ def main() -> None:
     parser.add_argument("--docs", type=Path, default=HERE.parent / "knowledge")
     args = parser.parse_args()
 
-    with tempfile.TemporaryDirectory() as tmp, SlackStub() as stub:
-        services = Services(load_settings(data_dir=Path(tmp), knowledge_dir=args.docs, slack_bot_token=TOKEN,
-                                          slack_signing_secret=SECRET, slack_api_url=stub.url))  # fmt: skip
+    with tempfile.TemporaryDirectory() as tmp, FakeSlack() as fake:
+        services = Services(load_settings(data_dir=Path(tmp), knowledge_dir=args.docs, slack_bot_token=BOT_TOKEN,
+                                          slack_signing_secret=SECRET, slack_api_url=fake.url))  # fmt: skip
         report = services.ingester.ingest([args.docs])
         services.warm_up()
-        server = make_http_server(
-            make_slack_app(services.settings, services.asking, services.district), host="127.0.0.1", port=0
-        )
+        server = make_http_server(make_slack_app(services), host="127.0.0.1", port=0)
         threading.Thread(target=server.run, daemon=True).start()
         slack = Slack(f"http://127.0.0.1:{server.effective_port}/slack/events", SECRET)
         slack.command("warm up")  # first request pays for imports inside Bolt
-        while len(answers_in(stub)) < 1:
+        while len(answers_in(fake)) < 1:
             time.sleep(0.05)
-        stub.calls.clear()
+        fake.calls.clear()
         print(
             f"index: {report.chunks_total} chunks from {args.docs}; {args.requests} concurrent /ask requests"
         )
@@ -98,7 +96,7 @@ def main() -> None:
         with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
             results = pool.submit(fire, slack.url, args.requests).result()
         deadline = time.monotonic() + 600
-        while len(answers_in(stub)) < args.requests and time.monotonic() < deadline:
+        while len(answers_in(fake)) < args.requests and time.monotonic() < deadline:
             time.sleep(0.05)
         all_answered = time.perf_counter() - started
         time.sleep(1.0)  # anything late (a second answer) would show up now
@@ -106,8 +104,8 @@ def main() -> None:
 
     acked = [s for status, s in results if status == 200]
     ms = [s * 1000 for s in acked]
-    headers = [c for c in stub.called("chat.postMessage") if "thread_ts" not in c.args]
-    per_question = Counter(c.args["thread_ts"] for c in answers_in(stub))
+    headers = [c for c in fake.called("chat.postMessage") if "thread_ts" not in c.args]
+    per_question = Counter(c.args["thread_ts"] for c in answers_in(fake))
     asked = Counter(json.dumps(c.args["text"]) for c in headers)
     print(f"acknowledged: {len(acked)}/{args.requests} (HTTP 200)")
     print(f"ack latency ms: p50 {statistics.median(ms):.0f}, p95 {percentile(ms, 95):.0f}, "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+import uuid
 from pathlib import Path
 
 import pytest
@@ -11,12 +12,15 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 from pydantic import Field
+from sqlalchemy import create_engine, text
 
 from bot.config import load_settings
 from bot.knowledge.chunking import DEFAULT_MAX_TOKENS
 from bot.knowledge.embeddings import make_embeddings
 from bot.services import Services
+from bot.slack.fake import FakeSlack
 
+PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"  # .ci/run starts it if it is down
 REFORM_DOCS = Path(__file__).resolve().parents[2] / "shared" / "reform-docs"
 _SETTING_PREFIXES = ("RESOLUTE_", "OPENAI_", "CHROMA_", "DATABASE_URL", "SLACK_")
 
@@ -113,3 +117,53 @@ class RecordingChatModel(BaseChatModel):
     @property
     def _llm_type(self) -> str:
         return "recording"
+
+
+@pytest.fixture
+def fake_slack():
+    """Slack's Web API played on loopback (bot.slack.fake): records calls, checks tokens and blocks."""
+    with FakeSlack() as running:
+        yield running
+
+
+class PostgresSchemas:
+    """Fresh schemas on the local PostgreSQL, each a database of its own for one test; dropped after it."""
+
+    def __init__(self) -> None:
+        self._admin = None
+        self._made: list[str] = []
+
+    def new(self) -> str:
+        """The SQLAlchemy URL of a new, empty schema."""
+        name = f"t_{uuid.uuid4().hex[:12]}"
+        self._admin = self._admin or create_engine(PG_URL)
+        try:
+            with self._admin.begin() as conn:
+                conn.execute(text(f"CREATE SCHEMA {name}"))
+        except Exception as exc:  # pragma: no cover - .ci/run starts PostgreSQL
+            pytest.fail(f"PostgreSQL at 127.0.0.1:5432 is not reachable ({exc}); .ci/run starts it")
+        self._made.append(name)
+        return f"{PG_URL}?options=-csearch_path%3D{name}"
+
+    def drop_all(self) -> None:
+        """Drop every schema made."""
+        if self._admin is None:
+            return
+        with self._admin.begin() as conn:
+            for name in self._made:
+                conn.execute(text(f"DROP SCHEMA {name} CASCADE"))
+        self._admin.dispose()
+
+
+@pytest.fixture
+def pg_schemas():
+    """Make fresh PostgreSQL schemas: `pg_schemas.new()` is a database URL."""
+    schemas = PostgresSchemas()
+    yield schemas
+    schemas.drop_all()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, pg_schemas) -> str | None:
+    """Run the test on both stores: None is SQLite under the data dir (the default), else PostgreSQL."""
+    return None if request.param == "sqlite" else pg_schemas.new()

@@ -1,4 +1,4 @@
-"""The Slack app as Slack calls it: signed HTTP requests in, Web API calls out to a local stub."""
+"""The Slack app as Slack calls it: signed HTTP requests in, Web API calls out to the fake Slack."""
 
 from __future__ import annotations
 
@@ -17,9 +17,11 @@ from sqlalchemy import select
 from bot.knowledge.answer import Answer, Source
 from bot.slack import blocks
 from bot.slack.app import make_http_server, make_slack_app
+from bot.slack.block_check import blocks_problem
+from bot.slack.fake import BOT_TOKEN as TOKEN
+from bot.slack.fake import BOT_USER, FakeSlack
 from bot.store.tables import answer_feedback, slack_answers
 from tests.conftest import RecordingChatModel
-from tests.slack_stub import BOT_USER, TOKEN, SlackStub, blocks_problem
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 
@@ -73,9 +75,11 @@ class Slack:
         return self.post(urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded")
 
 
-def mention(stub: SlackStub, text: str, *, channel: str = "C0001", thread_ts: str | None = None) -> dict:
+def mention(
+    fake_slack: FakeSlack, text: str, *, channel: str = "C0001", thread_ts: str | None = None
+) -> dict:
     """A person's message mentioning Resolute, already in the channel, as its app_mention event."""
-    message = stub.person_says(channel, f"<@{BOT_USER}> {text}", thread_ts=thread_ts)
+    message = fake_slack.person_says(channel, f"<@{BOT_USER}> {text}", thread_ts=thread_ts)
     return {
         **message,
         "type": "app_mention",
@@ -85,28 +89,24 @@ def mention(stub: SlackStub, text: str, *, channel: str = "C0001", thread_ts: st
     }
 
 
-def answers_in(stub: SlackStub) -> list:
+def answers_in(fake_slack: FakeSlack) -> list:
     """chat.postMessage calls that carry an answer (they have the feedback buttons)."""
-    return [c for c in stub.called("chat.postMessage") if "feedback" in json.dumps(c.args.get("blocks", []))]
+    return [
+        c for c in fake_slack.called("chat.postMessage") if "feedback" in json.dumps(c.args.get("blocks", []))
+    ]
 
 
-def wait_answers(stub: SlackStub, count: int, timeout: float = 60.0) -> list:
+def wait_answers(fake_slack: FakeSlack, count: int, timeout: float = 60.0) -> list:
     deadline = time.monotonic() + timeout
-    while len(answers_in(stub)) < count:
-        assert time.monotonic() < deadline, f"{len(answers_in(stub))} answers posted, expected {count}"
+    while len(answers_in(fake_slack)) < count:
+        assert time.monotonic() < deadline, f"{len(answers_in(fake_slack))} answers posted, expected {count}"
         time.sleep(0.02)
-    return answers_in(stub)
+    return answers_in(fake_slack)
 
 
 @pytest.fixture
-def stub():
-    with SlackStub() as running:
-        yield running
-
-
-@pytest.fixture
-def services(make_services, knowledge, stub):
-    built = make_services(slack_bot_token=TOKEN, slack_signing_secret=SECRET, slack_api_url=stub.url)
+def services(make_services, knowledge, fake_slack):
+    built = make_services(slack_bot_token=TOKEN, slack_signing_secret=SECRET, slack_api_url=fake_slack.url)
     built.ingester.ingest([knowledge])
     return built
 
@@ -115,98 +115,96 @@ def services(make_services, knowledge, stub):
 def slack(services):
     """The app served over HTTP on a loopback port, as `resolute serve --http` serves it."""
     services.warm_up()
-    server = make_http_server(
-        make_slack_app(services.settings, services.asking, services.district), host="127.0.0.1", port=0
-    )
+    server = make_http_server(make_slack_app(services), host="127.0.0.1", port=0)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     yield Slack(f"http://127.0.0.1:{server.effective_port}/slack/events", SECRET)
     server.close()
 
 
-def test_ask_is_acknowledged_at_once_and_answered_in_a_thread_with_sources(slack, stub):
+def test_ask_is_acknowledged_at_once_and_answered_in_a_thread_with_sources(slack, fake_slack):
     status, _body, seconds = slack.command(
-        "What is the graduation target?", response_url=stub.base + "/respond"
+        "What is the graduation target?", response_url=fake_slack.response_url()
     )
     assert status == 200 and seconds < 3.0  # Slack's limit for the acknowledgement
-    [answer] = wait_answers(stub, 1)
-    question = stub.called("chat.postMessage")[0]
+    [answer] = wait_answers(fake_slack, 1)
+    question = fake_slack.called("chat.postMessage")[0]
     assert question.args["channel"] == "C0001" and "thread_ts" not in question.args
     assert "What is the graduation target?" in question.args["text"]
-    header_ts = stub.threads[("C0001", answer.args["thread_ts"])][0]["ts"]
+    header_ts = fake_slack.thread("C0001", answer.args["thread_ts"])[0]["ts"]
     assert answer.args["thread_ts"] == header_ts  # in the thread under the question
     assert "88 percent" in answer.args["text"] and "[1]" in answer.args["text"]
     rendered = json.dumps(answer.args["blocks"])
     assert "*Sources*" in rendered and "Lakeside Improvement Plan" in rendered and "Graduation" in rendered
     assert blocks_problem(answer.args["blocks"]) is None
     # the :eyes: marker went on the question and came off again
-    assert [c.args["timestamp"] for c in stub.called("reactions.add")] == [header_ts]
-    assert [c.args["timestamp"] for c in stub.wait_for("reactions.remove")] == [header_ts]
+    assert [c.args["timestamp"] for c in fake_slack.called("reactions.add")] == [header_ts]
+    assert [c.args["timestamp"] for c in fake_slack.wait_for("reactions.remove")] == [header_ts]
     assert all(
-        c.headers["authorization"] == f"Bearer {TOKEN}" for c in stub.calls if c.method != "response_url"
+        c.headers["authorization"] == f"Bearer {TOKEN}"
+        for c in fake_slack.calls
+        if c.method != "response_url"
     )
 
 
-def test_ask_without_a_question_answers_with_usage(slack, stub):
+def test_ask_without_a_question_answers_with_usage(slack, fake_slack):
     status, body, _ = slack.command("   ")
     assert status == 200 and body == blocks.USAGE  # a plain-text ack is shown to the asker alone
     slack.command("What is the graduation target?")
-    wait_answers(stub, 1)
-    assert len(stub.called("chat.postMessage")) == 2  # only the second /ask posted anything
+    wait_answers(fake_slack, 1)
+    assert len(fake_slack.called("chat.postMessage")) == 2  # only the second /ask posted anything
 
 
-def test_bad_or_stale_signature_is_refused_and_nothing_is_posted(slack, stub):
+def test_bad_or_stale_signature_is_refused_and_nothing_is_posted(slack, fake_slack):
     assert slack.command("What is the graduation target?", secret="not-the-secret")[0] == 401
     assert slack.command("What is the graduation target?", timestamp=int(time.time()) - 600)[0] == 401
-    assert slack.event(mention(stub, "What is the graduation target?"), secret="wrong")[0] == 401
+    assert slack.event(mention(fake_slack, "What is the graduation target?"), secret="wrong")[0] == 401
     slack.command("Who is the principal of Pine Ridge?")  # a valid request, answered after the refused ones
-    [answer] = wait_answers(stub, 1)
+    [answer] = wait_answers(fake_slack, 1)
     time.sleep(0.3)
     assert "Farah Haddad" in answer.args["text"]
-    assert len(stub.called("chat.postMessage")) == 2 and len(answers_in(stub)) == 1
+    assert len(fake_slack.called("chat.postMessage")) == 2 and len(answers_in(fake_slack)) == 1
 
 
-def test_a_retried_event_is_answered_once(slack, stub):
-    event = mention(stub, "What is the graduation target?")
+def test_a_retried_event_is_answered_once(slack, fake_slack):
+    event = mention(fake_slack, "What is the graduation target?")
     assert slack.event(event, event_id="Ev111")[0] == 200
     assert slack.event(event, event_id="Ev111", headers={"X-Slack-Retry-Num": "1",
                                                           "X-Slack-Retry-Reason": "http_timeout"})[0] == 200  # fmt: skip
     # the same message can also arrive as a `message` event in a thread; still one answer
     slack.event({**event, "type": "message"}, event_id="Ev112")
-    slack.event(mention(stub, "Who is the principal of Pine Ridge?"), event_id="Ev113")
-    wait_answers(stub, 2)
+    slack.event(mention(fake_slack, "Who is the principal of Pine Ridge?"), event_id="Ev113")
+    wait_answers(fake_slack, 2)
     time.sleep(0.3)
-    threads = [c.args["thread_ts"] for c in answers_in(stub)]
+    threads = [c.args["thread_ts"] for c in answers_in(fake_slack)]
     assert len(threads) == 2 and threads.count(event["ts"]) == 1
 
 
-def test_follow_up_in_a_thread_is_answered_with_the_earlier_turns(make_services, knowledge, stub):
+def test_follow_up_in_a_thread_is_answered_with_the_earlier_turns(make_services, knowledge, fake_slack):
     llm = RecordingChatModel(replies=["The graduation target is 88 percent by 2027 [1].",
                                       "The Grade 3 reading target is 80 percent by 2027 [1]."])  # fmt: skip
-    services = make_services(slack_bot_token=TOKEN, slack_signing_secret=SECRET, slack_api_url=stub.url)
+    services = make_services(slack_bot_token=TOKEN, slack_signing_secret=SECRET, slack_api_url=fake_slack.url)
     services.__dict__["llm"] = llm
     services.ingester.ingest([knowledge])
-    server = make_http_server(
-        make_slack_app(services.settings, services.asking, services.district), host="127.0.0.1", port=0
-    )
+    server = make_http_server(make_slack_app(services), host="127.0.0.1", port=0)
     threading.Thread(target=server.run, daemon=True).start()
     slack = Slack(f"http://127.0.0.1:{server.effective_port}/slack/events", SECRET)
     try:
-        first = mention(stub, "What is the graduation target?")
+        first = mention(fake_slack, "What is the graduation target?")
         slack.event(first)
-        [answer] = wait_answers(stub, 1)
+        [answer] = wait_answers(fake_slack, 1)
         assert answer.args["thread_ts"] == first["ts"]
         # a colleague chats in an unrelated thread: not Resolute's business
-        other = stub.person_says("C0001", "lunch at noon?")
-        stub.person_says("C0001", "sure", thread_ts=other["ts"])
+        other = fake_slack.person_says("C0001", "lunch at noon?")
+        fake_slack.person_says("C0001", "sure", thread_ts=other["ts"])
         slack.event({"type": "message", "channel": "C0001", "channel_type": "channel", "user": "UBEN",
-                     "text": "sure", "ts": stub.new_ts(), "thread_ts": other["ts"]})  # fmt: skip
+                     "text": "sure", "ts": fake_slack.new_ts(), "thread_ts": other["ts"]})  # fmt: skip
         # the follow-up, without a mention, in Resolute's thread
-        follow = stub.person_says("C0001", "And for reading in Grade 3?", thread_ts=first["ts"])
+        follow = fake_slack.person_says("C0001", "And for reading in Grade 3?", thread_ts=first["ts"])
         slack.event({"type": "message", "channel": "C0001", "channel_type": "channel", **follow})
-        answers = wait_answers(stub, 2)
+        answers = wait_answers(fake_slack, 2)
         time.sleep(0.3)
-        assert len(answers_in(stub)) == 2 and answers[1].args["thread_ts"] == first["ts"]
+        assert len(answers_in(fake_slack)) == 2 and answers[1].args["thread_ts"] == first["ts"]
         assert len(llm.prompts) == 2
         assert "Earlier in this conversation" not in llm.prompts[0]
         assert "Q: What is the graduation target?" in llm.prompts[1]
@@ -216,27 +214,27 @@ def test_follow_up_in_a_thread_is_answered_with_the_earlier_turns(make_services,
         server.close()
 
 
-def test_a_direct_message_is_answered_and_the_home_tab_published(slack, stub):
-    message = stub.person_says("D0001", "Who is the principal of Pine Ridge?")
+def test_a_direct_message_is_answered_and_the_home_tab_published(slack, fake_slack):
+    message = fake_slack.person_says("D0001", "Who is the principal of Pine Ridge?")
     slack.event({"type": "message", "channel": "D0001", "channel_type": "im", **message})
-    [answer] = wait_answers(stub, 1)
+    [answer] = wait_answers(fake_slack, 1)
     assert answer.args["channel"] == "D0001" and "Farah Haddad" in answer.args["text"]
     slack.event({"type": "app_home_opened", "user": "UALICE", "channel": "D0001", "tab": "home"})
-    [publish] = stub.wait_for("views.publish")
+    [publish] = fake_slack.wait_for("views.publish")
     assert publish.args["user_id"] == "UALICE"
     view = json.dumps(publish.args["view"])
     assert "/ask QUESTION" in view and "priorities" in view
 
 
-def test_helpful_click_is_stored_with_question_answer_and_user(slack, stub, services):
+def test_helpful_click_is_stored_with_question_answer_and_user(slack, fake_slack, services):
     slack.command("What is the graduation target?")
-    [answer] = wait_answers(stub, 1)
+    [answer] = wait_answers(fake_slack, 1)
     answer_id = answer.args["blocks"][-1]["elements"][0]["value"]
     status, _, _ = slack.click(
-        blocks.FEEDBACK_HELPFUL, answer_id, response_url=stub.base + "/respond", user="UBEN"
+        blocks.FEEDBACK_HELPFUL, answer_id, response_url=fake_slack.response_url(), user="UBEN"
     )
     assert status == 200
-    [thanks] = stub.wait_for("response_url")
+    [thanks] = fake_slack.wait_for("response_url")
     assert thanks.args["text"] == blocks.feedback_thanks(True) and thanks.args["response_type"] == "ephemeral"
     with services.engine.connect() as conn:
         row = conn.execute(
@@ -247,29 +245,31 @@ def test_helpful_click_is_stored_with_question_answer_and_user(slack, stub, serv
     assert row.user_id == "UBEN" and row.helpful is True and row.asker == "UALICE"
     assert row.question == "What is the graduation target?" and row.answer == answer.args["text"]
     # changing one's mind updates the verdict rather than adding a second one
-    slack.click(blocks.FEEDBACK_NOT_HELPFUL, answer_id, response_url=stub.base + "/respond", user="UBEN")
-    stub.wait_for("response_url", 2)
+    slack.click(blocks.FEEDBACK_NOT_HELPFUL, answer_id, response_url=fake_slack.response_url(), user="UBEN")
+    fake_slack.wait_for("response_url", 2)
     with services.engine.connect() as conn:
         assert conn.execute(select(answer_feedback.c.helpful)).scalars().all() == [False]
 
 
-def test_a_failure_while_answering_is_told_to_the_user_and_logged(slack, stub, services, monkeypatch, caplog):
+def test_a_failure_while_answering_is_told_to_the_user_and_logged(
+    slack, fake_slack, services, monkeypatch, caplog
+):
     def broken(*args, **kwargs):
         raise RuntimeError("index exploded")
 
     monkeypatch.setattr(services.answerer, "ask", broken)
     caplog.set_level(logging.ERROR)
-    event = mention(stub, "What is the graduation target?")
+    event = mention(fake_slack, "What is the graduation target?")
     slack.event(event, event_id="Ev999")
-    [error] = stub.wait_for("chat.postMessage")
+    [error] = fake_slack.wait_for("chat.postMessage")
     assert (error.args["channel"], error.args["thread_ts"], error.args["text"]) == (
         "C0001",
         event["ts"],
         blocks.ERROR,
     )
-    stub.wait_for("reactions.remove")  # the :eyes: marker does not stay behind
-    slack.command("What is the graduation target?", response_url=stub.base + "/respond")
-    [private] = stub.wait_for("response_url")
+    fake_slack.wait_for("reactions.remove")  # the :eyes: marker does not stay behind
+    slack.command("What is the graduation target?", response_url=fake_slack.response_url())
+    [private] = fake_slack.wait_for("response_url")
     assert private.args["text"] == blocks.ERROR and private.args["response_type"] == "ephemeral"
     time.sleep(0.2)
     logged = [r for r in caplog.records if "failed to handle a Slack request" in r.getMessage()]
@@ -277,10 +277,10 @@ def test_a_failure_while_answering_is_told_to_the_user_and_logged(slack, stub, s
     assert "Ev999" in logged[0].getMessage() and "/ask" in logged[1].getMessage()
 
 
-def test_ask_in_a_channel_resolute_is_not_in_answers_privately(slack, stub):
-    stub.errors["chat.postMessage"] = "not_in_channel"
-    slack.command("What is the graduation target?", response_url=stub.base + "/respond")
-    [reply] = stub.wait_for("response_url")
+def test_ask_in_a_channel_resolute_is_not_in_answers_privately(slack, fake_slack):
+    fake_slack.errors["chat.postMessage"] = "not_in_channel"
+    slack.command("What is the graduation target?", response_url=fake_slack.response_url())
+    [reply] = fake_slack.wait_for("response_url")
     assert reply.args["response_type"] == "ephemeral"
     assert "88 percent" in reply.args["text"] and "/invite @Resolute" in json.dumps(reply.args["blocks"])
 
@@ -304,7 +304,7 @@ def test_long_answers_are_cut_to_slack_limits():
     )
 
 
-def test_home_tab_button_opens_the_ask_form_and_the_answer_arrives_as_a_dm(slack, stub):
+def test_home_tab_button_opens_the_ask_form_and_the_answer_arrives_as_a_dm(slack, fake_slack):
     payload = {"type": "block_actions", "team": {"id": "T0001"}, "user": {"id": "UALICE"}, "api_app_id": "A0001",
                "trigger_id": "trig-home", "container": {"type": "view", "view_id": "VHOME"},
                "actions": [{"type": "button", "action_id": blocks.OPEN_ASK_MODAL, "block_id": "b",
@@ -312,21 +312,21 @@ def test_home_tab_button_opens_the_ask_form_and_the_answer_arrives_as_a_dm(slack
     assert (
         slack.post(urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded")[0] == 200
     )
-    [opened] = stub.wait_for("views.open")
+    [opened] = fake_slack.wait_for("views.open")
     assert opened.args["trigger_id"] == "trig-home" and opened.args["view"]["callback_id"] == blocks.ASK_MODAL
+    modal = opened.reply["view"]  # as Slack holds it: with its id and hash, checked by slack_sdk's models
 
     def submit(question: str) -> tuple[int, str, float]:
-        view = {"id": f"V{time.monotonic_ns()}", "callback_id": blocks.ASK_MODAL, "type": "modal",
-                "state": {"values": {blocks.ASK_INPUT_BLOCK: {blocks.ASK_INPUT_ACTION: {
-                    "type": "plain_text_input", "value": question}}}}}  # fmt: skip
+        state = {"values": {blocks.ASK_INPUT_BLOCK: {blocks.ASK_INPUT_ACTION: {
+            "type": "plain_text_input", "value": question}}}}  # fmt: skip
         body = {"type": "view_submission", "team": {"id": "T0001"}, "user": {"id": "UALICE"},
-                "api_app_id": "A0001", "view": view}  # fmt: skip
+                "api_app_id": "A0001", "view": {**modal, "state": state}}  # fmt: skip
         return slack.post(urlencode({"payload": json.dumps(body)}), "application/x-www-form-urlencoded")
 
     status, body, _ = submit("   ")
     assert status == 200 and json.loads(body)["response_action"] == "errors"  # the form says what is wrong
     assert submit("Who is the principal of Pine Ridge?")[0] == 200
-    [answer] = wait_answers(stub, 1)
-    question = stub.called("chat.postMessage")[0]
+    [answer] = wait_answers(fake_slack, 1)
+    question = fake_slack.called("chat.postMessage")[0]
     assert question.args["channel"] == "UALICE"  # Slack opens the app's DM with the person
     assert answer.args["channel"] == "DALICE" and "Farah Haddad" in answer.args["text"]

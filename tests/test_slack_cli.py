@@ -16,8 +16,9 @@ from click.testing import CliRunner
 
 from bot.cli import main
 from bot.slack import blocks
-from bot.slack.console import Console
-from tests.slack_stub import TOKEN, SlackStub
+from bot.slack.console import YOU, Console
+from bot.slack.fake import BOT_TOKEN as TOKEN
+from bot.slack.fake import FakeSlack
 from tests.test_slack import SECRET, Slack, wait_answers
 
 MANIFEST = Path(__file__).resolve().parents[1] / "slack" / "manifest.yaml"
@@ -94,6 +95,38 @@ def test_console_drives_the_real_app(console_services):
         assert session.send("/quit") is False
 
 
+def test_console_opens_and_submits_the_home_tabs_ask_modal(console_services):
+    shown: list[str] = []
+    with Console(console_services, write=shown.append) as session:
+        session.send("/submit What is the graduation target?")
+        assert "no modal is open" in "\n".join(shown)
+        session.send("/home")
+        assert "[Ask a question]" in "\n".join(shown)
+        shown.clear()
+        session.send("/click ask a question")
+        modal = "\n".join(shown)
+        assert "Resolute (a modal opens)" in modal and "« Ask Resolute »" in modal
+        assert "Your question: ____" in modal and "[Ask]  [Cancel]" in modal
+        shown.clear()
+        session.send("/submit    ")  # an empty question: the modal stays open and says why
+        assert "(the modal says, under Your question: Type a question first.)" in "\n".join(shown)
+        shown.clear()
+        session.send("/submit Who is the principal of Pine Ridge?")
+        out = "\n".join(shown)
+        assert "(the modal closes)" in out and "refused" not in out
+        assert "Resolute (direct message, in the thread)" in out and "Farah Haddad" in out
+        shown.clear()
+        session.send("/submit And the graduation target?")  # the modal is gone
+        assert "no modal is open" in "\n".join(shown)
+        shown.clear()
+        session.send("/click Ask a question")
+        session.send("/close")
+        assert "a modal opens" in "\n".join(shown) and "(the modal closes)" in "\n".join(shown)
+        assert session.slack.views.keys() == {session.slack.homes[YOU]}  # Slack forgot both modals
+        session.send("/click Nothing like this")
+        assert "no [Nothing like this] button" in "\n".join(shown)
+
+
 def test_console_command_reads_piped_lines(console_services, monkeypatch, knowledge, tmp_path):
     monkeypatch.setenv("RESOLUTE_KNOWLEDGE_DIR", str(knowledge))
     result = CliRunner().invoke(main, ["console", "--say", "What is the graduation target?"], input="/ask\n")
@@ -109,13 +142,12 @@ def _free_port() -> int:
 
 
 def test_serve_http_answers_signed_requests_end_to_end(console_services, knowledge, tmp_path):
-    """`resolute serve --http` as a process: the real server, the real settings, Slack stubbed."""
+    """`resolute serve --http` as a process: the real server, the real settings, Slack faked."""
     port = _free_port()
-    with SlackStub() as stub:
+    with FakeSlack() as fake:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "RESOLUTE_"))}
-        env |= {"SLACK_BOT_TOKEN": TOKEN, "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": stub.url,
-                "RESOLUTE_DATA_DIR": str(tmp_path / "data"), "RESOLUTE_KNOWLEDGE_DIR": str(knowledge),
-                "HF_HUB_OFFLINE": "1"}  # fmt: skip
+        env |= {"SLACK_BOT_TOKEN": TOKEN, "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": fake.url,
+                "RESOLUTE_DATA_DIR": str(tmp_path / "data"), "RESOLUTE_KNOWLEDGE_DIR": str(knowledge)}  # fmt: skip
         process = subprocess.Popen(
             [sys.executable, "-m", "bot.cli", "serve", "--http", "--host", "127.0.0.1", "--port", str(port)],
             env=env, stderr=subprocess.PIPE, text=True,
@@ -130,9 +162,9 @@ def test_serve_http_answers_signed_requests_end_to_end(console_services, knowled
             assert slack.command("What is the graduation target?", secret="wrong")[0] == 401
             status, _, _ = slack.command("What is the graduation target?")
             assert status == 200
-            [answer] = wait_answers(stub, 1)
+            [answer] = wait_answers(fake, 1)
             assert "88 percent" in answer.args["text"]
-            assert stub.called("auth.test")  # the app checked its token against SLACK_API_URL
+            assert fake.called("auth.test")  # the app checked its token against SLACK_API_URL
             time.sleep(0.2)
             assert json.loads(json.dumps(answer.args["blocks"]))[-1]["type"] == "actions"
         finally:

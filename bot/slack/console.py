@@ -1,7 +1,8 @@
 """`resolute console`: the real Bolt app and listeners, driven from a terminal instead of Slack.
 
 Each line typed becomes the signed request Slack would send (a DM event, a slash command, a button
-click); what the app posts comes back through a local stand-in for the Web API and is printed.
+click, a modal submission); what the app sends back goes to the local fake of Slack's Web API
+(bot.slack.fake), which checks it as Slack would, and is printed.
 """
 
 from __future__ import annotations
@@ -23,9 +24,10 @@ from slack_sdk.signature import SignatureVerifier
 from bot.services import Services
 from bot.slack import blocks
 from bot.slack.app import make_slack_app
-from bot.slack.standin import BOT_USER, TEAM, LocalSlack
+from bot.slack.block_check import blocks_problem
+from bot.slack.fake import BOT_TOKEN, BOT_USER, TEAM, Call, FakeSlack, Refused
 
-YOU, DM, CHANNEL = "U0YOU", "D0YOU", "C0LEADERS"
+YOU, DM, CHANNEL, APP_ID = "U0YOU", "D0YOU", "C0LEADERS", "A0CONSOLE"
 HELP = """Type a question and press Enter: it is sent to Resolute as a direct message.
   /ask QUESTION      ask in #leadership with the slash command (answered in a thread)
   /reply TEXT        follow up in the thread of the last answer
@@ -33,6 +35,9 @@ HELP = """Type a question and press Enter: it is sent to Resolute as a direct me
   /progress [priority|school]   each target against its trajectory
   /digest            run the weekly digest job now (posted once per week)
   /home              open Resolute's Home tab
+  /click LABEL       click the button labelled LABEL (in the open modal, the Home tab or a message)
+  /submit TEXT       fill in the open modal and submit it (several fields: TEXT | TEXT)
+  /close             close the open modal without submitting
   /help, /quit       this text; leave (Ctrl-D works too)"""
 
 
@@ -62,13 +67,22 @@ class _TrackedExecutor(ThreadPoolExecutor):
             self._idle.wait_for(lambda: self._busy == 0, timeout)
 
 
+def _buttons(blocks_: list[dict]) -> Iterable[tuple[dict, dict]]:
+    """(block, button) for every button in these blocks: section accessories and actions."""
+    for block in blocks_ or []:
+        elements = block.get("elements", []) if block.get("type") == "actions" else [block.get("accessory")]
+        yield from ((block, e) for e in elements if e and e.get("type") == "button")
+
+
 def render(blocks_: list[dict], fallback: str = "") -> list[str]:
-    """Block Kit as terminal lines."""
+    """Block Kit as terminal lines: text, buttons as [Label], inputs as `Label: ____`."""
     lines: list[str] = []
     for block in blocks_ or []:
         kind = block.get("type")
         if kind in ("section", "header"):
-            lines += _text(block["text"]["text"]).splitlines()
+            lines += _text(block["text"]["text"]).splitlines() if block.get("text") else []
+            if (block.get("accessory") or {}).get("type") == "button":
+                lines.append(f"[{block['accessory']['text']['text']}]")
         elif kind == "context":
             lines += [_text(e.get("text", "")) for e in block.get("elements", [])]
         elif kind == "actions":
@@ -78,7 +92,8 @@ def render(blocks_: list[dict], fallback: str = "") -> list[str]:
         elif kind == "divider":
             lines.append("─" * 40)
         elif kind == "input":
-            lines.append(f"{block['label']['text']}: ____")
+            optional = " (optional)" if block.get("optional") else ""
+            lines.append(f"{block['label']['text']}{optional}: ____")
     return lines or _text(fallback).splitlines()
 
 
@@ -95,24 +110,29 @@ class Console:
     def __init__(self, services: Services, *, write: Callable[[str], None] = print) -> None:
         self._write = write
         self._secret = secrets.token_hex(16)
-        self._slack = LocalSlack(self._show)
+        self._slack = FakeSlack(observe=self._seen)
         self._executor = _TrackedExecutor()
         self._services = services
         self._app: App | None = None
-        self._last_answer: dict | None = None  # {"channel", "thread_ts", "answer_id"}
+        self._last_answer: dict | None = None  # {"channel", "thread_ts", "ts", "answer_id"}
+        self._modals: list[dict] = []  # the open modal stack, top last
+        self._surfaces: list[dict] = []  # what was shown with buttons, newest last: {"view"} or {"message"}
+
+    @property
+    def slack(self) -> FakeSlack:
+        """The fake Slack this session runs on (what the app has posted, opened and published)."""
+        return self._slack
 
     def __enter__(self) -> Console:
         self._slack.__enter__()
         settings = self._services.settings.model_copy(
             update={
-                "slack_bot_token": SecretStr("xoxb-console"),
+                "slack_bot_token": SecretStr(BOT_TOKEN),
                 "slack_signing_secret": SecretStr(self._secret),
                 "slack_api_url": self._slack.url,
             }
         )
-        self._app = make_slack_app(
-            settings, self._services.asking, self._services.district, executor=self._executor
-        )
+        self._app = make_slack_app(self._services, settings=settings, executor=self._executor)
         return self
 
     def __exit__(self, *exc) -> None:
@@ -139,13 +159,21 @@ class Console:
         elif command == "/digest":
             from bot.jobs import post_weekly_digest
 
-            self._write(
-                f"(running the weekly digest job now: {post_weekly_digest(self._services.district, self._app.client, force=True)})"
-            )
+            said = post_weekly_digest(self._services.district, self._app.client, force=True)
+            self._write(f"(running the weekly digest job now: {said})")
         elif command == "/home":
             self._event({"type": "app_home_opened", "user": YOU, "channel": DM, "tab": "home"})
         elif command in ("/helpful", "/nothelpful"):
-            self._click(blocks.FEEDBACK_HELPFUL if command == "/helpful" else blocks.FEEDBACK_NOT_HELPFUL)
+            self._click("Helpful" if command == "/helpful" else "Not helpful")
+        elif command == "/click":
+            self._click(rest)
+        elif command == "/submit":
+            self._submit(rest)
+        elif command == "/close":
+            if self._modals:
+                self._close(notify=True)
+            else:
+                self._write("(no modal is open)")
         elif command == "/reply":
             if not self._last_answer:
                 self._write("(nothing to reply to yet: ask a question first)")
@@ -169,32 +197,104 @@ class Console:
         self._event(message)
 
     def _event(self, event: dict) -> None:
-        envelope = {"token": "console", "team_id": TEAM, "api_app_id": "A0CONSOLE", "event": event,
+        envelope = {"token": "console", "team_id": TEAM, "api_app_id": APP_ID, "event": event,
                     "type": "event_callback", "event_id": f"Ev{secrets.token_hex(6)}", "event_time": int(time.time()),
                     "authorizations": [{"team_id": TEAM, "user_id": BOT_USER, "is_bot": True}]}  # fmt: skip
         self._dispatch(json.dumps(envelope), "application/json")
 
     def _command(self, command: str, text: str) -> None:
         form = {"token": "console", "team_id": TEAM, "channel_id": CHANNEL, "channel_name": "leadership",
-                "user_id": YOU, "user_name": "you", "command": command, "text": text, "api_app_id": "A0CONSOLE",
+                "user_id": YOU, "user_name": "you", "command": command, "text": text, "api_app_id": APP_ID,
                 "response_url": self._slack.response_url("command"), "trigger_id": secrets.token_hex(8)}  # fmt: skip
         response = self._dispatch(urlencode(form), "application/x-www-form-urlencoded")
         if response.status == 404:
             self._write(f"(Resolute has no {command} command; /help lists what you can type)")
         elif response.body:
-            self._show("ack", _json_or_text(response.body))
+            reply = _json_or_text(response.body)
+            problem = blocks_problem(reply.get("blocks"))
+            if problem:  # Slack shows the person nothing and tells the app's developers why
+                self._write(f"  (Slack refused the acknowledgement: invalid_blocks — {problem})")
+            else:
+                self._show("only you can see this", reply)
 
-    def _click(self, action_id: str) -> None:
-        last = self._last_answer
-        if not last:
-            self._write("(no answer to give feedback on yet)")
+    def _interaction(self, payload: dict):
+        payload = {"team": {"id": TEAM}, "user": {"id": YOU, "name": "you"}, "api_app_id": APP_ID,
+                   "trigger_id": secrets.token_hex(8), **payload}  # fmt: skip
+        return self._dispatch(
+            urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded"
+        )
+
+    def _click(self, label: str) -> None:
+        """Click the newest button with this label: in the open modal, then on what was shown last."""
+        surfaces = [{"view": v} for v in self._modals[-1:]] + self._surfaces[::-1]
+        for surface in surfaces:
+            held = surface.get("view") or surface["message"]
+            for block, button in _buttons(held.get("blocks", [])):
+                if button["text"]["text"].lower() == label.lower():
+                    return self._press(surface, block, button)
+        self._write(
+            f"(no [{label}] button to click: /home shows the Home tab)"
+            if label
+            else "(click what? /click LABEL)"
+        )
+
+    def _press(self, surface: dict, block: dict, button: dict) -> None:
+        action = {"type": "button", "action_id": button.get("action_id"), "block_id": block.get("block_id", "b"),
+                  "text": button["text"], "value": button.get("value"), "action_ts": str(time.time())}  # fmt: skip
+        if "view" in surface:
+            view = surface["view"]
+            self._interaction({"type": "block_actions", "container": {"type": "view", "view_id": view["id"]},
+                               "view": view, "actions": [action]})  # fmt: skip
             return
-        payload = {"type": "block_actions", "team": {"id": TEAM}, "user": {"id": YOU, "name": "you"},
-                   "channel": {"id": last["channel"]}, "container": {"type": "message", "message_ts": last["ts"]},
-                   "trigger_id": secrets.token_hex(8), "response_url": self._slack.response_url("action"),
-                   "actions": [{"type": "button", "action_id": action_id, "block_id": "feedback",
-                                "value": last["answer_id"], "action_ts": str(time.time())}]}  # fmt: skip
-        self._dispatch(urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded")
+        message = surface["message"]
+        self._interaction({"type": "block_actions", "channel": {"id": message["channel"]}, "message": message,
+                           "container": {"type": "message", "message_ts": message["ts"],
+                                         "channel_id": message["channel"]},
+                           "response_url": self._slack.response_url("action"), "actions": [action]})  # fmt: skip
+
+    def _submit(self, text: str) -> None:
+        """Fill the open modal's inputs in order (`a | b` for two) and submit it, as Slack does."""
+        if not self._modals:
+            self._write(
+                "(no modal is open: /click a button that opens one, e.g. /home then /click Ask a question)"
+            )
+            return
+        view = self._modals[-1]
+        inputs = [b for b in view.get("blocks", []) if b.get("type") == "input"]
+        said = [part.strip() for part in text.split(" | ")] if len(inputs) > 1 else [text]
+        values = {block.get("block_id", f"input{n}"): {block["element"].get("action_id", "input"): {
+                  "type": block["element"]["type"], "value": said[n] if n < len(said) else ""}}
+                  for n, block in enumerate(inputs)}  # fmt: skip
+        response = self._interaction(
+            {"type": "view_submission", "view": {**view, "state": {"values": values}}}
+        )
+        reply = _json_or_text(response.body) if response.body else {}
+        action = reply.get("response_action")
+        if action == "errors":
+            labels = {b.get("block_id"): b["label"]["text"] for b in inputs}
+            for block_id, error in reply.get("errors", {}).items():
+                self._write(f"  (the modal says, under {labels.get(block_id, block_id)}: {error})")
+        elif action in ("update", "push"):
+            try:
+                stored = self._slack.take_view(reply.get("view") or {}, current=view, push=action == "push")
+            except (
+                Refused
+            ) as refused:  # Slack keeps the modal as it was and logs why for the app's developers
+                self._write(f"  (Slack refused the response_action view: {refused.detail or refused.error})")
+                return
+            self._modals[-1 if action == "update" else len(self._modals) :] = [stored]
+            self._show("the modal changes", stored)
+        else:  # an empty ack or "clear": the modal closes (every modal, for clear)
+            self._close(everything=action == "clear")
+
+    def _close(self, *, everything: bool = False, notify: bool = False) -> None:
+        """Close the top modal (or all of them); Slack forgets closed views."""
+        closing, self._modals = (self._modals, []) if everything else (self._modals[-1:], self._modals[:-1])
+        for view in closing:
+            self._slack.close_view(view["id"])
+            if notify and view.get("notify_on_close"):
+                self._interaction({"type": "view_closed", "view": view, "is_cleared": everything})
+        self._write("(the modal closes)")
 
     def _dispatch(self, body: str, content_type: str):
         timestamp = str(int(time.time()))
@@ -203,40 +303,63 @@ class Console:
                    "x-slack-signature": [signature]}  # fmt: skip
         return self._app.dispatch(BoltRequest(body=body, headers=headers))
 
-    # -- what the app posts ------------------------------------------------------------------
-    def _show(self, kind: str, data: dict) -> None:
-        if kind == "reactions.add":
+    # -- what the app sends ------------------------------------------------------------------
+    def _seen(self, call: Call) -> None:
+        """Every Web API call the app made, as the fake answered it."""
+        method, args, reply = call.method, call.args, call.reply
+        if not reply.get("ok"):
+            detail = "; ".join((reply.get("response_metadata") or {}).get("messages", []))
+            self._write(f"  (Slack refused {method}: {reply.get('error')}{' — ' + detail if detail else ''})")
+        elif method == "reactions.add":
             self._write("  (Resolute is looking through the documents...)")
-            return
-        if kind == "reactions.remove":
-            return
-        where = {"views.publish": "Home tab", "views.open": "a modal opens", "ack": "only you can see this",
-                 "response_url": "only you can see this"}.get(kind)  # fmt: skip
-        if where is None:
-            channel = data.get("channel", "")
-            where = "direct message" if channel.startswith("D") else "#leadership"
-            if kind == "files.completeUploadExternal":
-                where += ", in the digest's thread"
-            if data.get("thread_ts"):
-                where += ", in the thread"
-        if kind == "files.completeUploadExternal":
-            lines = [f"[image] {f.get('title')}" for f in data.get("files", [])]
-        else:
-            lines = render(data.get("blocks") or [], data.get("text", ""))
+        elif method in ("chat.postMessage", "chat.update"):
+            message = {**reply["message"], "channel": reply["channel"]}
+            self._show(self._where(message, edited=method == "chat.update"), message)
+            self._remember(message)
+        elif method in ("chat.postEphemeral", "response_url"):
+            self._show("only you can see this", args)
+        elif method == "views.publish":
+            self._show("Home tab", reply["view"])
+            self._surfaces = [*self._surfaces[-20:], {"view": reply["view"]}]
+        elif method in ("views.open", "views.push", "views.update"):
+            view = reply["view"]
+            if method == "views.update":  # in place, wherever it is in the stack
+                self._modals = [view if v["id"] == view["id"] else v for v in self._modals]
+            else:
+                self._modals.append(view)
+            self._show("a modal opens" if method != "views.update" else "the modal changes", view)
+            self._write("  (/submit TEXT to fill it in and submit it; /close to cancel)")
+        elif method == "files.completeUploadExternal":
+            where = self._where({"channel": args.get("channel_id", ""), "thread_ts": args.get("thread_ts")})
+            lines = "\n".join(f"  [image] {f.get('title')}" for f in reply.get("files", []))
+            self._write(f"\nResolute ({where}):\n{lines}")
+
+    @staticmethod
+    def _where(message: dict, *, edited: bool = False) -> str:
+        where = "direct message" if message.get("channel", "").startswith("D") else "#leadership"
+        if message.get("thread_ts"):
+            where += ", in the thread"
+        return where + (", edited" if edited else "")
+
+    def _show(self, where: str, data: dict) -> None:
+        lines = render(data.get("blocks") or [], data.get("text", ""))
+        if data.get("type") == "modal":
+            title, submit = (data.get(k) or {} for k in ("title", "submit"))
+            lines = [f"« {title.get('text', '')} »", *lines]
+            lines += (
+                [f"[{submit['text']}]  [{(data.get('close') or {}).get('text', 'Cancel')}]"] if submit else []
+            )
         self._write(f"\nResolute ({where}):\n" + "\n".join("  " + line for line in lines))
-        answer_id = _answer_id(data.get("blocks") or [])
-        if answer_id and kind == "chat.postMessage":
-            self._last_answer = {"channel": data["channel"], "thread_ts": data.get("thread_ts") or data["ts"],
-                                 "ts": data["ts"], "answer_id": answer_id}  # fmt: skip
+
+    def _remember(self, message: dict) -> None:
+        if any(True for _ in _buttons(message.get("blocks") or [])):
+            self._surfaces = [*self._surfaces[-20:], {"message": message}]
+        answer_id = next((b.get("value") for _, b in _buttons(message.get("blocks") or [])
+                          if b.get("action_id") == blocks.FEEDBACK_HELPFUL), None)  # fmt: skip
+        if answer_id:
+            self._last_answer = {"channel": message["channel"], "thread_ts": message.get("thread_ts") or message["ts"],
+                                 "ts": message["ts"], "answer_id": answer_id}  # fmt: skip
             self._write("  (/reply to follow up in this thread; /helpful or /nothelpful to rate it)")
-
-
-def _answer_id(blocks_: list[dict]) -> str | None:
-    for block in blocks_:
-        for element in block.get("elements", []) if block.get("type") == "actions" else []:
-            if element.get("action_id") == blocks.FEEDBACK_HELPFUL:
-                return element.get("value")
-    return None
 
 
 def _json_or_text(body: str) -> dict:
