@@ -18,7 +18,19 @@ def _services(ctx: click.Context) -> Services:
     return ctx.ensure_object(dict)["services"]
 
 
-@click.group()
+class _Resolute(click.Group):
+    """The command group; a database it cannot bring up to date is a clear message, not a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        from bot.store import SchemaError
+
+        try:
+            return super().invoke(ctx)
+        except SchemaError as exc:
+            raise click.ClickException(str(exc)) from None
+
+
+@click.group(cls=_Resolute)
 @click.option("-v", "--verbose", is_flag=True, help="Log what Resolute is doing.")
 @click.version_option(package_name="resolute")
 @click.pass_context
@@ -164,15 +176,22 @@ def digest(ctx: click.Context, preview: Path | None, post: bool) -> None:
             raise click.UsageError(str(exc)) from None
         click.echo(f"Wrote {', '.join(p.name for p in written)} to {preview}")
         return
-    from bot.jobs import post_weekly_digest
-    from bot.slack.app import SlackNotConfigured, check_mode, make_slack_app
+    from slack_sdk.errors import SlackApiError
 
+    from bot.jobs import post_weekly_digest
+    from bot.slack.app import make_web_client
+
+    token = services.settings.slack_bot_token
+    if token is None:  # posting is one Web API call: no app token or signing secret is involved
+        raise click.UsageError(
+            "posting the digest needs SLACK_BOT_TOKEN (xoxb-...) in the environment or .env; "
+            "`resolute digest --preview DIR` works without Slack"
+        )
+    client = make_web_client(services.settings)
     try:
-        check_mode(services.settings, http=services.settings.slack_app_token is None)
-    except SlackNotConfigured as exc:
-        raise click.UsageError(str(exc)) from None
-    app = make_slack_app(services.settings, services.asking, services.district)
-    click.echo(post_weekly_digest(services.district, app.client, force=True))
+        click.echo(post_weekly_digest(services.district, client, force=True))
+    except SlackApiError as exc:
+        raise click.ClickException(f"Slack refused the digest: {exc.response.get('error')}") from None
 
 
 @main.command()
@@ -221,10 +240,10 @@ def serve(ctx: click.Context, http: bool, port: int, host: str, check: bool) -> 
         click.echo(f"Slack is configured for {'HTTP' if mode == 'http' else 'Socket Mode'}.")
         return
     services.warm_up()
-    app = make_slack_app(services.settings, services.asking, services.district)
+    app = make_slack_app(services)
     from bot.jobs import start_jobs
 
-    start_jobs(services.district, app.client)
+    start_jobs(services, app.client)
     if mode == "socket":
         click.echo("Resolute is connecting to Slack (Socket Mode). Ctrl-C stops it.", err=True)
         run_socket_mode(app, services.settings)

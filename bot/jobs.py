@@ -1,16 +1,58 @@
-"""Scheduled jobs (APScheduler): they call the same services the listeners call."""
+"""Scheduled jobs (APScheduler): module-level functions, scheduled by reference, that call the same
+services the listeners call.
+
+Each `serve` runs its own scheduler with an in-memory job store. APScheduler 3's job stores must not
+be shared between schedulers (they do no locking: two schedulers on one store would both run a job,
+or lose each other's next run times), so the instances do not share a store. Instead every instance
+schedules the same jobs, by textual reference, and a claim in the database decides which instance
+runs each occurrence: with several `serve` processes on one PostgreSQL, each digest goes out once.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from slack_sdk import WebClient
 
 from bot.district.digest import build_digest, occurrence, week_of
 from bot.district.service import District, NotLoaded
 
+if TYPE_CHECKING:
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    from bot.services import Services
+
 log = logging.getLogger(__name__)
+
+WEEKLY_DIGEST = "bot.jobs:weekly_digest"  # how the scheduler holds the job: a reference, not an object
+
+
+@dataclass(frozen=True)
+class JobContext:
+    """What this process's jobs run with: its services, its Slack client and the clock."""
+
+    services: Services
+    client: WebClient
+    clock: Callable[[], datetime]
+
+
+_context: JobContext | None = None  # set once per process by start_jobs (a job can only name its function)
+
+
+def use(services: Services, client: WebClient, *, clock: Callable[[], datetime] | None = None) -> None:
+    """Give this process's jobs the services, Slack client and clock they run with."""
+    global _context
+    _context = JobContext(services, client, clock or (lambda: datetime.now(UTC)))
+
+
+def _current() -> JobContext:
+    if _context is None:
+        raise RuntimeError("no services for the scheduled jobs: start_jobs(services, client) was not called")
+    return _context
 
 
 def post_weekly_digest(district: District, client: WebClient, *, now: datetime | None = None,
@@ -57,24 +99,43 @@ def post_weekly_digest(district: District, client: WebClient, *, now: datetime |
     return f"posted the digest for {week} to {channel} with {len(digest.charts)} charts"
 
 
-def start_jobs(district: District, client: WebClient):
-    """Schedule the weekly digest at the district's time, and catch up on one missed earlier today."""
+def weekly_digest() -> str:
+    """The weekly digest job: post this week's digest if it is due and no instance has posted it yet.
+
+    It takes no arguments: the channel and the schedule are read from the loaded district data when it
+    runs, so a `data load` that changes the channel is honoured by the next run.
+    """
+    context = _current()
+    said = post_weekly_digest(context.services.district, context.client, now=context.clock())
+    log.info("weekly digest: %s", said)
+    return said
+
+
+def start_jobs(services: Services, client: WebClient, *, clock: Callable[[], datetime] | None = None,
+               paused: bool = False) -> BackgroundScheduler | None:  # fmt: skip
+    """Schedule the weekly digest at the district's day, time and time zone, and catch up on one missed
+    earlier today; returns the started scheduler (`paused`: started but running nothing), or None."""
     from apscheduler.schedulers.background import BackgroundScheduler
     from apscheduler.triggers.cron import CronTrigger
 
+    use(services, client, clock=clock)
     try:
-        config = district.config()
+        config = services.district.config()
     except NotLoaded as exc:
         log.warning("weekly digest not scheduled: %s", exc)
         return None
-    scheduler = BackgroundScheduler()
-
-    def run() -> None:
-        log.info("weekly digest: %s", post_weekly_digest(district, client))
-
     hour, minute = map(int, config.digest_time.split(":"))
     trigger = CronTrigger(day_of_week=config.digest_day, hour=hour, minute=minute, timezone=config.timezone)
-    scheduler.add_job(run, trigger, id="weekly_digest", misfire_grace_time=3600, coalesce=True)
-    scheduler.add_job(run, id="weekly_digest_catch_up")  # once, now
-    scheduler.start()
+    scheduler = BackgroundScheduler(timezone=config.timezone)  # the default in-memory job store, see above
+    scheduler.add_job(WEEKLY_DIGEST, trigger, id="weekly_digest", replace_existing=True,
+                      misfire_grace_time=3600, coalesce=True)  # fmt: skip
+    # once, now: a digest missed while no instance was running goes out if it is still the same day
+    scheduler.add_job(
+        WEEKLY_DIGEST,
+        id="weekly_digest_catch_up",
+        name="weekly digest (start-up catch-up)",
+        replace_existing=True,
+        misfire_grace_time=None,
+    )
+    scheduler.start(paused=paused)
     return scheduler

@@ -1,4 +1,5 @@
-"""The weekly digest: posted once per channel per week, caught up the same day, previewed without posting."""
+"""The weekly digest: posted once per channel per week, caught up the same day, previewed without posting;
+on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ import pytest
 from slack_sdk import WebClient
 
 from bot.jobs import post_weekly_digest
-from tests.slack_stub import TOKEN, SlackStub
+from bot.slack.fake import BOT_TOKEN as TOKEN
+from bot.slack.fake import FakeSlack
 from tests.test_district import write_district
 
 TZ = ZoneInfo("America/Toronto")
@@ -19,16 +21,20 @@ FRIDAY_3PM = datetime(2026, 11, 20, 15, 0, tzinfo=TZ)  # the sample schedule is 
 
 @pytest.fixture
 def stub():
-    with SlackStub() as running:
+    with FakeSlack() as running:
         yield running
 
 
 @pytest.fixture
-def loaded(make_services, tmp_path):
+def loaded(make_services, tmp_path, database_url, monkeypatch):
+    """Build Services on the district data, on SQLite or on PostgreSQL (the commands too)."""
     write_district(tmp_path / "knowledge" / "district")
+    monkeypatch.setenv("RESOLUTE_KNOWLEDGE_DIR", str(tmp_path / "knowledge"))
+    if database_url:
+        monkeypatch.setenv("DATABASE_URL", database_url)
 
     def build():
-        services = make_services()
+        services = make_services(**({"database_url": database_url} if database_url else {}))
         services.district.load()
         return services
 
@@ -109,8 +115,56 @@ def test_preview_writes_the_digest_and_charts_without_posting(loaded, tmp_path):
     from bot.cli import main
 
     loaded()
-    result = CliRunner().invoke(main, ["--verbose", "digest", "--preview", str(tmp_path / "out")],
-                                env={"RESOLUTE_KNOWLEDGE_DIR": str(tmp_path / "knowledge")})  # fmt: skip
+    result = CliRunner().invoke(main, ["--verbose", "digest", "--preview", str(tmp_path / "out")])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "out" / "literacy.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "Schools on the Move" in (tmp_path / "out" / "digest.md").read_text()
+
+
+def test_digest_post_needs_only_the_bot_token(loaded, stub):
+    from click.testing import CliRunner
+
+    from bot.cli import main
+
+    loaded()
+    # no signing secret and no app token: posting is one Web API call with the bot token
+    result = CliRunner().invoke(
+        main, ["digest", "--post"], env={"SLACK_BOT_TOKEN": TOKEN, "SLACK_API_URL": stub.url}
+    )
+    assert result.exit_code == 0, result.output
+    assert "posted the digest for" in result.output and "to C0LEAD0001" in result.output
+    [message] = stub.called("chat.postMessage")
+    assert message.args["channel"] == "C0LEAD0001" and "Grade 3 reading (%)" in message.args["text"]
+    again = CliRunner().invoke(
+        main, ["digest", "--post"], env={"SLACK_BOT_TOKEN": TOKEN, "SLACK_API_URL": stub.url}
+    )
+    assert "already been posted" in again.output and len(stub.called("chat.postMessage")) == 1
+
+
+def test_digest_post_without_a_bot_token_says_what_to_set(loaded, stub):
+    from click.testing import CliRunner
+
+    from bot.cli import main
+
+    loaded()
+    result = CliRunner().invoke(main, ["digest", "--post"], env={"SLACK_API_URL": stub.url})
+    assert result.exit_code == 2
+    assert "posting the digest needs SLACK_BOT_TOKEN (xoxb-...)" in result.output
+    assert stub.calls == []
+
+
+def test_digest_post_refused_by_slack_says_why_and_can_be_retried(loaded, stub):
+    from click.testing import CliRunner
+
+    from bot.cli import main
+
+    loaded()
+    wrong = CliRunner().invoke(
+        main, ["digest", "--post"], env={"SLACK_BOT_TOKEN": "xoxb-revoked", "SLACK_API_URL": stub.url}
+    )
+    assert wrong.exit_code == 1 and "Slack refused the digest: invalid_auth" in wrong.output
+    assert "Traceback" not in wrong.output
+    right = CliRunner().invoke(
+        main, ["digest", "--post"], env={"SLACK_BOT_TOKEN": TOKEN, "SLACK_API_URL": stub.url}
+    )
+    assert right.exit_code == 0 and "posted the digest for" in right.output  # the week was not left claimed

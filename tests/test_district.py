@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 import json
-import uuid
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import create_engine, text
 
 from bot.cli import main
 from bot.district.model import DistrictDataError, Target, load_district
 from bot.district.progress import coasting_schools, gap, schools_on_the_move, status_of, target_progress
-
-PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 TOML = """\
 [district]
@@ -219,24 +215,6 @@ def test_bad_csv_rows_are_named_by_file_and_line(tmp_path):
 
 
 # -- the store, on SQLite and on PostgreSQL ------------------------------------------------------
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request, tmp_path):
-    if request.param == "sqlite":
-        yield None  # the default: SQLite under the data dir
-        return
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_URL)
-    try:
-        with admin.begin() as conn:
-            conn.execute(text(f"CREATE SCHEMA {schema}"))
-    except Exception as exc:  # pragma: no cover - .ci/run starts PostgreSQL
-        pytest.fail(f"PostgreSQL at 127.0.0.1:5432 is not reachable ({exc}); .ci/run starts it")
-    yield f"{PG_URL}?options=-csearch_path%3D{schema}"
-    with admin.begin() as conn:
-        conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-    admin.dispose()
-
-
 @pytest.fixture
 def district_services(make_services, tmp_path, database_url):
     path = write_district(tmp_path / "knowledge" / "district")
