@@ -16,7 +16,10 @@ def _env(*names: str) -> AliasChoices:
 class Settings(BaseSettings):
     """Everything Resolute can be configured with; see `.env.example` for each field."""
 
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+    # errors never repeat a value: tokens and database URLs carry secrets
+    model_config = SettingsConfigDict(
+        env_file=".env", extra="ignore", populate_by_name=True, hide_input_in_errors=True
+    )
 
     data_dir: Path = Field(
         Path("data"),
@@ -50,12 +53,18 @@ class Settings(BaseSettings):
     )
     openai_base_url: str | None = Field(None, validation_alias=_env("OPENAI_BASE_URL"))
     openai_api_key: SecretStr | None = Field(None, validation_alias=_env("OPENAI_API_KEY"))
-    chroma_host: str | None = Field(None, validation_alias=_env("CHROMA_HOST"))
-    chroma_port: int = Field(8000, validation_alias=_env("CHROMA_PORT"))
+    chroma_host: str | None = Field(
+        None,
+        validation_alias=_env("CHROMA_HOST"),
+        description="Host of a Chroma server (`chroma run`); unset: the embedded store under the data dir.",
+    )
+    chroma_port: int = Field(
+        8000, validation_alias=_env("CHROMA_PORT"), ge=1, le=65535, description="Port of the Chroma server."
+    )
     database_url: str | None = Field(
         None,
         validation_alias=_env("DATABASE_URL"),
-        description="SQLAlchemy URL; defaults to SQLite under the data dir.",
+        description="SQLAlchemy URL (SQLite or PostgreSQL); defaults to SQLite under the data dir.",
     )
 
     slack_bot_token: SecretStr | None = Field(
@@ -95,6 +104,33 @@ class Settings(BaseSettings):
     @classmethod
     def _blank_is_unset(cls, value: SecretStr | None) -> SecretStr | None:
         return value if value is not None and value.get_secret_value().strip() else None
+
+    @field_validator("chroma_host", "database_url")
+    @classmethod
+    def _blank_text_is_unset(cls, value: str | None) -> str | None:
+        return value.strip() or None if value is not None else None
+
+    @field_validator("database_url")
+    @classmethod
+    def _database(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        try:
+            backend = make_url(value).get_backend_name()
+        except ArgumentError:  # the value is not repeated: it may hold a password
+            raise ValueError(
+                "DATABASE_URL is not a SQLAlchemy URL; for PostgreSQL use "
+                "postgresql+psycopg://user:password@host:5432/database"
+            ) from None
+        if backend not in ("sqlite", "postgresql"):
+            raise ValueError(
+                f"DATABASE_URL is a {backend} URL; Resolute runs on SQLite (the default) or PostgreSQL "
+                "(postgresql+psycopg://user:password@host:5432/database)"
+            )
+        return value
 
     @field_validator("slack_api_url")
     @classmethod

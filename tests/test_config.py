@@ -46,3 +46,35 @@ def test_services_default_chunk_size_is_the_chunkers():
     from bot.services import DEFAULT_CHUNK_TOKENS
 
     assert DEFAULT_CHUNK_TOKENS == DEFAULT_MAX_TOKENS
+
+
+def test_blank_server_settings_mean_the_embedded_defaults(monkeypatch, tmp_path):
+    (tmp_path / ".env").write_text("CHROMA_HOST=\nDATABASE_URL=  \n")
+    settings = load_settings()
+    assert settings.chroma_host is None
+    assert settings.sqlalchemy_url == f"sqlite:///{(tmp_path / 'data' / 'resolute.db').resolve()}"
+
+
+def test_a_chroma_server_and_postgresql_are_read(monkeypatch):
+    monkeypatch.setenv("CHROMA_HOST", "chroma.district.internal")
+    monkeypatch.setenv("CHROMA_PORT", "8001")
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://resolute:pw@db.district.internal:5432/resolute")
+    settings = load_settings()
+    assert (settings.chroma_host, settings.chroma_port) == ("chroma.district.internal", 8001)
+    assert settings.sqlalchemy_url == "postgresql+psycopg://resolute:pw@db.district.internal:5432/resolute"
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("DATABASE_URL", "mysql://resolute:hunter2@db/resolute", "DATABASE_URL is a mysql URL"),
+        ("DATABASE_URL", "db.district.internal:hunter2", "DATABASE_URL is not a SQLAlchemy URL"),
+        ("CHROMA_PORT", "70000", "CHROMA_PORT"),
+        ("SLACK_BOT_TOKEN", "xoxp-hunter2", "SLACK_BOT_TOKEN must start with 'xoxb-'"),
+    ],
+)
+def test_a_bad_server_setting_is_named_and_its_value_not_repeated(monkeypatch, name, value, message):
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ValidationError, match=message) as error:
+        load_settings()
+    assert "hunter2" not in str(error.value)  # passwords and tokens stay out of logs and terminals

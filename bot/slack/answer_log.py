@@ -8,10 +8,20 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import Engine, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from bot.knowledge.answer import Answer
 from bot.store.tables import answer_feedback, slack_answers, slack_claims
+
+
+def _insert_for(dialect: str):
+    """The dialect's INSERT, which has ON CONFLICT DO UPDATE (SQLite and PostgreSQL both do)."""
+    if dialect == "postgresql":
+        return postgresql.insert
+    if dialect == "sqlite":
+        return sqlite.insert
+    raise NotImplementedError(f"the answer log supports SQLite and PostgreSQL, not {dialect}")
 
 
 @dataclass(frozen=True)
@@ -95,15 +105,14 @@ class AnswerLog:
                 is None
             ):
                 return False
-            changed = conn.execute(
-                update(answer_feedback)
-                .where(answer_feedback.c.answer_id == answer_id, answer_feedback.c.user_id == user_id)
-                .values(helpful=helpful, created_at=now)
-            ).rowcount
-            if not changed:
-                conn.execute(
-                    insert(answer_feedback).values(
-                        answer_id=answer_id, user_id=user_id, helpful=helpful, created_at=now
-                    )
+            # one statement, so two clicks at once (two instances, or a double click) cannot both insert
+            upsert = _insert_for(conn.dialect.name)(answer_feedback).values(
+                answer_id=answer_id, user_id=user_id, helpful=helpful, created_at=now
+            )
+            conn.execute(
+                upsert.on_conflict_do_update(
+                    index_elements=[answer_feedback.c.answer_id, answer_feedback.c.user_id],
+                    set_={"helpful": upsert.excluded.helpful, "created_at": upsert.excluded.created_at},
                 )
+            )
         return True
