@@ -25,11 +25,11 @@ from bot.services import Services
 
 def evaluate(questions: list[dict], services: Services, mode: str, *, verbose: bool) -> dict:
     """Ask every question in one retrieval mode and return the totals."""
-    answerer = Answerer(index=services.index, llm=services.llm, mode=mode)
+    answerer = Answerer(index=services.index(), llm=services.llm, mode=mode)
     cited_ok = rr_sum = recall_sum = 0.0
     longest = 0
     for item in questions:
-        hits = services.index.search(item["q"], k=5, mode=mode)
+        hits = services.index().search(item["q"], k=5, mode=mode)
         rank = next(
             (i for i, h in enumerate(hits, 1) if Path(h.passage.source).name.startswith(item["doc"])), None
         )

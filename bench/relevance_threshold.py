@@ -20,7 +20,7 @@ from bot.services import Services
 
 
 def best_similarity(services: Services, question: str) -> float:
-    return max((h.dense or 0.0) for h in services.index.search(question, k=5))
+    return max((h.dense or 0.0) for h in services.index().search(question, k=5))
 
 
 def main() -> int:

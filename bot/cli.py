@@ -77,7 +77,8 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], as_json: bool) -> None:
         click.echo(
             f"Documents: {len(report.added)} added, {len(report.updated)} updated, "
             f"{len(report.unchanged)} unchanged, {len(report.removed)} removed, "
-            f"{len(report.failed)} failed. Chunks: {report.chunks_embedded} embedded, "
+            f"{len(report.failed)} failed. Chunks: {report.chunks_embedded} embedded"
+            f"{f' ({report.vectors_restored} lost vectors restored)' if report.vectors_restored else ''}, "
             f"{report.chunks_total} in the index."
         )
         for failure in report.failed:

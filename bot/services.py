@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -9,6 +10,7 @@ from sqlalchemy import Engine
 
 from bot.config import Settings
 from bot.store import make_engine, migrate
+from bot.store.tables import PUBLIC
 
 # The knowledge stack (torch, chromadb, langchain) takes seconds to import; it is imported where it
 # is first used, so commands that do not answer questions (`progress`, `data load`) start at once.
@@ -66,6 +68,9 @@ class Services:
     ) -> None:
         self.settings = settings
         self._chunk_tokens = chunk_tokens
+        self._indexes: dict[str, KnowledgeIndex] = {}
+        self._vectorstores: dict[str, object] = {}
+        self._lock = threading.Lock()  # listeners run on several threads; one index per corpus
         if embeddings is not None:  # an already loaded model, shared by several Services
             self.__dict__["embeddings"] = embeddings
 
@@ -105,25 +110,36 @@ class Services:
             port=self.settings.chroma_port,
         )
 
-    @cached_property
-    def vectorstore(self):
-        """LangChain's view of the collection."""
-        from bot.knowledge.vectorstore import make_vectorstore
+    def vectorstore(self, corpus: str = PUBLIC):
+        """LangChain's view of a corpus's collection."""
+        from bot.knowledge.vectorstore import check_corpus, make_vectorstore
 
-        return make_vectorstore(
-            self.chroma_client, embeddings=self.embeddings, embeddings_id=self.embeddings_id
-        )
+        check_corpus(corpus)
+        with self._lock:
+            if corpus not in self._vectorstores:
+                self._vectorstores[corpus] = make_vectorstore(
+                    self.chroma_client,
+                    embeddings=self.embeddings,
+                    embeddings_id=self.embeddings_id,
+                    corpus=corpus,
+                )
+            return self._vectorstores[corpus]
 
-    @cached_property
-    def index(self) -> KnowledgeIndex:
-        """Hybrid retrieval over the committed index."""
+    def index(self, corpus: str = PUBLIC) -> KnowledgeIndex:
+        """Hybrid retrieval over one corpus's committed passages (the public one unless named)."""
         from bot.knowledge.index import KnowledgeIndex
 
-        return KnowledgeIndex(engine=self.engine, vectorstore=self.vectorstore, embeddings=self.embeddings)
+        store = self.vectorstore(corpus)  # validates the name
+        with self._lock:
+            if corpus not in self._indexes:
+                self._indexes[corpus] = KnowledgeIndex(
+                    engine=self.engine, vectorstore=store, embeddings=self.embeddings, corpus=corpus
+                )
+            return self._indexes[corpus]
 
     @cached_property
     def ingester(self) -> Ingester:
-        """Brings the index in line with the files on disk."""
+        """Files into the public corpus, text items into private ones."""
         from bot.knowledge.chunking import TokenCounter
         from bot.knowledge.embeddings import local_model_path
         from bot.knowledge.ingest import Ingester
@@ -131,7 +147,7 @@ class Services:
 
         return Ingester(
             engine=self.engine,
-            collection=get_collection(self.chroma_client, self.embeddings_id),
+            collections=lambda corpus: get_collection(self.chroma_client, self.embeddings_id, corpus),
             # the model loads only when something needs embedding
             embed_documents=lambda texts: self.embeddings.embed_documents(texts),
             embeddings_id=self.embeddings_id,
@@ -147,10 +163,10 @@ class Services:
 
     @cached_property
     def answerer(self) -> Answerer:
-        """Cited answers over the index."""
+        """Cited answers over the public corpus."""
         from bot.knowledge.answer import Answerer
 
-        return Answerer(index=self.index, llm=self.llm)
+        return Answerer(index=self.index(PUBLIC), llm=self.llm)
 
     @cached_property
     def answer_log(self):
@@ -171,7 +187,7 @@ class Services:
     def warm_up(self) -> None:
         """Load the model and the index now, so the first question is not the slow one."""
         self.asking  # noqa: B018 (builds the answerer, the engine and the log)
-        self.index.snapshot()
+        self.index(PUBLIC).snapshot()
         self.embeddings.embed_query("warm up")
 
     @cached_property

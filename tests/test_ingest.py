@@ -5,11 +5,12 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from bot.cli import main
-from bot.store.tables import chunks, documents
+from bot.knowledge.vectorstore import collection_name
+from bot.store.tables import PUBLIC, chunks, documents
 
 
 def _vector_ids(services) -> set[str]:
-    return set(services.vectorstore.get(include=[])["ids"])
+    return set(services.vectorstore().get(include=[])["ids"])
 
 
 def _chunk_ids(services) -> set[str]:
@@ -46,7 +47,7 @@ def test_changed_files_are_replaced_and_deleted_files_removed(make_services, kno
     assert _vector_ids(services) == _chunk_ids(services)
     with services.engine.connect() as conn:
         assert conn.execute(select(documents.c.source)).scalars().all() == ["schools/pine.txt"]
-    hits = services.index.search("breakfast club", k=3)
+    hits = services.index().search("breakfast club", k=3)
     assert "breakfast club" in hits[0].passage.text
 
 
@@ -62,7 +63,7 @@ def test_an_unreadable_file_is_reported_and_the_rest_ingested(make_services, kno
     assert "Windows-1252" in failed["plan.md"] and "PDF" in failed["minutes.pdf"]
     assert report.added == ["memo.md"]
     # the last good version of plan.md stays searchable rather than vanishing
-    assert any(h.passage.source == "plan.md" for h in services.index.search("graduation target", k=5))
+    assert any(h.passage.source == "plan.md" for h in services.index().search("graduation target", k=5))
 
 
 def test_an_interrupted_ingest_leaves_the_index_as_it_was(make_services, knowledge, monkeypatch):
@@ -128,8 +129,78 @@ def test_cli_ingest_json_and_failures(knowledge, monkeypatch, embeddings):
         "removed",
         "failed",
         "chunks_embedded",
+        "vectors_restored",
         "chunks_total",
     }
 
     result = runner.invoke(main, ["ingest", str(knowledge / "missing.md")])
     assert "missing.md: no such file or folder" in result.stderr
+
+
+def _vectors(services, ids=None) -> dict:
+    got = services.vectorstore().get(ids=ids, include=["documents", "metadatas", "embeddings"])
+    return {i: (d, m, list(e)) for i, d, m, e in zip(got["ids"], got["documents"], got["metadatas"],
+                                                       got["embeddings"], strict=True)}  # fmt: skip
+
+
+def test_the_next_ingest_refills_a_collection_that_lost_its_vectors(make_services, knowledge):
+    first = make_services()
+    report = first.ingester.ingest([knowledge])
+    written = _vectors(first)
+    assert len(written) == report.chunks_total > 2
+    first.chroma_client.delete_collection(collection_name(first.embeddings_id, PUBLIC))  # Chroma data lost
+
+    services = make_services()
+    calls = []
+    real = services.ingester._embed_documents
+    services.ingester._embed_documents = lambda texts: calls.append(texts) or real(texts)
+    again = services.ingester.ingest([knowledge])
+    assert again.unchanged == ["plan.md", "schools/pine.txt"] and (again.added, again.updated) == ([], [])
+    assert again.chunks_embedded == again.vectors_restored == report.chunks_total
+    assert sorted(t for batch in calls for t in batch) == sorted(d for d, _, _ in written.values())
+    restored = _vectors(services)
+    assert restored.keys() == written.keys() == _chunk_ids(services)  # the same ids, none added
+    for cid, (text, metadata, vector) in written.items():
+        assert restored[cid][:2] == (text, metadata)
+        assert restored[cid][2] == pytest.approx(vector, abs=1e-5)
+    assert "88 percent" in services.answerer.ask("What is the graduation target?").answer
+
+    calls.clear()
+    assert services.ingester.ingest([knowledge]).vectors_restored == 0 and calls == []
+
+
+def test_only_the_lost_vectors_are_embedded_again(make_services, knowledge):
+    services = make_services()
+    services.ingester.ingest([knowledge])
+    with services.engine.connect() as conn:
+        lost = conn.execute(select(chunks.c.id, chunks.c.text).where(chunks.c.source == "plan.md")).all()
+    kept = _vectors(services, sorted(_chunk_ids(services) - {cid for cid, _ in lost}))
+    services.vectorstore().delete(ids=[lost[0].id])
+    (knowledge / "memo.md").write_text("# Memo\n\nThe board approved two coaches.\n")
+    calls, planned = [], []
+    real = services.ingester._embed_documents
+    services.ingester._embed_documents = lambda texts: calls.append(texts) or real(texts)
+
+    report = services.ingester.ingest([knowledge / "memo.md"], on_plan=planned.append)
+    assert report.added == ["memo.md"] and report.vectors_restored == 1 and planned == [2]
+    assert report.chunks_embedded == 2  # the new file's chunk and the lost one, nothing else
+    assert sorted(t for batch in calls for t in batch) == sorted(
+        [lost[0].text, "The board approved two coaches."]
+    )
+    assert _vector_ids(services) == _chunk_ids(services)
+    assert _vectors(services, list(kept)) == kept  # the others were not written again
+
+
+def test_a_replaced_or_removed_file_is_not_restored(make_services, knowledge):
+    services = make_services()
+    services.ingester.ingest([knowledge])
+    services.chroma_client.delete_collection(collection_name(services.embeddings_id, PUBLIC))
+    (knowledge / "schools" / "pine.txt").write_text("Pine Ridge now runs a breakfast club for 90 students.\n")
+    (knowledge / "plan.md").unlink()
+
+    again = make_services()
+    planned = []
+    report = again.ingester.ingest([knowledge], on_plan=planned.append)
+    assert report.updated == ["schools/pine.txt"] and report.removed == ["plan.md"]
+    assert (report.chunks_embedded, report.vectors_restored) == (1, 0) and planned == [1]
+    assert _vector_ids(again) == _chunk_ids(again)

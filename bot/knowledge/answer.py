@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -62,19 +62,25 @@ class Turn:
 
 
 class Answerer:
-    """Retrieves passages for a question and composes a cited answer."""
+    """Retrieves passages for a question and composes a cited answer.
+
+    It searches only the indexes it is given: one corpus, or several searched together (their
+    rankings merged by fused score) for a caller entitled to all of them.
+    """
 
     def __init__(
         self,
         *,
-        index: KnowledgeIndex,
+        index: KnowledgeIndex | Sequence[KnowledgeIndex],
         llm: BaseChatModel | None = None,
         k: int = 5,
         threshold: float = RELEVANCE_THRESHOLD,
         mode: Mode = "hybrid",
     ) -> None:
         self._mode = mode
-        self._index = index
+        self._indexes = (index,) if isinstance(index, KnowledgeIndex) else tuple(index)
+        if not self._indexes:
+            raise ValueError("an Answerer needs at least one index to search")
         self._llm = llm
         self._k = k
         self._threshold = threshold
@@ -87,19 +93,35 @@ class Answerer:
         query = question
         if history:  # a follow-up ("and in Grade 6?") is searched with the question before it
             query = f"{history[-1].question} {question}"
-        hits = self._index.search(query, k=self._k, mode=self._mode)
+        hits = self._search(query)
         if not hits or max(h.dense or 0.0 for h in hits) < self._threshold:
             return self._nothing_found()
         if self._llm is None:
             return self._extractive(question, hits)
         return self._llm_answer(question, hits, history or [])
 
+    def _search(self, query: str) -> list[Hit]:
+        if len(self._indexes) == 1:
+            return self._indexes[0].search(query, k=self._k, mode=self._mode)
+        hits = [h for index in self._indexes for h in index.search(query, k=self._k, mode=self._mode)]
+        return sorted(hits, key=lambda h: h.score, reverse=True)[: self._k]
+
     def _extractive(self, question: str, hits: list[Hit]) -> Answer:
-        snap = self._index.snapshot()
-        return extractive_answer(question, hits, snap.idf, snap.following)
+        snaps = {index.corpus: index.snapshot() for index in self._indexes}
+        if len(snaps) == 1:
+            (snap,) = snaps.values()
+            return extractive_answer(question, hits, snap.idf, snap.following)
+        idf: dict[str, float] = {}
+        for snap in reversed(snaps.values()):  # a term's weight from the first index that has it
+            idf.update(snap.idf)
+
+        def following(passage: Passage) -> Passage | None:
+            return snaps[passage.corpus].following(passage)
+
+        return extractive_answer(question, hits, idf, following)
 
     def _nothing_found(self) -> Answer:
-        titles = sorted({p.title for p in self._index.snapshot().passages})
+        titles = sorted({p.title for index in self._indexes for p in index.snapshot().passages})
         if not titles:
             return Answer(
                 "The knowledge base is empty, so I can't answer yet. "

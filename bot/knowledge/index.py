@@ -16,7 +16,8 @@ from langchain_core.embeddings import Embeddings
 from sqlalchemy import Engine, select
 
 from bot.knowledge.text import terms
-from bot.store.tables import chunks, index_meta
+from bot.knowledge.vectorstore import check_corpus
+from bot.store.tables import PUBLIC, chunks, index_meta
 
 logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build at DEBUG
 
@@ -36,6 +37,7 @@ class Passage:
     location: str
     position: int
     text: str
+    corpus: str = PUBLIC
 
 
 @dataclass
@@ -60,12 +62,12 @@ class _Snapshot:
         self.vocab: dict = {}
         self.idf: dict[str, float] = {}
         if passages:
-            corpus = [terms(f"{p.location} {p.text}") or ["_"] for p in passages]
+            tokenized = [terms(f"{p.location} {p.text}") or ["_"] for p in passages]
             self.bm25 = bm25s.BM25()
-            self.bm25.index(corpus, show_progress=False)
+            self.bm25.index(tokenized, show_progress=False)
             self.vocab = self.bm25.vocab_dict
-            df = Counter(t for doc in corpus for t in set(doc))
-            n = len(corpus)
+            df = Counter(t for doc in tokenized for t in set(doc))
+            n = len(tokenized)
             self.idf = {t: math.log(1 + (n - c + 0.5) / (c + 0.5)) for t, c in df.items()}
 
     def following(self, passage: Passage) -> Passage | None:
@@ -74,9 +76,14 @@ class _Snapshot:
 
 
 class KnowledgeIndex:
-    """Searches the committed index; reloads itself when an ingest commits a new generation."""
+    """Searches one corpus's committed passages; reloads when a commit bumps that corpus's generation.
 
-    def __init__(self, *, engine: Engine, vectorstore: Chroma, embeddings: Embeddings) -> None:
+    Only the corpus's own chunks are loaded, and dense hits outside them are dropped, so an index
+    never returns another corpus's text even if handed the wrong collection.
+    """
+
+    def __init__(self, *, engine: Engine, vectorstore: Chroma, embeddings: Embeddings, corpus: str) -> None:
+        self.corpus = check_corpus(corpus)
         self._engine = engine
         self._vectorstore = vectorstore
         self._embeddings = embeddings
@@ -84,11 +91,13 @@ class KnowledgeIndex:
         self._lock = threading.Lock()
 
     def snapshot(self) -> _Snapshot:
-        """The current generation's passages (loaded once per generation)."""
+        """The corpus's current generation of passages (loaded once per generation)."""
         with self._engine.connect() as conn:
             generation = (
                 conn.execute(
-                    select(index_meta.c.value).where(index_meta.c.key == "generation")
+                    select(index_meta.c.value).where(
+                        index_meta.c.corpus == self.corpus, index_meta.c.key == "generation"
+                    )
                 ).scalar_one_or_none()
                 or "0"
             )
@@ -96,7 +105,11 @@ class KnowledgeIndex:
                 return self._snapshot
             with self._lock:
                 if self._snapshot is None or self._snapshot.generation != generation:
-                    rows = conn.execute(select(chunks).order_by(chunks.c.source, chunks.c.position))
+                    rows = conn.execute(
+                        select(chunks)
+                        .where(chunks.c.corpus == self.corpus)
+                        .order_by(chunks.c.source, chunks.c.position)
+                    )
                     passages = [Passage(**row._mapping) for row in rows]
                     self._snapshot = _Snapshot(generation, passages)
         return self._snapshot
@@ -111,7 +124,8 @@ class KnowledgeIndex:
         vector = self._embeddings.embed_query(question)  # also gives every hit a cosine, in any mode
         if mode != "lexical":
             found = self._vectorstore.similarity_search_by_vector_with_relevance_scores(vector, k=depth)
-            # vectors not in the snapshot belong to an ingest that never committed: skip them
+            # vectors not in the snapshot belong to an ingest that never committed (or to an item
+            # deleted since): skip them
             dense = [(d.id, 1.0 - dist) for d, dist in found if d.id in snap.by_id]
             for rank, (pid, similarity) in enumerate(dense):
                 hit = hits.setdefault(pid, Hit(snap.by_id[pid], 0.0))

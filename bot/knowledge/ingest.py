@@ -1,18 +1,27 @@
-"""Incremental ingestion: load, chunk, embed and commit documents, all or nothing per run."""
+"""Incremental ingestion: load, chunk, embed and commit, all or nothing per run.
+
+Files on disk make up the public corpus; text that is not a file (a note, a check-in answer) goes
+to a named private corpus through `upsert_texts`. Every write names its corpus, and a commit bumps
+only that corpus's generation, so one corpus's change never reloads another's index.
+"""
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from itertools import groupby
 from pathlib import Path
 
-from sqlalchemy import Engine, delete, insert, select
+from sqlalchemy import Engine, Integer, String, cast, delete, func, insert, select
 
+from bot.knowledge import vectors
 from bot.knowledge.chunking import CHUNKING_VERSION, DEFAULT_MAX_TOKENS, Chunk, chunk_blocks
 from bot.knowledge.loaders import SUPPORTED_SUFFIXES, LoadError, load_document
-from bot.store.tables import chunks, documents, index_meta
+from bot.knowledge.text_items import TextItem, check_items, private_corpus
+from bot.knowledge.vectors import Survey, VectorRow, chunk_id
+from bot.store.tables import PUBLIC, chunks, documents, index_meta
 
 # Large batches let the model sort texts by length across more of them (less padding): 64 cost
 # about a quarter more time than one call over the same texts.
@@ -28,7 +37,8 @@ class IngestReport:
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     failed: list[dict[str, str]] = field(default_factory=list)
-    chunks_embedded: int = 0
+    chunks_embedded: int = 0  # new chunks and restored ones
+    vectors_restored: int = 0  # committed chunks whose lost vector was embedded again
     chunks_total: int = 0
 
     def as_dict(self) -> dict:
@@ -46,13 +56,13 @@ class _Pending:
 
 
 class Ingester:
-    """Brings the index in line with the files on disk."""
+    """Brings the public corpus in line with the files on disk, and keeps private corpora of texts."""
 
     def __init__(
         self,
         *,
         engine: Engine,
-        collection,
+        collections: Callable[[str], object],
         embed_documents: Callable[[list[str]], list[list[float]]],
         embeddings_id: str,
         count_tokens: Callable[[str], int],
@@ -63,11 +73,17 @@ class Ingester:
         # what produced the stored chunks: a change to any of it means every document is redone
         self._pipeline = f"{embeddings_id}|chunking-{CHUNKING_VERSION}-{max_tokens}"
         self._engine = engine
-        self._collection = collection  # the chromadb collection behind the vector store
+        self._collections = collections  # corpus -> its chromadb collection for this model
+        self._collection_of: dict[str, object] = {}
         self._embed_documents = embed_documents
         self._embeddings_id = embeddings_id
         self._count_tokens = count_tokens
         self._knowledge_dir = knowledge_dir.resolve()
+
+    def _collection(self, corpus: str):
+        if corpus not in self._collection_of:
+            self._collection_of[corpus] = self._collections(corpus)
+        return self._collection_of[corpus]
 
     def source_key(self, path: Path) -> str:
         """How a file is named in the index: relative to the knowledge dir when inside it."""
@@ -88,14 +104,17 @@ class Ingester:
         on_plan: Callable[[int], None] | None = None,
         on_embedded: Callable[[int], None] | None = None,
     ) -> IngestReport:
-        """Ingest files and folders; a folder's vanished files leave the index."""
+        """Ingest files and folders into the public corpus; a folder's vanished files leave it."""
+        corpus = PUBLIC
         report = IngestReport()
         files, roots = self._discover(list(paths), report)
         with self._engine.connect() as conn:
-            known = dict(conn.execute(select(documents.c.source, documents.c.content_hash)).all())
-            stored_pipeline = conn.execute(
-                select(index_meta.c.value).where(index_meta.c.key == "pipeline")
-            ).scalar_one_or_none()
+            known = dict(
+                conn.execute(
+                    select(documents.c.source, documents.c.content_hash).where(documents.c.corpus == corpus)
+                ).all()
+            )
+            stored_pipeline = _get_meta(conn, corpus, "pipeline")
         rebuild = bool(known) and stored_pipeline != self._pipeline
         if rebuild:  # a new model or chunking: every document is loaded and embedded again
             files |= {self._absolute(s) for s in known if self._absolute(s).exists()}
@@ -131,15 +150,100 @@ class Ingester:
         if rebuild:  # vectors of the old model or chunking cannot be kept: what is not redone goes
             redone = {p.source for p in pending}
             removed = [s for s in known if s not in redone]
+        found = self._survey(corpus, pending, removed)
         if on_plan:
-            on_plan(sum(len(p.chunks) for p in pending))
-        report.chunks_embedded = self._embed_and_upsert(pending, on_embedded)
-        self._commit(pending, removed, drop_all=rebuild)
+            on_plan(sum(len(p.chunks) for p in pending) + len(found.missing))
+        report.chunks_embedded = self._embed_and_upsert(corpus, pending, on_embedded)
+        self._commit(corpus, pending, removed, drop_all=rebuild, pipeline=self._pipeline)
         for item in pending:
             (report.updated if item.is_update else report.added).append(item.source)
         report.removed = sorted(removed)
-        report.chunks_total = self._prune_vectors()
+        restored = self._restore(corpus, found, report, on_embedded)
+        report.chunks_total = self._prune(corpus, found, restored)
         return report
+
+    def upsert_texts(self, corpus: str, items: Iterable[TextItem]) -> IngestReport:
+        """Add or replace text items in a private corpus; an unchanged item is not embedded again.
+
+        These texts have no file to be read from, so their stored chunks are embedded again after a
+        change of embedding model, and so is any whose vector the collection lost (call with no
+        items to do only that).
+        """
+        corpus = private_corpus(corpus)
+        items = list(items)
+        check_items(items)
+        report = IngestReport()
+        with self._engine.connect() as conn:
+            has_documents = conn.execute(
+                select(func.count()).select_from(documents).where(documents.c.corpus == corpus)
+            ).scalar_one()
+            known = self._hashes(conn, corpus, [item.id for item in items])
+            stored_pipeline = _get_meta(conn, corpus, "pipeline")
+        # a text corpus's chunks outlive chunking changes; only a new model means embedding them again
+        rebuild = bool(has_documents) and stored_pipeline != self._embeddings_id
+        pending: list[_Pending] = []
+        for item in items:
+            digest = item.content_hash()
+            if known.get(item.id) == digest and not rebuild:
+                report.unchanged.append(item.id)
+                continue
+            chunked = item.chunks(self._count_tokens, self._max_tokens)
+            pending.append(_Pending(item.id, item.title, digest, chunked, item.id in known))
+            (report.updated if item.id in known else report.added).append(item.id)
+        if rebuild:
+            pending += self._stored(corpus, skip={p.source for p in pending})
+        found = self._survey(corpus, pending, [])
+        if pending or stored_pipeline != self._embeddings_id:
+            report.chunks_embedded = self._embed_and_upsert(corpus, pending, None)
+            self._commit(corpus, pending, [], drop_all=rebuild, pipeline=self._embeddings_id)
+        restored = self._restore(corpus, found, report, None)
+        # after a new model, everything not committed goes; otherwise only the replaced items'
+        # stale vectors, since another process may be writing other items of this corpus right now
+        report.chunks_total = self._prune(corpus, found, restored, None if rebuild else pending)
+        return report
+
+    def delete(self, corpus: str, ids: Iterable[str]) -> list[str]:
+        """Remove text items from a private corpus and from its search at once; the ids it removed."""
+        corpus = private_corpus(corpus)
+        wanted = list(dict.fromkeys(ids))
+        with self._engine.begin() as conn:
+            found = sorted(self._hashes(conn, corpus, wanted))
+            if found:
+                conn.execute(delete(chunks).where(chunks.c.corpus == corpus, chunks.c.source.in_(found)))
+                conn.execute(
+                    delete(documents).where(documents.c.corpus == corpus, documents.c.source.in_(found))
+                )
+                _bump_generation(conn, corpus)
+        self._prune_sources(corpus, found)
+        return found
+
+    @staticmethod
+    def _hashes(conn, corpus: str, sources: list[str]) -> dict[str, str]:
+        if not sources:
+            return {}
+        query = select(documents.c.source, documents.c.content_hash).where(
+            documents.c.corpus == corpus, documents.c.source.in_(sources)
+        )
+        return dict(conn.execute(query).all())
+
+    def _stored(self, corpus: str, *, skip: set[str]) -> list[_Pending]:
+        """A corpus's committed chunks as they are, to be embedded again by a new model."""
+        query = (
+            select(chunks.c.source, chunks.c.title, chunks.c.location, chunks.c.position, chunks.c.text,
+                   documents.c.content_hash)
+            .join(documents, (documents.c.corpus == chunks.c.corpus) & (documents.c.source == chunks.c.source))
+            .where(chunks.c.corpus == corpus)
+            .order_by(chunks.c.source, chunks.c.position)
+        )  # fmt: skip
+        with self._engine.connect() as conn:
+            rows = conn.execute(query).all()
+        stored = []
+        for source, group in groupby(rows, key=lambda r: r.source):
+            group = list(group)
+            if source not in skip:
+                kept = [Chunk(r.text, r.location, r.position) for r in group]
+                stored.append(_Pending(source, group[0].title, group[0].content_hash, kept, True))
+        return stored
 
     def _discover(self, paths: list[Path], report: IngestReport) -> tuple[set[Path], list[Path]]:
         files: set[Path] = set()
@@ -168,43 +272,37 @@ class Ingester:
                 report.failed.append({"source": str(path), "reason": "no such file or folder"})
         return files, roots
 
-    def _embed_and_upsert(self, pending: list[_Pending], on_embedded) -> int:
+    def _embed_and_upsert(self, corpus: str, pending: list[_Pending], on_embedded) -> int:
         """Embed new chunks and write their vectors; they stay invisible until the commit."""
         rows = [
-            (chunk_id(p.source, p.content_hash, c.position, self._embeddings_id), p, c)
+            VectorRow(chunk_id(corpus, p.source, p.content_hash, c.position, self._embeddings_id),
+                      p.source, p.title, c.location, c.position, c.text)
             for p in pending
             for c in p.chunks
-        ]
-        for start in range(0, len(rows), EMBED_BATCH):
-            batch = rows[start : start + EMBED_BATCH]
-            vectors = self._embed_documents([c.text for _, _, c in batch])
-            self._collection.upsert(
-                ids=[cid for cid, _, _ in batch],
-                embeddings=vectors,
-                documents=[c.text for _, _, c in batch],
-                metadatas=[
-                    {"source": p.source, "title": p.title, "location": c.location, "position": c.position}
-                    for _, p, c in batch
-                ],
-            )
-            if on_embedded:
-                on_embedded(len(batch))
-        return len(rows)
+        ]  # fmt: skip
+        return vectors.write_vectors(
+            self._collection(corpus), self._embed_documents, rows, batch=EMBED_BATCH, on_embedded=on_embedded
+        )
 
-    def _commit(self, pending: list[_Pending], removed: list[str], *, drop_all: bool) -> None:
-        """One transaction: the index is either wholly the old one or wholly the new one."""
+    def _commit(
+        self, corpus: str, pending: list[_Pending], removed: list[str], *, drop_all: bool, pipeline: str
+    ) -> None:
+        """One transaction: the corpus is either wholly the old one or wholly the new one."""
         now = datetime.now(UTC)
         with self._engine.begin() as conn:
-            if drop_all:
-                conn.execute(delete(chunks))
-                conn.execute(delete(documents))
             gone = removed + [p.source for p in pending if p.is_update]
-            if gone:
-                conn.execute(delete(chunks).where(chunks.c.source.in_(gone)))
-                conn.execute(delete(documents).where(documents.c.source.in_(gone)))
+            if drop_all:  # this corpus only: the others were made by their own pipelines
+                conn.execute(delete(chunks).where(chunks.c.corpus == corpus))
+                conn.execute(delete(documents).where(documents.c.corpus == corpus))
+            elif gone:
+                conn.execute(delete(chunks).where(chunks.c.corpus == corpus, chunks.c.source.in_(gone)))
+                conn.execute(
+                    delete(documents).where(documents.c.corpus == corpus, documents.c.source.in_(gone))
+                )
             chunk_rows = [
                 {
-                    "id": chunk_id(p.source, p.content_hash, c.position, self._embeddings_id),
+                    "id": chunk_id(corpus, p.source, p.content_hash, c.position, self._embeddings_id),
+                    "corpus": corpus,
                     "source": p.source,
                     "position": c.position,
                     "title": p.title,
@@ -221,6 +319,7 @@ class Ingester:
                     insert(documents),
                     [
                         {
+                            "corpus": corpus,
                             "source": p.source,
                             "title": p.title,
                             "content_hash": p.content_hash,
@@ -231,34 +330,69 @@ class Ingester:
                     ],
                 )
             if pending or removed or drop_all:
-                _bump_generation(conn)
-            _set_meta(conn, "pipeline", self._pipeline)
+                _bump_generation(conn, corpus)
+            _set_meta(conn, corpus, "pipeline", pipeline)
 
-    def _prune_vectors(self) -> int:
-        """Delete vectors the committed index does not list (replaced, removed or orphaned)."""
-        with self._engine.connect() as conn:
-            live = set(conn.execute(select(chunks.c.id)).scalars())
-        stored = set(self._collection.get(include=[])["ids"])
-        stale = list(stored - live)
-        for start in range(0, len(stale), 5000):
-            self._collection.delete(ids=stale[start : start + 5000])
+    def _survey(self, corpus: str, pending: list[_Pending], removed: list[str]) -> Survey:
+        """The collection's ids before this write, and which chunks that stay committed lost their vector."""
+        gone = set(removed) | {p.source for p in pending if p.is_update}  # all of them after a new model
+        return vectors.survey(self._engine, self._collection(corpus), corpus, skip=gone)
+
+    def _restore(self, corpus: str, found: Survey, report: IngestReport, on_embedded) -> list[str]:
+        """Embed the lost vectors of committed chunks again, from the text stored with them."""
+        collection = self._collection(corpus)
+        restored = vectors.restore(
+            self._engine, collection, self._embed_documents, corpus, found.missing, batch=EMBED_BATCH,
+            on_embedded=on_embedded,
+        )  # fmt: skip
+        report.vectors_restored = len(restored)
+        report.chunks_embedded += len(restored)
+        return restored
+
+    def _prune(
+        self, corpus: str, found: Survey, restored: list[str], only: list[_Pending] | None = None
+    ) -> int:
+        """Delete vectors the committed chunks do not list, of the `only` items when given; the chunk count.
+
+        Candidates are what the collection held before this write (replaced, removed, or left by a
+        run that never committed) and what was just restored (in case its chunk was deleted since).
+        """
+        live = vectors.committed_ids(self._engine, corpus)
+        collection = self._collection(corpus)
+        stale = sorted(found.stored - live)
+        if only is not None and stale:
+            sources = sorted({p.source for p in only})
+            where = {"source": {"$in": sources}}
+            stale = collection.get(ids=stale, where=where, include=[])["ids"] if sources else []
+        vectors.delete_vectors(collection, set(stale) | (set(restored) - live))
         return len(live)
 
-
-def chunk_id(source: str, content_hash: str, position: int, embeddings_id: str) -> str:
-    """Stable id of a chunk: the same file, content, position and model give the same id."""
-    key = f"{embeddings_id}|{source}|{content_hash}|{position}"
-    return hashlib.sha256(key.encode()).hexdigest()[:32]
-
-
-def _set_meta(conn, key: str, value: str) -> None:
-    updated = conn.execute(index_meta.update().where(index_meta.c.key == key).values(value=value))
-    if updated.rowcount == 0:
-        conn.execute(insert(index_meta).values(key=key, value=value))
+    def _prune_sources(self, corpus: str, sources: Sequence[str]) -> None:
+        """Delete the vectors of these sources that the committed chunks do not list."""
+        if not sources:
+            return
+        live = vectors.committed_ids(self._engine, corpus, sources)
+        collection = self._collection(corpus)
+        stored = collection.get(where={"source": {"$in": list(sources)}}, include=[])["ids"]
+        vectors.delete_vectors(collection, [i for i in stored if i not in live])
 
 
-def _bump_generation(conn) -> None:
-    current = conn.execute(
-        select(index_meta.c.value).where(index_meta.c.key == "generation")
-    ).scalar_one_or_none()
-    _set_meta(conn, "generation", str(int(current or 0) + 1))
+def _get_meta(conn, corpus: str, key: str) -> str | None:
+    query = select(index_meta.c.value).where(index_meta.c.corpus == corpus, index_meta.c.key == key)
+    return conn.execute(query).scalar_one_or_none()
+
+
+def _set_meta(conn, corpus: str, key: str, value: str) -> None:
+    where = (index_meta.c.corpus == corpus) & (index_meta.c.key == key)
+    if conn.execute(index_meta.update().where(where).values(value=value)).rowcount == 0:
+        conn.execute(insert(index_meta).values(corpus=corpus, key=key, value=value))
+
+
+def _bump_generation(conn, corpus: str) -> None:
+    # in SQL, not read-then-write: two processes committing at once must give two generations
+    where = (index_meta.c.corpus == corpus) & (index_meta.c.key == "generation")
+    bumped = (
+        index_meta.update().where(where).values(value=cast(cast(index_meta.c.value, Integer) + 1, String))
+    )
+    if conn.execute(bumped).rowcount == 0:
+        conn.execute(insert(index_meta).values(corpus=corpus, key="generation", value="1"))
