@@ -84,7 +84,9 @@ def render(blocks_: list[dict], fallback: str = "") -> list[str]:
             if (block.get("accessory") or {}).get("type") == "button":
                 lines.append(f"[{block['accessory']['text']['text']}]")
         elif kind == "context":
-            lines += [_text(e.get("text", "")) for e in block.get("elements", [])]
+            lines += [
+                line for e in block.get("elements", []) for line in _text(e.get("text", "")).splitlines()
+            ]
         elif kind == "actions":
             lines.append(
                 "  ".join(f"[{e['text']['text']}]" for e in block.get("elements", []) if "text" in e)
