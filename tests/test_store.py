@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import shutil
+import sqlite3
 import threading
 import uuid
 from collections.abc import Callable
@@ -31,7 +32,14 @@ from bot.store import make_engine, migrate
 from bot.store import tables as store_tables
 from bot.store.__main__ import main as store_main
 from bot.store.check import check_revisions, schema_differences
-from bot.store.engine import MIGRATIONS_DIR, SchemaError, alembic_config, current_revision, head_revision
+from bot.store.engine import (
+    MIGRATIONS_DIR,
+    SchemaError,
+    _use_wal,
+    alembic_config,
+    current_revision,
+    head_revision,
+)
 
 # tests/fixtures/schema3.db is the SQLite database of a data dir made by the release before Alembic
 # (schema_migrations at version 3): from a `git worktree` of commit b0b32ee, `resolute ingest` and
@@ -150,6 +158,40 @@ def test_migrating_again_changes_nothing(new_database):
     assert writes == [] and statements  # it looked, and wrote nothing
     assert snapshot(engine) == before
     engine.dispose()
+
+
+class _BusyCursor:
+    """A cursor whose first `PRAGMA journal_mode=WAL` calls find the file locked by another connection."""
+
+    def __init__(self, busy: int) -> None:
+        self.busy, self.calls = busy, 0
+
+    def execute(self, sql: str):
+        self.calls += 1
+        if self.calls <= self.busy:
+            raise sqlite3.OperationalError("database is locked")
+        return self
+
+
+def test_switching_a_new_sqlite_file_to_wal_waits_for_the_connection_that_holds_it():
+    cursor = _BusyCursor(busy=3)  # SQLite does not apply its busy timeout to this switch
+    _use_wal(cursor)
+    assert cursor.calls == 4
+    with pytest.raises(sqlite3.OperationalError, match="locked"):
+        _use_wal(_BusyCursor(busy=10**9), wait=0)  # and gives up after `wait` seconds
+
+
+def test_an_in_memory_database_opens_although_it_cannot_use_wal():
+    opened: list[str] = []
+
+    def open_memory() -> None:
+        with make_engine("sqlite://").connect() as conn:
+            opened.append(conn.exec_driver_sql("PRAGMA journal_mode").scalar())
+
+    thread = threading.Thread(target=open_memory, daemon=True)
+    thread.start()
+    thread.join(timeout=30)
+    assert opened == ["memory"], "opening an in-memory database did not finish"
 
 
 def test_instances_starting_together_end_with_one_schema(new_database):

@@ -57,9 +57,10 @@ def _use_wal(cursor, *, wait: float = 30.0) -> None:
     several connections open a new file at once, the ones that lose retry until the winner is done.
     """
     deadline = time.monotonic() + wait
-    while cursor.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+    while True:  # an in-memory database stays in "memory" mode: one successful call is enough
         try:
             cursor.execute("PRAGMA journal_mode=WAL")
+            return
         except sqlite3.OperationalError as exc:
             if "locked" not in str(exc) or time.monotonic() > deadline:
                 raise
