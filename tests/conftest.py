@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import os
 import socket
+import threading
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -167,3 +170,28 @@ def pg_schemas():
 def database_url(request, pg_schemas) -> str | None:
     """Run the test on both stores: None is SQLite under the data dir (the default), else PostgreSQL."""
     return None if request.param == "sqlite" else pg_schemas.new()
+
+
+@contextmanager
+def serving(app) -> Iterator[str]:
+    """The Bolt app served over HTTP on a loopback port, as `resolute serve --http` serves it: its URL."""
+    from bot.slack.app import make_http_server
+
+    server = make_http_server(app, host="127.0.0.1", port=0)
+    stopping = threading.Event()
+
+    def run() -> None:
+        try:
+            server.run()
+        except OSError:  # the loop sees its sockets closed under it: expected only when stopping
+            if not stopping.is_set():
+                raise
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.effective_port}/slack/events"
+    finally:
+        stopping.set()
+        server.close()
+        thread.join(timeout=10)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -16,12 +15,12 @@ from sqlalchemy import select
 
 from bot.knowledge.answer import Answer, Source
 from bot.slack import blocks
-from bot.slack.app import make_http_server, make_slack_app
+from bot.slack.app import make_slack_app
 from bot.slack.block_check import blocks_problem
 from bot.slack.fake import BOT_TOKEN as TOKEN
 from bot.slack.fake import BOT_USER, FakeSlack
 from bot.store.tables import answer_feedback, slack_answers
-from tests.conftest import RecordingChatModel
+from tests.conftest import RecordingChatModel, serving
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 
@@ -115,11 +114,8 @@ def services(make_services, knowledge, fake_slack):
 def slack(services):
     """The app served over HTTP on a loopback port, as `resolute serve --http` serves it."""
     services.warm_up()
-    server = make_http_server(make_slack_app(services), host="127.0.0.1", port=0)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    yield Slack(f"http://127.0.0.1:{server.effective_port}/slack/events", SECRET)
-    server.close()
+    with serving(make_slack_app(services)) as url:
+        yield Slack(url, SECRET)
 
 
 def test_ask_is_acknowledged_at_once_and_answered_in_a_thread_with_sources(slack, fake_slack):
@@ -186,10 +182,8 @@ def test_follow_up_in_a_thread_is_answered_with_the_earlier_turns(make_services,
     services = make_services(slack_bot_token=TOKEN, slack_signing_secret=SECRET, slack_api_url=fake_slack.url)
     services.__dict__["llm"] = llm
     services.ingester.ingest([knowledge])
-    server = make_http_server(make_slack_app(services), host="127.0.0.1", port=0)
-    threading.Thread(target=server.run, daemon=True).start()
-    slack = Slack(f"http://127.0.0.1:{server.effective_port}/slack/events", SECRET)
-    try:
+    with serving(make_slack_app(services)) as url:
+        slack = Slack(url, SECRET)
         first = mention(fake_slack, "What is the graduation target?")
         slack.event(first)
         [answer] = wait_answers(fake_slack, 1)
@@ -210,8 +204,6 @@ def test_follow_up_in_a_thread_is_answered_with_the_earlier_turns(make_services,
         assert "Q: What is the graduation target?" in llm.prompts[1]
         assert "A: The graduation target is 88 percent by 2027 [1]." in llm.prompts[1]
         assert "Question: And for reading in Grade 3?" in llm.prompts[1]
-    finally:
-        server.close()
 
 
 def test_a_direct_message_is_answered_and_the_home_tab_published(slack, fake_slack):

@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 import time
 from urllib.parse import urlencode
 
 import pytest
 
 from bot.slack import blocks
-from bot.slack.app import make_http_server, make_slack_app
+from bot.slack.app import make_slack_app
 from bot.slack.fake import BOT_TOKEN, FakeSlack
+from tests.conftest import serving
 from tests.test_district import write_district
 from tests.test_slack import SECRET, Slack
 
@@ -38,10 +38,8 @@ def district(services, tmp_path):
 
 @pytest.fixture
 def slack(services):
-    server = make_http_server(make_slack_app(services), host="127.0.0.1", port=0)
-    threading.Thread(target=server.run, daemon=True).start()
-    yield Slack(f"http://127.0.0.1:{server.effective_port}/slack/events", SECRET)
-    server.close()
+    with serving(make_slack_app(services)) as url:
+        yield Slack(url, SECRET)
 
 
 def open_home(slack: Slack, user: str = "UALICE") -> None:
