@@ -266,7 +266,7 @@ def serve(ctx: click.Context, http: bool, port: int, host: str, check: bool) -> 
 @click.option("--say", "said", multiple=True, metavar="LINE", help="Send this line first (repeatable).")
 @click.pass_context
 def console(ctx: click.Context, said: tuple[str, ...]) -> None:
-    """Try Resolute in the terminal: the real Slack app with a local stand-in for Slack."""
+    """Try Resolute in the terminal: the real Slack app with a local fake of Slack."""
     from bot.slack.console import HELP, Console
 
     services = _services(ctx)

@@ -83,7 +83,7 @@ class Settings(BaseSettings):
     slack_api_url: str = Field(
         "https://slack.com/api/",
         validation_alias=_env("SLACK_API_URL"),
-        description="Base URL of the Slack Web API (a proxy, or a local stand-in in tests).",
+        description="Base URL of the Slack Web API (a proxy, or the local fake Slack in tests and the console).",
     )
 
     @field_validator("slack_bot_token", "slack_app_token")
