@@ -16,8 +16,9 @@ from langchain_core.embeddings import Embeddings
 from sqlalchemy import Engine, select
 
 from bot.knowledge.text import terms
+from bot.knowledge.vectors import Passage
 from bot.knowledge.vectorstore import check_corpus
-from bot.store.tables import PUBLIC, chunks, index_meta
+from bot.store.tables import chunks, index_meta
 
 logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build at DEBUG
 
@@ -25,19 +26,6 @@ Mode = Literal["hybrid", "dense", "lexical"]
 RRF_K = 5  # small: a passage ranked first by one ranker is not outvoted by middling agreement
 LEXICAL_WEIGHT = 1.5  # weight of the BM25 ranking in the fusion (dense counts 1.0)
 CANDIDATES = 40  # depth of each ranking fed into the fusion
-
-
-@dataclass(frozen=True)
-class Passage:
-    """One indexed chunk and where it came from."""
-
-    id: str
-    source: str
-    title: str
-    location: str
-    position: int
-    text: str
-    corpus: str = PUBLIC
 
 
 @dataclass

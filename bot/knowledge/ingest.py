@@ -20,7 +20,7 @@ from bot.knowledge import vectors
 from bot.knowledge.chunking import CHUNKING_VERSION, DEFAULT_MAX_TOKENS, Chunk, chunk_blocks
 from bot.knowledge.loaders import SUPPORTED_SUFFIXES, LoadError, load_document
 from bot.knowledge.text_items import TextItem, check_items, private_corpus
-from bot.knowledge.vectors import Survey, VectorRow, chunk_id
+from bot.knowledge.vectors import Passage, Survey, chunk_id
 from bot.store.tables import PUBLIC, chunks, documents, index_meta
 
 # Large batches let the model sort texts by length across more of them (less padding): 64 cost
@@ -272,17 +272,21 @@ class Ingester:
                 report.failed.append({"source": str(path), "reason": "no such file or folder"})
         return files, roots
 
-    def _embed_and_upsert(self, corpus: str, pending: list[_Pending], on_embedded) -> int:
-        """Embed new chunks and write their vectors; they stay invisible until the commit."""
-        rows = [
-            VectorRow(chunk_id(corpus, p.source, p.content_hash, c.position, self._embeddings_id),
-                      p.source, p.title, c.location, c.position, c.text)
+    def _passages(self, corpus: str, pending: list[_Pending]) -> list[Passage]:
+        """The chunks of pending documents under their ids: embedded first, then committed."""
+        return [
+            Passage(chunk_id(corpus, p.source, p.content_hash, c.position, self._embeddings_id),
+                    p.source, p.title, c.location, c.position, c.text, corpus)
             for p in pending
             for c in p.chunks
         ]  # fmt: skip
+
+    def _embed_and_upsert(self, corpus: str, pending: list[_Pending], on_embedded) -> int:
+        """Embed new chunks and write their vectors; they stay invisible until the commit."""
         return vectors.write_vectors(
-            self._collection(corpus), self._embed_documents, rows, batch=EMBED_BATCH, on_embedded=on_embedded
-        )
+            self._collection(corpus), self._embed_documents, self._passages(corpus, pending),
+            batch=EMBED_BATCH, on_embedded=on_embedded,
+        )  # fmt: skip
 
     def _commit(
         self, corpus: str, pending: list[_Pending], removed: list[str], *, drop_all: bool, pipeline: str
@@ -299,19 +303,7 @@ class Ingester:
                 conn.execute(
                     delete(documents).where(documents.c.corpus == corpus, documents.c.source.in_(gone))
                 )
-            chunk_rows = [
-                {
-                    "id": chunk_id(corpus, p.source, p.content_hash, c.position, self._embeddings_id),
-                    "corpus": corpus,
-                    "source": p.source,
-                    "position": c.position,
-                    "title": p.title,
-                    "location": c.location,
-                    "text": c.text,
-                }
-                for p in pending
-                for c in p.chunks
-            ]
+            chunk_rows = [asdict(passage) for passage in self._passages(corpus, pending)]
             if chunk_rows:
                 conn.execute(insert(chunks), chunk_rows)
             if pending:

@@ -19,8 +19,8 @@ DELETE_BATCH = 5000
 
 
 @dataclass(frozen=True)
-class VectorRow:
-    """One chunk as its vector is stored: the id, the text embedded and the metadata shown with hits."""
+class Passage:
+    """One chunk of a corpus: as committed in SQL, as embedded in Chroma, and as search returns it."""
 
     id: str
     source: str
@@ -28,6 +28,7 @@ class VectorRow:
     location: str
     position: int
     text: str
+    corpus: str = PUBLIC
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,7 @@ def chunk_id(corpus: str, source: str, content_hash: str, position: int, embeddi
 def write_vectors(
     collection,
     embed: Callable[[list[str]], list[list[float]]],
-    rows: list[VectorRow],
+    rows: list[Passage],
     *,
     batch: int,
     on_embedded: Callable[[int], None] | None = None,
@@ -94,18 +95,10 @@ def restore(
 ) -> list[str]:
     """Embed committed chunks again from their stored text; the ids written (a chunk deleted since is not)."""
     written: list[str] = []
-    columns = (
-        chunks.c.id,
-        chunks.c.source,
-        chunks.c.title,
-        chunks.c.location,
-        chunks.c.position,
-        chunks.c.text,
-    )
     for start in range(0, len(ids), batch):
-        query = select(*columns).where(chunks.c.corpus == corpus, chunks.c.id.in_(ids[start : start + batch]))
+        query = select(chunks).where(chunks.c.corpus == corpus, chunks.c.id.in_(ids[start : start + batch]))
         with engine.connect() as conn:
-            rows = [VectorRow(**row._mapping) for row in conn.execute(query.order_by(chunks.c.id))]
+            rows = [Passage(**row._mapping) for row in conn.execute(query.order_by(chunks.c.id))]
         write_vectors(collection, embed, rows, batch=batch, on_embedded=on_embedded)
         written += [row.id for row in rows]
     return written
