@@ -20,6 +20,7 @@ from slack_sdk import WebClient
 
 from bot.district.digest import build_digest, occurrence, week_of
 from bot.district.service import District, NotLoaded
+from bot.slack.blocks.kit import FALLBACK_CHARS, cut
 
 if TYPE_CHECKING:
     from apscheduler.schedulers.background import BackgroundScheduler
@@ -83,7 +84,9 @@ def post_weekly_digest(district: District, client: WebClient, *, now: datetime |
         digest = build_digest(
             config, report, names, week=week, before=store.last_digest(channel, before_week=week)
         )
-        posted = client.chat_postMessage(channel=channel, text=digest.text[:3000], blocks=digest.blocks)
+        posted = client.chat_postMessage(
+            channel=channel, text=cut(digest.text, FALLBACK_CHARS), blocks=digest.blocks
+        )
     except Exception:
         store.release_digest(channel, week)  # nothing went out: the next attempt may post
         raise
