@@ -295,6 +295,22 @@ def test_a_database_from_a_newer_release_is_refused(new_database):
     engine.dispose()
 
 
+def test_a_command_on_a_database_it_cannot_upgrade_says_why_without_a_traceback(tmp_path, monkeypatch):
+    from bot.cli import main
+
+    url = f"sqlite:///{tmp_path / 'newer.db'}"
+    engine = make_engine(url)
+    migrate(engine)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '0099'"))
+    engine.dispose()
+    monkeypatch.setenv("DATABASE_URL", url)
+    result = CliRunner().invoke(main, ["progress"])
+    assert result.exit_code == 1
+    assert "revision 0099, which this version of Resolute does not know" in result.output
+    assert "Traceback" not in result.output and result.exception.__class__ is SystemExit
+
+
 def test_downgrades_round_trip_and_keep_private_corpora(new_database):
     engine = make_engine(new_database())
     migrate(engine)
