@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
-from sqlalchemy import Engine, and_, delete, func, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Engine, and_, delete, func, insert, select
 
 from bot.district.model import DistrictConfig, DistrictData, School
 from bot.district.progress import ProgressReport, Series, build_report
+from bot.store import claims
 from bot.store.tables import digest_posts, district_config, results, schools
-
-STALE_CLAIM = timedelta(minutes=15)  # a digest claimed this long ago and never posted may be retried
 
 
 class DistrictStore:
@@ -93,37 +91,16 @@ class DistrictStore:
     # -- digests: one per channel per ISO week, claimed before posting -----------------------------
     def claim_digest(self, channel: str, week: str, now: datetime) -> bool:
         """True if this caller should post the week's digest (first claim, or a stale failed one)."""
-        try:
-            with self._engine.begin() as conn:
-                conn.execute(
-                    insert(digest_posts).values(channel=channel, week=week, status="posting", claimed_at=now)
-                )
-            return True
-        except IntegrityError:
-            pass
-        with self._engine.begin() as conn:  # a claim whose poster died mid-way may be taken over
-            taken = conn.execute(
-                update(digest_posts)
-                .where(digest_posts.c.channel == channel, digest_posts.c.week == week,
-                       digest_posts.c.status == "posting", digest_posts.c.claimed_at < now - STALE_CLAIM)
-                .values(claimed_at=now)
-            ).rowcount  # fmt: skip
-        return taken == 1
+        return claims.claim(self._engine, digest_posts, {"channel": channel, "week": week}, now)
 
     def release_digest(self, channel: str, week: str) -> None:
         """Give the claim back after a failed post, so the next attempt can post."""
-        with self._engine.begin() as conn:
-            conn.execute(delete(digest_posts).where(digest_posts.c.channel == channel, digest_posts.c.week == week,
-                                                    digest_posts.c.status == "posting"))  # fmt: skip
+        claims.release(self._engine, digest_posts, {"channel": channel, "week": week})
 
     def digest_posted(self, channel: str, week: str, *, ts: str, summary: dict, now: datetime) -> None:
         """Record the posted digest and what it showed (the next one says what changed)."""
-        with self._engine.begin() as conn:
-            conn.execute(
-                update(digest_posts)
-                .where(digest_posts.c.channel == channel, digest_posts.c.week == week)
-                .values(status="posted", posted_at=now, message_ts=ts, summary=json.dumps(summary))
-            )
+        claims.posted(self._engine, digest_posts, {"channel": channel, "week": week}, now,
+                      message_ts=ts, summary=json.dumps(summary))  # fmt: skip
 
     def last_digest(self, channel: str, *, before_week: str) -> dict | None:
         """What the previous posted digest in this channel showed."""
