@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -72,6 +73,29 @@ TimeZone = Annotated[Text, _rule(_is_zone, "'{value}' is not an IANA time zone s
 ChannelId = Annotated[str, _strip, _rule(lambda v: re.fullmatch(r"[CGD][A-Z0-9]{6,}", v),
                                          "'{value}' is not a Slack channel id such as 'C0123456789'")]  # fmt: skip
 Schedule = Annotated[str, _strip, AfterValidator(_schedule)]
+UserId = Annotated[str, _strip, _rule(lambda v: re.fullmatch(r"[UW][A-Z0-9]{2,}", v),
+                                      "'{value}' is not a Slack user id such as 'U0123456789'")]  # fmt: skip
+
+
+def _minutes(value: object) -> int:
+    """'4h' -> 240, '90m' -> 90, '1h30m' -> 90, '2d' -> 2880."""
+    if not isinstance(value, str):
+        raise problem(f"must be a duration in quotes such as '4h', not {value!r}")
+    m = re.fullmatch(r"(?:(\d+)d)?\s*(?:(\d+)h)?\s*(?:(\d+)m)?", value.strip().lower())
+    if not value.strip() or not m or not any(m.groups()):
+        raise problem(f"'{value}' is not a duration such as '4h', '90m' or '1d'")
+    days, hours, minutes = (int(g or 0) for g in m.groups())
+    return days * 1440 + hours * 60 + minutes
+
+
+Minutes = Annotated[int, BeforeValidator(_minutes)]  # written '4h', kept as minutes
+
+
+def _week_minute(schedule: str) -> int:
+    """Minutes from Monday 00:00 to a 'mon 09:00' schedule."""
+    day, time = schedule.split()
+    hour, minute = map(int, time.split(":"))
+    return DAYS.index(day) * 1440 + hour * 60 + minute
 
 
 class Table(BaseModel):
@@ -154,6 +178,43 @@ class DistrictTable(Table):
     coasting_change: Percent = 2.0
 
 
+class CheckinsTable(Table):
+    """The [checkins] table: the weekly prompt, its reminder and the close, in the district's words."""
+
+    schedule: Schedule = "mon 09:00"  # in each member's own time zone
+    reminder_after: Minutes = 240  # written "4h"
+    close: Schedule = Field("wed 17:00", validate_default=True)  # in the district's time zone
+    members: list[UserId] | None = None  # written "channel" (the default: its members) or user ids
+    channel: ChannelId | None = None
+
+    @field_validator("members", mode="before")
+    @classmethod
+    def _channel_or_people(cls, value: object) -> object:
+        if value == "channel":
+            return None
+        if not (isinstance(value, list) and value):
+            raise problem(
+                'must be "channel" (its members) or a list of Slack user ids such as ["U0123456789"]'
+            )
+        return value
+
+    @field_validator("close")
+    @classmethod
+    def _after_prompt(cls, close: str, info: ValidationInfo) -> str:
+        schedule, wait = info.data.get("schedule"), info.data.get("reminder_after")
+        if schedule is None:
+            return close
+        if _week_minute(close) <= _week_minute(schedule):
+            raise problem(
+                f"'{close}' must come after the prompt ('{schedule}') in the same week (mon to sun)"
+            )
+        if wait is not None and _week_minute(schedule) + wait >= _week_minute(close):
+            raise problem(
+                f"the reminder ({wait // 60}h{wait % 60:02d} after '{schedule}') would come after the close"
+            )
+        return close
+
+
 class DistrictFile(Table):
     """The whole district file, validated with `read`; each section is a table model, so a misspelt table
     is an unknown key."""
@@ -161,6 +222,7 @@ class DistrictFile(Table):
     district: DistrictTable
     priorities: list[Priority] = Field(default_factory=list, validate_default=True)
     targets: list[TargetEntry] = []
+    checkins: CheckinsTable | None = None
 
     @field_validator("priorities", mode="before")
     @classmethod
@@ -189,15 +251,40 @@ class DistrictFile(Table):
         context = {"priority_keys": {k.strip() for k in keys if isinstance(k, str)}}
         return cls.model_validate(raw, context=context)
 
+    @field_validator("checkins")
+    @classmethod
+    def _has_channel(cls, checkins: CheckinsTable | None, info: ValidationInfo) -> CheckinsTable | None:
+        district = info.data.get("district")
+        if checkins and not checkins.channel and district and not district.leadership_channel:
+            raise problem("no channel for the summary: set channel here or leadership_channel in [district]",
+                          "channel")  # fmt: skip
+        return checkins
+
     def to_config(self) -> DistrictConfig:
         """The flat config the code reads and the store keeps."""
         d = self.district
         day, time = d.digest_schedule.split()
+        c = self.checkins
+        checkins = c and CheckinsConfig(prompt=c.schedule, reminder_minutes=c.reminder_after,
+                                        close=c.close, members=c.members or "channel",
+                                        channel=c.channel or d.leadership_channel)  # fmt: skip
         return DistrictConfig(name=d.name, timezone=d.timezone, leadership_channel=d.leadership_channel,
                               digest_channel=d.digest_channel, digest_day=day, digest_time=time,
                               priorities=self.priorities, targets=[t.target() for t in self.targets],
                               on_the_move_measures=tuple(d.on_the_move_measures),
-                              coasting_within=d.coasting_within, coasting_change=d.coasting_change)  # fmt: skip
+                              coasting_within=d.coasting_within, coasting_change=d.coasting_change,
+                              checkins=checkins)  # fmt: skip
+
+
+class CheckinsConfig(BaseModel):
+    """The weekly check-in as the code reads it: 'mon 09:00' schedules, the reminder in minutes."""
+
+    model_config = ConfigDict(frozen=True)
+    prompt: str  # in each member's time zone
+    reminder_minutes: int
+    close: str  # in the district's time zone
+    members: str | list[str]  # "channel" or user ids
+    channel: str
 
 
 class Target(BaseModel):
@@ -239,6 +326,7 @@ class DistrictConfig(BaseModel):
     on_the_move_measures: tuple[str, ...] = DEFAULT_ON_THE_MOVE
     coasting_within: float = 5.0
     coasting_change: float = 2.0
+    checkins: CheckinsConfig | None = None
 
     def as_dict(self) -> dict:
         """JSON-ready form (stored with the data)."""

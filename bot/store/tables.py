@@ -3,6 +3,7 @@
 from sqlalchemy import (
     Boolean,
     Column,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -127,4 +128,66 @@ digest_posts = Table(
     Column("posted_at", DateTime(timezone=True)),
     Column("message_ts", String(40)),
     Column("summary", Text),
+)
+
+# Check-ins: people's time zones and absences, each week's answers (items, skips), support asked of
+# one another, and every message sent (one claim per week, kind and recipient: each goes out once)
+checkin_people = Table(
+    "checkin_people",
+    metadata,
+    Column("user_id", String(40), primary_key=True),
+    Column("tz", String(64)),
+    Column("tz_checked_at", DateTime(timezone=True)),
+    Column("away_until", Date),
+)
+
+checkin_responses = Table(
+    "checkin_responses",
+    metadata,
+    Column("week", String(10), primary_key=True),
+    Column("user_id", String(40), primary_key=True),
+    Column("status", String(20), nullable=False),  # answered | skipped
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+checkin_items = Table(
+    "checkin_items",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("week", String(10), nullable=False),
+    Column("user_id", String(40), nullable=False),
+    Column("field", String(10), nullable=False),  # did | next | other
+    Column("filed", String(40)),  # the priority it was filed under; none for "other"
+    Column("text", Text, nullable=False),
+    Column("priority", String(40)),  # the priority it serves, as classified; none: serves none
+    Column("score", Float, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_checkin_items_week", "week", "user_id"),
+)
+
+checkin_support = Table(
+    "checkin_support",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("week", String(10), nullable=False),
+    Column("from_user", String(40), nullable=False),
+    Column("to_user", String(40), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("status", String(10), nullable=False),  # open | taken | done
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("taken_at", DateTime(timezone=True)),
+    Column("done_at", DateTime(timezone=True)),
+    Index("ix_checkin_support_status", "status"),
+)
+
+checkin_sends = Table(
+    "checkin_sends",
+    metadata,
+    Column("week", String(10), primary_key=True),
+    Column("kind", String(20), primary_key=True),  # prompt | reminder | card | summary | support_*
+    Column("recipient", String(40), primary_key=True),  # a user, a channel or a support request's id
+    Column("status", String(20), nullable=False),  # posting | posted
+    Column("claimed_at", DateTime(timezone=True), nullable=False),
+    Column("posted_at", DateTime(timezone=True)),
+    Column("message_ts", String(40)),
 )
