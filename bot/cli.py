@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 from pydantic import ValidationError
 
+from bot.checkins.cli import checkin
 from bot.config import Settings, load_settings
 from bot.services import Services
 
@@ -47,6 +48,9 @@ def main(ctx: click.Context, verbose: bool) -> None:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
         raise click.UsageError(f"invalid settings ({problems})") from None
     ctx.ensure_object(dict)["services"] = Services(settings)
+
+
+main.add_command(checkin)
 
 
 @main.command()

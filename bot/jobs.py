@@ -14,6 +14,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from slack_sdk import WebClient
@@ -25,11 +26,13 @@ from bot.slack.blocks.kit import FALLBACK_CHARS, cut
 if TYPE_CHECKING:
     from apscheduler.schedulers.background import BackgroundScheduler
 
+    from bot.checkins.sending import Sender
     from bot.services import Services
 
 log = logging.getLogger(__name__)
 
 WEEKLY_DIGEST = "bot.jobs:weekly_digest"  # how the scheduler holds the job: a reference, not an object
+CHECKIN_TICK = "bot.jobs:checkin_tick"
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,13 @@ class JobContext:
     client: WebClient
     clock: Callable[[], datetime]
 
+    @cached_property
+    def sender(self) -> Sender:
+        """The check-ins' sender (it keeps the channel's member list for a few minutes)."""
+        from bot.checkins.sending import Sender
+
+        return Sender(self.services.checkins, self.client)
+
 
 _context: JobContext | None = None  # set once per process by start_jobs (a job can only name its function)
 
@@ -47,7 +57,7 @@ _context: JobContext | None = None  # set once per process by start_jobs (a job 
 def use(services: Services, client: WebClient, *, clock: Callable[[], datetime] | None = None) -> None:
     """Give this process's jobs the services, Slack client and clock they run with."""
     global _context
-    _context = JobContext(services, client, clock or (lambda: datetime.now(UTC)))
+    _context = JobContext(services, client, clock or services.clock)
 
 
 def _current() -> JobContext:
@@ -114,10 +124,21 @@ def weekly_digest() -> str:
     return said
 
 
+def checkin_tick() -> list[str]:
+    """The check-ins' job, every minute: send each prompt, reminder, card, summary and support message
+    that is due and not yet sent (by any instance)."""
+    context = _current()
+    said = context.sender.tick(context.clock())
+    for line in said:
+        log.info("check-ins: %s", line)
+    return said
+
+
 def start_jobs(services: Services, client: WebClient, *, clock: Callable[[], datetime] | None = None,
                paused: bool = False) -> BackgroundScheduler | None:  # fmt: skip
     """Schedule the weekly digest at the district's day, time and time zone, and catch up on one missed
-    earlier today; returns the started scheduler (`paused`: started but running nothing), or None."""
+    earlier today; run the check-ins' tick every minute and once now; returns the started scheduler
+    (`paused`: started but running nothing), or None."""
     from apscheduler.schedulers.background import BackgroundScheduler
     from apscheduler.triggers.cron import CronTrigger
 
@@ -140,5 +161,10 @@ def start_jobs(services: Services, client: WebClient, *, clock: Callable[[], dat
         replace_existing=True,
         misfire_grace_time=None,
     )
+    # every minute, and once now: prompts are due at each member's own 09:00, and one missed while no
+    # instance was running goes out as soon as one is
+    scheduler.add_job(CHECKIN_TICK, "interval", minutes=1, id="checkin_tick", replace_existing=True,
+                      next_run_time=datetime.now(UTC), coalesce=True, max_instances=1,
+                      misfire_grace_time=None)  # fmt: skip
     scheduler.start(paused=paused)
     return scheduler

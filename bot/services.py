@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
+from datetime import UTC, datetime
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -65,8 +67,12 @@ class Services:
         *,
         chunk_tokens: int = DEFAULT_CHUNK_TOKENS,
         embeddings: Embeddings | None = None,
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
         self.settings = settings
+        self.clock = clock or (
+            lambda: datetime.now(UTC)
+        )  # the one clock: listeners, jobs and the CLI read it
         self._chunk_tokens = chunk_tokens
         self._indexes: dict[str, KnowledgeIndex] = {}
         self._vectorstores: dict[str, object] = {}
@@ -198,3 +204,17 @@ class Services:
 
         return District(store=DistrictStore(engine=self.engine), knowledge_dir=self.settings.knowledge_dir,
                         district_file=self.settings.district_file, cards_dir=self.settings.cards_dir)  # fmt: skip
+
+    @cached_property
+    def checkins(self):
+        """Weekly check-ins: answers, support requests, summaries."""
+        from bot.checkins.service import CheckIns
+        from bot.checkins.store import CheckinStore
+
+        def classifier(config):
+            from bot.checkins.classify import Classifier, priority_passages
+
+            documents = priority_passages(self.settings.knowledge_dir, config.priorities)
+            return Classifier(self.embeddings, config.priorities, config.targets, documents=documents)
+
+        return CheckIns(store=CheckinStore(engine=self.engine), district=self.district, classifier=classifier)

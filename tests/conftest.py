@@ -90,10 +90,12 @@ def knowledge(tmp_path) -> Path:
 def make_services(embeddings, tmp_path):
     """Build Services on the test's settings, sharing the loaded model."""
 
-    def build(chunk_tokens: int = DEFAULT_MAX_TOKENS, **overrides) -> Services:
+    def build(chunk_tokens: int = DEFAULT_MAX_TOKENS, clock=None, **overrides) -> Services:
         overrides.setdefault("data_dir", tmp_path / "data")
         overrides.setdefault("knowledge_dir", tmp_path / "knowledge")
-        return Services(load_settings(**overrides), embeddings=embeddings, chunk_tokens=chunk_tokens)
+        return Services(
+            load_settings(**overrides), embeddings=embeddings, chunk_tokens=chunk_tokens, clock=clock
+        )
 
     return build
 

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from slack_sdk import WebClient
 
-from bot.jobs import WEEKLY_DIGEST, start_jobs
+from bot.jobs import CHECKIN_TICK, WEEKLY_DIGEST, start_jobs
 from bot.slack.fake import BOT_TOKEN as TOKEN
 from tests.test_district import TOML, write_district
 
@@ -69,11 +69,14 @@ def test_the_digest_is_scheduled_at_the_district_day_time_and_zone(scheduled):
 def test_every_job_is_held_by_reference_so_a_job_store_could_keep_it(scheduled):
     scheduler, _ = scheduled
     jobs = {job.id: job for job in scheduler.get_jobs()}
-    assert set(jobs) == {"weekly_digest", "weekly_digest_catch_up"}
+    assert set(jobs) == {"weekly_digest", "weekly_digest_catch_up", "checkin_tick"}
     for job in jobs.values():
-        assert job.func_ref == WEEKLY_DIGEST and job.args == () and job.kwargs == {}
+        expected = CHECKIN_TICK if job.id == "checkin_tick" else WEEKLY_DIGEST
+        assert job.func_ref == expected and job.args == () and job.kwargs == {}
         # what a persistent job store writes: it fails for a closure or a bound object
-        assert pickle.loads(pickle.dumps(job.__getstate__()))["func"] == WEEKLY_DIGEST
+        assert pickle.loads(pickle.dumps(job.__getstate__()))["func"] == expected
+    tick = jobs["checkin_tick"]  # every minute, and once at start-up (missed prompts go out)
+    assert tick.trigger.interval.total_seconds() == 60 and tick.next_run_time is not None
     assert type(jobs["weekly_digest_catch_up"].trigger).__name__ == "DateTrigger"  # once, at start-up
 
 

@@ -50,12 +50,15 @@ def test_manifest_declares_every_scope_event_and_command_the_app_uses():
     assert settings["socket_mode_enabled"] is True and settings["interactivity"]["is_enabled"] is True
     assert set(settings["event_subscriptions"]["bot_events"]) >= {
         "app_mention", "app_home_opened", "message.channels", "message.groups", "message.im"}  # fmt: skip
-    assert [c["command"] for c in manifest["features"]["slash_commands"]] == ["/ask", "/progress"]
+    commands = {c["command"]: c for c in manifest["features"]["slash_commands"]}
+    assert list(commands) == ["/ask", "/progress", "/checkin"]
+    assert commands["/checkin"]["should_escape"] is True  # a person picked from the @ menu arrives as <@U...>
     assert manifest["features"]["app_home"]["home_tab_enabled"] is True
     assert manifest["features"]["app_home"]["messages_tab_read_only_enabled"] is False
     assert set(manifest["oauth_config"]["scopes"]["bot"]) >= {
         "app_mentions:read", "channels:history", "groups:history", "im:history", "chat:write", "commands",
-        "reactions:write", "files:write"}  # fmt: skip
+        "reactions:write", "files:write",
+        "channels:read", "groups:read", "im:write", "users:read"}  # check-ins: members, DMs, time zones  # fmt: skip
 
 
 @pytest.fixture

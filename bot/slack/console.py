@@ -34,9 +34,13 @@ HELP = """Type a question and press Enter: it is sent to Resolute as a direct me
   /helpful, /nothelpful   click a button under the last answer
   /progress [priority|school]   each target against its trajectory
   /digest            run the weekly digest job now (posted once per week)
+  /checkin [...]     the weekly check-in: /checkin opens your form, /checkin literacy: TEXT adds an item,
+                     /checkin support @U0ALEX: TEXT, /checkin status, /checkin summary, /checkin help
+  /prompt            send this week's check-in prompt now (as on check-in day); /click Fill in my check-in
   /home              open Resolute's Home tab
   /click LABEL       click the button labelled LABEL (in the open modal, the Home tab or a message)
-  /submit TEXT       fill in the open modal and submit it (several fields: TEXT | TEXT)
+  /submit TEXT       fill in the open modal and submit it (several fields: TEXT | TEXT; an empty
+                     part keeps what the field holds, - empties it)
   /close             close the open modal without submitting
   /help, /quit       this text; leave (Ctrl-D works too)"""
 
@@ -95,7 +99,9 @@ def render(blocks_: list[dict], fallback: str = "") -> list[str]:
             lines.append("─" * 40)
         elif kind == "input":
             optional = " (optional)" if block.get("optional") else ""
-            lines.append(f"{block['label']['text']}{optional}: ____")
+            element = block.get("element") or {}
+            held = element.get("initial_value") or element.get("initial_user") or "____"
+            lines.append(f"{block['label']['text']}{optional}: " + " / ".join(_text(held).splitlines()))
     return lines or _text(fallback).splitlines()
 
 
@@ -163,6 +169,8 @@ class Console:
 
             said = post_weekly_digest(self._services.district, self._app.client, force=True)
             self._write(f"(running the weekly digest job now: {said})")
+        elif command == "/prompt":
+            self._prompt()
         elif command == "/home":
             self._event({"type": "app_home_opened", "user": YOU, "channel": DM, "tab": "home"})
         elif command in ("/helpful", "/nothelpful"):
@@ -187,6 +195,24 @@ class Console:
             self._message(DM, line)
         self._executor.wait_idle()
         return True
+
+    def _prompt(self) -> None:
+        """Run the check-ins' sender as on check-in day: you are the channel's one member."""
+        from bot.checkins.sending import Sender
+        from bot.checkins.service import NotConfigured
+
+        checkins = self._services.checkins
+        try:
+            _, c = checkins.settings()
+        except NotConfigured as exc:
+            self._write(f"({exc})")
+            return
+        self._slack.members.setdefault(c.channel, [YOU])
+        said = Sender(checkins, self._app.client).send_prompts(self._services.clock())
+        if not said:
+            self._write(
+                "(no prompt to send: you already had this week's, answered it, skipped it or are away)"
+            )
 
     # -- what Slack would send -------------------------------------------------------------
     def _message(self, channel: str, text: str, *, thread_ts: str | None = None) -> None:
@@ -255,7 +281,8 @@ class Console:
                            "response_url": self._slack.response_url("action"), "actions": [action]})  # fmt: skip
 
     def _submit(self, text: str) -> None:
-        """Fill the open modal's inputs in order (`a | b` for two) and submit it, as Slack does."""
+        """Fill the open modal's inputs in order (`a | b` for two; `a || c` leaves the second as it is) and
+        submit it, as Slack does."""
         if not self._modals:
             self._write(
                 "(no modal is open: /click a button that opens one, e.g. /home then /click Ask a question)"
@@ -263,9 +290,9 @@ class Console:
             return
         view = self._modals[-1]
         inputs = [b for b in view.get("blocks", []) if b.get("type") == "input"]
-        said = [part.strip() for part in text.split(" | ")] if len(inputs) > 1 else [text]
-        values = {block.get("block_id", f"input{n}"): {block["element"].get("action_id", "input"): {
-                  "type": block["element"]["type"], "value": said[n] if n < len(said) else ""}}
+        said = [part.strip() for part in text.split("|")] if len(inputs) > 1 else [text]
+        values = {block.get("block_id", f"input{n}"): {block["element"].get("action_id", "input"):
+                  _state(block["element"], said[n] if n < len(said) else "")}
                   for n, block in enumerate(inputs)}  # fmt: skip
         response = self._interaction(
             {"type": "view_submission", "view": {**view, "state": {"values": values}}}
@@ -362,6 +389,17 @@ class Console:
             self._last_answer = {"channel": message["channel"], "thread_ts": message.get("thread_ts") or message["ts"],
                                  "ts": message["ts"], "answer_id": answer_id}  # fmt: skip
             self._write("  (/reply to follow up in this thread; /helpful or /nothelpful to rate it)")
+
+
+def _state(element: dict, typed: str) -> dict:
+    """An input's state as Slack submits it: what was typed, else what it opened with; a user picked
+    as <@U...> or U..."""
+    if element["type"] == "users_select":
+        picked = typed.strip().removeprefix("<@").removeprefix("@").split("|")[0].rstrip(">")
+        return {"type": "users_select", "selected_user": picked or element.get("initial_user")}
+    if typed == "-":  # empties a field that opened with text
+        return {"type": element["type"], "value": ""}
+    return {"type": element["type"], "value": typed or element.get("initial_value") or ""}
 
 
 def _json_or_text(body: str) -> dict:

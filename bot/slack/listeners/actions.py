@@ -1,4 +1,4 @@
-"""Interactive components: feedback buttons and the Home tab's "Ask a question"."""
+"""Interactive components: feedback buttons, the Home tab's "Ask a question", the check-in buttons."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from slack_sdk import WebClient
 
 from bot.services import Services
 from bot.slack import blocks
+from bot.slack.blocks import checkins as checkin_blocks
+from bot.slack.checkins import CheckinSlack
 
 
 def register(app: App, services: Services) -> None:
@@ -29,3 +31,25 @@ def register(app: App, services: Services) -> None:
     def open_modal(ack: Ack, body: dict, client: WebClient) -> None:
         ack()
         client.views_open(trigger_id=body["trigger_id"], view=blocks.ask_modal())
+
+    @app.action(checkin_blocks.OPEN_CHECKIN)
+    def open_checkin(ack: Ack, body: dict, action: dict, client: WebClient, respond: Respond) -> None:
+        ack()
+        slack = CheckinSlack(services, client)
+        week = slack.checkins.week(services.clock())  # a prompt's button opens the check-in still open
+        slack.open_modal(user=body["user"]["id"], trigger_id=body["trigger_id"], week=week)
+
+    def support(done: bool):
+        def handle(ack: Ack, body: dict, action: dict, client: WebClient, respond: Respond) -> None:
+            ack()
+            CheckinSlack(services, client).support(
+                user=body["user"]["id"], request_id=action["value"], done=done,
+                reply=lambda text, bl: respond(text=text, blocks=bl, replace_original=False,
+                                               response_type="ephemeral"),
+                replace=lambda text, bl: respond(text=text, blocks=bl, replace_original=True),
+            )  # fmt: skip
+
+        return handle
+
+    app.action(checkin_blocks.SUPPORT_TAKE)(support(False))
+    app.action(checkin_blocks.SUPPORT_DONE)(support(True))

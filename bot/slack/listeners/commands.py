@@ -7,11 +7,12 @@ from slack_sdk import WebClient
 
 from bot.services import Services
 from bot.slack import blocks
+from bot.slack.checkins import CheckinSlack
 from bot.slack.progress import progress_reply
 
 
 def register(app: App, services: Services) -> None:
-    """`/ask QUESTION` and `/progress [priority|school]`."""
+    """`/ask QUESTION`, `/progress [priority|school]` and `/checkin ...`."""
 
     @app.command("/ask")
     def ask(ack: Ack, command: dict, client: WebClient, respond: Respond) -> None:
@@ -34,3 +35,11 @@ def register(app: App, services: Services) -> None:
         ack()
         text, built = progress_reply(services.district, command.get("text", ""))
         respond(text=text, blocks=built, response_type="ephemeral")
+
+    @app.command("/checkin")
+    def checkin(ack: Ack, command: dict, client: WebClient, respond: Respond) -> None:
+        ack()
+        CheckinSlack(services, client).command(
+            user=command["user_id"], text=command.get("text", ""), trigger_id=command["trigger_id"],
+            reply=lambda text, bl: respond(text=text, blocks=bl, response_type="ephemeral"),
+        )  # fmt: skip

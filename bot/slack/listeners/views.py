@@ -1,4 +1,4 @@
-"""Modal submissions."""
+"""Modal submissions: the ask modal and the check-in form."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from slack_sdk import WebClient
 
 from bot.services import Services
 from bot.slack import blocks
+from bot.slack.blocks import checkins as checkin_blocks
+from bot.slack.checkins import CheckinSlack
 
 
 def register(app: App, services: Services) -> None:
@@ -24,3 +26,13 @@ def register(app: App, services: Services) -> None:
         services.asking.answer_command(
             client, channel=user_id, user_id=user_id, question=question, key=view["id"]
         )
+
+    @app.view(checkin_blocks.CHECKIN_MODAL)
+    def checked_in(ack: Ack, body: dict, view: dict, client: WebClient) -> None:
+        slack = CheckinSlack(services, client)
+        errors = slack.submitted(user=body["user"]["id"], view=view)
+        if errors:  # the form stays open with everything typed, and says what is wrong
+            ack(response_action="errors", errors=errors)
+            return
+        ack()
+        slack.deliver_support()

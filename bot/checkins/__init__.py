@@ -1,0 +1,1 @@
+"""Weekly check-ins on the district's few priorities: the prompt, the answers, support asked of one another, the summary."""

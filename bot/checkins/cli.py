@@ -1,0 +1,140 @@
+"""`resolute checkin ...`: the check-ins for admins and tests (send, summary, support, classify)."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from bot.checkins import schedule
+
+
+def _services(ctx: click.Context):
+    return ctx.find_root().obj["services"]
+
+
+def _checkins(ctx: click.Context):
+    from bot.checkins.service import NotConfigured
+
+    services = _services(ctx)
+    try:
+        services.checkins.settings()
+    except NotConfigured as exc:
+        raise click.UsageError(str(exc)) from None
+    return services.checkins
+
+
+def _client(ctx: click.Context, what: str):
+    from bot.slack.app import make_web_client
+
+    settings = _services(ctx).settings
+    if settings.slack_bot_token is None:
+        raise click.UsageError(f"{what} needs SLACK_BOT_TOKEN (xoxb-...) in the environment or .env")
+    return make_web_client(settings)
+
+
+def _echo_json(data) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+@click.group()
+def checkin() -> None:
+    """Weekly check-ins: send the prompts, see the summary, follow support, classify items."""
+
+
+@checkin.command()
+@click.option(
+    "--now", "now_", is_flag=True, help="Prompt every member not yet prompted, whatever their local time."
+)
+@click.pass_context
+def send(ctx: click.Context, now_: bool) -> None:
+    """Send what is due this week (prompts, reminders, card, summary, support), each only once."""
+    from slack_sdk.errors import SlackApiError
+
+    from bot.checkins.sending import Sender
+
+    checkins = _checkins(ctx)
+    sender = Sender(checkins, _client(ctx, "sending check-ins"))
+    now = _services(ctx).clock()
+    try:
+        said = sender.send_prompts(now) if now_ else sender.tick(now)
+    except SlackApiError as exc:
+        raise click.ClickException(f"Slack refused: {exc.response.get('error')}") from None
+    click.echo("\n".join(said) or "nothing was due: every prompt and message due has already gone out")
+
+
+@checkin.command()
+@click.option("--week", help="An ISO week such as 2026-W48 (default: this week's check-in).")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.option("--post", is_flag=True, help="Post it to the channel now (once per week).")
+@click.pass_context
+def summary(ctx: click.Context, week: str | None, as_json: bool, post: bool) -> None:
+    """A week's summary: participation, items by priority, support, the on-message share and its trend."""
+    checkins = _checkins(ctx)
+    now = _services(ctx).clock()
+    if week is None:
+        week = checkins.week(now)
+    elif not _is_week(week):
+        raise click.BadParameter(f"'{week}' is not an ISO week such as 2026-W48", param_hint="--week")
+    data = checkins.summary(week, now)
+    if post:
+        from bot.checkins.sending import Sender
+
+        said = Sender(checkins, _client(ctx, "posting the summary")).post_summary(week, now)
+        click.echo(said[0] if said else f"the summary for {week} has already been posted", err=as_json)
+    if as_json:
+        _echo_json(data)
+    elif not post:
+        from bot.slack.blocks.checkins import summary_message
+        from bot.slack.console import render
+
+        config, _ = checkins.settings()
+        text, built = summary_message(data, config.priorities)
+        click.echo("\n".join(render(built, text)))
+
+
+def _is_week(text: str) -> bool:
+    try:
+        schedule.monday(text)
+    except (ValueError, IndexError):
+        return False
+    return len(text) == 8 and text[4:6] == "-W"
+
+
+@checkin.command()
+@click.option("--open", "open_only", is_flag=True, help="Only the requests not done yet.")
+@click.option("--json", "as_json", is_flag=True, help="Print them as JSON.")
+@click.pass_context
+def support(ctx: click.Context, open_only: bool, as_json: bool) -> None:
+    """Support requests: who asked whom for what, their status and age."""
+    checkins = _checkins(ctx)
+    requests = checkins.support_list(_services(ctx).clock(), open_only=open_only)
+    if as_json:
+        _echo_json(requests)
+        return
+    for r in requests:
+        click.echo(f"#{r['id']} {r['week']} {r['from']} asked {r['to']}: {r['text']} [{r['status']}, "
+                   f"{r['age_days']} days]")  # fmt: skip
+    if not requests:
+        click.echo("no open support requests" if open_only else "no support requests")
+
+
+@checkin.command()
+@click.argument("items", nargs=-1)
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
+@click.pass_context
+def classify(ctx: click.Context, items: tuple[str, ...], as_json: bool) -> None:
+    """The priority each item serves, or none: items as arguments, or one a line on standard input."""
+    checkins = _checkins(ctx)
+    texts = [t.strip() for t in (items or sys.stdin.read().splitlines())]
+    texts = [t for t in texts if t]
+    rows = [
+        {"text": t, "priority": v.priority, "score": v.score}
+        for t, v in zip(texts, checkins.classify(texts), strict=True)
+    ]
+    if as_json:
+        _echo_json(rows)
+        return
+    for row in rows:
+        click.echo(f"{row['priority'] or '(none)':<12} {row['score']:.3f}  {row['text']}")

@@ -1,0 +1,84 @@
+"""`/checkin` as typed, parsed into what to do; anything it cannot read says what is wrong."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+USAGE = (
+    "`/checkin` opens your check-in · `/checkin literacy: what you did` adds an item under a priority · "
+    "`/checkin other: what else took your time` · `/checkin support @person: what you need` · "
+    "`/checkin skip` skips this week · `/checkin away YYYY-MM-DD` pauses prompts until then · "
+    "`/checkin status` shows what you have filed · `/checkin summary` shows the summary so far"
+)
+_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
+_WORDS = {"skip", "away", "status", "summary", "help"}
+
+
+class BadCommand(Exception):
+    """What is wrong with a /checkin, in words for the person who typed it."""
+
+
+@dataclass(frozen=True)
+class Command:
+    verb: str  # open | item | support | skip | away | status | summary | help
+    field: str | None = None  # did | other, for an item
+    priority: str | None = None  # for an item filed under a priority
+    person: str | None = None  # for support
+    text: str = ""
+    until: date | None = None  # for away
+
+
+def parse(text: str, priority_keys: list[str], *, today: date) -> Command:
+    """Read `/checkin` text; raises BadCommand with what is wrong."""
+    text = " ".join(text.split())
+    if not text:
+        return Command("open")
+    head, _, rest = text.partition(" ")
+    word = head.lower()
+    if word in _WORDS and ":" not in head:
+        return _word(word, rest, today)
+    if word == "support":
+        return _support(rest)
+    key, colon, item = text.partition(":")
+    key = key.strip().lower()
+    if not colon or " " in key:
+        raise BadCommand(f"Resolute does not know `{head}`. {USAGE}")
+    if key != "other" and key not in priority_keys:
+        raise BadCommand(f"`{key}` is not one of the priorities ({', '.join(priority_keys)}) or `other`.")
+    if not item.strip():
+        raise BadCommand(f"Nothing to add after `{key}:`; write what you did, e.g. `/checkin {key}: ...`.")
+    if key == "other":
+        return Command("item", field="other", text=item.strip())
+    return Command("item", field="did", priority=key, text=item.strip())
+
+
+def _word(word: str, rest: str, today: date) -> Command:
+    if word != "away":
+        if rest:
+            raise BadCommand(f"`/checkin {word}` takes nothing after it.")
+        return Command(word)
+    try:
+        until = date.fromisoformat(rest.strip())
+    except ValueError:
+        raise BadCommand("`/checkin away` needs the date you are back, as YYYY-MM-DD, e.g. "
+                         f"`/checkin away {today.replace(day=28).isoformat()}`.") from None  # fmt: skip
+    if until <= today:
+        raise BadCommand(
+            f"{until.isoformat()} is not after today ({today.isoformat()}); give the date you are back."
+        )
+    return Command("away", until=until)
+
+
+def _support(rest: str) -> Command:
+    who, colon, what = rest.partition(":")
+    people = _MENTION.findall(who)
+    if not people:
+        raise BadCommand("A support request needs the person you ask, picked from Slack's @ menu: "
+                         "`/checkin support @person: what you need`.")  # fmt: skip
+    if len(people) > 1:
+        raise BadCommand("Ask one person per request: `/checkin support @person: what you need`.")
+    if not colon or not what.strip():
+        raise BadCommand("Say what you need after the person: `/checkin support @person: what you need`.")
+    return Command("support", person=people[0], text=what.strip())

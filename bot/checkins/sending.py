@@ -1,0 +1,210 @@
+"""Everything check-ins send to Slack, each once: prompts, reminders, the card, the summary, support DMs.
+
+`Sender.tick(now)` runs every minute (bot.jobs:checkin_tick) and sends whatever is due and not yet
+sent. A claim in SQL per week, kind and recipient makes each message go out once across retries,
+restarts and several `serve` processes; a send that fails gives its claim back and is tried on the
+next tick. A prompt missed while no instance was running goes out when one comes back, as long as the
+week's check-in is still open.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import UTC, datetime, timedelta
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.checkins import schedule
+from bot.checkins.service import CheckIns, NotConfigured
+from bot.checkins.store import DONE, TAKEN, Support
+from bot.slack.blocks import checkins as blocks
+from bot.slack.blocks.kit import FALLBACK_CHARS, cut
+
+log = logging.getLogger(__name__)
+
+MEMBERS_TTL = timedelta(minutes=10)  # how long the channel's member list is reused
+TZ_TTL = timedelta(days=1)  # how long a member's time zone (users.info) is reused
+
+
+class Sender:
+    """Sends what is due; safe to call from any instance at any time."""
+
+    def __init__(self, checkins: CheckIns, client: WebClient) -> None:
+        self.checkins = checkins
+        self.store = checkins.store
+        self.client = client
+        self._members: tuple[datetime, str, list[str]] | None = None
+        self._not_people: set[str] = set()  # bots and deactivated accounts: never prompted
+        self._lock = threading.Lock()
+
+    # -- the tick ------------------------------------------------------------------------------------
+    def tick(self, now: datetime) -> list[str]:
+        """Send everything due at `now`; says what it sent."""
+        try:
+            config, c = self.checkins.settings()
+        except NotConfigured as exc:
+            return [str(exc)]
+        now = now.astimezone(UTC)  # stored times are UTC
+        with self._lock:  # one tick at a time in this process; other processes are held off by the claims
+            said: list[str] = []
+            week = schedule.current_week(now, config.timezone)
+            for w in (week, schedule.shift(week, 1)):
+                if schedule.is_open(c, w, now, config.timezone):
+                    said += self._prompts(w, now)
+            said += self._card(week, now)
+            for w in (schedule.shift(week, -1), week):
+                said += self._summary(w, now)
+            said += self.deliver_support(now)
+            return said
+
+    def members(self, now: datetime) -> list[str]:
+        """The people prompted: the listed ones, or the channel's members (bots left out)."""
+        _, c = self.checkins.settings()
+        if c.members != "channel":
+            return list(c.members)
+        if self._members and self._members[1] == c.channel and now - self._members[0] < MEMBERS_TTL:
+            return self._members[2]
+        members: list[str] = []
+        cursor = None
+        while True:
+            page = self.client.conversations_members(channel=c.channel, cursor=cursor, limit=200)
+            members += page["members"]
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                break
+        self._members = (now, c.channel, members)
+        return members
+
+    def _zones(self, users: list[str], now: datetime) -> dict[str, tuple[str, object]]:
+        """user -> (time zone, away until), asking Slack for zones not known or older than a day."""
+        config, _ = self.checkins.settings()
+        known = self.store.people(users)
+        out = {}
+        for user in users:
+            if user in self._not_people:
+                continue
+            tz, checked, away = known.get(user, (None, None, None))
+            if tz is None or checked is None or now - _aware(checked, now) > TZ_TTL:
+                try:
+                    info = self.client.users_info(user=user)["user"]
+                except SlackApiError as exc:
+                    log.warning("users.info for a check-in member failed (%s); using the district's time zone",
+                                exc.response.get("error"))  # fmt: skip
+                    info = {"tz": tz or config.timezone}
+                if info.get("is_bot") or info.get("deleted"):
+                    self._not_people.add(user)
+                    continue
+                tz = info.get("tz") or config.timezone
+                self.store.set_tz(user, tz, now)
+            out[user] = (tz, away)
+        return out
+
+    def send_prompts(self, now: datetime) -> list[str]:
+        """Prompt, now, every member not yet prompted for the open check-in, whatever their local time."""
+        now = now.astimezone(UTC)
+        with self._lock:
+            return self._prompts(self.checkins.week(now), now, early=True)
+
+    def _prompts(self, week: str, now: datetime, *, early: bool = False) -> list[str]:
+        _, c = self.checkins.settings()
+        prompted = self.store.sent(week, "prompt")
+        reminded = self.store.sent(week, "reminder")
+        responses = self.store.responses(week)
+        said = []
+        for user, (tz, away) in self._zones(self.members(now), now).items():
+            due = schedule.prompt_at(c, week, tz)
+            if user not in prompted:
+                if (early or now >= due) and not (away and away > due.date()) and user not in responses:
+                    said += self._send(week, "prompt", user, now, reminder=False)
+            elif (user not in reminded and user not in responses and now >= schedule.reminder_at(c, week, tz)
+                  and now - _aware(prompted[user], now) >= timedelta(minutes=c.reminder_minutes)):  # fmt: skip
+                said += self._send(week, "reminder", user, now, reminder=True)
+        return said
+
+    def _send(self, week: str, kind: str, user: str, now: datetime, *, reminder: bool) -> list[str]:
+        config, _ = self.checkins.settings()
+        text, built = blocks.prompt_message(config.priorities, week=week, close=self.checkins.close_label(week),
+                                            reminder=reminder)  # fmt: skip
+        return self._post(week, kind, user, now, text=text, blocks=built)
+
+    def _post(self, week: str, kind: str, recipient: str, now: datetime, *, channel: str | None = None,
+              **message) -> list[str]:  # fmt: skip
+        if not self.store.claim(week, kind, recipient, now):
+            return []
+        try:
+            posted = self.client.chat_postMessage(channel=channel or recipient, **message)
+        except Exception:
+            self.store.release(week, kind, recipient)  # nothing went out: the next tick tries again
+            log.exception("the check-in %s for %s could not be sent; the next tick retries", kind, week)
+            return []
+        self.store.posted(week, kind, recipient, now, posted["ts"])
+        return [f"{kind} {week} -> {recipient}"]
+
+    def _card(self, week: str, now: datetime) -> list[str]:
+        """The message card, on the check-in day from the prompt's time (district clock), once."""
+        config, c = self.checkins.settings()
+        due = schedule.at(week, c.prompt, config.timezone)
+        if not (due <= now and now.astimezone(due.tzinfo).date() == due.date()):
+            return []
+        statuses: dict[str, list[tuple[str, str]]] = {}
+        try:
+            for t in self.checkins.district.report().targets:
+                statuses.setdefault(t.target.priority, []).append((t.target.label, t.status))
+        except Exception:  # no results loaded: the card still carries the priorities and messages
+            log.info("no target statuses for the check-in card", exc_info=True)
+        text, built = blocks.card_message(config.priorities, statuses, week=week)
+        return self._post(week, "card", c.channel, now, text=text, blocks=built)
+
+    def _summary(self, week: str, now: datetime) -> list[str]:
+        """The summary, once, after the close, for a week whose prompts went out (within a week of it)."""
+        config, c = self.checkins.settings()
+        closed = schedule.close_at(c, week, config.timezone)
+        if not (closed <= now < closed + timedelta(days=7)) or not self.store.members(week):
+            return []
+        return self.post_summary(week, now)
+
+    def post_summary(self, week: str, now: datetime) -> list[str]:
+        """Post a week's summary to the channel (once) with its trend chart in the thread."""
+        config, c = self.checkins.settings()
+        summary = self.checkins.summary(week, now)
+        text, built = blocks.summary_message(summary, config.priorities)
+        said = self._post(week, "summary", c.channel, now, text=cut(text, FALLBACK_CHARS), blocks=built)
+        if said and summary["trend"]:
+            from bot.checkins.chart import trend_chart
+
+            try:  # the summary is out; a failed chart must not cause a second one
+                thread = self.store.message_ts(week, "summary", c.channel)
+                self.client.files_upload_v2(channel=c.channel, thread_ts=thread, content=trend_chart(summary["trend"]),
+                                            filename=f"on-message-{week}.png",
+                                            title=f"On-message share by week, to {week}")  # fmt: skip
+            except Exception:
+                log.exception(
+                    "the check-in summary for %s was posted but its chart could not be uploaded", week
+                )
+        return said
+
+    # -- support -------------------------------------------------------------------------------------
+    def deliver_support(self, now: datetime) -> list[str]:
+        """DM the person asked, and tell the requester when it is taken and done; each once."""
+        said = []
+        for request, kind in self.store.unsent_support():
+            said += self._support(request, kind, now)
+        return said
+
+    def _support(self, request: Support, kind: str, now: datetime) -> list[str]:
+        data = request.as_dict(now)
+        if kind == "support_ask":
+            text, built = blocks.support_request_message(data)
+            return self._post(request.week, kind, str(request.id), now, channel=request.to_user, text=text,
+                              blocks=built)  # fmt: skip
+        assert kind in ("support_taken", "support_done") and request.status in (TAKEN, DONE)
+        text, built = blocks.support_update_message(data)
+        return self._post(request.week, kind, str(request.id), now, channel=request.from_user, text=text,
+                          blocks=built)  # fmt: skip
+
+
+def _aware(moment: datetime, now: datetime) -> datetime:
+    """SQLite gives back naive datetimes; they were stored in UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -1,0 +1,268 @@
+"""The check-in tables: the one place that reads or writes them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from sqlalchemy import Engine, and_, case, delete, func, insert, select, union, update
+
+from bot.store import claims
+from bot.store.tables import checkin_items, checkin_people, checkin_responses, checkin_sends, checkin_support
+
+ANSWERED, SKIPPED = "answered", "skipped"
+OPEN, TAKEN, DONE = "open", "taken", "done"
+
+
+@dataclass(frozen=True)
+class Item:
+    """One thing a member reported: under a priority ("did" / "next") or as "other"."""
+
+    id: int
+    week: str
+    user: str
+    field: str
+    filed: str | None
+    text: str
+    priority: str | None  # what it serves, as classified
+    score: float
+
+
+@dataclass(frozen=True)
+class NewItem:
+    field: str
+    filed: str | None
+    text: str
+    priority: str | None
+    score: float
+
+
+@dataclass(frozen=True)
+class Support:
+    """A request for support from one member to another, followed until done."""
+
+    id: int
+    week: str
+    from_user: str
+    to_user: str
+    text: str
+    status: str
+    created_at: datetime
+
+    def as_dict(self, now: datetime) -> dict:
+        created = self.created_at if self.created_at.tzinfo else self.created_at.replace(tzinfo=UTC)
+        return {"id": self.id, "from": self.from_user, "to": self.to_user, "text": self.text,
+                "status": self.status, "week": self.week, "age_days": (now - created).days}  # fmt: skip
+
+
+def _item(row) -> Item:
+    return Item(row.id, row.week, row.user_id, row.field, row.filed, row.text, row.priority, row.score)
+
+
+def _support(row) -> Support:
+    return Support(row.id, row.week, row.from_user, row.to_user, row.text, row.status, row.created_at)
+
+
+class CheckinStore:
+    """Repository over the check-in tables; safe to share between threads and instances."""
+
+    def __init__(self, *, engine: Engine) -> None:
+        self._engine = engine
+
+    # -- people --------------------------------------------------------------------------------------
+    def people(self, users: list[str]) -> dict[str, tuple[str | None, datetime | None, date | None]]:
+        """user -> (time zone, when it was read from Slack, away until)."""
+        with self._engine.connect() as conn:
+            rows = conn.execute(select(checkin_people).where(checkin_people.c.user_id.in_(users))).all()
+        return {r.user_id: (r.tz, r.tz_checked_at, r.away_until) for r in rows}
+
+    def _upsert_person(self, user: str, **values) -> None:
+        with self._engine.begin() as conn:
+            changed = conn.execute(
+                update(checkin_people).where(checkin_people.c.user_id == user).values(**values)
+            ).rowcount
+            if not changed:
+                conn.execute(insert(checkin_people).values(user_id=user, **values))
+
+    def set_tz(self, user: str, tz: str, now: datetime) -> None:
+        self._upsert_person(user, tz=tz, tz_checked_at=now)
+
+    def set_away(self, user: str, until: date | None) -> None:
+        self._upsert_person(user, away_until=until)
+
+    # -- answers -------------------------------------------------------------------------------------
+    def response(self, week: str, user: str) -> str | None:
+        """'answered', 'skipped' or None."""
+        with self._engine.connect() as conn:
+            return conn.execute(
+                select(checkin_responses.c.status).where(
+                    checkin_responses.c.week == week, checkin_responses.c.user_id == user
+                )
+            ).scalar()
+
+    def responses(self, week: str) -> dict[str, str]:
+        with self._engine.connect() as conn:
+            rows = conn.execute(
+                select(checkin_responses.c.user_id, checkin_responses.c.status).where(
+                    checkin_responses.c.week == week
+                )
+            ).all()
+        return dict(rows)
+
+    @staticmethod
+    def _set_response(conn, week: str, user: str, status: str, now: datetime) -> None:
+        key = and_(checkin_responses.c.week == week, checkin_responses.c.user_id == user)
+        if not conn.execute(
+            update(checkin_responses).where(key).values(status=status, updated_at=now)
+        ).rowcount:
+            conn.execute(
+                insert(checkin_responses).values(week=week, user_id=user, status=status, updated_at=now)
+            )
+
+    def set_response(self, week: str, user: str, status: str, now: datetime) -> None:
+        with self._engine.begin() as conn:
+            self._set_response(conn, week, user, status, now)
+
+    def add_items(
+        self, week: str, user: str, items: list[NewItem], now: datetime, *, replace: bool = False
+    ) -> None:
+        """Store items (all or none); `replace` swaps out everything the member filed this week."""
+        with self._engine.begin() as conn:
+            if replace:
+                conn.execute(
+                    delete(checkin_items).where(checkin_items.c.week == week, checkin_items.c.user_id == user)
+                )
+            if items:
+                conn.execute(insert(checkin_items), [
+                    {"week": week, "user_id": user, "created_at": now, **i.__dict__} for i in items
+                ])  # fmt: skip
+            self._set_response(conn, week, user, ANSWERED, now)
+
+    def items(self, week: str, user: str | None = None) -> list[Item]:
+        query = select(checkin_items).where(checkin_items.c.week == week).order_by(checkin_items.c.id)
+        if user:
+            query = query.where(checkin_items.c.user_id == user)
+        with self._engine.connect() as conn:
+            return [_item(r) for r in conn.execute(query)]
+
+    def members(self, week: str) -> set[str]:
+        """Who took part in a week's check-in: everyone prompted, and everyone who answered or skipped."""
+        prompted = select(checkin_sends.c.recipient.label("user")).where(
+            checkin_sends.c.week == week, checkin_sends.c.kind == "prompt", checkin_sends.c.status == "posted"
+        )
+        responded = select(checkin_responses.c.user_id.label("user")).where(checkin_responses.c.week == week)
+        with self._engine.connect() as conn:
+            return set(conn.execute(union(prompted, responded)).scalars())
+
+    def shares(self, since: str, until: str) -> dict[str, float | None]:
+        """week -> the share of its items that serve a priority, for weeks with items in [since, until]."""
+        serving = func.sum(case((checkin_items.c.priority.is_not(None), 1), else_=0))
+        query = (
+            select(checkin_items.c.week, serving, func.count())
+            .where(checkin_items.c.week >= since, checkin_items.c.week <= until)
+            .group_by(checkin_items.c.week)
+        )
+        with self._engine.connect() as conn:
+            return {week: round(on / total, 3) for week, on, total in conn.execute(query) if total}
+
+    # -- support -------------------------------------------------------------------------------------
+    def add_support(self, week: str, from_user: str, to_user: str, text: str, now: datetime) -> Support:
+        """A new request; asking the same person the same thing again the same week returns the first."""
+        with self._engine.begin() as conn:
+            same = conn.execute(
+                select(checkin_support).where(
+                    checkin_support.c.week == week, checkin_support.c.from_user == from_user,
+                    checkin_support.c.to_user == to_user, checkin_support.c.text == text,
+                )
+            ).first()  # fmt: skip
+            if same:
+                return _support(same)
+            values = {"week": week, "from_user": from_user, "to_user": to_user, "text": text, "status": OPEN}
+            new_id = conn.execute(
+                insert(checkin_support).values(**values, created_at=now)
+            ).inserted_primary_key[0]
+            return _support(conn.execute(select(checkin_support).where(checkin_support.c.id == new_id)).one())
+
+    def support(self, request_id: int) -> Support | None:
+        with self._engine.connect() as conn:
+            row = conn.execute(select(checkin_support).where(checkin_support.c.id == request_id)).first()
+        return _support(row) if row else None
+
+    def move_support(self, request_id: int, to: str, now: datetime) -> bool:
+        """open -> taken -> done, never back; False when it is already there or past it."""
+        allowed = {TAKEN: [OPEN], DONE: [OPEN, TAKEN]}[to]
+        stamp = {TAKEN: "taken_at", DONE: "done_at"}[to]
+        with self._engine.begin() as conn:
+            return bool(
+                conn.execute(
+                    update(checkin_support)
+                    .where(checkin_support.c.id == request_id, checkin_support.c.status.in_(allowed))
+                    .values(status=to, **{stamp: now})
+                ).rowcount
+            )
+
+    def support_requests(self, *, open_only: bool = False, week: str | None = None,
+                         done_since: datetime | None = None, user: str | None = None) -> list[Support]:  # fmt: skip
+        """Oldest first. `week`: those asked that week, those from before still not done (they carry
+        over), and those done since `done_since`."""
+        query = select(checkin_support).order_by(checkin_support.c.id)
+        if open_only:
+            query = query.where(checkin_support.c.status != DONE)
+        if week:
+            shown = (checkin_support.c.week == week) | (checkin_support.c.status != DONE)
+            if done_since is not None:
+                shown = shown | (checkin_support.c.done_at >= done_since)
+            query = query.where(checkin_support.c.week <= week, shown)
+        if user:
+            query = query.where((checkin_support.c.from_user == user) | (checkin_support.c.to_user == user))
+        with self._engine.connect() as conn:
+            return [_support(r) for r in conn.execute(query)]
+
+    # -- sends ---------------------------------------------------------------------------------------
+    @staticmethod
+    def _key(week: str, kind: str, recipient: str) -> dict:
+        return {"week": week, "kind": kind, "recipient": recipient}
+
+    def claim(self, week: str, kind: str, recipient: str, now: datetime) -> bool:
+        return claims.claim(self._engine, checkin_sends, self._key(week, kind, recipient), now)
+
+    def release(self, week: str, kind: str, recipient: str) -> None:
+        claims.release(self._engine, checkin_sends, self._key(week, kind, recipient))
+
+    def posted(self, week: str, kind: str, recipient: str, now: datetime, ts: str | None) -> None:
+        claims.posted(self._engine, checkin_sends, self._key(week, kind, recipient), now, message_ts=ts)
+
+    def sent(self, week: str, kind: str) -> dict[str, datetime]:
+        """recipient -> when it went out."""
+        with self._engine.connect() as conn:
+            rows = conn.execute(
+                select(checkin_sends.c.recipient, checkin_sends.c.posted_at).where(
+                    checkin_sends.c.week == week,
+                    checkin_sends.c.kind == kind,
+                    checkin_sends.c.status == "posted",
+                )
+            ).all()
+        return dict(rows)
+
+    def message_ts(self, week: str, kind: str, recipient: str) -> str | None:
+        """The Slack timestamp of a message that went out."""
+        with self._engine.connect() as conn:
+            return conn.execute(
+                select(checkin_sends.c.message_ts).where(*(checkin_sends.c[k] == v for k, v in
+                                                           self._key(week, kind, recipient).items()))
+            ).scalar()  # fmt: skip
+
+    def unsent_support(self) -> list[tuple[Support, str]]:
+        """Requests and status changes whose message has not gone out yet: (request, kind)."""
+        with self._engine.connect() as conn:
+            sent = set(conn.execute(
+                select(checkin_sends.c.kind, checkin_sends.c.recipient)
+                .where(checkin_sends.c.kind.like("support_%"), checkin_sends.c.status == "posted")
+            ).all())  # fmt: skip
+        due = {
+            OPEN: ["support_ask"],
+            TAKEN: ["support_ask", "support_taken"],
+            DONE: ["support_ask", "support_done"],
+        }
+        return [(r, kind) for r in self.support_requests() for kind in due[r.status]
+                if (kind, str(r.id)) not in sent]  # fmt: skip

@@ -1,0 +1,361 @@
+"""Weekly check-ins in Slack: the prompt, the form, the channel's card and summary, support and replies.
+
+People's words reach the channel here, so two rules hold in every builder: their text is escaped (a
+typed `<!channel>` stays text) and cut to Slack's limits, and the summary never names who did not
+answer nor who filed an item that serves no priority. Participation is a count; off-message work is
+listed without authors, in alphabetical order, so it cannot be traced back through its position.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import TYPE_CHECKING
+
+from slack_sdk.models.blocks import InputBlock, PlainTextInputElement, PlainTextObject, UserSelectElement
+
+from bot.checkins.schedule import monday, shift
+from bot.district.progress import STATUS_LABELS
+from bot.slack.blocks.kit import (
+    FALLBACK_CHARS,
+    INPUT_CHARS,
+    Block,
+    actions,
+    button,
+    context,
+    contexts,
+    cut,
+    divider,
+    escape,
+    header,
+    message,
+    modal,
+    section,
+    sections,
+)
+
+if TYPE_CHECKING:
+    from bot.district.config import Priority
+
+OPEN_CHECKIN = "checkin_open"
+CHECKIN_MODAL = "checkin_modal"
+SUPPORT_TAKE, SUPPORT_DONE = "checkin_support_take", "checkin_support_done"
+TEXT, USER = "text", "user"
+SUPPORT_TO, SUPPORT_TEXT = "support_to", "support_text"
+ITEM_CHARS = 500  # one item in the summary: 250 items must fit one message, so a long one shows its start
+ASKED_LINES = 20  # support already asked, listed in the form (two context blocks)
+PLACEHOLDER = "One item a line"
+FIELD_TITLES = {"did": "Done this week", "next": "Next"}
+# where an item shows under the priority it serves: "anything else" that serves one was work done this week
+SUMMARY_FIELD = {"did": "did", "other": "did", "next": "next"}
+
+
+def field_block(field: str, priority: str | None) -> str:
+    """Where a field's text lives in the form: 'did:literacy', 'next:literacy', 'other'."""
+    return f"{field}:{priority}" if priority else field
+
+
+def week_label(week: str) -> str:
+    """'2026-W48' -> 'Mon 23 Nov', how the team names a week."""
+    return f"{monday(week):%a %d %b}"
+
+
+# -- inputs kit.py does not build (yet) ------------------------------------------------------------------
+def _fit_lines(text: str, limit: int = INPUT_CHARS) -> str:
+    """Whole lines of `text` up to `limit` characters: Slack refuses a longer initial value, and a line cut
+    in half would be saved back cut."""
+    kept: list[str] = []
+    for line in text.splitlines():
+        if len("\n".join([*kept, line])) > limit:
+            break
+        kept.append(line)
+    return "\n".join(kept)
+
+
+def optional_text_input(
+    *, block_id: str, label: str, multiline: bool, initial: str = "", placeholder: str | None = None
+) -> Block:
+    """An optional plain-text input of Slack's full 3,000 characters, opened with `initial` (whole lines)."""
+    element = PlainTextInputElement(
+        action_id=TEXT, multiline=multiline, max_length=INPUT_CHARS, initial_value=_fit_lines(initial) or None,
+        placeholder=PlainTextObject(text=placeholder) if placeholder else None,
+    )  # fmt: skip
+    return InputBlock(
+        block_id=block_id, label=PlainTextObject(text=label), element=element, optional=True
+    ).to_dict()
+
+
+def optional_user_input(*, block_id: str, label: str) -> Block:
+    """An optional person picker."""
+    element = UserSelectElement(action_id=USER, placeholder=PlainTextObject(text="Pick a colleague"))
+    return InputBlock(
+        block_id=block_id, label=PlainTextObject(text=label), element=element, optional=True
+    ).to_dict()
+
+
+# -- the prompt, the form and the card ----------------------------------------------------------------
+def _priority_text(p: Priority) -> str:
+    return f"*{escape(p.name)}*\n_{escape(p.message)}_"
+
+
+def prompt_message(
+    priorities: Sequence[Priority], *, week: str, close: str, reminder: bool = False
+) -> tuple[str, list[Block]]:
+    """The DM that asks for a check-in (or, once, reminds): the priorities, the button, the command."""
+    label = week_label(week)
+    if reminder:
+        text = f"A gentle reminder: your check-in for the week of {label} is open until {close}."
+    else:
+        text = f"Your check-in for the week of {label}"
+    intro = (f"*{text}*\nWhat did you do this week for our priorities, what's next, and what support do you need? "
+             "A few lines is plenty.")  # fmt: skip
+    body = [section(intro), *sections("\n\n".join(_priority_text(p) for p in priorities))]
+    example = priorities[0].key if priorities else "literacy"
+    how = (f"Or type `/checkin {escape(example)}: what you did`, `/checkin other: what else took your time` or "
+           f"`/checkin skip`. Each line is one item. You can edit your answers until {escape(close)}.")  # fmt: skip
+    fill = button("Fill in my check-in", action_id=OPEN_CHECKIN, value=week, style="primary")
+    return text, message(body, [actions(fill), context(how)])
+
+
+def checkin_modal(
+    priorities: Sequence[Priority], *, week: str, close: str, saved: dict[str, str], asked: list[str]
+) -> dict:
+    """The check-in form, opened with what the member saved; `asked` lines are mrkdwn (their text escaped)."""
+    blocks = [context(f"For the week of {week_label(week)}. Each line is one item. You can edit your answers "
+                      f"until {escape(close)}.")]  # fmt: skip
+    for p in priorities:
+        blocks += [divider(), section(_priority_text(p))]
+        for field, label in (("did", "What did you do this week?"), ("next", "What's next?")):
+            key = field_block(field, p.key)
+            blocks.append(optional_text_input(block_id=key, label=label, multiline=True,
+                                              initial=saved.get(key, ""), placeholder=PLACEHOLDER))  # fmt: skip
+    blocks += [
+        divider(), section("*Support I need, and from whom*"),
+        optional_user_input(block_id=SUPPORT_TO, label="Who can help"),
+        optional_text_input(block_id=SUPPORT_TEXT, label="What I need from them", multiline=False),
+    ]  # fmt: skip
+    if asked:
+        room = ASKED_LINES - 1  # under its heading
+        shown = asked if len(asked) <= room else [*asked[: room - 1], "… and more: `/checkin status`"]
+        blocks += contexts(["Already asked this week:", *shown])
+    other = field_block("other", None)
+    blocks += [divider(), optional_text_input(block_id=other, label="Anything else that took your time",
+                                              multiline=True, initial=saved.get(other, ""), placeholder=PLACEHOLDER)]  # fmt: skip
+    view = modal(
+        callback_id=CHECKIN_MODAL, title="Weekly check-in", submit="Save", close="Cancel", blocks=blocks
+    )
+    return {**view, "private_metadata": week}
+
+
+def card_message(
+    priorities: Sequence[Priority], statuses: dict[str, list[tuple[str, str]]], *, week: str
+) -> tuple[str, list[Block]]:
+    """The channel's card on check-in day: each priority, its message, and its targets' statuses."""
+    from bot.district.digest import MARKERS  # digest imports bot.slack.blocks: a top-level import would loop
+
+    title = f"Our priorities, week of {week_label(week)}"
+    body = [header(title)]
+    for p in priorities:
+        lines = [f"{MARKERS[status]} {escape(label)}: *{STATUS_LABELS[status]}*" for label, status in
+                 statuses.get(p.key, [])] or ["_No results yet for this priority's targets._"]  # fmt: skip
+        body += sections("\n".join([_priority_text(p), *lines]))
+    tail = [context("Say them the same way all week. Your check-in prompt arrives as a direct message; "
+                    "`/checkin` opens it any time.")]  # fmt: skip
+    text = f"{title}: " + "; ".join(f"{p.name}: {p.message}" for p in priorities)
+    return cut(escape(text), FALLBACK_CHARS), message(body, tail)
+
+
+# -- the summary ---------------------------------------------------------------------------------------
+def _percent(share: float) -> str:
+    return f"{share:.0%}"
+
+
+def _participation(p: dict) -> str:
+    line = f"*{p['answered']} of {p['members']}* answered"
+    if p.get("rate") is not None:
+        line += f" ({_percent(p['rate'])})"
+    if p.get("skipped"):
+        line += f" · {p['skipped']} skipped"
+    return line
+
+
+def _on_message(summary: dict) -> str:
+    share, week = summary.get("on_message_share"), summary["week"]
+    if share is None:
+        return "No items were filed this week."
+    line = f"*{_percent(share)}* of this week's items serve a priority"
+    before = [t for t in summary.get("trend", []) if t["week"] < week and t.get("share") is not None]
+    if not before:
+        return line + "."
+    last = before[-1]
+    when = "last week" if last["week"] == shift(week, -1) else f"the week of {week_label(last['week'])}"
+    now_pct, then_pct = round(share * 100), round(last["share"] * 100)
+    if now_pct == then_pct:
+        return f"{line}, the same as {when}."
+    return f"{line}, {'up' if now_pct > then_pct else 'down'} from {then_pct}% {when}."
+
+
+def _item(text: str) -> str:
+    return escape(cut(" ".join(text.split()), ITEM_CHARS))
+
+
+def _age(days: int) -> str:
+    return "today" if days <= 0 else "1 day" if days == 1 else f"{days} days"
+
+
+def _state(request: dict) -> str:
+    """'open, 9 days', 'taken, 2 days' or 'done this week' (the summary lists only this week's done)."""
+    if request["status"] == "done":
+        return "done this week"
+    return f"{request['status']}, {_age(request['age_days'])}"
+
+
+def _support_line(r: dict) -> str:
+    return f"• <@{r['from']}> asked <@{r['to']}>: {_item(r['text'])} — {_state(r)}"
+
+
+def _priority_summary(name: str, message_: str | None, items: list[dict]) -> str:
+    lines = [f"*{escape(name)}*"] + ([f"_{escape(message_)}_"] if message_ else [])
+    for field, title in FIELD_TITLES.items():
+        mine = [
+            f"• {_item(i['text'])} — <@{i['user']}>" for i in items if SUMMARY_FIELD.get(i["field"]) == field
+        ]
+        if mine:
+            lines += [f"*{title}*", *mine]
+    if not items:
+        lines.append("_Nothing reported for this priority this week._")
+    return "\n".join(lines)
+
+
+def summary_message(summary: dict, priorities: Sequence[Priority]) -> tuple[str, list[Block]]:
+    """The week's summary for the channel: participation, the on-message share, the work per priority with its
+    authors, support asked and given; off-message work is listed without names."""
+    label = week_label(summary["week"])
+    p = summary["participation"]
+    head = f"{_participation(p)}\n{_on_message(summary)}"
+    body = [header(f"Check-in: week of {label}"), section(head)]
+    trend = [t for t in summary.get("trend", []) if t.get("share") is not None]
+    if len(trend) > 1:
+        body.append(context("On-message share: " + " · ".join(f"{monday(t['week']):%d %b} {_percent(t['share'])}"
+                                                              for t in trend[-6:])))  # fmt: skip
+    items = summary.get("items", [])
+    names = {q.key: (q.name, q.message) for q in priorities}
+    served = {i["priority"]: None for i in items if i["priority"] is not None and i["priority"] not in names}
+    for key in [*names, *served]:  # a priority since removed from the district file keeps its items, by key
+        name, message_ = names.get(key, (key, None))
+        body += [
+            divider(),
+            *sections(_priority_summary(name, message_, [i for i in items if i["priority"] == key])),
+        ]
+    off = sorted(
+        (i for i in items if i["priority"] is None), key=lambda i: (i["text"].casefold(), i["field"])
+    )
+    if off:
+        lines = [f"• {_item(i['text'])}" + (" _(next)_" if i["field"] == "next" else "") for i in off]
+        intro = "*Also took our time*\n_What else the week asked of us; no names, as this is about where time goes._"
+        body += [divider(), *sections("\n".join([intro, *lines]))]
+    # what colleagues owe one another is kept whole when a long week's items are cut
+    tail: list[Block] = []
+    requests = summary.get("support_requests", [])
+    if requests:
+        order = {"open": 0, "taken": 1, "done": 2}
+        ranked = sorted(requests, key=lambda r: (order.get(r["status"], 3), -r["age_days"]))
+        tail = [divider(), *sections("\n".join(["*Support asked for*", *map(_support_line, ranked)]))]
+    share = summary.get("on_message_share")
+    text = f"Check-in for the week of {label}: {p['answered']} of {p['members']} answered"
+    text += f"; {_percent(share)} of items serve a priority." if share is not None else "."
+    return text, message(body, tail)
+
+
+# -- support ---------------------------------------------------------------------------------------------
+def _support_buttons(request: dict) -> list[Block]:
+    """The buttons left for the person asked: both while open, Done once taken, none once done."""
+    value = str(request["id"])
+    take = button("I'll take it", action_id=SUPPORT_TAKE, value=value, style="primary")
+    done = button("Done", action_id=SUPPORT_DONE, value=value)
+    left = {"open": [take, done], "taken": [done]}.get(request["status"], [])
+    return [actions(*left)] if left else []
+
+
+def _quote(text: str) -> str:
+    return "\n".join(f">{line}" for line in escape(text).splitlines() or [""])
+
+
+def support_request_message(request: dict) -> tuple[str, list[Block]]:
+    """The DM to the person asked: who asks, for what, and the buttons to take it and close it."""
+    text = f"<@{request['from']}> asks for your support: {escape(request['text'])}"
+    body = [section(f"<@{request['from']}> asks for your support:\n{_quote(request['text'])}"),
+            context(f"Asked {_age(request['age_days'])}{' ago' if request['age_days'] > 0 else ''}. "
+                    "They hear when you take it and when it is done; until then it stays in each week's summary.")]  # fmt: skip
+    return cut(text, FALLBACK_CHARS), message(body, _support_buttons(request))
+
+
+def support_update_message(request: dict, *, to_asked: bool = False) -> tuple[str, list[Block]]:
+    """The news of a request: to the requester ("<@B> is taking your request"), or, `to_asked`, to the person
+    asked in place of the buttons message (what they did, and the button left)."""
+    asker, asked, what = request["from"], request["to"], escape(request["text"])
+    if to_asked:
+        said = {"open": f"<@{asker}> asks for your support: {what}",
+                "taken": f"You are taking <@{asker}>'s request: {what}\nPress *Done* when it is done.",
+                "done": f"Done: <@{asker}>'s request: {what}\nThey have been told. Thank you."}  # fmt: skip
+    else:
+        said = {"open": f"<@{asked}> has not taken your request yet: {what}",
+                "taken": f"<@{asked}> is taking your request: {what}",
+                "done": f"<@{asked}> has done what you asked: {what}"}  # fmt: skip
+    text = said[request["status"]]
+    return cut(text, FALLBACK_CHARS), message([section(text)], _support_buttons(request) if to_asked else [])
+
+
+# -- `/checkin status` and replies --------------------------------------------------------------------
+def status_message(
+    *, week: str, close: str, mine: list[dict], asked: list[dict], answered: int, members: int, skipped: bool,
+    away_until: str | None, priorities: Sequence[Priority] = (),
+) -> tuple[str, list[Block]]:  # fmt: skip
+    """`/checkin status`: what this member filed this week by priority and field, the support they asked for, and
+    how many have answered so far (a count, never names)."""
+    names = {p.key: p.name for p in priorities}
+    keys = list(names)
+    lines = [f"*Your check-in for the week of {week_label(week)}*, open until {escape(close)}"]
+    if skipped:
+        lines.append("You skipped this week: no reminder, and the summary counts you as skipped.")
+    if away_until:
+        lines.append(f"Prompts are paused until {date.fromisoformat(away_until):%a %d %b %Y}.")
+    groups: dict[tuple[str, str | None], list[str]] = {}
+    for item in mine:
+        groups.setdefault((item["field"], item["filed"]), []).append(f"• {_item(item['text'])}")
+
+    def rank(group: tuple[str, str | None]) -> tuple[int, int]:
+        field, filed = group
+        where = keys.index(filed) if filed in keys else len(keys) + (filed is None)
+        return where, list(FIELD_TITLES).index(field) if field in FIELD_TITLES else len(FIELD_TITLES)
+
+    for field, filed in sorted(groups, key=rank):
+        title = (
+            f"{escape(names.get(filed, filed))} · {FIELD_TITLES.get(field, field)}"
+            if filed
+            else "Anything else"
+        )
+        lines += [f"*{title}*", *groups[(field, filed)]]
+    if not mine and not skipped:
+        lines.append("Nothing filed yet: `/checkin` opens your form.")
+    if asked:
+        lines += [
+            "*Support you asked for*",
+            *(f"• <@{r['to']}>: {_item(r['text'])} — {_state(r)}" for r in asked),
+        ]
+    count = f"{answered} of {members} have answered so far."
+    return cut(f"Your check-in for the week of {week_label(week)}. {count}", FALLBACK_CHARS), message(
+        sections("\n".join(lines)), [context(count)]
+    )
+
+
+def reply(text: str) -> tuple[str, list[Block]]:
+    """A private reply (a refusal or a confirmation). `text` is mrkdwn: escape what the person typed in it."""
+    return cut(text, FALLBACK_CHARS), message(sections(text) or [section("Done.")])
+
+
+__all__ = [
+    "CHECKIN_MODAL", "OPEN_CHECKIN", "SUPPORT_DONE", "SUPPORT_TAKE", "SUPPORT_TEXT", "SUPPORT_TO", "TEXT", "USER",
+    "card_message", "checkin_modal", "field_block", "prompt_message", "reply", "status_message", "summary_message",
+    "support_request_message", "support_update_message", "week_label",
+]  # fmt: skip
