@@ -24,6 +24,11 @@ def monday(week: str) -> date:
     return date.fromisocalendar(int(week[:4]), int(week[6:]), 1)
 
 
+def label(week: str) -> str:
+    """'2026-W48' -> 'Mon 23 Nov', how the team names a week."""
+    return f"{monday(week):%a %d %b}"
+
+
 def shift(week: str, weeks: int) -> str:
     """The week key `weeks` later (or earlier)."""
     return week_of(datetime.combine(monday(week) + timedelta(weeks=weeks), time()))

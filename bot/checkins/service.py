@@ -74,14 +74,11 @@ class CheckIns:
         config, c = self.settings()
         return f"{schedule.close_at(c, week, config.timezone):%a %d %b %H:%M} ({config.timezone})"
 
-    def week_label(self, week: str) -> str:
-        return f"{schedule.monday(week):%a %d %b}"
-
     def check_open(self, week: str, now: datetime) -> None:
         """Refuse filing into a week that has closed (a modal left open past the close)."""
         config, c = self.settings()
         if not schedule.is_open(c, week, now, config.timezone):
-            raise Refusal(f"The check-in for the week of {self.week_label(week)} closed {self.close_label(week)}; "
+            raise Refusal(f"The check-in for the week of {schedule.label(week)} closed {self.close_label(week)}; "
                           "its summary has gone out. Nothing was saved: copy your text from this form and add it "
                           "with `/checkin` to this week's check-in.")  # fmt: skip
 
@@ -151,10 +148,12 @@ class CheckIns:
     def skip(self, user: str, now: datetime) -> str:
         week = self.week(now)
         if self.store.items(week, user):
-            return (f"You have already filed items for the week of {self.week_label(week)}; they stay. "
+            return (f"You have already filed items for the week of {schedule.label(week)}; they stay. "
                     "Use `/checkin` to edit them.")  # fmt: skip
         self.store.set_response(week, user, SKIPPED, now)
-        return f"Skipped the week of {self.week_label(week)}: no reminder, and the summary counts you as skipped."
+        return (
+            f"Skipped the week of {schedule.label(week)}: no reminder, and the summary counts you as skipped."
+        )
 
     def away(self, user: str, until: date) -> str:
         self.store.set_away(user, until)

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from slack_sdk import WebClient
 
 from bot.checkins.commands import USAGE, BadCommand, parse
+from bot.checkins.schedule import label as week_label
 from bot.checkins.sending import Sender
 from bot.checkins.service import NotConfigured, Refusal, block_id
 from bot.services import Services
@@ -56,7 +57,7 @@ class CheckinSlack:
         if command.verb == "item":
             week, item = c.add(user, command.field, command.priority, command.text, now)
             where = command.priority or "anything else"
-            return blocks.reply(f"Added under *{where}* for the week of {c.week_label(week)}: {escape(item.text)}\n"
+            return blocks.reply(f"Added under *{where}* for the week of {week_label(week)}: {escape(item.text)}\n"
                                 f"You can edit it with `/checkin` until {c.close_label(week)}.")  # fmt: skip
         if command.verb == "support":
             request = c.ask(user, command.person, command.text, now)

@@ -14,7 +14,9 @@ from typing import TYPE_CHECKING
 
 from slack_sdk.models.blocks import InputBlock, PlainTextInputElement, PlainTextObject, UserSelectElement
 
+from bot.checkins.schedule import label as week_label
 from bot.checkins.schedule import monday, shift
+from bot.checkins.service import block_id as field_block  # the form's block ids are the service's field keys
 from bot.district.progress import STATUS_LABELS
 from bot.slack.blocks.kit import (
     FALLBACK_CHARS,
@@ -48,16 +50,6 @@ PLACEHOLDER = "One item a line"
 FIELD_TITLES = {"did": "Done this week", "next": "Next"}
 # where an item shows under the priority it serves: "anything else" that serves one was work done this week
 SUMMARY_FIELD = {"did": "did", "other": "did", "next": "next"}
-
-
-def field_block(field: str, priority: str | None) -> str:
-    """Where a field's text lives in the form: 'did:literacy', 'next:literacy', 'other'."""
-    return f"{field}:{priority}" if priority else field
-
-
-def week_label(week: str) -> str:
-    """'2026-W48' -> 'Mon 23 Nov', how the team names a week."""
-    return f"{monday(week):%a %d %b}"
 
 
 # -- inputs kit.py does not build (yet) ------------------------------------------------------------------
