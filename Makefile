@@ -49,6 +49,8 @@ bench: install-dev
 	$(BIN)/python bench/bench_ingest.py
 	$(BIN)/python bench/bench_slack.py
 	$(BIN)/python bench/bench_progress.py
+	$(BIN)/python bench/bench_checkins.py
+	$(BIN)/python bench/checkin_threshold.py
 
 eval: install
 	$(BIN)/python bench/eval_answers.py ../shared/eval/dev_questions.jsonl ../shared/reform-docs
