@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -191,10 +192,15 @@ class Services:
         )
 
     def warm_up(self) -> None:
-        """Load the model and the index now, so the first question is not the slow one."""
+        """Load the model, the index and the check-in classifier now, so the first question is not the
+        slow one and a check-in form is saved within the 3 seconds Slack waits."""
+        from bot.checkins.service import NotConfigured
+
         self.asking  # noqa: B018 (builds the answerer, the engine and the log)
         self.index(PUBLIC).snapshot()
         self.embeddings.embed_query("warm up")
+        with contextlib.suppress(NotConfigured):  # check-ins off: nothing to classify
+            self.checkins.classify(["warm up"])
 
     @cached_property
     def district(self):
