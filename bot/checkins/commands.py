@@ -39,8 +39,8 @@ def parse(text: str, priority_keys: list[str], *, today: date) -> Command:
     word = head.lower()
     if word in _WORDS and ":" not in head:
         return _word(word, rest, today)
-    if word == "support":
-        return _support(rest)
+    if word.split(":")[0] == "support":  # `support @x: ...`, and `support: ...` that forgot the person
+        return _support(text[len("support") :])
     key, colon, item = text.partition(":")
     key = key.strip().lower()
     if not colon or " " in key:

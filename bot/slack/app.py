@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from concurrent.futures import Executor, ThreadPoolExecutor
 
 from slack_bolt import App
@@ -15,6 +16,7 @@ from bot.slack.listeners import register
 # is acknowledged at once while the answers queue for the CPU (see Asking's slots).
 LISTENER_THREADS = 64
 HTTP_THREADS = 16
+PAYLOAD_LOGGERS = ("slack_sdk", "slack_bolt")
 
 
 class SlackNotConfigured(Exception):
@@ -39,8 +41,17 @@ def check_mode(settings: Settings, *, http: bool) -> str:
     return "http" if http else "socket"
 
 
+def keep_payloads_out_of_logs() -> None:
+    """slack_sdk and Bolt log every request and response body at DEBUG: people's questions and check-in
+    answers would reach the log. Their DEBUG is never switched on, whatever the root level."""
+    for name in PAYLOAD_LOGGERS:
+        logger = logging.getLogger(name)
+        logger.setLevel(max(logger.getEffectiveLevel(), logging.INFO))
+
+
 def make_web_client(settings: Settings) -> WebClient:
     """The Web API client on SLACK_API_URL with the bot token: all that posting needs."""
+    keep_payloads_out_of_logs()
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     return WebClient(token=token, base_url=settings.slack_api_url)
 

@@ -112,16 +112,17 @@ class CheckinSlack:
         """Send the support messages due (after the form's acknowledgement: Slack waits 3 s at most)."""
         Sender(self.checkins, self.client).deliver_support(self.services.clock())
 
-    def support(self, *, user: str, request_id: str, done: bool, reply: Reply) -> None:
-        """ "I'll take it" / "Done" on a support request."""
+    def support(self, *, user: str, request_id: str, done: bool, reply: Reply, replace: Reply) -> None:
+        """A click on "I'll take it" or "Done": the request's message shows its new status (and only the
+        button still to press), and the requester is told."""
         now = self.services.clock()
         try:
             request = self.checkins.take(int(request_id), user, now, done=done)
         except (Refusal, ValueError) as exc:
             reply(*blocks.reply(escape(str(exc))))
             return
+        replace(*blocks.support_update_message(request.as_dict(now), to_asked=True))
         Sender(self.checkins, self.client).deliver_support(now)
-        reply(*blocks.support_update_message(request.as_dict(now), to_asked=True))
 
 
 def _value(values: dict, block: str, action: str) -> str:
