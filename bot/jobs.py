@@ -135,22 +135,32 @@ def checkin_tick() -> list[str]:
 
 
 def start_jobs(services: Services, client: WebClient, *, clock: Callable[[], datetime] | None = None,
-               paused: bool = False) -> BackgroundScheduler | None:  # fmt: skip
-    """Schedule the weekly digest at the district's day, time and time zone, and catch up on one missed
-    earlier today; run the check-ins' tick every minute and once now; returns the started scheduler
-    (`paused`: started but running nothing), or None."""
+               paused: bool = False) -> BackgroundScheduler:  # fmt: skip
+    """Run the check-ins' tick every minute and once now; schedule the weekly digest at the district's
+    day, time and time zone, and catch up on one missed earlier today; returns the started scheduler
+    (`paused`: started but running nothing).
+
+    The tick reads the district data each time it runs, so check-ins start with a `data load` made
+    after `serve` started; the digest's schedule is read here, once (a new one needs a restart).
+    """
     from apscheduler.schedulers.background import BackgroundScheduler
     from apscheduler.triggers.cron import CronTrigger
 
     use(services, client, clock=clock)
+    scheduler = BackgroundScheduler(timezone=UTC)  # the default in-memory job store, see above
+    # every minute, and once now: prompts are due at each member's own 09:00, and one missed while no
+    # instance was running goes out as soon as one is
+    scheduler.add_job(CHECKIN_TICK, "interval", minutes=1, id="checkin_tick", replace_existing=True,
+                      next_run_time=datetime.now(UTC), coalesce=True, max_instances=1,
+                      misfire_grace_time=None)  # fmt: skip
     try:
         config = services.district.config()
     except NotLoaded as exc:
         log.warning("weekly digest not scheduled: %s", exc)
-        return None
+        scheduler.start(paused=paused)
+        return scheduler
     hour, minute = map(int, config.digest_time.split(":"))
     trigger = CronTrigger(day_of_week=config.digest_day, hour=hour, minute=minute, timezone=config.timezone)
-    scheduler = BackgroundScheduler(timezone=config.timezone)  # the default in-memory job store, see above
     scheduler.add_job(WEEKLY_DIGEST, trigger, id="weekly_digest", replace_existing=True,
                       misfire_grace_time=3600, coalesce=True)  # fmt: skip
     # once, now: a digest missed while no instance was running goes out if it is still the same day
@@ -161,10 +171,5 @@ def start_jobs(services: Services, client: WebClient, *, clock: Callable[[], dat
         replace_existing=True,
         misfire_grace_time=None,
     )
-    # every minute, and once now: prompts are due at each member's own 09:00, and one missed while no
-    # instance was running goes out as soon as one is
-    scheduler.add_job(CHECKIN_TICK, "interval", minutes=1, id="checkin_tick", replace_existing=True,
-                      next_run_time=datetime.now(UTC), coalesce=True, max_instances=1,
-                      misfire_grace_time=None)  # fmt: skip
     scheduler.start(paused=paused)
     return scheduler

@@ -301,6 +301,37 @@ def test_a_member_slack_cannot_describe_is_prompted_on_the_districts_clock(servi
     assert sender.tick(utc(10, 26, 13)) == [f"prompt {W44} -> {BEN}", f"card {W44} -> {LEAD}"]  # Toronto 9:00
 
 
+def test_a_member_back_mid_week_is_prompted_on_the_day_they_are_back(services, fake_slack):
+    fake_slack.members[LEAD] = [BEN]
+    fake_slack.users[BEN] = {"tz": ZONES[BEN]}
+    services.checkins.away(BEN, utc(10, 27, 0).date())  # back on Tuesday of the week of 26 Oct
+    sender = Sender(services.checkins, WebClient(token=TOKEN, base_url=fake_slack.url))
+    for monday in (LONDON_9AM[W44], utc(10, 26, 23, 59)):  # still away, all Monday (London)
+        assert f"prompt {W44} -> {BEN}" not in sender.tick(monday)
+    assert sender.tick(utc(10, 27, 0, 1)) == [f"prompt {W44} -> {BEN}"]  # London's Tuesday: back
+
+
+def test_a_channel_slack_will_not_list_stops_the_prompts_not_the_rest(services, fake_slack, caplog):
+    sender = Sender(services.checkins, WebClient(token=TOKEN, base_url=fake_slack.url))
+    services.checkins.ask(BEN, ANA, NOTES, LONDON_9AM[W44])  # fake_slack has no members for LEAD
+    said = sender.tick(LONDON_9AM[W44])
+    assert said == [f"support_ask {W44} -> 1"] and "channel_not_found" in caplog.text
+
+
+def test_two_instances_adding_the_same_person_at_once_both_succeed(make_services, database_url):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from bot.checkins.store import CheckinStore
+
+    settings = {"database_url": database_url} if database_url else {}
+    stores = [CheckinStore(engine=make_services(**settings).engine) for _ in range(2)]
+    now = LONDON_9AM[W44]
+    for n in range(20):  # each person first seen by both instances at the same moment
+        with ThreadPoolExecutor(2) as pool:
+            list(pool.map(lambda store, user=f"UNEW{n}": store.set_tz(user, "Europe/London", now), stores))
+    assert len(stores[0].people([f"UNEW{n}" for n in range(20)])) == 20
+
+
 # -- `resolute checkin` ------------------------------------------------------------------------------
 def test_checkin_summary_json_has_the_weeks_figures_items_and_support(services):
     checkins = services.checkins

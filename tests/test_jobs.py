@@ -95,9 +95,16 @@ def test_the_start_up_catch_up_posts_a_digest_missed_earlier_the_same_day_only(s
     assert len(fake_slack.called("chat.postMessage")) == 1
 
 
-def test_nothing_is_scheduled_before_the_district_data_is_loaded(make_services, fake_slack):
+def test_before_the_district_data_is_loaded_only_the_check_in_tick_runs_and_waits_for_it(
+    make_services, fake_slack
+):
     services = make_services()
-    assert start_jobs(services, WebClient(token=TOKEN, base_url=fake_slack.url), paused=True) is None
+    scheduler = start_jobs(services, WebClient(token=TOKEN, base_url=fake_slack.url), paused=True)
+    try:  # no digest schedule to read yet; the tick reads the data each minute, so a later load starts it
+        assert [job.id for job in scheduler.get_jobs()] == ["checkin_tick"]
+        assert "no district data is loaded yet" in fire(scheduler.get_job("checkin_tick"))[0]
+    finally:
+        scheduler.shutdown(wait=False)
 
 
 def _serve_and_fire(settings: dict, slack_url: str, now: datetime, gate, said) -> None:

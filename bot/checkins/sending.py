@@ -50,9 +50,13 @@ class Sender:
         with self._lock:  # one tick at a time in this process; other processes are held off by the claims
             said: list[str] = []
             week = schedule.current_week(now, config.timezone)
-            for w in (week, schedule.shift(week, 1)):
-                if schedule.is_open(c, w, now, config.timezone):
-                    said += self._prompts(w, now)
+            try:
+                for w in (week, schedule.shift(week, 1)):
+                    if schedule.is_open(c, w, now, config.timezone):
+                        said += self._prompts(w, now)
+            except SlackApiError as exc:  # e.g. Resolute is not in the channel: the rest still goes out
+                log.warning("check-in prompts not sent this minute: Slack answered %s (is Resolute in %s?)",
+                            exc.response.get("error"), c.channel)  # fmt: skip
             said += self._card(week, now)
             for w in (schedule.shift(week, -1), week):
                 said += self._summary(w, now)
@@ -116,7 +120,10 @@ class Sender:
         for user, (tz, away) in self._zones(self.members(now), now).items():
             due = schedule.prompt_at(c, week, tz)
             if user not in prompted:
-                if (early or now >= due) and not (away and away > due.date()) and user not in responses:
+                back = (
+                    not away or away <= now.astimezone(due.tzinfo).date()
+                )  # away until a day: prompted that day
+                if (early or now >= due) and back and user not in responses:
                     said += self._send(week, "prompt", user, now, reminder=False)
             elif (user not in reminded and user not in responses and now >= schedule.reminder_at(c, week, tz)
                   and now - _aware(prompted[user], now) >= timedelta(minutes=c.reminder_minutes)):  # fmt: skip

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from sqlalchemy import Engine, and_, case, delete, func, insert, select, union, update
+from sqlalchemy.exc import IntegrityError
 
 from bot.store import claims
 from bot.store.tables import checkin_items, checkin_people, checkin_responses, checkin_sends, checkin_support
@@ -77,12 +78,17 @@ class CheckinStore:
         return {r.user_id: (r.tz, r.tz_checked_at, r.away_until) for r in rows}
 
     def _upsert_person(self, user: str, **values) -> None:
+        """Update the person, or add them; another instance adding them first is no error."""
+        row = update(checkin_people).where(checkin_people.c.user_id == user).values(**values)
         with self._engine.begin() as conn:
-            changed = conn.execute(
-                update(checkin_people).where(checkin_people.c.user_id == user).values(**values)
-            ).rowcount
-            if not changed:
+            if conn.execute(row).rowcount:
+                return
+        try:
+            with self._engine.begin() as conn:
                 conn.execute(insert(checkin_people).values(user_id=user, **values))
+        except IntegrityError:  # added meanwhile by another instance (two `serve` on one PostgreSQL)
+            with self._engine.begin() as conn:
+                conn.execute(row)
 
     def set_tz(self, user: str, tz: str, now: datetime) -> None:
         self._upsert_person(user, tz=tz, tz_checked_at=now)
