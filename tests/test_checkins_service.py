@@ -193,7 +193,8 @@ def test_the_form_replaces_what_was_filed_and_a_refused_one_keeps_it(services, n
         ("did", "literacy", READING_WALK), ("did", "literacy", GUIDED), ("next", "numeracy", FRACTIONS)]  # fmt: skip
     assert request is None
     for refused, why in [(({}, (None, "")), "empty"), (({}, (ANA, "")), "both the person"),
-                         (({"other": BUSES}, (None, PELICAN)), "both the person")]:  # fmt: skip
+                         (({"other": BUSES}, (None, PELICAN)), "both the person"),
+                         (({"other": BUSES}, (BEN, PELICAN)), "asked yourself")]:  # fmt: skip
         with pytest.raises(Refusal, match=why):
             checkins.save_form(BEN, W44, *refused, at)
     items, request = checkins.save_form(BEN, W44, {}, (ANA, PELICAN), at)  # support only: the items stay

@@ -127,6 +127,8 @@ class CheckIns:
         person, need = support[0], " ".join(support[1].split())
         if bool(person) != bool(need):
             raise Refusal("A support request needs both the person and what you need from them.")
+        if person == user:  # refused before anything is saved, like every other fault of the form
+            raise Refusal("You asked yourself for support; pick the colleague whose help you need.")
         entries = []
         for p in config.priorities:
             for field in ("did", "next"):
