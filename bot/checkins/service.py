@@ -18,7 +18,6 @@ from bot.district.service import District, NotLoaded
 
 FIELD_CHARS = 3000  # Slack's limit on a modal input: a field's items must fit back into the modal
 TREND_WEEKS = 12
-FIELDS = ("did", "next", "other")
 
 
 class NotConfigured(Exception):
@@ -210,13 +209,3 @@ class CheckIns:
             "support_requests": [r.as_dict(now) for r in self.store.support_requests(
                 week=week, done_since=week_start)],
         }  # fmt: skip
-
-
-def last_closed(service: CheckIns, now: datetime) -> str:
-    """The most recent week whose check-in has closed."""
-    config, c = service.settings()
-    week = schedule.current_week(now, config.timezone)
-    return week if not schedule.is_open(c, week, now, config.timezone) else schedule.shift(week, -1)
-
-
-__all__ = ["FIELDS", "CheckIns", "NotConfigured", "Refusal", "block_id", "last_closed", "lines"]
