@@ -244,7 +244,7 @@ def test_the_released_data_dir_is_upgraded_without_losing_a_row(new_database):
     assert {name: len(found) for name, found in before.items()} == RELEASED_ROWS | {"schema_migrations": 3}
     assert migrate(engine) == head_revision()
     after = rows(engine)
-    new = {name for name in after if name.startswith("checkin_")}  # added since, empty
+    new = {name for name in after if name.startswith(("checkin_", "note"))}  # added since, empty
     assert "schema_migrations" not in after and set(after) - new == set(RELEASED_ROWS)
     assert new and not any(after[name] for name in new)
     reflected = MetaData()
@@ -318,8 +318,8 @@ def test_downgrades_round_trip_and_keep_private_corpora(new_database):
     migrate(engine)
     with engine.begin() as conn:
         conn.execute(text("INSERT INTO index_meta (corpus, key, value) VALUES ('notes', 'generation', '1')"))
-        command.downgrade(alembic_config(conn), "0002")  # the check-in tables go; the corpora stay
-    assert not {t for t in inspect(engine).get_table_names() if t.startswith("checkin_")}
+        command.downgrade(alembic_config(conn), "0002")  # check-ins and notes go; the corpora stay
+    assert not {t for t in inspect(engine).get_table_names() if t.startswith(("checkin_", "note"))}
     with (
         pytest.raises(RuntimeError, match="index_meta holds rows of private corpora"),
         engine.begin() as conn,

@@ -191,3 +191,49 @@ checkin_sends = Table(
     Column("posted_at", DateTime(timezone=True)),
     Column("message_ts", String(40)),
 )
+
+# Intervention notes: private to the people the district file entitles. Each note is also a text
+# item of the "notes" corpus (id "note:<id>"), searched only for an entitled reader's direct message.
+# The audit keeps who did what to which note and with which fields, never a note's text; its rows
+# outlive the notes they name. A follow-up reminder is claimed once per note, like a check-in message.
+notes = Table(
+    "notes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("school_id", String(50)),
+    Column("student", String(100)),  # a local student code or initials
+    Column("type", String(40), nullable=False),
+    Column("tier", Integer),  # 1-3
+    Column("priority", String(40)),
+    Column("text", Text, nullable=False),
+    Column("follow_up", Date),
+    Column("author", String(40), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True)),
+    Column("updated_by", String(40)),
+    Index("ix_notes_created", "created_at", "id"),  # newest first, keyset pages
+    Index("ix_notes_school_created", "school_id", "created_at"),
+    Index("ix_notes_student", "student"),
+    Index("ix_notes_follow_up", "follow_up"),
+)
+
+note_audit = Table(
+    "note_audit",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("actor", String(100), nullable=False),  # a Slack user id, or "cli:<login>"
+    Column("action", String(20), nullable=False),  # create | edit | delete | list | export | import | expire
+    Column("note_id", Integer),  # none for listings, exports and imports (their ids are in details)
+    Column("details", Text, nullable=False),  # JSON: fields, filters, ids; never a note's text
+    Index("ix_note_audit_at", "at"),
+)
+
+note_followups = Table(
+    "note_followups",
+    metadata,
+    Column("note_id", Integer, primary_key=True),
+    Column("status", String(20), nullable=False),  # posting | posted
+    Column("claimed_at", DateTime(timezone=True), nullable=False),
+    Column("posted_at", DateTime(timezone=True)),
+)
