@@ -215,6 +215,41 @@ class CheckinsTable(Table):
         return close
 
 
+NOTE_TYPES = ("credit_rescue", "credit_recovery", "credit_anticipation", "tutoring", "attendance",
+              "school_support_visit", "other")  # fmt: skip
+
+
+class NotesTable(Table):
+    """The [notes] table: who may log and read intervention notes, their types, and how long they are kept."""
+
+    readers: list[UserId] | None = None  # written "channel" (the default: the leadership channel's members)
+    admins: list[UserId] = []  # may edit and delete anyone's notes (authors may always change their own)
+    types: Annotated[list[Key], Field(min_length=1)] = list(NOTE_TYPES)
+    allow_student_names: bool = False
+    retention_days: Annotated[int, _rule(lambda v: 1 <= v <= 36500,
+                                         "must be a number of days from 1 to 36500, not {value!r}")] = 730  # fmt: skip
+
+    @field_validator("readers", mode="before")
+    @classmethod
+    def _channel_or_people(cls, value: object) -> object:
+        if value == "channel":
+            return None
+        if not (isinstance(value, list) and value):
+            raise problem(
+                'must be "channel" (the leadership channel\'s members) or a list of Slack user ids such as '
+                '["U0123456789"]'
+            )
+        return value
+
+    @field_validator("types")
+    @classmethod
+    def _unique_types(cls, types: list[str]) -> list[str]:
+        for i, key in enumerate(types):
+            if key in types[:i]:
+                raise problem(f"'{key}' is listed twice", i)
+        return types
+
+
 class DistrictFile(Table):
     """The whole district file, validated with `read`; each section is a table model, so a misspelt table
     is an unknown key."""
@@ -223,6 +258,7 @@ class DistrictFile(Table):
     priorities: list[Priority] = Field(default_factory=list, validate_default=True)
     targets: list[TargetEntry] = []
     checkins: CheckinsTable | None = None
+    notes: NotesTable | None = None
 
     @field_validator("priorities", mode="before")
     @classmethod
@@ -260,6 +296,15 @@ class DistrictFile(Table):
                           "channel")  # fmt: skip
         return checkins
 
+    @field_validator("notes")
+    @classmethod
+    def _has_readers(cls, notes: NotesTable | None, info: ValidationInfo) -> NotesTable | None:
+        district = info.data.get("district")
+        if notes and notes.readers is None and district and not district.leadership_channel:
+            raise problem('readers = "channel" needs leadership_channel in [district]; or list the readers',
+                          "readers")  # fmt: skip
+        return notes
+
     def to_config(self) -> DistrictConfig:
         """The flat config the code reads and the store keeps."""
         d = self.district
@@ -268,12 +313,16 @@ class DistrictFile(Table):
         checkins = c and CheckinsConfig(prompt=c.schedule, reminder_minutes=c.reminder_after,
                                         close=c.close, members=c.members or "channel",
                                         channel=c.channel or d.leadership_channel)  # fmt: skip
+        n = self.notes
+        notes = n and NotesConfig(readers=n.readers or "channel", channel=d.leadership_channel,
+                                  admins=tuple(n.admins), types=tuple(n.types),
+                                  allow_student_names=n.allow_student_names, retention_days=n.retention_days)  # fmt: skip
         return DistrictConfig(name=d.name, timezone=d.timezone, leadership_channel=d.leadership_channel,
                               digest_channel=d.digest_channel, digest_day=day, digest_time=time,
                               priorities=self.priorities, targets=[t.target() for t in self.targets],
                               on_the_move_measures=tuple(d.on_the_move_measures),
                               coasting_within=d.coasting_within, coasting_change=d.coasting_change,
-                              checkins=checkins)  # fmt: skip
+                              checkins=checkins, notes=notes)  # fmt: skip
 
 
 class CheckinsConfig(BaseModel):
@@ -285,6 +334,18 @@ class CheckinsConfig(BaseModel):
     close: str  # in the district's time zone
     members: str | list[str]  # "channel" or user ids
     channel: str
+
+
+class NotesConfig(BaseModel):
+    """Intervention notes as the code reads them: who is entitled, the types, the retention."""
+
+    model_config = ConfigDict(frozen=True)
+    readers: str | list[str]  # "channel" (the leadership channel's members) or user ids
+    channel: str | None  # the leadership channel
+    admins: tuple[str, ...] = ()
+    types: tuple[str, ...] = NOTE_TYPES
+    allow_student_names: bool = False
+    retention_days: int = 730
 
 
 class Target(BaseModel):
@@ -327,6 +388,7 @@ class DistrictConfig(BaseModel):
     coasting_within: float = 5.0
     coasting_change: float = 2.0
     checkins: CheckinsConfig | None = None
+    notes: NotesConfig | None = None
 
     def as_dict(self) -> dict:
         """JSON-ready form (stored with the data)."""
