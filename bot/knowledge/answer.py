@@ -153,7 +153,8 @@ class Answerer:
         try:
             reply = self._llm.invoke(prompt)
         except Exception as exc:  # timeouts, refused connections, provider errors: fall back
-            log.warning("language model failed (%s: %s); answering extractively", type(exc).__name__, exc)
+            # the type only: a provider's message can echo the prompt, which may quote private notes
+            log.warning("language model failed (%s); answering extractively", type(exc).__name__)
             return _with_note(
                 self._extractive(question, hits),
                 "The language model did not answer, so these are the passages themselves.",

@@ -33,11 +33,13 @@ class SchemaError(RuntimeError):
 
 def make_engine(url: str) -> Engine:
     """Build the one engine the process uses; creates the SQLite file's folder if needed."""
+    # hide_parameters: a failed statement's error (and SQLAlchemy's own logging) shows the SQL but not
+    # the values, which can be a private note's text or a student's code
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30})
+        engine = create_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):
@@ -47,7 +49,7 @@ def make_engine(url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
 
 
 def _use_wal(cursor, *, wait: float = 30.0) -> None:
