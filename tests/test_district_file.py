@@ -233,3 +233,48 @@ def test_the_stored_config_round_trips_and_reads_what_earlier_releases_stored(tm
     assert read.targets[0].interim == {2024: 67.0} and read.targets[0].expected(2024) == 67.0
     assert read.on_the_move_measures == ("g3_reading",) and read.checkins is None  # check-ins off
     assert read.as_dict() == {**earlier, "checkins": None, "notes": None}
+
+
+# -- [notes] ---------------------------------------------------------------------------------------
+NOTES = '\n[notes]\nreaders = "channel"\nretention_days = 365\n'
+
+
+def test_the_notes_section_defaults_and_reads_its_readers(tmp_path):
+    config = load_district(write_district(tmp_path / "d", toml=TOML + NOTES)).config
+    notes = config.notes
+    assert notes.readers == "channel" and notes.channel == "C0LEAD0001" and notes.retention_days == 365
+    assert notes.types[0] == "credit_rescue" and "school_support_visit" in notes.types and not notes.admins
+    assert notes.allow_student_names is False
+    listed = TOML + '\n[notes]\nreaders = ["U0ANA0001"]\nadmins = ["U0BEN0001"]\ntypes = ["tutoring"]\n'
+    notes = load_district(write_district(tmp_path / "e", toml=listed)).config.notes
+    assert notes.readers == ["U0ANA0001"] and notes.admins == ("U0BEN0001",) and notes.types == ("tutoring",)
+    assert DistrictConfig.from_dict(json.loads(json.dumps(config.as_dict()))) == config
+    assert load_district(write_district(tmp_path / "f")).config.notes is None  # no section: notes are off
+
+
+@pytest.mark.parametrize(
+    ("section", "needle", "expected"),
+    [
+        ('readers = "everyone"', "readers", 'notes.readers: must be "channel" (the leadership channel\'s members) '
+         'or a list of Slack user ids such as ["U0123456789"]'),
+        ('readers = ["alice"]', "readers", "notes.readers[0]: 'alice' is not a Slack user id such as 'U0123456789'"),
+        ('types = ["tutoring", "tutoring"]', "types", "notes.types[1]: 'tutoring' is listed twice"),
+        ("types = []", "types", "notes.types: must not be empty"),
+        ('types = ["Credit Rescue"]', "types", "notes.types[0]: 'Credit Rescue' must be lower-case letters, digits and _"),
+        ("retention_days = 0", "retention_days", "notes.retention_days: must be a number of days from 1 to 36500, not 0"),
+        ('allow_student_names = "no"', "allow_student", "notes.allow_student_names: must be true or false, not 'no'"),
+        ('reader = "channel"', "reader =", "notes.reader: unknown key 'reader' (did you mean 'readers'? known: "
+         "readers, admins, types, allow_student_names, retention_days)"),
+    ],
+)  # fmt: skip
+def test_each_notes_rule_refuses_with_the_key_path_and_line(tmp_path, section, needle, expected):
+    toml = TOML + f"\n[notes]\n{section}\n"
+    assert faults(tmp_path, toml) == [f"line {line(toml, needle)}: {expected}"]
+
+
+def test_notes_read_by_the_channel_need_a_leadership_channel(tmp_path):
+    toml = TOML.replace('leadership_channel = "C0LEAD0001"\n', "") + NOTES
+    assert faults(tmp_path, toml) == [
+        f'line {line(toml, "readers = ")}: notes.readers: readers = "channel" needs leadership_channel in '
+        "[district]; or list the readers"
+    ]
