@@ -1,0 +1,1 @@
+"""Intervention notes: logged from Slack, private to the people the district entitles to them."""

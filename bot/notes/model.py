@@ -1,0 +1,104 @@
+"""What a note is, what finding notes takes, and the ways a request about notes is refused."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+NOTES_CORPUS = "notes"  # the private corpus notes are searched in; never the public one
+# the one refusal, the same words whatever was asked: no count, no hint whether anything matches
+REFUSAL = (
+    "Intervention notes are private to the people the district has entitled to them, and you are not "
+    "one of them. If you need access, ask the person who runs Resolute for your district."
+)
+JSON_KEYS = (
+    "id",
+    "school",
+    "student",
+    "type",
+    "tier",
+    "priority",
+    "text",
+    "follow_up",
+    "author",
+    "created_at",
+)
+
+
+@dataclass(frozen=True)
+class Note:
+    """A stored intervention note."""
+
+    id: int
+    school: str | None  # a school id
+    student: str | None  # a local student code or initials
+    type: str
+    tier: int | None
+    priority: str | None
+    text: str
+    follow_up: date | None
+    author: str  # a Slack user id
+    created_at: datetime  # UTC
+    updated_at: datetime | None = None
+    updated_by: str | None = None
+
+    def as_dict(self) -> dict:
+        """JSON-ready form, with exactly the keys of `resolute notes list --json`."""
+        return {
+            "id": self.id, "school": self.school, "student": self.student, "type": self.type, "tier": self.tier,
+            "priority": self.priority, "text": self.text,
+            "follow_up": self.follow_up.isoformat() if self.follow_up else None,
+            "author": self.author, "created_at": self.created_at.isoformat(),
+        }  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Draft:
+    """The validated fields of a new or edited note."""
+
+    text: str
+    school: str | None = None
+    student: str | None = None
+    type: str = "other"
+    tier: int | None = None
+    priority: str | None = None
+    follow_up: date | None = None
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What a listing or an export is narrowed to (all optional)."""
+
+    school: str | None = None
+    student: str | None = None
+    type: str | None = None
+    priority: str | None = None
+    since: date | None = None
+    author: str | None = None
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a listing, newest first; `more` is the cursor of the next page (None at the end)."""
+
+    notes: list[Note]
+    more: str | None
+
+
+class NotEntitled(Exception):
+    """The person is not entitled to notes; says only the one refusal."""
+
+    def __init__(self) -> None:
+        super().__init__(REFUSAL)
+
+
+class NotesOff(Exception):
+    """Notes are not turned on (no [notes] section, or no district data loaded); says how to turn them on."""
+
+
+class NoteProblem(ValueError):
+    """Bad input; `problems` says each thing wrong, where."""
+
+    def __init__(self, problems: list[str] | str) -> None:
+        self.problems = [problems] if isinstance(problems, str) else list(problems)
+        super().__init__("; ".join(self.problems))

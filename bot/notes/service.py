@@ -1,0 +1,521 @@
+"""Intervention notes: who may log and read them, the rules a note keeps, and its place in the notes corpus.
+
+Every request goes through a `Session`, which exists only for an entitled reader (or the operator at the
+command line), so no caller can forget the check; everything a session does is kept in the audit,
+without the notes' text. Each note is also a text item of the private "notes" corpus, updated at once
+when the note is logged, edited or deleted, so search never quotes a note as it no longer is.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import re
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import asdict
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.district.config import DistrictConfig, NotesConfig
+from bot.district.service import District, NotLoaded
+from bot.knowledge.text_items import TextItem
+from bot.notes.model import (
+    JSON_KEYS,
+    NOTES_CORPUS,
+    Draft,
+    Filters,
+    Note,
+    NotEntitled,
+    NoteProblem,
+    NotesOff,
+    Page,
+)
+from bot.notes.store import NewNote, NotesStore
+
+log = logging.getLogger(__name__)
+
+MEMBERS_TTL = timedelta(seconds=60)  # a member who leaves the channel loses access within a minute at most
+MAX_TEXT = 4000
+MAX_STUDENT = 100
+_USER = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>|@?([UW][A-Z0-9]{2,})")
+_USER_ID = re.compile(r"[UW][A-Z0-9]{2,}")
+IMPORT_COLUMNS = (
+    "school",
+    "student",
+    "type",
+    "tier",
+    "priority",
+    "text",
+    "follow_up",
+    "author",
+    "created_at",
+)
+
+
+def looks_like_a_name(ref: str) -> bool:
+    """A student reference that reads like a name: letters only, more than initials ("Jane Doe", "Jane")."""
+    if any(ch.isdigit() for ch in ref):
+        return False  # a student code
+    words = [w for w in re.split(r"[\s.\-']+", ref) if w]
+    # initials ("J.K.", "J K", "JKL") are not a name
+    return not (all(len(w) == 1 for w in words) or len("".join(words)) <= 3)
+
+
+def fields_of(note: Note | Draft) -> dict:
+    """A note's fields without its text: what the audit keeps."""
+    kept = {"school": note.school, "student": note.student, "type": note.type, "tier": note.tier,
+            "priority": note.priority, "follow_up": note.follow_up.isoformat() if note.follow_up else None}  # fmt: skip
+    return {k: v for k, v in kept.items() if v is not None}
+
+
+class Notes:
+    """The notes service: entitlement, sessions, and what the jobs need (counts, follow-ups, retention)."""
+
+    def __init__(self, *, store: NotesStore, district: District, corpus: Callable) -> None:
+        self.store = store
+        self.district = district
+        self._corpus = corpus  # () -> the Ingester; loads nothing until a note is written
+        self._members: dict[str, tuple[datetime, frozenset[str]]] = {}
+        self._lock = threading.Lock()
+
+    def settings(self) -> tuple[DistrictConfig, NotesConfig]:
+        """The district config and its [notes]; NotesOff says how to turn notes on."""
+        try:
+            config = self.district.config()
+        except NotLoaded as exc:
+            raise NotesOff(f"Intervention notes are off: {exc}") from None
+        if config.notes is None:
+            raise NotesOff(
+                "Intervention notes are off: the district file has no [notes] section. "
+                'Add one (readers = "channel") and run `resolute data load`.'
+            )
+        return config, config.notes
+
+    def config(self) -> NotesConfig:
+        """The [notes] section; NotesOff when there is none."""
+        return self.settings()[1]
+
+    # -- who is entitled -----------------------------------------------------------------------------
+    def entitled(self, user: str, *, members: Callable[[str], Iterable[str]], now: datetime) -> bool:
+        """Whether `user` may log and read notes now: a listed reader, an admin, or the channel's member."""
+        n = self.config()
+        if user in n.admins:
+            return True
+        if n.readers != "channel":
+            return user in n.readers
+        return bool(n.channel) and user in self._channel(n.channel, members, now)
+
+    def _channel(
+        self, channel: str, members: Callable[[str], Iterable[str]], now: datetime
+    ) -> frozenset[str]:
+        with self._lock:
+            cached = self._members.get(channel)
+        if cached and timedelta(0) <= now - cached[0] < MEMBERS_TTL:
+            return cached[1]
+        found = frozenset(members(channel))
+        with self._lock:
+            self._members[channel] = (now, found)
+        return found
+
+    def forget_members(self, channel: str) -> None:
+        """Someone joined or left `channel`: ask Slack again on the next request."""
+        with self._lock:
+            self._members.pop(channel, None)
+
+    def session(self, user: str, *, members: Callable[[str], Iterable[str]], now: datetime) -> Session:
+        """A session for an entitled Slack user; NotEntitled (the one refusal) for anyone else."""
+        if not self.entitled(user, members=members, now=now):
+            raise NotEntitled()
+        return Session(self, actor=user, admin=user in self.config().admins)
+
+    def operator(self, name: str) -> Session:
+        """The command line: whoever runs it holds the database already; acts as an admin, audited by name."""
+        self.config()
+        return Session(self, actor=f"cli:{name}", admin=True, operator=True)
+
+    # -- what the jobs need --------------------------------------------------------------------------
+    def counts(self, since: datetime, until: datetime) -> dict[tuple[str, str | None], int]:
+        """Notes logged in [since, until) by type and priority: counts only (the digest)."""
+        return self.store.counts(since, until)
+
+    def week_by_author(self, since: datetime, until: datetime) -> dict[str, list[Note]]:
+        """Each author's notes logged in [since, until), for their own private message."""
+        found: dict[str, list[Note]] = {}
+        for note in self.store.between(since, until):
+            found.setdefault(note.author, []).append(note)
+        return found
+
+    def due_follow_ups(self, until: date, since: date | None = None) -> list[Note]:
+        """Notes whose follow-up falls on or before `until` and whose reminder has not gone out."""
+        return self.store.due_follow_ups(until, since)
+
+    def expire(self, now: datetime) -> list[int]:
+        """Delete the notes older than retention_days (search first, then the rows); the audit says so."""
+        days = self.config().retention_days
+        ids = self.store.older_than(now - timedelta(days=days))
+        if not ids:
+            return []
+        self.unindex(ids)
+        gone = self.store.remove(
+            ids, actor="resolute", action="expire", now=now, details={"retention_days": days}
+        )
+        log.info("retention: deleted %d notes older than %d days", len(gone), days)
+        return gone
+
+    # -- the notes corpus ----------------------------------------------------------------------------
+    def item(self, note: Note) -> TextItem:
+        """A note as the notes corpus holds it, cited "Note by @author" at "date, school"."""
+        config, _ = self.settings()
+        names = {sid: s.name for sid, s in self.district.store.schools().items()}
+        day = note.created_at.astimezone(ZoneInfo(config.timezone)).date().isoformat()
+        school = names.get(note.school, note.school) if note.school else "no school"
+        details = [note.type.replace("_", " ")]
+        details += [f"tier {note.tier}"] if note.tier else []
+        details += [f"student {note.student}"] if note.student else []
+        details += [f"priority {note.priority}"] if note.priority else []
+        return TextItem(id=f"note:{note.id}", title=f"Note by <@{note.author}>", location=f"{day}, {school}",
+                        text=f"{note.text}\n({', '.join(details)})")  # fmt: skip
+
+    def index(self, notes: list[Note]) -> None:
+        """Put notes (new or changed) into the notes corpus."""
+        if notes:
+            self._corpus().upsert_texts(NOTES_CORPUS, [self.item(n) for n in notes])
+
+    def unindex(self, ids: list[int]) -> None:
+        """Take notes out of the notes corpus."""
+        if ids:
+            self._corpus().delete(NOTES_CORPUS, [f"note:{i}" for i in ids])
+
+
+class Session:
+    """What an entitled reader (or the operator) does with notes: each call checks what it must and is audited."""
+
+    def __init__(self, notes: Notes, *, actor: str, admin: bool, operator: bool = False) -> None:
+        self.notes = notes
+        self.actor = actor
+        self.admin = admin
+        self.operator = operator
+
+    # -- validating ----------------------------------------------------------------------------------
+    def _today(self, now: datetime) -> date:
+        config, _ = self.notes.settings()
+        return now.astimezone(ZoneInfo(config.timezone)).date()
+
+    def school(self, typed: str) -> str:
+        """A school id from an id or a name (any case); NoteProblem for neither."""
+        schools = self.notes.district.store.schools()
+        wanted = typed.strip().lower()
+        for sid, school in schools.items():
+            if wanted in (sid.lower(), school.name.lower()):
+                return sid
+        shown = ", ".join(f"{sid} ({s.name})" for sid, s in list(schools.items())[:4])
+        raise NoteProblem(
+            f"school: '{typed}' is not a school; use an id or a name such as {shown or 'none loaded'}"
+        )
+
+    def _choice(self, field: str, typed: str, choices: Iterable[str], what: str) -> str:
+        choices = list(choices)
+        for choice in choices:
+            if typed.strip().lower() == choice.lower():
+                return choice
+        raise NoteProblem(f"{field}: '{typed}' is not {what} ({', '.join(choices)})")
+
+    def draft(self, fields: dict[str, str], *, now: datetime, past_ok: bool = False) -> Draft:
+        """A note's fields as typed, checked: NoteProblem lists everything wrong at once."""
+        config, n = self.notes.settings()
+        problems: list[str] = []
+        values: dict = {}
+
+        def check(field: str, parse: Callable[[str], object]) -> None:
+            typed = (fields.get(field) or "").strip()
+            if typed:
+                try:
+                    values[field] = parse(typed)
+                except NoteProblem as exc:
+                    problems.extend(exc.problems)
+
+        text = (fields.get("text") or "").strip()
+        if not text:
+            problems.append("the note is empty: write what was done after the fields")
+        elif len(text) > MAX_TEXT:
+            problems.append(f"the note is {len(text):,} characters; keep it under {MAX_TEXT:,}")
+        check("school", self.school)
+        check("student", lambda s: self._student(s, n))
+        check("type", lambda s: self._choice("type", s, n.types, "a note type"))
+        check("tier", _tier)
+        check(
+            "priority",
+            lambda s: self._choice("priority", s, [p.key for p in config.priorities], "a priority"),
+        )
+        check("follow_up", lambda s: self._follow_up(s, now, past_ok))
+        if "type" not in values and not (fields.get("type") or "").strip():
+            if "other" in n.types:
+                values["type"] = "other"
+            else:
+                problems.append(f"type: missing; say which ({', '.join(n.types)})")
+        if problems:
+            raise NoteProblem(problems)
+        return Draft(text=text, **values)
+
+    @staticmethod
+    def _student(ref: str, n: NotesConfig) -> str:
+        if len(ref) > MAX_STUDENT:
+            raise NoteProblem(f"student: keep the reference under {MAX_STUDENT} characters")
+        if not n.allow_student_names and looks_like_a_name(ref):
+            raise NoteProblem(
+                f"student: '{ref}' looks like a name; use the student's code or initials "
+                "(the district keeps names out of notes)"
+            )
+        return ref
+
+    def _follow_up(self, typed: str, now: datetime, past_ok: bool) -> date:
+        try:
+            day = date.fromisoformat(typed)
+        except ValueError:
+            raise NoteProblem(f"follow_up: '{typed}' is not a date such as 2026-12-01") from None
+        today = self._today(now)
+        if day < today and not past_ok:
+            raise NoteProblem(f"follow_up: {typed} is in the past (today is {today.isoformat()})")
+        return day
+
+    def filters(self, fields: dict[str, str]) -> Filters:
+        """`/notes` filters as typed, checked: NoteProblem for an unknown school, type, priority, date or word."""
+        config, n = self.notes.settings()
+        problems: list[str] = []
+        values: dict = {}
+        rest = (fields.get("text") or "").strip()
+        if rest:
+            problems.append(
+                f"'{rest}' is not a filter; use school:, student:, type:, priority:, since: or author:"
+            )
+        for field, parse in (
+            ("school", self.school),
+            ("student", lambda s: s),
+            ("type", lambda s: self._choice("type", s, n.types, "a note type")),
+            (
+                "priority",
+                lambda s: self._choice("priority", s, [p.key for p in config.priorities], "a priority"),
+            ),
+            ("since", _since),
+            ("author", _author),
+        ):
+            typed = (fields.get(field) or "").strip()
+            if typed:
+                try:
+                    values[field] = parse(typed)
+                except NoteProblem as exc:
+                    problems.extend(exc.problems)
+        if problems:
+            raise NoteProblem(problems)
+        return Filters(**values)
+
+    # -- changing ------------------------------------------------------------------------------------
+    def log(self, draft: Draft, *, now: datetime) -> Note:
+        """Store a new note and make it searchable at once (audited, without its text)."""
+        note = self.notes.store.add(draft, self.actor, now, audit=(self.actor, fields_of(draft)))
+        try:
+            self.notes.index([note])
+        except Exception:  # not searchable means not kept: nothing half-written
+            self.notes.store.delete(note.id, self.actor, now, details={"reason": "could not be indexed"})
+            raise
+        log.info("note %d logged", note.id)
+        return note
+
+    def _mine(self, note_id: int) -> Note:
+        note = self.notes.store.get(note_id)
+        if note is None:
+            raise NoteProblem(f"note {note_id} no longer exists")
+        if not (self.admin or note.author == self.actor):
+            raise NoteProblem(f"only its author (<@{note.author}>) or an admin can change note {note_id}")
+        return note
+
+    def may_change(self, note: Note) -> bool:
+        """Whether this session may edit or delete `note`."""
+        return self.admin or note.author == self.actor
+
+    def edit(self, note_id: int, draft: Draft, *, now: datetime) -> Note:
+        """Replace a note's fields (its author or an admin); search sees the change at once."""
+        before = self._mine(note_id)
+        details = {
+            "before": fields_of(before),
+            "after": fields_of(draft),
+            "text_changed": draft.text != before.text,
+        }
+        note = self.notes.store.update(note_id, draft, self.actor, now, details=details)
+        if note is None:
+            raise NoteProblem(f"note {note_id} no longer exists")
+        try:
+            self.notes.index([note])
+        except Exception:  # put the note back as it was, so the store and search agree
+            old = Draft(**{k: getattr(before, k) for k in asdict(draft)})
+            self.notes.store.update(note_id, old, self.actor, now, details={"reason": "could not be indexed"})
+            raise
+        log.info("note %d edited", note_id)
+        return note
+
+    def delete(self, note_id: int, *, now: datetime) -> Note:
+        """Delete a note (its author or an admin): out of search first, then out of the store."""
+        note = self._mine(note_id)
+        self.notes.unindex([note_id])
+        self.notes.store.delete(note_id, self.actor, now, details=fields_of(note))
+        log.info("note %d deleted", note_id)
+        return note
+
+    # -- reading -------------------------------------------------------------------------------------
+    def get(self, note_id: int) -> Note | None:
+        """One note, or None."""
+        return self.notes.store.get(note_id)
+
+    def _since(self, filters: Filters) -> datetime | None:
+        if filters.since is None:
+            return None
+        config, _ = self.notes.settings()
+        return datetime.combine(filters.since, time(), ZoneInfo(config.timezone)).astimezone(UTC)
+
+    def list(self, filters: Filters, *, more: str | None = None, limit: int = 10, now: datetime) -> Page:
+        """A page of matching notes, newest first; `more` continues where the last page ended (audited)."""
+        before = _cursor(more) if more else None
+        found = self.notes.store.page(filters, since=self._since(filters), before=before, limit=limit + 1)
+        shown = found[:limit]
+        nxt = f"{shown[-1].created_at.isoformat()}/{shown[-1].id}" if len(found) > limit else None
+        self.notes.store.audit(now, self.actor, "list", None,
+                               {"filters": _shown(filters), "ids": [n.id for n in shown]})  # fmt: skip
+        return Page(shown, nxt)
+
+    def export_csv(self, filters: Filters, *, now: datetime) -> str:
+        """Every matching note as CSV (the JSON keys as the header), newest first (audited)."""
+        out = io.StringIO()
+        writer = csv.DictWriter(out, fieldnames=JSON_KEYS)
+        writer.writeheader()
+        ids = []
+        for note in self.notes.store.all(filters, since=self._since(filters)):
+            writer.writerow(note.as_dict())
+            ids.append(note.id)
+        self.notes.store.audit(now, self.actor, "export", None, {"filters": _shown(filters), "ids": ids})
+        return out.getvalue()
+
+    def import_csv(self, text: str, *, now: datetime, source: str) -> list[Note]:
+        """Store every row of a CSV of notes, or none: NoteProblem lists each bad row by its line.
+
+        A row identical to a stored note (author, time, school, student, type, text) is skipped, so the same
+        file imported twice adds nothing; the notes returned are the new ones."""
+        config, _ = self.notes.settings()
+        zone = ZoneInfo(config.timezone)
+        reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
+        try:
+            header = [h.strip().lower() for h in next(reader)]
+        except StopIteration:
+            raise NoteProblem(f"{source}: the file is empty") from None
+        problems = [f"line 1: unknown column '{h}' (known: {', '.join(IMPORT_COLUMNS)})"
+                    for h in header if h not in IMPORT_COLUMNS]  # fmt: skip
+        problems += [f"line 1: the column '{c}' is missing" for c in ("text", "author") if c not in header]
+        if problems:
+            raise NoteProblem(problems)
+        stored = self.notes.store.stored_keys()
+        new: list[NewNote] = []
+        seen: set[tuple] = set()
+        line = reader.line_num
+        for row in reader:
+            start, line = line + 1, reader.line_num  # a quoted field may span lines: report the row's first
+            if not any(cell.strip() for cell in row):
+                continue
+            fields = dict(zip(header, row, strict=False))
+            if len(row) != len(header):
+                problems.append(f"line {start}: {len(row)} values for {len(header)} columns")
+                continue
+            row_problems: list[str] = []
+            try:
+                draft = self.draft(fields, now=now, past_ok=True)
+            except NoteProblem as exc:
+                row_problems += exc.problems
+                draft = None
+            author = fields.get("author", "").strip()
+            if not _USER_ID.fullmatch(author):
+                row_problems.append(f"author: '{author}' is not a Slack user id such as U0123456789")
+            try:
+                created = _moment(fields.get("created_at", ""), zone) or now
+            except ValueError:
+                row_problems.append(
+                    f"created_at: '{fields['created_at']}' is not a date or an ISO date and time"
+                )
+                created = now
+            if row_problems or draft is None:
+                problems += [f"line {start}: {p}" for p in row_problems]
+                continue
+            key = (author, created.astimezone(UTC), draft.school, draft.student, draft.type, draft.text)
+            if key in stored or key in seen:
+                continue
+            seen.add(key)
+            new.append(NewNote(draft, author, created.astimezone(UTC)))
+        if problems:
+            raise NoteProblem(problems)
+        added = (
+            self.notes.store.add_many(new, actor=self.actor, now=now, details={"source": source})
+            if new
+            else []
+        )
+        try:
+            self.notes.index(added)
+        except Exception:  # all or nothing: what could not be made searchable is not kept
+            self.notes.store.remove([n.id for n in added], actor=self.actor, action="delete", now=now,
+                                    details={"reason": "import could not be indexed"})  # fmt: skip
+            raise
+        log.info("imported %d notes (%d rows already stored)", len(added), len(seen) - len(added))
+        return added
+
+    def audit(self, *, since: datetime | None = None) -> list[dict]:
+        """The audit, oldest first: who did what to which notes, with fields but never text (the operator's)."""
+        if not self.operator:
+            raise NoteProblem("the audit is read with `resolute notes audit` by whoever runs Resolute")
+        return self.notes.store.audit_rows(since)
+
+
+def filters_from(fields: dict[str, str], session: Session) -> Filters:
+    """`/notes` or `resolute notes list` filters, checked by the session."""
+    return session.filters(fields)
+
+
+def _tier(typed: str) -> int:
+    if typed not in ("1", "2", "3"):
+        raise NoteProblem(f"tier: '{typed}' must be 1, 2 or 3")
+    return int(typed)
+
+
+def _since(typed: str) -> date:
+    try:
+        return date.fromisoformat(typed)
+    except ValueError:
+        raise NoteProblem(f"since: '{typed}' is not a date such as 2026-09-01") from None
+
+
+def _author(typed: str) -> str:
+    m = _USER.fullmatch(typed.strip())
+    if not m:
+        raise NoteProblem(f"author: '{typed}' is not a person; pick one with @")
+    return m[1] or m[2]
+
+
+def _moment(typed: str, zone: ZoneInfo) -> datetime | None:
+    typed = typed.strip()
+    if not typed:
+        return None
+    if len(typed) == 10:
+        return datetime.combine(date.fromisoformat(typed), time(), zone)
+    moment = datetime.fromisoformat(typed)
+    return moment if moment.tzinfo else moment.replace(tzinfo=zone)
+
+
+def _cursor(more: str) -> tuple[datetime, int]:
+    try:
+        at, _, note_id = more.rpartition("/")
+        return datetime.fromisoformat(at).astimezone(UTC), int(note_id)
+    except ValueError:
+        raise NoteProblem("that list has expired; run /notes again") from None
+
+
+def _shown(filters: Filters) -> dict:
+    return {
+        k: (v.isoformat() if isinstance(v, date) else v) for k, v in asdict(filters).items() if v is not None
+    }

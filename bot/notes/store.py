@@ -1,0 +1,235 @@
+"""The notes tables: the one place that reads or writes them (no permission logic: the service checks)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from sqlalchemy import Engine, and_, delete, func, insert, or_, select, update
+
+from bot.notes.model import Draft, Filters, Note
+from bot.store import claims
+from bot.store.tables import note_audit, note_followups, notes
+
+POSTED = "posted"
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    """SQLite gives back naive datetimes; they were stored in UTC."""
+    if moment is None:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _note(row) -> Note:
+    return Note(id=row.id, school=row.school_id, student=row.student, type=row.type, tier=row.tier,
+                priority=row.priority, text=row.text, follow_up=row.follow_up, author=row.author,
+                created_at=_utc(row.created_at), updated_at=_utc(row.updated_at), updated_by=row.updated_by)  # fmt: skip
+
+
+def _values(draft: Draft) -> dict:
+    return {"school_id": draft.school, "student": draft.student, "type": draft.type, "tier": draft.tier,
+            "priority": draft.priority, "text": draft.text, "follow_up": draft.follow_up}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class NewNote:
+    """A note to store as it is (an import): its draft, author and time."""
+
+    draft: Draft
+    author: str
+    created_at: datetime
+
+
+class NotesStore:
+    """Repository over the notes, their audit and their follow-up claims; safe across threads and instances."""
+
+    def __init__(self, *, engine: Engine) -> None:
+        self._engine = engine
+
+    # -- notes ---------------------------------------------------------------------------------------
+    def add(self, draft: Draft, author: str, now: datetime, *, audit: tuple[str, dict] | None = None) -> Note:
+        """Store a new note (and its audit row, in the same transaction)."""
+        with self._engine.begin() as conn:
+            note_id = conn.execute(
+                insert(notes).values(**_values(draft), author=author, created_at=now).returning(notes.c.id)
+            ).scalar_one()
+            if audit:
+                self._audit(conn, now, audit[0], "create", note_id, audit[1])
+            return _note(conn.execute(select(notes).where(notes.c.id == note_id)).one())
+
+    def add_many(self, new: list[NewNote], *, actor: str, now: datetime, details: dict) -> list[Note]:
+        """Store several notes in one transaction, with one audit row naming their ids."""
+        with self._engine.begin() as conn:
+            ids = [
+                conn.execute(
+                    insert(notes).values(**_values(n.draft), author=n.author, created_at=n.created_at)
+                    .returning(notes.c.id)
+                ).scalar_one()
+                for n in new
+            ]  # fmt: skip
+            self._audit(conn, now, actor, "import", None, {**details, "ids": ids})
+            rows = (
+                conn.execute(select(notes).where(notes.c.id.in_(ids)).order_by(notes.c.id)).all()
+                if ids
+                else []
+            )
+        return [_note(r) for r in rows]
+
+    def get(self, note_id: int) -> Note | None:
+        """One note, or None."""
+        with self._engine.connect() as conn:
+            row = conn.execute(select(notes).where(notes.c.id == note_id)).first()
+        return _note(row) if row else None
+
+    def update(self, note_id: int, draft: Draft, by: str, now: datetime, *, details: dict) -> Note | None:
+        """Replace a note's fields (audited in the same transaction); None if it is gone."""
+        with self._engine.begin() as conn:
+            changed = conn.execute(
+                update(notes).where(notes.c.id == note_id)
+                .values(**_values(draft), updated_at=now, updated_by=by)
+            ).rowcount  # fmt: skip
+            if not changed:
+                return None
+            self._audit(conn, now, by, "edit", note_id, details)
+            return _note(conn.execute(select(notes).where(notes.c.id == note_id)).one())
+
+    def delete(self, note_id: int, by: str, now: datetime, *, details: dict) -> bool:
+        """Delete a note and its follow-up claim (audited in the same transaction); False if it was gone."""
+        with self._engine.begin() as conn:
+            gone = conn.execute(delete(notes).where(notes.c.id == note_id)).rowcount
+            if gone:
+                conn.execute(delete(note_followups).where(note_followups.c.note_id == note_id))
+                self._audit(conn, now, by, "delete", note_id, details)
+        return bool(gone)
+
+    def older_than(self, before: datetime) -> list[int]:
+        """Ids of the notes created before `before` (the ones retention deletes)."""
+        with self._engine.connect() as conn:
+            return list(conn.execute(select(notes.c.id).where(notes.c.created_at < before)).scalars())
+
+    def remove(self, ids: list[int], *, actor: str, action: str, now: datetime, details: dict) -> list[int]:
+        """Delete several notes and their follow-up claims; one audit row names the ones that were there."""
+        gone: list[int] = []
+        with self._engine.begin() as conn:
+            for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
+                gone += conn.execute(select(notes.c.id).where(notes.c.id.in_(chunk))).scalars().all()
+                conn.execute(delete(notes).where(notes.c.id.in_(chunk)))
+                conn.execute(delete(note_followups).where(note_followups.c.note_id.in_(chunk)))
+            if gone:
+                self._audit(conn, now, actor, action, None, {**details, "ids": sorted(gone)})
+        return sorted(gone)
+
+    @staticmethod
+    def _where(filters: Filters, since: datetime | None):
+        conditions = []
+        if filters.school:
+            conditions.append(notes.c.school_id == filters.school)
+        if filters.student:
+            conditions.append(func.lower(notes.c.student) == filters.student.lower())
+        if filters.type:
+            conditions.append(notes.c.type == filters.type)
+        if filters.priority:
+            conditions.append(notes.c.priority == filters.priority)
+        if filters.author:
+            conditions.append(notes.c.author == filters.author)
+        if since is not None:
+            conditions.append(notes.c.created_at >= since)
+        return and_(*conditions) if conditions else None
+
+    def page(self, filters: Filters, *, since: datetime | None = None, before: tuple[datetime, int] | None = None,
+             limit: int = 10) -> list[Note]:  # fmt: skip
+        """Up to `limit` notes, newest first, older than `before` (created_at, id): a keyset page."""
+        query = select(notes).order_by(notes.c.created_at.desc(), notes.c.id.desc()).limit(limit)
+        where = self._where(filters, since)
+        if where is not None:
+            query = query.where(where)
+        if before is not None:
+            at, note_id = before
+            query = query.where(
+                or_(notes.c.created_at < at, and_(notes.c.created_at == at, notes.c.id < note_id))
+            )
+        with self._engine.connect() as conn:
+            return [_note(r) for r in conn.execute(query).all()]
+
+    def all(self, filters: Filters, *, since: datetime | None = None) -> Iterator[Note]:
+        """Every matching note, newest first."""
+        query = select(notes).order_by(notes.c.created_at.desc(), notes.c.id.desc())
+        where = self._where(filters, since)
+        if where is not None:
+            query = query.where(where)
+        with self._engine.connect() as conn:
+            rows = conn.execute(query).all()
+        return (_note(r) for r in rows)
+
+    def between(self, since: datetime, until: datetime) -> list[Note]:
+        """Notes created in [since, until), oldest first."""
+        with self._engine.connect() as conn:
+            rows = conn.execute(
+                select(notes).where(notes.c.created_at >= since, notes.c.created_at < until)
+                .order_by(notes.c.created_at, notes.c.id)
+            ).all()  # fmt: skip
+        return [_note(r) for r in rows]
+
+    def counts(self, since: datetime, until: datetime) -> dict[tuple[str, str | None], int]:
+        """How many notes were logged in [since, until), by type and priority."""
+        with self._engine.connect() as conn:
+            rows = conn.execute(
+                select(notes.c.type, notes.c.priority, func.count())
+                .where(notes.c.created_at >= since, notes.c.created_at < until)
+                .group_by(notes.c.type, notes.c.priority)
+            ).all()  # fmt: skip
+        return {(r[0], r[1]): r[2] for r in rows}
+
+    def stored_keys(self) -> set[tuple]:
+        """(author, created_at, school, student, type, text) of every note: what an import skips."""
+        with self._engine.connect() as conn:
+            rows = conn.execute(select(notes.c.author, notes.c.created_at, notes.c.school_id, notes.c.student,
+                                       notes.c.type, notes.c.text)).all()  # fmt: skip
+        return {(r[0], _utc(r[1]), r[2], r[3], r[4], r[5]) for r in rows}
+
+    # -- follow-ups ----------------------------------------------------------------------------------
+    def due_follow_ups(self, until: date, since: date | None = None) -> list[Note]:
+        """Notes whose follow-up date is on or before `until` (and on or after `since`), not yet sent."""
+        sent = select(note_followups.c.note_id).where(note_followups.c.status == POSTED)
+        query = select(notes).where(notes.c.follow_up <= until, notes.c.id.not_in(sent))
+        if since is not None:
+            query = query.where(notes.c.follow_up >= since)
+        with self._engine.connect() as conn:
+            return [_note(r) for r in conn.execute(query.order_by(notes.c.follow_up, notes.c.id)).all()]
+
+    def claim_follow_up(self, note_id: int, now: datetime) -> bool:
+        """True if this caller should send the note's follow-up reminder (see bot.store.claims)."""
+        return claims.claim(self._engine, note_followups, {"note_id": note_id}, now)
+
+    def release_follow_up(self, note_id: int) -> None:
+        """Give the claim back after a failed send."""
+        claims.release(self._engine, note_followups, {"note_id": note_id})
+
+    def follow_up_sent(self, note_id: int, now: datetime) -> None:
+        """Mark the reminder as sent."""
+        claims.posted(self._engine, note_followups, {"note_id": note_id}, now)
+
+    # -- audit ---------------------------------------------------------------------------------------
+    @staticmethod
+    def _audit(conn, at: datetime, actor: str, action: str, note_id: int | None, details: dict) -> None:
+        conn.execute(insert(note_audit).values(at=at, actor=actor, action=action, note_id=note_id,
+                                               details=json.dumps(details, sort_keys=True, default=str)))  # fmt: skip
+
+    def audit(self, at: datetime, actor: str, action: str, note_id: int | None, details: dict) -> None:
+        """Keep one audit row (listings, exports)."""
+        with self._engine.begin() as conn:
+            self._audit(conn, at, actor, action, note_id, details)
+
+    def audit_rows(self, since: datetime | None = None) -> list[dict]:
+        """The audit, oldest first: {"id", "at", "actor", "action", "note_id", "details"}."""
+        query = select(note_audit).order_by(note_audit.c.at, note_audit.c.id)
+        if since is not None:
+            query = query.where(note_audit.c.at >= since)
+        with self._engine.connect() as conn:
+            rows = conn.execute(query).all()
+        return [{"id": r.id, "at": _utc(r.at).isoformat(), "actor": r.actor, "action": r.action,
+                 "note_id": r.note_id, "details": json.loads(r.details)} for r in rows]  # fmt: skip
