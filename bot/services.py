@@ -176,6 +176,27 @@ class Services:
         return Answerer(index=self.index(PUBLIC), llm=self.llm)
 
     @cached_property
+    def answerer_with_notes(self) -> Answerer:
+        """Cited answers over the public corpus and the intervention notes: only for an entitled reader's DM."""
+        from bot.knowledge.answer import Answerer
+        from bot.notes.model import NOTES_CORPUS
+
+        return Answerer(index=[self.index(PUBLIC), self.index(NOTES_CORPUS)], llm=self.llm)
+
+    def answerer_for(self, user: str, client, *, direct: bool) -> Answerer:
+        """The answerer a question may use: the notes too only in a direct message from an entitled reader."""
+        from bot.notes.model import NotesOff
+        from bot.slack.members import channel_members
+
+        if not direct:
+            return self.answerer
+        try:
+            entitled = self.notes.entitled(user, members=channel_members(client), now=self.clock())
+        except NotesOff:
+            return self.answerer
+        return self.answerer_with_notes if entitled else self.answerer
+
+    @cached_property
     def answer_log(self):
         """Resolute's record of its Slack answers and their feedback."""
         from bot.slack.answer_log import AnswerLog
@@ -187,9 +208,8 @@ class Services:
         """The service behind every Slack surface that answers questions."""
         from bot.slack.asking import Asking
 
-        return Asking(
-            answerer=self.answerer, answer_log=self.answer_log, priorities=self.district.home_priorities
-        )
+        return Asking(answerer=self.answerer, answer_log=self.answer_log,
+                      priorities=self.district.home_priorities, answerer_for=self.answerer_for)  # fmt: skip
 
     def warm_up(self) -> None:
         """Load the model, the index and the check-in classifier now, so the first question is not the
@@ -224,3 +244,13 @@ class Services:
             return Classifier(self.embeddings, config.priorities, config.targets, documents=documents)
 
         return CheckIns(store=CheckinStore(engine=self.engine), district=self.district, classifier=classifier)
+
+    @cached_property
+    def notes(self):
+        """Intervention notes: private to the readers the district file entitles."""
+        from bot.notes.service import Notes
+        from bot.notes.store import NotesStore
+
+        return Notes(
+            store=NotesStore(engine=self.engine), district=self.district, corpus=lambda: self.ingester
+        )

@@ -14,6 +14,9 @@ from sqlalchemy.exc import IntegrityError
 from bot.knowledge.answer import Answer
 from bot.store.tables import answer_feedback, slack_answers, slack_claims
 
+NOTE_SOURCE = "note:"  # the source of a passage from the intervention notes corpus ("note:42")
+WITHHELD = "(not kept: this answer quoted intervention notes)"
+
 
 def _insert_for(dialect: str):
     """The dialect's INSERT, which has ON CONFLICT DO UPDATE (SQLite and PostgreSQL both do)."""
@@ -57,6 +60,13 @@ class AnswerLog:
                question: str, answer: Answer) -> str:  # fmt: skip
         """Store an answer before it is posted; returns its id (carried by the feedback buttons)."""
         answer_id = uuid.uuid4().hex
+        sources = [s.as_dict() for s in answer.sources]
+        if any(s["source"].startswith(NOTE_SOURCE) for s in sources):
+            # an answer that quotes intervention notes is not kept: notes are deleted, edited and expired
+            # in one place, and their text must not outlive them here (the feedback still counts)
+            question = WITHHELD
+            answer = Answer(WITHHELD, answer.mode)
+            sources = [{k: v for k, v in s.items() if k != "text"} for s in sources]
         with self._engine.begin() as conn:
             conn.execute(
                 insert(slack_answers).values(
@@ -67,7 +77,7 @@ class AnswerLog:
                     user_id=user_id,
                     question=question,
                     answer=answer.answer,
-                    sources=json.dumps([s.as_dict() for s in answer.sources]),
+                    sources=json.dumps(sources),
                     mode=answer.mode,
                     created_at=datetime.now(UTC),
                 )

@@ -13,7 +13,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.knowledge.answer import Answerer, Turn
 from bot.slack import blocks
-from bot.slack.answer_log import AnswerLog
+from bot.slack.answer_log import WITHHELD, AnswerLog
 
 log = logging.getLogger(__name__)
 
@@ -47,9 +47,13 @@ class Asking:
         answerer: Answerer,
         answer_log: AnswerLog,
         priorities: Callable[[], list[dict]] | None = None,
+        answerer_for: Callable[..., Answerer] | None = None,
         max_concurrent: int = 2,
     ) -> None:
         self._answerer = answerer
+        # which answerer a question may use: `answerer_for(user, client, direct=...)`; the notes are
+        # searched only for an entitled reader's direct message
+        self._answerer_for = answerer_for or (lambda user, client, *, direct: answerer)
         self._log = answer_log
         self._priorities = priorities or (lambda: [])
         # retrieval is CPU-bound: more answers at once only slow each other (and the acks) down
@@ -112,8 +116,10 @@ class Asking:
         marked = question_ts or thread_ts  # the :eyes: goes on the question
         self._react(client.reactions_add, channel, marked)
         try:
+            # a direct message: an IM channel (D...) Resolute posts in, or the modal's answer in the asker's DM
+            answerer = self._answerer_for(user_id, client, direct=channel.startswith("D"))
             with self._slots:
-                answer = self._answerer.ask(question, history=history)
+                answer = answerer.ask(question, history=history)
             answer_id = self._log.record(channel=channel, thread_ts=thread_ts, question_ts=question_ts,
                                          user_id=user_id, question=question, answer=answer)  # fmt: skip
             text, answer_blocks = blocks.answer_message(answer, answer_id=answer_id)
@@ -139,7 +145,8 @@ class Asking:
             if _ts(m["ts"]) >= _ts(before_ts):
                 break
             if m["ts"] in ours:
-                turns.append(Turn(ours[m["ts"]].question, ours[m["ts"]].answer))
+                if ours[m["ts"]].question != WITHHELD:  # an answer from notes is not kept to build on
+                    turns.append(Turn(ours[m["ts"]].question, ours[m["ts"]].answer))
             elif (
                 m["ts"] not in asked
                 and not m.get("bot_id")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -35,7 +36,11 @@ ERROR = (
 EYES = "eyes"
 
 
-def _source_line(n: int, title: str, location: str) -> str:
+def _source_line(n: int, title: str, location: str, source: str = "") -> str:
+    if source.startswith("note:"):  # "Note by @author, date, school": a note, so it reads unlike a document
+        author = title.removeprefix("Note by ")
+        if re.fullmatch(r"<@[UW][A-Z0-9]+>", author):
+            return cut(f"*[{n}]* :lock: Note by {author}, {escape(location)}", SOURCE_LINE_CHARS)
     where = f" — {location}" if location and location != title else ""
     return cut(f"*[{n}]* {escape(title)}{escape(where)}", SOURCE_LINE_CHARS)
 
@@ -59,7 +64,7 @@ def answer_message(
     if answer.sources:
         sources = [
             context("*Sources*"),
-            *contexts([_source_line(s.n, s.title, s.location) for s in answer.sources]),
+            *contexts([_source_line(s.n, s.title, s.location, s.source) for s in answer.sources]),
         ]
     sources = sources[: max(0, MESSAGE_BLOCKS - 1 - len(kept))]  # room for one section of answer
     body = sections(escape(answer.answer)) or [section("(no answer)")]
