@@ -32,7 +32,7 @@ from bot.notes.model import (
     NotesOff,
     Page,
 )
-from bot.notes.store import NewNote, NotesStore
+from bot.notes.store import NotesStore
 
 log = logging.getLogger(__name__)
 
@@ -40,18 +40,6 @@ MEMBERS_TTL = timedelta(seconds=60)  # a member who leaves the channel loses acc
 MAX_TEXT = 4000
 MAX_STUDENT = 100
 _USER = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>|@?([UW][A-Z0-9]{2,})")
-_USER_ID = re.compile(r"[UW][A-Z0-9]{2,}")
-IMPORT_COLUMNS = (
-    "school",
-    "student",
-    "type",
-    "tier",
-    "priority",
-    "text",
-    "follow_up",
-    "author",
-    "created_at",
-)
 
 
 def looks_like_a_name(ref: str) -> bool:
@@ -401,69 +389,9 @@ class Session:
 
         A row identical to a stored note (author, time, school, student, type, text) is skipped, so the same
         file imported twice adds nothing; the notes returned are the new ones."""
-        config, _ = self.notes.settings()
-        zone = ZoneInfo(config.timezone)
-        reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
-        try:
-            header = [h.strip().lower() for h in next(reader)]
-        except StopIteration:
-            raise NoteProblem(f"{source}: the file is empty") from None
-        problems = [f"line 1: unknown column '{h}' (known: {', '.join(IMPORT_COLUMNS)})"
-                    for h in header if h not in IMPORT_COLUMNS]  # fmt: skip
-        problems += [f"line 1: the column '{c}' is missing" for c in ("text", "author") if c not in header]
-        if problems:
-            raise NoteProblem(problems)
-        stored = self.notes.store.stored_keys()
-        new: list[NewNote] = []
-        seen: set[tuple] = set()
-        line = reader.line_num
-        for row in reader:
-            start, line = line + 1, reader.line_num  # a quoted field may span lines: report the row's first
-            if not any(cell.strip() for cell in row):
-                continue
-            fields = dict(zip(header, row, strict=False))
-            if len(row) != len(header):
-                problems.append(f"line {start}: {len(row)} values for {len(header)} columns")
-                continue
-            row_problems: list[str] = []
-            try:
-                draft = self.draft(fields, now=now, past_ok=True)
-            except NoteProblem as exc:
-                row_problems += exc.problems
-                draft = None
-            author = fields.get("author", "").strip()
-            if not _USER_ID.fullmatch(author):
-                row_problems.append(f"author: '{author}' is not a Slack user id such as U0123456789")
-            try:
-                created = _moment(fields.get("created_at", ""), zone) or now
-            except ValueError:
-                row_problems.append(
-                    f"created_at: '{fields['created_at']}' is not a date or an ISO date and time"
-                )
-                created = now
-            if row_problems or draft is None:
-                problems += [f"line {start}: {p}" for p in row_problems]
-                continue
-            key = (author, created.astimezone(UTC), draft.school, draft.student, draft.type, draft.text)
-            if key in stored or key in seen:
-                continue
-            seen.add(key)
-            new.append(NewNote(draft, author, created.astimezone(UTC)))
-        if problems:
-            raise NoteProblem(problems)
-        added = (
-            self.notes.store.add_many(new, actor=self.actor, now=now, details={"source": source})
-            if new
-            else []
-        )
-        try:
-            self.notes.index(added)
-        except Exception:  # all or nothing: what could not be made searchable is not kept
-            self.notes.store.remove([n.id for n in added], actor=self.actor, action="delete", now=now,
-                                    details={"reason": "import could not be indexed"})  # fmt: skip
-            raise
-        log.info("imported %d notes (%d rows already stored)", len(added), len(seen) - len(added))
-        return added
+        from bot.notes.importing import import_csv
+
+        return import_csv(self, text, now=now, source=source)
 
     def audit(self, *, since: datetime | None = None) -> list[dict]:
         """The audit, oldest first: who did what to which notes, with fields but never text (the operator's)."""
@@ -495,16 +423,6 @@ def _author(typed: str) -> str:
     if not m:
         raise NoteProblem(f"author: '{typed}' is not a person; pick one with @")
     return m[1] or m[2]
-
-
-def _moment(typed: str, zone: ZoneInfo) -> datetime | None:
-    typed = typed.strip()
-    if not typed:
-        return None
-    if len(typed) == 10:
-        return datetime.combine(date.fromisoformat(typed), time(), zone)
-    moment = datetime.fromisoformat(typed)
-    return moment if moment.tzinfo else moment.replace(tzinfo=zone)
 
 
 def _cursor(more: str) -> tuple[datetime, int]:
