@@ -327,3 +327,5 @@ def test_an_import_is_all_or_nothing_with_each_bad_line_named(notes_on):
                                  "author", "created_at"]  # fmt: skip
     actions = [r["action"] for r in op.audit()]
     assert actions == ["list", "import", "export"] and "Called home" not in json.dumps(op.audit())
+    exported = op.export_csv(Filters(), now=NOW)
+    assert op.import_csv(exported, now=NOW, source="export.csv") == []  # its ids ignored, its notes there

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+# and `id`, which an export has: ignored
 COLUMNS = ("school", "student", "type", "tier", "priority", "text", "follow_up", "author", "created_at")
 _USER_ID = re.compile(r"[UW][A-Z0-9]{2,}")
 
@@ -35,7 +36,7 @@ def import_csv(session: Session, text: str, *, now: datetime, source: str) -> li
     except StopIteration:
         raise NoteProblem(f"{source}: the file is empty") from None
     problems = [f"line 1: unknown column '{h}' (known: {', '.join(COLUMNS)})"
-                for h in header if h not in COLUMNS]  # fmt: skip
+                for h in header if h not in (*COLUMNS, "id")]  # fmt: skip
     problems += [f"line 1: the column '{c}' is missing" for c in ("text", "author") if c not in header]
     if problems:
         raise NoteProblem(problems)
