@@ -329,3 +329,23 @@ def test_an_import_is_all_or_nothing_with_each_bad_line_named(notes_on):
     assert actions == ["list", "import", "export"] and "Called home" not in json.dumps(op.audit())
     exported = op.export_csv(Filters(), now=NOW)
     assert op.import_csv(exported, now=NOW, source="export.csv") == []  # its ids ignored, its notes there
+
+
+def test_a_moved_follow_up_is_reminded_again_and_times_in_any_zone_mean_the_same_moment(notes_on):
+    from zoneinfo import ZoneInfo
+
+    s = session(notes_on)
+    store = notes_on.notes.store
+    note = log(s, follow_up="2026-11-25")
+    assert store.claim_follow_up(note.id, NOW)
+    store.follow_up_sent(note.id, NOW)
+    assert notes_on.notes.due_follow_ups(date(2026, 11, 30)) == []  # sent: not again
+    s.edit(note.id, s.draft({"text": "x", "follow_up": "2026-11-25"}, now=NOW), now=NOW)  # the same day
+    assert notes_on.notes.due_follow_ups(date(2026, 11, 30)) == []
+    s.edit(note.id, s.draft({"text": "x", "follow_up": "2026-12-02"}, now=NOW), now=NOW)  # a new date
+    assert [n.id for n in notes_on.notes.due_follow_ups(date(2026, 12, 2))] == [note.id]
+    toronto = NOW.astimezone(ZoneInfo("America/Toronto"))  # 10:00 the same morning
+    assert notes_on.notes.counts(toronto - timedelta(minutes=1), toronto + timedelta(minutes=1)) == {
+        ("other", None): 1
+    }
+    assert notes_on.notes.counts(toronto + timedelta(minutes=1), toronto + timedelta(hours=6)) == {}

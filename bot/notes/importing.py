@@ -43,6 +43,7 @@ def import_csv(session: Session, text: str, *, now: datetime, source: str) -> li
     stored = session.notes.store.stored_keys()
     new: list[NewNote] = []
     seen: set[tuple] = set()
+    skipped = 0
     line = reader.line_num
     for row in reader:
         start, line = line + 1, reader.line_num  # a quoted field may span lines: report the row's first
@@ -71,6 +72,7 @@ def import_csv(session: Session, text: str, *, now: datetime, source: str) -> li
             continue
         key = (author, created.astimezone(UTC), draft.school, draft.student, draft.type, draft.text)
         if key in stored or key in seen:
+            skipped += 1
             continue
         seen.add(key)
         new.append(NewNote(draft, author, created.astimezone(UTC)))
@@ -87,7 +89,7 @@ def import_csv(session: Session, text: str, *, now: datetime, source: str) -> li
         session.notes.store.remove([n.id for n in added], actor=session.actor, action="delete", now=now,
                                 details={"reason": "import could not be indexed"})  # fmt: skip
         raise
-    log.info("imported %d notes (%d rows already stored)", len(added), len(seen) - len(added))
+    log.info("imported %d notes (%d rows already stored)", len(added), skipped)
     return added
 
 

@@ -23,6 +23,11 @@ def _utc(moment: datetime | None) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+def _param(moment: datetime) -> datetime:
+    """A moment as stored (UTC): SQLite compares the stored text, so a bound time must be in UTC too."""
+    return moment.astimezone(UTC)
+
+
 def _note(row) -> Note:
     return Note(id=row.id, school=row.school_id, student=row.student, type=row.type, tier=row.tier,
                 priority=row.priority, text=row.text, follow_up=row.follow_up, author=row.author,
@@ -30,7 +35,8 @@ def _note(row) -> Note:
 
 
 def _values(draft: Draft) -> dict:
-    return {"school_id": draft.school, "student": draft.student, "type": draft.type, "tier": draft.tier,
+    return {"school_id": draft.school, "student": draft.student,
+            "student_key": draft.student.lower() if draft.student else None, "type": draft.type, "tier": draft.tier,
             "priority": draft.priority, "text": draft.text, "follow_up": draft.follow_up}  # fmt: skip
 
 
@@ -54,7 +60,9 @@ class NotesStore:
         """Store a new note (and its audit row, in the same transaction)."""
         with self._engine.begin() as conn:
             note_id = conn.execute(
-                insert(notes).values(**_values(draft), author=author, created_at=now).returning(notes.c.id)
+                insert(notes)
+                .values(**_values(draft), author=author, created_at=_param(now))
+                .returning(notes.c.id)
             ).scalar_one()
             if audit:
                 self._audit(conn, now, audit[0], "create", note_id, audit[1])
@@ -65,7 +73,7 @@ class NotesStore:
         with self._engine.begin() as conn:
             ids = [
                 conn.execute(
-                    insert(notes).values(**_values(n.draft), author=n.author, created_at=n.created_at)
+                    insert(notes).values(**_values(n.draft), author=n.author, created_at=_param(n.created_at))
                     .returning(notes.c.id)
                 ).scalar_one()
                 for n in new
@@ -87,12 +95,15 @@ class NotesStore:
     def update(self, note_id: int, draft: Draft, by: str, now: datetime, *, details: dict) -> Note | None:
         """Replace a note's fields (audited in the same transaction); None if it is gone."""
         with self._engine.begin() as conn:
-            changed = conn.execute(
-                update(notes).where(notes.c.id == note_id)
-                .values(**_values(draft), updated_at=now, updated_by=by)
-            ).rowcount  # fmt: skip
-            if not changed:
+            before = conn.execute(select(notes.c.follow_up).where(notes.c.id == note_id)).first()
+            if before is None:
                 return None
+            conn.execute(
+                update(notes).where(notes.c.id == note_id)
+                .values(**_values(draft), updated_at=_param(now), updated_by=by)
+            )  # fmt: skip
+            if before.follow_up != draft.follow_up:  # a new date is reminded on, even after the old one was
+                conn.execute(delete(note_followups).where(note_followups.c.note_id == note_id))
             self._audit(conn, now, by, "edit", note_id, details)
             return _note(conn.execute(select(notes).where(notes.c.id == note_id)).one())
 
@@ -108,7 +119,7 @@ class NotesStore:
     def older_than(self, before: datetime) -> list[int]:
         """Ids of the notes created before `before` (the ones retention deletes)."""
         with self._engine.connect() as conn:
-            return list(conn.execute(select(notes.c.id).where(notes.c.created_at < before)).scalars())
+            return list(conn.execute(select(notes.c.id).where(notes.c.created_at < _param(before))).scalars())
 
     def remove(self, ids: list[int], *, actor: str, action: str, now: datetime, details: dict) -> list[int]:
         """Delete several notes and their follow-up claims; one audit row names the ones that were there."""
@@ -129,7 +140,7 @@ class NotesStore:
         if filters.school:
             conditions.append(notes.c.school_id == filters.school)
         if filters.student:
-            conditions.append(func.lower(notes.c.student) == filters.student.lower())
+            conditions.append(notes.c.student_key == filters.student.lower())
         if filters.type:
             conditions.append(notes.c.type == filters.type)
         if filters.priority:
@@ -137,7 +148,7 @@ class NotesStore:
         if filters.author:
             conditions.append(notes.c.author == filters.author)
         if since is not None:
-            conditions.append(notes.c.created_at >= since)
+            conditions.append(notes.c.created_at >= _param(since))
         return and_(*conditions) if conditions else None
 
     def page(self, filters: Filters, *, since: datetime | None = None, before: tuple[datetime, int] | None = None,
@@ -148,7 +159,7 @@ class NotesStore:
         if where is not None:
             query = query.where(where)
         if before is not None:
-            at, note_id = before
+            at, note_id = _param(before[0]), before[1]
             query = query.where(
                 or_(notes.c.created_at < at, and_(notes.c.created_at == at, notes.c.id < note_id))
             )
@@ -169,7 +180,7 @@ class NotesStore:
         """Notes created in [since, until), oldest first."""
         with self._engine.connect() as conn:
             rows = conn.execute(
-                select(notes).where(notes.c.created_at >= since, notes.c.created_at < until)
+                select(notes).where(notes.c.created_at >= _param(since), notes.c.created_at < _param(until))
                 .order_by(notes.c.created_at, notes.c.id)
             ).all()  # fmt: skip
         return [_note(r) for r in rows]
@@ -179,7 +190,7 @@ class NotesStore:
         with self._engine.connect() as conn:
             rows = conn.execute(
                 select(notes.c.type, notes.c.priority, func.count())
-                .where(notes.c.created_at >= since, notes.c.created_at < until)
+                .where(notes.c.created_at >= _param(since), notes.c.created_at < _param(until))
                 .group_by(notes.c.type, notes.c.priority)
             ).all()  # fmt: skip
         return {(r[0], r[1]): r[2] for r in rows}
@@ -216,7 +227,7 @@ class NotesStore:
     # -- audit ---------------------------------------------------------------------------------------
     @staticmethod
     def _audit(conn, at: datetime, actor: str, action: str, note_id: int | None, details: dict) -> None:
-        conn.execute(insert(note_audit).values(at=at, actor=actor, action=action, note_id=note_id,
+        conn.execute(insert(note_audit).values(at=_param(at), actor=actor, action=action, note_id=note_id,
                                                details=json.dumps(details, sort_keys=True, default=str)))  # fmt: skip
 
     def audit(self, at: datetime, actor: str, action: str, note_id: int | None, details: dict) -> None:
@@ -228,7 +239,7 @@ class NotesStore:
         """The audit, oldest first: {"id", "at", "actor", "action", "note_id", "details"}."""
         query = select(note_audit).order_by(note_audit.c.at, note_audit.c.id)
         if since is not None:
-            query = query.where(note_audit.c.at >= since)
+            query = query.where(note_audit.c.at >= _param(since))
         with self._engine.connect() as conn:
             rows = conn.execute(query).all()
         return [{"id": r.id, "at": _utc(r.at).isoformat(), "actor": r.actor, "action": r.action,

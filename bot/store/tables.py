@@ -201,7 +201,8 @@ notes = Table(
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("school_id", String(50)),
-    Column("student", String(100)),  # a local student code or initials
+    Column("student", String(100)),  # a local student code or initials, as written
+    Column("student_key", String(100)),  # the same in lower case: `/notes student:` matches any case
     Column("type", String(40), nullable=False),
     Column("tier", Integer),  # 1-3
     Column("priority", String(40)),
@@ -213,7 +214,7 @@ notes = Table(
     Column("updated_by", String(40)),
     Index("ix_notes_created", "created_at", "id"),  # newest first, keyset pages
     Index("ix_notes_school_created", "school_id", "created_at"),
-    Index("ix_notes_student", "student"),
+    Index("ix_notes_student_key", "student_key"),
     Index("ix_notes_follow_up", "follow_up"),
 )
 

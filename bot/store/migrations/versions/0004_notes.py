@@ -24,6 +24,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
         sa.Column("school_id", sa.String(50)),
         sa.Column("student", sa.String(100)),
+        sa.Column("student_key", sa.String(100)),
         sa.Column("type", sa.String(40), nullable=False),
         sa.Column("tier", sa.Integer),
         sa.Column("priority", sa.String(40)),
@@ -36,7 +37,7 @@ def upgrade() -> None:
     )
     op.create_index("ix_notes_created", "notes", ["created_at", "id"])
     op.create_index("ix_notes_school_created", "notes", ["school_id", "created_at"])
-    op.create_index("ix_notes_student", "notes", ["student"])
+    op.create_index("ix_notes_student_key", "notes", ["student_key"])
     op.create_index("ix_notes_follow_up", "notes", ["follow_up"])
     op.create_table(
         "note_audit",
@@ -61,6 +62,6 @@ def downgrade() -> None:
     op.drop_table("note_followups")
     op.drop_index("ix_note_audit_at", table_name="note_audit")
     op.drop_table("note_audit")
-    for name in ("ix_notes_follow_up", "ix_notes_student", "ix_notes_school_created", "ix_notes_created"):
+    for name in ("ix_notes_follow_up", "ix_notes_student_key", "ix_notes_school_created", "ix_notes_created"):
         op.drop_index(name, table_name="notes")
     op.drop_table("notes")
