@@ -49,10 +49,12 @@ def test_manifest_declares_every_scope_event_and_command_the_app_uses():
     settings = manifest["settings"]
     assert settings["socket_mode_enabled"] is True and settings["interactivity"]["is_enabled"] is True
     assert set(settings["event_subscriptions"]["bot_events"]) >= {
-        "app_mention", "app_home_opened", "message.channels", "message.groups", "message.im"}  # fmt: skip
+        "app_mention", "app_home_opened", "message.channels", "message.groups", "message.im",
+        "member_joined_channel", "member_left_channel"}  # notes: a reader who leaves loses access at once  # fmt: skip
     commands = {c["command"]: c for c in manifest["features"]["slash_commands"]}
-    assert list(commands) == ["/ask", "/progress", "/checkin"]
-    assert commands["/checkin"]["should_escape"] is True  # a person picked from the @ menu arrives as <@U...>
+    assert list(commands) == ["/ask", "/progress", "/checkin", "/note", "/notes"]
+    for escaped in ("/checkin", "/note", "/notes"):  # a person picked from the @ menu arrives as <@U...>
+        assert commands[escaped]["should_escape"] is True
     assert manifest["features"]["app_home"]["home_tab_enabled"] is True
     assert manifest["features"]["app_home"]["messages_tab_read_only_enabled"] is False
     assert set(manifest["oauth_config"]["scopes"]["bot"]) >= {

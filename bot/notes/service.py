@@ -37,7 +37,7 @@ from bot.notes.store import NotesStore
 log = logging.getLogger(__name__)
 
 MEMBERS_TTL = timedelta(seconds=60)  # a member who leaves the channel loses access within a minute at most
-MAX_TEXT = 4000
+MAX_TEXT = 3000  # what Slack's form holds, so every note can be edited there
 MAX_STUDENT = 100
 _USER = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>|@?([UW][A-Z0-9]{2,})")
 

@@ -42,18 +42,25 @@ def check_mode(settings: Settings, *, http: bool) -> str:
 
 
 def keep_payloads_out_of_logs() -> None:
-    """slack_sdk and Bolt log every request and response body at DEBUG: people's questions and check-in
-    answers would reach the log. Their DEBUG is never switched on, whatever the root level."""
+    """slack_sdk and Bolt log every request and response body at DEBUG: people's questions, check-in
+    answers and intervention notes would reach the log. Their DEBUG is never switched on, whatever the
+    root level."""
     for name in PAYLOAD_LOGGERS:
-        logger = logging.getLogger(name)
-        logger.setLevel(max(logger.getEffectiveLevel(), logging.INFO))
+        _quiet(name)
+
+
+def _quiet(name: str) -> logging.Logger:
+    """A library logger set to INFO at least (explicitly: Bolt copies a logger's own level, not its parent's)."""
+    logger = logging.getLogger(name)
+    logger.setLevel(max(logger.getEffectiveLevel(), logging.INFO))
+    return logger
 
 
 def make_web_client(settings: Settings) -> WebClient:
     """The Web API client on SLACK_API_URL with the bot token: all that posting needs."""
     keep_payloads_out_of_logs()
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
-    return WebClient(token=token, base_url=settings.slack_api_url)
+    return WebClient(token=token, base_url=settings.slack_api_url, logger=_quiet("slack_sdk.web.base_client"))
 
 
 def make_slack_app(
@@ -68,6 +75,8 @@ def make_slack_app(
     app = App(
         client=make_web_client(settings),
         signing_secret=secret,  # every HTTP request is verified; Socket Mode needs no secret
+        # Bolt gives each of its loggers this one's level; without it they copy the root's, DEBUG included
+        logger=_quiet("slack_bolt.App"),
         listener_executor=executor or ThreadPoolExecutor(LISTENER_THREADS, thread_name_prefix="slack"),
     )
     register(app, services)

@@ -7,7 +7,6 @@ click, a modal submission); what the app sends back goes to the local fake of Sl
 
 from __future__ import annotations
 
-import html
 import json
 import re
 import secrets
@@ -25,9 +24,10 @@ from bot.services import Services
 from bot.slack import blocks
 from bot.slack.app import make_slack_app
 from bot.slack.block_check import blocks_problem
+from bot.slack.console_render import YOU, buttons, form_state, render
 from bot.slack.fake import BOT_TOKEN, BOT_USER, TEAM, Call, FakeSlack, Refused
 
-YOU, DM, CHANNEL, APP_ID = "U0YOU", "D0YOU", "C0LEADERS", "A0CONSOLE"
+DM, CHANNEL, APP_ID = "D0YOU", "C0LEADERS", "A0CONSOLE"
 HELP = """Type a question and press Enter: it is sent to Resolute as a direct message.
   /ask QUESTION      ask in #leadership with the slash command (answered in a thread)
   /reply TEXT        follow up in the thread of the last answer
@@ -42,6 +42,10 @@ HELP = """Type a question and press Enter: it is sent to Resolute as a direct me
   /submit TEXT       fill in the open modal and submit it (several fields: TEXT | TEXT; an empty
                      part keeps what the field holds, - empties it)
   /close             close the open modal without submitting
+  /note [...]        log an intervention note: /note opens the form, /note school:RB01 type:tutoring TEXT logs
+                     one; /notes [filters] lists them (/click More, /click Edit 12), /notes export, /note help
+  /as U0OTHER        act as another Slack user from now on (/as U0YOU is you again, a member of the
+                     district's leadership channel and so entitled to notes)
   /help, /quit       this text; leave (Ctrl-D works too)"""
 
 
@@ -71,47 +75,6 @@ class _TrackedExecutor(ThreadPoolExecutor):
             self._idle.wait_for(lambda: self._busy == 0, timeout)
 
 
-def _buttons(blocks_: list[dict]) -> Iterable[tuple[dict, dict]]:
-    """(block, button) for every button in these blocks: section accessories and actions."""
-    for block in blocks_ or []:
-        elements = block.get("elements", []) if block.get("type") == "actions" else [block.get("accessory")]
-        yield from ((block, e) for e in elements if e and e.get("type") == "button")
-
-
-def render(blocks_: list[dict], fallback: str = "") -> list[str]:
-    """Block Kit as terminal lines: text, buttons as [Label], inputs as `Label: ____`."""
-    lines: list[str] = []
-    for block in blocks_ or []:
-        kind = block.get("type")
-        if kind in ("section", "header"):
-            lines += _text(block["text"]["text"]).splitlines() if block.get("text") else []
-            if (block.get("accessory") or {}).get("type") == "button":
-                lines.append(f"[{block['accessory']['text']['text']}]")
-        elif kind == "context":
-            lines += [
-                line for e in block.get("elements", []) for line in _text(e.get("text", "")).splitlines()
-            ]
-        elif kind == "actions":
-            lines.append(
-                "  ".join(f"[{e['text']['text']}]" for e in block.get("elements", []) if "text" in e)
-            )
-        elif kind == "divider":
-            lines.append("─" * 40)
-        elif kind == "input":
-            optional = " (optional)" if block.get("optional") else ""
-            element = block.get("element") or {}
-            held = element.get("initial_value") or element.get("initial_user") or "____"
-            lines.append(f"{block['label']['text']}{optional}: " + " / ".join(_text(held).splitlines()))
-    return lines or _text(fallback).splitlines()
-
-
-def _text(mrkdwn: str) -> str:
-    mrkdwn = re.sub(r"<@([A-Z0-9]+)>", lambda m: "@you" if m.group(1) == YOU else "@" + m.group(1), mrkdwn)
-    mrkdwn = re.sub(r"(?<!\w)\*([^*\n]+)\*(?!\w)", r"\1", mrkdwn)  # *bold*
-    mrkdwn = re.sub(r"(?<!\w)_([^_\n]+)_(?!\w)", r"\1", mrkdwn)  # _italic_
-    return html.unescape(mrkdwn)
-
-
 class Console:
     """One terminal session: `send(line)` drives the app, `write` shows what it posts."""
 
@@ -125,6 +88,7 @@ class Console:
         self._last_answer: dict | None = None  # {"channel", "thread_ts", "ts", "answer_id"}
         self._modals: list[dict] = []  # the open modal stack, top last
         self._surfaces: list[dict] = []  # what was shown with buttons, newest last: {"view"} or {"message"}
+        self._you = YOU  # who is typing: /as changes it
 
     @property
     def slack(self) -> FakeSlack:
@@ -141,7 +105,31 @@ class Console:
             }
         )
         self._app = make_slack_app(self._services, settings=settings, executor=self._executor)
+        self._seat_you()
         return self
+
+    def _seat_you(self) -> None:
+        """You are a member of the district's leadership channel, as its leaders are: entitled to notes."""
+        from bot.district.service import NotLoaded
+
+        try:
+            channel = self._services.district.config().leadership_channel
+        except NotLoaded:  # no district data loaded: nothing to be a member of
+            return
+        if channel:
+            self._slack.members.setdefault(channel, [YOU])
+
+    @property
+    def _dm(self) -> str:
+        return "D" + self._you[1:]
+
+    def _as(self, who: str) -> None:
+        user = who.strip().removeprefix("<").removeprefix("@").split("|")[0].rstrip(">").upper()
+        if not re.fullmatch(r"[UW][A-Z0-9]{2,}", user):
+            self._write("(as whom? /as U0OTHER: a Slack user id; /as U0YOU is you again)")
+            return
+        self._you = user
+        self._write(f"(you are now {user}: what you type reaches Resolute as theirs)")
 
     def __exit__(self, *exc) -> None:
         self._executor.shutdown(wait=True)
@@ -172,7 +160,9 @@ class Console:
         elif command == "/prompt":
             self._prompt()
         elif command == "/home":
-            self._event({"type": "app_home_opened", "user": YOU, "channel": DM, "tab": "home"})
+            self._event({"type": "app_home_opened", "user": self._you, "channel": self._dm, "tab": "home"})
+        elif command == "/as":
+            self._as(rest)
         elif command in ("/helpful", "/nothelpful"):
             self._click("Helpful" if command == "/helpful" else "Not helpful")
         elif command == "/click":
@@ -192,7 +182,7 @@ class Console:
         elif command.startswith("/"):
             self._command(command, rest)
         else:
-            self._message(DM, line)
+            self._message(self._dm, line)
         self._executor.wait_idle()
         return True
 
@@ -217,7 +207,7 @@ class Console:
     # -- what Slack would send -------------------------------------------------------------
     def _message(self, channel: str, text: str, *, thread_ts: str | None = None) -> None:
         ts = self._slack.new_ts()
-        message = {"type": "message", "user": YOU, "text": text, "ts": ts, "channel": channel,
+        message = {"type": "message", "user": self._you, "text": text, "ts": ts, "channel": channel,
                    "channel_type": "im" if channel.startswith("D") else "channel", "event_ts": ts}  # fmt: skip
         if thread_ts:
             message["thread_ts"] = thread_ts
@@ -232,7 +222,7 @@ class Console:
 
     def _command(self, command: str, text: str) -> None:
         form = {"token": "console", "team_id": TEAM, "channel_id": CHANNEL, "channel_name": "leadership",
-                "user_id": YOU, "user_name": "you", "command": command, "text": text, "api_app_id": APP_ID,
+                "user_id": self._you, "user_name": "you", "command": command, "text": text, "api_app_id": APP_ID,
                 "response_url": self._slack.response_url("command"), "trigger_id": secrets.token_hex(8)}  # fmt: skip
         response = self._dispatch(urlencode(form), "application/x-www-form-urlencoded")
         if response.status == 404:
@@ -246,20 +236,23 @@ class Console:
                 self._show("only you can see this", reply)
 
     def _interaction(self, payload: dict):
-        payload = {"team": {"id": TEAM}, "user": {"id": YOU, "name": "you"}, "api_app_id": APP_ID,
+        payload = {"team": {"id": TEAM}, "user": {"id": self._you, "name": "you"}, "api_app_id": APP_ID,
                    "trigger_id": secrets.token_hex(8), **payload}  # fmt: skip
         return self._dispatch(
             urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded"
         )
 
     def _click(self, label: str) -> None:
-        """Click the newest button with this label: in the open modal, then on what was shown last."""
+        """Click the newest button with this label (`LABEL VALUE`: the one of them whose value is VALUE, such as
+        `Edit 12` for note 12): in the open modal, then on what was shown last."""
         surfaces = [{"view": v} for v in self._modals[-1:]] + self._surfaces[::-1]
-        for surface in surfaces:
-            held = surface.get("view") or surface["message"]
-            for block, button in _buttons(held.get("blocks", [])):
-                if button["text"]["text"].lower() == label.lower():
-                    return self._press(surface, block, button)
+        named, _, value = label.rpartition(" ")
+        for wanted, of in ((label, None), (named, value)) if named else ((label, None),):
+            for surface in surfaces:
+                held = surface.get("view") or surface["message"]
+                for block, button in buttons(held.get("blocks", [])):
+                    if button["text"]["text"].lower() == wanted.lower() and of in (None, button.get("value")):
+                        return self._press(surface, block, button)
         self._write(
             f"(no [{label}] button to click: /home shows the Home tab)"
             if label
@@ -267,6 +260,10 @@ class Console:
         )
 
     def _press(self, surface: dict, block: dict, button: dict) -> None:
+        if button.get("confirm"):  # Slack asks first; the console answers yes
+            asked = button["confirm"]
+            self._write(f"  (Slack asks: {asked['title']['text']} {asked['text']['text']} — "
+                        f"[{(asked.get('confirm') or {}).get('text', 'Yes')}])")  # fmt: skip
         action = {"type": "button", "action_id": button.get("action_id"), "block_id": block.get("block_id", "b"),
                   "text": button["text"], "value": button.get("value"), "action_ts": str(time.time())}  # fmt: skip
         if "view" in surface:
@@ -290,10 +287,15 @@ class Console:
             return
         view = self._modals[-1]
         inputs = [b for b in view.get("blocks", []) if b.get("type") == "input"]
-        said = [part.strip() for part in text.split("|")] if len(inputs) > 1 else [text]
-        values = {block.get("block_id", f"input{n}"): {block["element"].get("action_id", "input"):
-                  _state(block["element"], said[n] if n < len(said) else "")}
-                  for n, block in enumerate(inputs)}  # fmt: skip
+        # the last field takes the rest, "|" and all (a note's text may hold one)
+        said = [part.strip() for part in text.split("|", len(inputs) - 1)] if len(inputs) > 1 else [text]
+        try:
+            values = {block.get("block_id", f"input{n}"): {block["element"].get("action_id", "input"):
+                      form_state(block["element"], said[n] if n < len(said) else "")}
+                      for n, block in enumerate(inputs)}  # fmt: skip
+        except ValueError as exc:  # Slack's own inputs would not let that through
+            self._write(f"  ({exc}: the modal stays open)")
+            return
         response = self._interaction(
             {"type": "view_submission", "view": {**view, "state": {"values": values}}}
         )
@@ -347,6 +349,9 @@ class Console:
             self._remember(message)
         elif method in ("chat.postEphemeral", "response_url"):
             self._show("only you can see this", args)
+            if any(True for _ in buttons(args.get("blocks") or [])):  # Edit, Delete, More: clickable
+                message = {**args, "channel": args.get("channel") or CHANNEL, "ts": self._slack.new_ts()}
+                self._surfaces = [*self._surfaces[-20:], {"message": message}]
         elif method == "views.publish":
             self._show("Home tab", reply["view"])
             self._surfaces = [*self._surfaces[-20:], {"view": reply["view"]}]
@@ -360,7 +365,8 @@ class Console:
             self._write("  (/submit TEXT to fill it in and submit it; /close to cancel)")
         elif method == "files.completeUploadExternal":
             where = self._where({"channel": args.get("channel_id", ""), "thread_ts": args.get("thread_ts")})
-            lines = "\n".join(f"  [image] {f.get('title')}" for f in reply.get("files", []))
+            lines = "\n".join(f"  [{'image' if str(f.get('name')).endswith('.png') else 'file'}] {f.get('title')} "
+                              f"({f.get('name')})" for f in reply.get("files", []))  # fmt: skip
             self._write(f"\nResolute ({where}):\n{lines}")
 
     @staticmethod
@@ -381,25 +387,14 @@ class Console:
         self._write(f"\nResolute ({where}):\n" + "\n".join("  " + line for line in lines))
 
     def _remember(self, message: dict) -> None:
-        if any(True for _ in _buttons(message.get("blocks") or [])):
+        if any(True for _ in buttons(message.get("blocks") or [])):
             self._surfaces = [*self._surfaces[-20:], {"message": message}]
-        answer_id = next((b.get("value") for _, b in _buttons(message.get("blocks") or [])
+        answer_id = next((b.get("value") for _, b in buttons(message.get("blocks") or [])
                           if b.get("action_id") == blocks.FEEDBACK_HELPFUL), None)  # fmt: skip
         if answer_id:
             self._last_answer = {"channel": message["channel"], "thread_ts": message.get("thread_ts") or message["ts"],
                                  "ts": message["ts"], "answer_id": answer_id}  # fmt: skip
             self._write("  (/reply to follow up in this thread; /helpful or /nothelpful to rate it)")
-
-
-def _state(element: dict, typed: str) -> dict:
-    """An input's state as Slack submits it: what was typed, else what it opened with; a user picked
-    as <@U...> or U..."""
-    if element["type"] == "users_select":
-        picked = typed.strip().removeprefix("<@").removeprefix("@").split("|")[0].rstrip(">")
-        return {"type": "users_select", "selected_user": picked or element.get("initial_user")}
-    if typed == "-":  # empties a field that opened with text
-        return {"type": element["type"], "value": ""}
-    return {"type": element["type"], "value": typed or element.get("initial_value") or ""}
 
 
 def _json_or_text(body: str) -> dict:

@@ -61,7 +61,7 @@ class FakeSlack:
     """Start with `with FakeSlack() as slack:`; SLACK_API_URL is `slack.url`.
 
     Settable state: `errors` (method -> error to answer with), `members` (channel -> user ids, for
-    conversations.members and chat.postEphemeral), `users` (user id -> fields such as tz, tz_offset,
+    conversations.members, in pages of its `limit`, and chat.postEphemeral; change it at any time), `users` (user id -> fields such as tz, tz_offset,
     real_name for users.info), `socket_mode_url` (what apps.connections.open answers). `token` and
     `app_token` are the bearer tokens accepted (None accepts any); `observe` sees every call as made.
     """
@@ -276,7 +276,10 @@ class FakeSlack:
         channel = self._channel(args)
         if channel not in self.members:
             raise Refused("channel_not_found")
-        return {"members": list(self.members[channel]), "response_metadata": {"next_cursor": ""}}
+        start, limit = int(args.get("cursor") or 0), int(args.get("limit") or 100)  # the cursor is an offset
+        members = list(self.members[channel])
+        after = start + limit if start + limit < len(members) else ""
+        return {"members": members[start : start + limit], "response_metadata": {"next_cursor": str(after)}}
 
     def _user(self, args: dict) -> dict:
         user_id = args.get("user") or ""
@@ -347,16 +350,17 @@ class FakeSlack:
         with self._lock:
             if args.get("file_id") not in self.files:
                 raise Refused("file_not_found")
-            self.files[args["file_id"]]["bytes"] = args["bytes"]
+            self.files[args["file_id"]].update(bytes=args["bytes"], content=args.get("content", b""))
         return {}
 
     def _complete_upload(self, args: dict) -> dict:
         files = args.get("files") or []
         if not files or any("bytes" not in self.files.get(f.get("id"), {}) for f in files):
             raise Refused("file_not_found")  # every file must have been uploaded first
-        for f in files:
-            self.files[f["id"]].update(title=f.get("title") or self.files[f["id"]]["title"])
-        return {"files": [self.files[f["id"]] for f in files]}
+        for f in files:  # where it was shared: `content` and `channel` are the fake's, for tests
+            self.files[f["id"]].update(title=f.get("title") or self.files[f["id"]]["title"],
+                                       channel=args.get("channel_id"), comment=args.get("initial_comment"))  # fmt: skip
+        return {"files": [{k: v for k, v in self.files[f["id"]].items() if k != "content"} for f in files]}
 
     def _connections_open(self, args: dict) -> dict:
         if not self.socket_mode_url:
@@ -383,7 +387,10 @@ class _Handler(BaseHTTPRequestHandler):
         url = urlparse(self.path)
         headers = {k.lower(): v for k, v in self.headers.items()}
         if url.path.startswith("/upload/"):
-            method, args = "upload", {"file_id": url.path.rsplit("/", 1)[1], "bytes": len(raw)}
+            method, args = (
+                "upload",
+                {"file_id": url.path.rsplit("/", 1)[1], "bytes": len(raw), "content": raw},
+            )
         else:
             method = "response_url" if url.path.startswith("/respond/") else url.path.removeprefix("/api/")
             if self.command == "GET":  # conversations.replies sends its arguments in the query

@@ -1,4 +1,4 @@
-"""Interactive components: feedback buttons, the Home tab's "Ask a question", the check-in buttons."""
+"""Interactive components: feedback buttons, the Home tab's "Ask a question", the check-in and note buttons."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ from slack_sdk import WebClient
 from bot.services import Services
 from bot.slack import blocks
 from bot.slack.blocks import checkins as checkin_blocks
+from bot.slack.blocks import notes as note_blocks
 from bot.slack.checkins import CheckinSlack
+from bot.slack.notes import NotesSlack
 
 
 def register(app: App, services: Services) -> None:
@@ -53,3 +55,32 @@ def register(app: App, services: Services) -> None:
 
     app.action(checkin_blocks.SUPPORT_TAKE)(support(False))
     app.action(checkin_blocks.SUPPORT_DONE)(support(True))
+
+    def private(respond: Respond, *, replace: bool = False):
+        """Reply to the person only: a new ephemeral message, or (`replace`) in place of the one clicked."""
+        return lambda text, bl: respond(text=text, blocks=bl, response_type="ephemeral",
+                                        replace_original=replace)  # fmt: skip
+
+    @app.action(note_blocks.EDIT)
+    def edit_note(ack: Ack, body: dict, action: dict, client: WebClient, respond: Respond) -> None:
+        ack()
+        NotesSlack(services, client).edit(
+            user=body["user"]["id"], note_id=action.get("value", ""), trigger_id=body["trigger_id"],
+            response_url=body.get("response_url", ""), in_place=action.get("block_id") == note_blocks.ONE,
+            reply=private(respond),
+        )  # fmt: skip
+
+    @app.action(note_blocks.DELETE)
+    def delete_note(ack: Ack, body: dict, action: dict, client: WebClient, respond: Respond) -> None:
+        ack()
+        NotesSlack(services, client).delete(
+            user=body["user"]["id"], note_id=action.get("value", ""),
+            in_place=action.get("block_id") == note_blocks.ONE, reply=private(respond),
+            replace=private(respond, replace=True),
+        )  # fmt: skip
+
+    @app.action(note_blocks.MORE)
+    def more_notes(ack: Ack, body: dict, action: dict, client: WebClient, respond: Respond) -> None:
+        ack()
+        NotesSlack(services, client).more(user=body["user"]["id"], value=action.get("value", ""),
+                                          reply=private(respond))  # fmt: skip

@@ -8,11 +8,12 @@ from slack_sdk import WebClient
 from bot.services import Services
 from bot.slack import blocks
 from bot.slack.checkins import CheckinSlack
+from bot.slack.notes import NotesSlack
 from bot.slack.progress import progress_reply
 
 
 def register(app: App, services: Services) -> None:
-    """`/ask QUESTION`, `/progress [priority|school]` and `/checkin ...`."""
+    """`/ask QUESTION`, `/progress [priority|school]`, `/checkin ...`, `/note ...` and `/notes ...`."""
 
     @app.command("/ask")
     def ask(ack: Ack, command: dict, client: WebClient, respond: Respond) -> None:
@@ -41,5 +42,22 @@ def register(app: App, services: Services) -> None:
         ack()
         CheckinSlack(services, client).command(
             user=command["user_id"], text=command.get("text", ""), trigger_id=command["trigger_id"],
+            reply=lambda text, bl: respond(text=text, blocks=bl, response_type="ephemeral"),
+        )  # fmt: skip
+
+    @app.command("/note")
+    def note(ack: Ack, command: dict, client: WebClient, respond: Respond) -> None:
+        ack()
+        NotesSlack(services, client).note(
+            user=command["user_id"], text=command.get("text", ""), trigger_id=command["trigger_id"],
+            response_url=command.get("response_url", ""),
+            reply=lambda text, bl: respond(text=text, blocks=bl, response_type="ephemeral"),
+        )  # fmt: skip
+
+    @app.command("/notes")
+    def notes(ack: Ack, command: dict, client: WebClient, respond: Respond) -> None:
+        ack()
+        NotesSlack(services, client).list_notes(
+            user=command["user_id"], text=command.get("text", ""),
             reply=lambda text, bl: respond(text=text, blocks=bl, response_type="ephemeral"),
         )  # fmt: skip

@@ -1,15 +1,44 @@
-"""The one error handler: log the request's details, and tell the person in Slack."""
+"""The one error handler: log the request's details, and tell the person in Slack.
+
+An exception's message is never logged, for any request: it can carry what a person typed (SQLAlchemy
+puts a failed statement's parameters in it, slack_sdk the body Slack answered with), and a question in a
+direct message or an intervention note is private. The log keeps the ids of the request, the exception's
+type (and Slack's error code) and the traceback's frames: enough to find the failing line.
+"""
 
 from __future__ import annotations
 
 import logging
+import traceback
 
 from slack_bolt import App
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
 from bot.services import Services
 from bot.slack import blocks
+
+_CHAIN = 10  # causes followed at most (a cycle is possible)
+
+
+def failure(error: BaseException) -> str:
+    """An exception as a traceback without its message: each link of the chain, innermost first, as its frames
+    and its type (and, for Slack, the error code Slack answered)."""
+    chain: list[BaseException] = []
+    link: BaseException | None = error
+    while link is not None and link not in chain and len(chain) < _CHAIN:
+        chain.append(link)
+        link = link.__cause__ or (None if link.__suppress_context__ else link.__context__)
+    parts = []
+    for exc in reversed(chain):
+        kind = f"{type(exc).__module__}.{type(exc).__qualname__}".removeprefix("builtins.")
+        if isinstance(exc, SlackApiError):  # a code such as invalid_blocks, never the body
+            code = exc.response.get("error") if hasattr(exc.response, "get") else None
+            kind += f" (Slack said {code or '?'})"
+        frames = "".join(traceback.format_tb(exc.__traceback__))
+        parts.append(f"Traceback (most recent call last):\n{frames}{kind} (message withheld)")
+    return "\n\nwhich led to\n\n".join(parts)
 
 
 def register(app: App, services: Services) -> None:
@@ -29,10 +58,9 @@ def register(app: App, services: Services) -> None:
             or (body.get("channel") or {}).get("id")
             or event.get("channel"),
         }
-        logger.error(
-            "failed to handle a Slack request %s", {k: v for k, v in details.items() if v},
-            exc_info=(type(error), error, error.__traceback__),
-        )  # fmt: skip
+        # no exc_info: a formatter would print the message with the traceback
+        logger.error("failed to handle a Slack request %s\n%s", {k: v for k, v in details.items() if v},
+                     failure(error))  # fmt: skip
         try:
             if body.get("response_url"):  # slash commands and buttons: a private note to the person
                 WebhookClient(body["response_url"]).send(
@@ -46,5 +74,5 @@ def register(app: App, services: Services) -> None:
                 )
             elif details["user"]:  # modals and the Home tab: a direct message
                 client.chat_postMessage(channel=details["user"], text=blocks.ERROR)
-        except Exception:  # the report itself failed: the log above is all that is left
-            logger.exception("could not tell the user about the failure")
+        except Exception as exc:  # the report itself failed: the log above is all that is left
+            logger.error("could not tell the user about the failure\n%s", failure(exc))

@@ -1,4 +1,4 @@
-"""Events API: mentions, direct messages, thread follow-ups and the Home tab."""
+"""Events API: mentions, direct messages, thread follow-ups, the Home tab and channel membership."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ _PEOPLE = (None, "thread_broadcast", "file_share")
 
 
 def register(app: App, services: Services) -> None:
-    """`app_mention`, `message` (DMs and threads Resolute is part of) and `app_home_opened`."""
+    """`app_mention`, `message` (DMs and threads Resolute is part of), `app_home_opened`, and members joining or
+    leaving a channel."""
 
     @app.event("app_mention")
     def mentioned(event: dict, client: WebClient, context: BoltContext) -> None:
@@ -38,3 +39,10 @@ def register(app: App, services: Services) -> None:
     def home_opened(event: dict, client: WebClient) -> None:
         if event.get("tab", "home") == "home":
             services.asking.publish_home(client, user_id=event["user"])
+
+    def membership_changed(event: dict) -> None:
+        # who may read notes is the leadership channel's members, cached up to a minute: not after a change
+        services.notes.forget_members(event.get("channel", ""))
+
+    app.event("member_left_channel")(membership_changed)
+    app.event("member_joined_channel")(membership_changed)

@@ -1,4 +1,4 @@
-"""Modal submissions: the ask modal and the check-in form."""
+"""Modal submissions: the ask modal, the check-in form and the note form."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ from slack_sdk import WebClient
 from bot.services import Services
 from bot.slack import blocks
 from bot.slack.blocks import checkins as checkin_blocks
+from bot.slack.blocks import notes as note_blocks
 from bot.slack.checkins import CheckinSlack
+from bot.slack.notes import NotesSlack
 
 
 def register(app: App, services: Services) -> None:
@@ -36,3 +38,12 @@ def register(app: App, services: Services) -> None:
             return
         ack()
         slack.deliver_support()
+
+    @app.view(note_blocks.NOTE_MODAL)
+    def noted(ack: Ack, body: dict, view: dict, client: WebClient) -> None:
+        errors, then = NotesSlack(services, client).submitted(user=body["user"]["id"], view=view)
+        if errors:  # the form stays open with everything typed, and says what is wrong where
+            ack(response_action="errors", errors=errors)
+            return
+        ack()
+        then()  # the confirmation, once Slack has its acknowledgement
