@@ -25,10 +25,12 @@ $(VENV)/.installed-dev: $(VENV)/.installed
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
-# Ingest, then serve Slack if it is configured (.env or the environment), else open the local console
-# with the sample question asked first.
+# Ingest and load the sample district's fictional intervention notes (again: nothing new), then serve
+# Slack if it is configured (.env or the environment), else open the local console with the sample
+# question asked first.
 run: install
 	$(BIN)/resolute ingest
+	$(BIN)/resolute notes import knowledge/district/notes.csv
 	@if $(BIN)/resolute serve --check; then $(BIN)/resolute serve; \
 	else echo "Opening the local console instead."; $(BIN)/resolute console --say /digest --say "$(Q)"; fi
 
@@ -51,6 +53,7 @@ bench: install-dev
 	$(BIN)/python bench/bench_progress.py
 	$(BIN)/python bench/bench_checkins.py
 	$(BIN)/python bench/checkin_threshold.py
+	$(BIN)/python bench/bench_notes.py
 
 eval: install
 	$(BIN)/python bench/eval_answers.py ../shared/eval/dev_questions.jsonl ../shared/reform-docs

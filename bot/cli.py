@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from bot.checkins.cli import checkin
 from bot.config import Settings, load_settings
+from bot.notes.cli import notes
 from bot.services import Services
 
 
@@ -51,6 +52,7 @@ def main(ctx: click.Context, verbose: bool) -> None:
 
 
 main.add_command(checkin)
+main.add_command(notes)
 
 
 @main.command()
@@ -194,7 +196,7 @@ def digest(ctx: click.Context, preview: Path | None, post: bool) -> None:
         )
     client = make_web_client(services.settings)
     try:
-        click.echo(post_weekly_digest(services.district, client, force=True))
+        click.echo(post_weekly_digest(services.district, client, force=True, notes=services.notes))
     except SlackApiError as exc:
         raise click.ClickException(f"Slack refused the digest: {exc.response.get('error')}") from None
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -27,12 +27,17 @@ if TYPE_CHECKING:
     from apscheduler.schedulers.background import BackgroundScheduler
 
     from bot.checkins.sending import Sender
+    from bot.notes.sending import FollowUps
+    from bot.notes.service import Notes
     from bot.services import Services
 
 log = logging.getLogger(__name__)
 
 WEEKLY_DIGEST = "bot.jobs:weekly_digest"  # how the scheduler holds the job: a reference, not an object
 CHECKIN_TICK = "bot.jobs:checkin_tick"
+NOTES_TICK = "bot.jobs:notes_tick"
+NOTES_RETENTION = "bot.jobs:notes_retention"
+RETENTION_AT = (2, 30)  # the daily retention run, in the district's time zone: a quiet hour
 
 
 @dataclass(frozen=True)
@@ -48,7 +53,16 @@ class JobContext:
         """The check-ins' sender (it keeps the channel's member list for a few minutes)."""
         from bot.checkins.sending import Sender
 
-        return Sender(self.services.checkins, self.client)
+        return Sender(self.services.checkins, self.client, notes=self.services.notes)
+
+    @cached_property
+    def follow_ups(self) -> FollowUps:
+        """The intervention notes' follow-up reminders."""
+        from bot.notes.sending import FollowUps
+
+        services = self.services
+        return FollowUps(notes=services.notes, people=services.checkins.store, district=services.district,
+                         client=self.client)  # fmt: skip
 
 
 _context: JobContext | None = None  # set once per process by start_jobs (a job can only name its function)
@@ -67,11 +81,12 @@ def _current() -> JobContext:
 
 
 def post_weekly_digest(district: District, client: WebClient, *, now: datetime | None = None,
-                       force: bool = False) -> str:  # fmt: skip
+                       force: bool = False, notes: Notes | None = None) -> str:  # fmt: skip
     """Post this week's digest once per channel (across restarts, retries and instances); says what it did.
 
     Without `force` it posts only on the day of the scheduled time, after that time: a digest missed
-    while the bot was down goes out when it comes back the same day, and not on a later day.
+    while the bot was down goes out when it comes back the same day, and not on a later day. With
+    `notes`, it counts the interventions logged in the seven days up to the scheduled time.
     """
     now = now or datetime.now(UTC)
     try:
@@ -91,9 +106,8 @@ def post_weekly_digest(district: District, client: WebClient, *, now: datetime |
     try:
         report = district.report()
         names = {sid: s.name for sid, s in store.schools().items()}
-        digest = build_digest(
-            config, report, names, week=week, before=store.last_digest(channel, before_week=week)
-        )
+        before = store.last_digest(channel, before_week=week)
+        digest = build_digest(config, report, names, week=week, before=before, notes=_note_counts(notes, due))
         posted = client.chat_postMessage(
             channel=channel, text=cut(digest.text, FALLBACK_CHARS), blocks=digest.blocks
         )
@@ -112,6 +126,20 @@ def post_weekly_digest(district: District, client: WebClient, *, now: datetime |
     return f"posted the digest for {week} to {channel} with {len(digest.charts)} charts"
 
 
+def _note_counts(notes: Notes | None, due: datetime) -> dict[tuple[str, str | None], int] | None:
+    """The interventions logged in the week up to the digest's time, by (type, priority); None: notes off."""
+    if notes is None:
+        return None
+    from bot.notes.model import NotesOff
+
+    until = due.astimezone(UTC)  # stored times are UTC (SQLite compares them as text)
+    try:
+        notes.config()  # notes turned off keep their rows until retention: no line then
+        return notes.counts(until - timedelta(days=7), until)
+    except NotesOff:
+        return None
+
+
 def weekly_digest() -> str:
     """The weekly digest job: post this week's digest if it is due and no instance has posted it yet.
 
@@ -119,7 +147,8 @@ def weekly_digest() -> str:
     runs, so a `data load` that changes the channel is honoured by the next run.
     """
     context = _current()
-    said = post_weekly_digest(context.services.district, context.client, now=context.clock())
+    services = context.services
+    said = post_weekly_digest(services.district, context.client, now=context.clock(), notes=services.notes)
     log.info("weekly digest: %s", said)
     return said
 
@@ -134,29 +163,61 @@ def checkin_tick() -> list[str]:
     return said
 
 
+def notes_tick() -> list[str]:
+    """The notes' job, every minute: send each follow-up reminder that is due and not yet sent (by any
+    instance). Its lines name note ids only."""
+    context = _current()
+    said = context.follow_ups.tick(context.clock())
+    for line in said:
+        log.info("notes: %s", line)
+    return said
+
+
+def notes_retention() -> str:
+    """The notes' retention job, daily and at start-up: delete the notes older than the district keeps."""
+    from bot.notes.sending import expire
+
+    context = _current()
+    said = expire(context.services.notes, context.clock())
+    log.info("notes retention: %s", said)
+    return said
+
+
 def start_jobs(services: Services, client: WebClient, *, clock: Callable[[], datetime] | None = None,
                paused: bool = False) -> BackgroundScheduler:  # fmt: skip
-    """Run the check-ins' tick every minute and once now; schedule the weekly digest at the district's
-    day, time and time zone, and catch up on one missed earlier today; returns the started scheduler
-    (`paused`: started but running nothing).
+    """Run the check-ins' and the notes' ticks every minute and once now; run the notes' retention daily
+    and once now; schedule the weekly digest at the district's day, time and time zone, and catch up on
+    one missed earlier today; returns the started scheduler (`paused`: started but running nothing).
 
-    The tick reads the district data each time it runs, so check-ins start with a `data load` made
-    after `serve` started; the digest's schedule is read here, once (a new one needs a restart).
+    The ticks read the district data each time they run, so check-ins and notes start with a `data load`
+    made after `serve` started; the digest's schedule and the retention's time zone are read here, once
+    (a new one needs a restart).
     """
     from apscheduler.schedulers.background import BackgroundScheduler
     from apscheduler.triggers.cron import CronTrigger
 
     use(services, client, clock=clock)
     scheduler = BackgroundScheduler(timezone=UTC)  # the default in-memory job store, see above
-    # every minute, and once now: prompts are due at each member's own 09:00, and one missed while no
-    # instance was running goes out as soon as one is
-    scheduler.add_job(CHECKIN_TICK, "interval", minutes=1, id="checkin_tick", replace_existing=True,
-                      next_run_time=datetime.now(UTC), coalesce=True, max_instances=1,
-                      misfire_grace_time=None)  # fmt: skip
+    # every minute, and once now: prompts and follow-up reminders are due at each person's own 09:00,
+    # and one missed while no instance was running goes out as soon as one is
+    for ref, job_id in ((CHECKIN_TICK, "checkin_tick"), (NOTES_TICK, "notes_tick")):
+        scheduler.add_job(ref, "interval", minutes=1, id=job_id, replace_existing=True,
+                          next_run_time=datetime.now(UTC), coalesce=True, max_instances=1,
+                          misfire_grace_time=None)  # fmt: skip
     try:
         config = services.district.config()
     except NotLoaded as exc:
+        config = None
         log.warning("weekly digest not scheduled: %s", exc)
+    # before any data is loaded there are no notes to expire; UTC then, until the next restart
+    hour, minute = RETENTION_AT
+    daily = CronTrigger(hour=hour, minute=minute, timezone=config.timezone if config else UTC)
+    scheduler.add_job(NOTES_RETENTION, daily, id="notes_retention", replace_existing=True, coalesce=True,
+                      misfire_grace_time=None)  # fmt: skip
+    # once, now: a day without a running instance leaves no expired note behind
+    scheduler.add_job(NOTES_RETENTION, id="notes_retention_at_start", name="notes retention (start-up)",
+                      replace_existing=True, misfire_grace_time=None)  # fmt: skip
+    if config is None:
         scheduler.start(paused=paused)
         return scheduler
     hour, minute = map(int, config.digest_time.split(":"))

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from slack_sdk import WebClient
 
-from bot.jobs import CHECKIN_TICK, WEEKLY_DIGEST, start_jobs
+from bot.jobs import CHECKIN_TICK, NOTES_RETENTION, NOTES_TICK, WEEKLY_DIGEST, start_jobs
 from bot.slack.fake import BOT_TOKEN as TOKEN
 from tests.test_district import TOML, write_district
 
@@ -69,9 +69,12 @@ def test_the_digest_is_scheduled_at_the_district_day_time_and_zone(scheduled):
 def test_every_job_is_held_by_reference_so_a_job_store_could_keep_it(scheduled):
     scheduler, _ = scheduled
     jobs = {job.id: job for job in scheduler.get_jobs()}
-    assert set(jobs) == {"weekly_digest", "weekly_digest_catch_up", "checkin_tick"}
+    refs = {"weekly_digest": WEEKLY_DIGEST, "weekly_digest_catch_up": WEEKLY_DIGEST,
+            "checkin_tick": CHECKIN_TICK, "notes_tick": NOTES_TICK,
+            "notes_retention": NOTES_RETENTION, "notes_retention_at_start": NOTES_RETENTION}  # fmt: skip
+    assert set(jobs) == set(refs)
     for job in jobs.values():
-        expected = CHECKIN_TICK if job.id == "checkin_tick" else WEEKLY_DIGEST
+        expected = refs[job.id]
         assert job.func_ref == expected and job.args == () and job.kwargs == {}
         # what a persistent job store writes: it fails for a closure or a bound object
         assert pickle.loads(pickle.dumps(job.__getstate__()))["func"] == expected
@@ -95,13 +98,14 @@ def test_the_start_up_catch_up_posts_a_digest_missed_earlier_the_same_day_only(s
     assert len(fake_slack.called("chat.postMessage")) == 1
 
 
-def test_before_the_district_data_is_loaded_only_the_check_in_tick_runs_and_waits_for_it(
+def test_before_the_district_data_is_loaded_no_digest_is_scheduled_and_the_tick_waits_for_it(
     make_services, fake_slack
 ):
     services = make_services()
     scheduler = start_jobs(services, WebClient(token=TOKEN, base_url=fake_slack.url), paused=True)
     try:  # no digest schedule to read yet; the tick reads the data each minute, so a later load starts it
-        assert [job.id for job in scheduler.get_jobs()] == ["checkin_tick"]
+        assert {job.id for job in scheduler.get_jobs()} == {"checkin_tick", "notes_tick", "notes_retention",
+                                                            "notes_retention_at_start"}  # fmt: skip
         assert "no district data is loaded yet" in fire(scheduler.get_job("checkin_tick"))[0]
     finally:
         scheduler.shutdown(wait=False)

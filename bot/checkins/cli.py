@@ -55,7 +55,7 @@ def send(ctx: click.Context, now_: bool) -> None:
     from bot.checkins.sending import Sender
 
     checkins = _checkins(ctx)
-    sender = Sender(checkins, _client(ctx, "sending check-ins"))
+    sender = Sender(checkins, _client(ctx, "sending check-ins"), notes=_services(ctx).notes)
     now = _services(ctx).clock()
     try:
         said = sender.send_prompts(now) if now_ else sender.tick(now)
@@ -81,13 +81,15 @@ def summary(ctx: click.Context, week: str | None, as_json: bool, post: bool) -> 
     if post:
         from bot.checkins.sending import Sender
 
-        said = Sender(checkins, _client(ctx, "posting the summary")).post_summary(week, now)
+        said = Sender(checkins, _client(ctx, "posting the summary"), notes=_services(ctx).notes).post_summary(
+            week, now
+        )
         click.echo(said[0] if said else f"the summary for {week} has already been posted", err=as_json)
     if as_json:
         _echo_json(data)
     elif not post:
         from bot.slack.blocks.checkins import summary_message
-        from bot.slack.console import render
+        from bot.slack.console_render import render
 
         config, _ = checkins.settings()
         text, built = summary_message(data, config.priorities)

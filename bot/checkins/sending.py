@@ -4,7 +4,8 @@
 sent. A claim in SQL per week, kind and recipient makes each message go out once across retries,
 restarts and several `serve` processes; a send that fails gives its claim back and is tried on the
 next tick. A prompt missed while no instance was running goes out when one comes back, as long as the
-week's check-in is still open.
+week's check-in is still open. After a week's summary, each author of intervention notes that week
+gets a private DM listing their own notes (nothing about notes goes to the channel).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import logging
 import threading
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -22,6 +24,9 @@ from bot.checkins.store import DONE, TAKEN, Support
 from bot.slack.blocks import checkins as blocks
 from bot.slack.blocks.kit import FALLBACK_CHARS, cut
 
+if TYPE_CHECKING:
+    from bot.notes.service import Notes
+
 log = logging.getLogger(__name__)
 
 MEMBERS_TTL = timedelta(minutes=10)  # how long the channel's member list is reused
@@ -31,8 +36,9 @@ TZ_TTL = timedelta(days=1)  # how long a member's time zone (users.info) is reus
 class Sender:
     """Sends what is due; safe to call from any instance at any time."""
 
-    def __init__(self, checkins: CheckIns, client: WebClient) -> None:
+    def __init__(self, checkins: CheckIns, client: WebClient, *, notes: Notes | None = None) -> None:
         self.checkins = checkins
+        self.notes = notes  # None: no notes DMs after the summary
         self.store = checkins.store
         self.client = client
         self._members: tuple[datetime, str, list[str]] | None = None
@@ -190,6 +196,44 @@ class Sender:
                 log.exception(
                     "the check-in summary for %s was posted but its chart could not be uploaded", week
                 )
+        if c.channel in self.store.sent(week, "summary"):  # retried each tick until every DM is out
+            said += self._notes_of_the_week(week, now)
+        return said
+
+    def _notes_of_the_week(self, week: str, now: datetime) -> list[str]:
+        """DM each author their own intervention notes logged since the previous check-in closed, once."""
+        from bot.notes.model import NotesOff
+        from bot.notes.sending import week_message
+        from bot.slack.members import channel_members
+
+        if self.notes is None:
+            return []
+        config, c = self.checkins.settings()
+        try:
+            self.notes.config()
+        except NotesOff:
+            return []
+        # from the previous close to this one: every note falls in exactly one check-in's DM
+        since = schedule.close_at(c, schedule.shift(week, -1), config.timezone)
+        until = schedule.close_at(c, week, config.timezone)
+        sent = self.store.sent(week, "notes")
+        # stored times are UTC (SQLite compares them as text)
+        logged = self.notes.week_by_author(since.astimezone(UTC), until.astimezone(UTC))
+        waiting = {a: n for a, n in logged.items() if a not in sent}
+        said: list[str] = []
+        if not waiting:
+            return said
+        schools = {sid: s.name for sid, s in self.checkins.district.store.schools().items()}
+        members = channel_members(self.client)
+        for author, notes in sorted(waiting.items()):
+            try:  # an author who has left the people entitled to notes is not sent them
+                if not self.notes.entitled(author, members=members, now=now):
+                    continue
+            except SlackApiError as exc:
+                log.warning("the week's notes DMs wait: Slack answered %s", exc.response.get("error"))
+                break
+            text, built = week_message(notes, schools, since=since, until=until)
+            said += self._post(week, "notes", author, now, text=text, blocks=built)
         return said
 
     # -- support -------------------------------------------------------------------------------------

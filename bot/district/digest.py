@@ -71,9 +71,36 @@ def _target_line(t: TargetProgress, before: dict | None) -> str:
     return line
 
 
+def notes_line(counts: dict[tuple[str, str | None], int], priorities: list[Priority]) -> str:
+    """The digest's line on intervention notes: how many were logged, by type and by priority.
+
+    Counts only, for a channel: never a school, a student, an author or a note's words.
+    """
+    total = sum(counts.values())
+    if not total:
+        return ":memo: *Interventions logged this week*: none."
+    by_type: dict[str, int] = {}
+    by_priority: dict[str | None, int] = {}
+    for (kind, priority), n in counts.items():
+        by_type[kind] = by_type.get(kind, 0) + n
+        by_priority[priority] = by_priority.get(priority, 0) + n
+    named = {p.key: p.name for p in priorities}
+
+    def listed(pairs: dict, label) -> str:  # most first; "no priority" after the priorities it ties with
+        ordered = sorted(pairs.items(), key=lambda kv: (-kv[1], kv[0] is None, label(kv[0]).casefold()))
+        return ", ".join(f"{label(k)} {n}" for k, n in ordered)
+
+    types = listed(by_type, lambda k: k.replace("_", " "))
+    # a priority the district file no longer lists keeps its key
+    keys = listed(by_priority, lambda k: "no priority" if k is None else named.get(k, k))
+    return f":memo: *Interventions logged this week*: {total}. By type: {types}. By priority: {keys}."
+
+
 def build_digest(config: DistrictConfig, report: ProgressReport, names: dict[str, str], *, week: str,
-                 before: dict | None, charts: bool = True) -> Digest:  # fmt: skip
-    """The digest's text and blocks (and charts) from a progress report."""
+                 before: dict | None, charts: bool = True,
+                 notes: dict[tuple[str, str | None], int] | None = None) -> Digest:  # fmt: skip
+    """The digest's text and blocks (and charts) from a progress report; `notes`: the week's intervention
+    counts by (type, priority), or None when notes are off (no line then)."""
     parts: list[str] = []
     for p in config.priorities:
         mine = [t for t in report.targets if t.target.priority == p.key]
@@ -86,6 +113,8 @@ def build_digest(config: DistrictConfig, report: ProgressReport, names: dict[str
     tail = [f":tada: *Schools on the Move*, to celebrate and learn from: {moving}.",
             f":handshake: *Schools we are supporting*, whose results have levelled off near the district's: "
             f"{coasting}. This is support, not blame: ask how the district can help."]  # fmt: skip
+    if notes is not None:
+        tail.append(notes_line(notes, config.priorities))
     blocks = digest_blocks(f"{config.name}: weekly progress", parts, tail)
     summary = {_key(t): {"value": round(t.value, 2), "status": t.status} for t in report.targets}
     digest = Digest(week, "\n\n".join(parts + tail), blocks, summary=summary)

@@ -1,0 +1,168 @@
+"""`resolute notes ...`: intervention notes for whoever runs Resolute (list, import, audit).
+
+The command acts as the operator ("cli:<login>"): whoever can run it holds the database, so it reads
+every note; each listing and import is audited like one made in Slack.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+from datetime import date, datetime, time
+from pathlib import Path
+
+import click
+
+PAGE = 500  # notes read per query while listing
+TEXT_CHARS = 60  # how much of a note's text the table shows
+
+
+def _services(ctx: click.Context):
+    return ctx.find_root().obj["services"]
+
+
+def _session(ctx: click.Context):
+    """The operator's session, or a clear message (exit 1) when notes are off."""
+    from bot.notes.model import NotesOff
+
+    notes = _services(ctx).notes
+    try:
+        notes.config()
+        return notes.operator(getpass.getuser())
+    except NotesOff as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _problems(problems: list[str], what: str) -> None:
+    """Every problem on stderr, then exit 1."""
+    for problem in problems:
+        click.echo(problem, err=True)
+    click.echo(what, err=True)
+    click.get_current_context().exit(1)
+
+
+def _json(data) -> str:
+    return json.dumps(data, indent=2, ensure_ascii=False, default=_iso)
+
+
+def _iso(value):
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
+@click.group()
+def notes() -> None:
+    """Intervention notes: list them, import a CSV of them, read who did what (the audit)."""
+
+
+@notes.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list of notes.")
+@click.option("--school", help="A school's id or name.")
+@click.option("--student", help="A student reference (code or initials).")
+@click.option("--type", "type_", help="An intervention type, e.g. credit_rescue.")
+@click.option("--priority", help="A priority's key.")
+@click.option("--since", help="Notes logged on or after this day (YYYY-MM-DD).")
+@click.option("--author", help="The author's Slack user id.")
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(min=1), help="At most this many.")
+@click.pass_context
+def list_notes(ctx: click.Context, as_json: bool, school: str | None, student: str | None, type_: str | None,
+               priority: str | None, since: str | None, author: str | None, limit: int) -> None:  # fmt: skip
+    """The notes that match, newest first."""
+    from bot.notes.model import NoteProblem
+    from bot.notes.service import filters_from
+
+    session = _session(ctx)
+    now = _services(ctx).clock()
+    given = {"school": school, "student": student, "type": type_, "priority": priority, "since": since,
+             "author": author}  # fmt: skip
+    try:
+        filters = filters_from({k: v for k, v in given.items() if v is not None}, session)
+    except NoteProblem as exc:
+        _problems(exc.problems, "Nothing listed.")
+    found, more = [], None
+    while len(found) < limit:
+        page = session.list(filters, more=more, limit=min(limit - len(found), PAGE), now=now)
+        found += page.notes
+        more = page.more
+        if not more or not page.notes:
+            break
+    if as_json:
+        click.echo(_json([n.as_dict() for n in found]))
+    else:
+        click.echo(table(found) if found else "No notes match.")
+    if more and len(found) >= limit:
+        click.echo(f"More notes match: --limit {limit * 2} shows more.", err=True)
+
+
+def table(found: list) -> str:
+    """Notes as a plain-text table, one line each, the text shortened."""
+    head = ("id", "logged", "school", "student", "type", "tier", "priority", "follow_up", "author", "text")
+    rows = [head] + [
+        (str(n.id), f"{n.created_at:%Y-%m-%d}", n.school or "", n.student or "", n.type, str(n.tier or ""),
+         n.priority or "", str(n.follow_up or ""), n.author, _short(n.text))
+        for n in found
+    ]  # fmt: skip
+    widths = [max(len(r[i]) for r in rows) for i in range(len(head) - 1)]
+    return "\n".join("  ".join([*(c.ljust(w) for c, w in zip(r, widths, strict=False)), r[-1]]) for r in rows)
+
+
+def _short(text: str) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= TEXT_CHARS else flat[: TEXT_CHARS - 1].rstrip() + "…"
+
+
+@notes.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.pass_context
+def import_notes(ctx: click.Context, file: Path) -> None:
+    """Add the notes in a CSV file, all or nothing; a note already there is not added twice.
+
+    Columns: school, student, type, tier, priority, text, follow_up, author, created_at (the header
+    of `list --json`'s keys; id is ignored).
+    """
+    import csv
+    import io
+
+    from bot.notes.model import NoteProblem
+
+    try:
+        text = file.read_text(encoding="utf-8-sig")  # a spreadsheet's BOM is no part of the first column
+    except UnicodeDecodeError as exc:
+        raise click.ClickException(
+            f"{file} is not UTF-8 text (byte {exc.start}); save it as CSV UTF-8"
+        ) from None
+    session = _session(ctx)
+    rows = sum(1 for row in csv.reader(io.StringIO(text)) if any(cell.strip() for cell in row)) - 1
+    try:
+        added = session.import_csv(text, now=_services(ctx).clock(), source=file.name)
+    except NoteProblem as exc:
+        _problems(exc.problems, f"Nothing was imported from {file}: fix the lines above and run it again.")
+    there = max(rows - len(added), 0)
+    click.echo(f"Imported {len(added)} new notes from {file}; {there} were already there.")
+
+
+@notes.command()
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
+@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), help="From this day (YYYY-MM-DD) on.")
+@click.pass_context
+def audit(ctx: click.Context, as_json: bool, since: datetime | None) -> None:
+    """Who did what to which notes, when, with which fields (never a note's text)."""
+    session = _session(ctx)
+    start = None
+    if since is not None:  # the start of that day on the district's clock
+        from zoneinfo import ZoneInfo
+
+        zone = ZoneInfo(_services(ctx).district.config().timezone)
+        start = datetime.combine(since.date(), time(), tzinfo=zone)
+    rows = session.audit(since=start)
+    if as_json:
+        click.echo(_json(rows))
+        return
+    for row in rows:
+        at = row["at"].isoformat(timespec="seconds") if isinstance(row["at"], datetime) else str(row["at"])
+        note = f"note {row['note_id']}" if row.get("note_id") is not None else "-"
+        details = json.dumps(row.get("details") or {}, ensure_ascii=False, default=_iso)
+        click.echo(f"{at}  {row['actor']}  {row['action']}  {note}  {details}")
+    if not rows:
+        click.echo("No audit entries" + (f" since {since:%Y-%m-%d}." if since else "."))
