@@ -91,6 +91,15 @@ def _minutes(value: object) -> int:
 Minutes = Annotated[int, BeforeValidator(_minutes)]  # written '4h', kept as minutes
 
 
+def _channel_or_people(value: object, members: str) -> object:
+    """ "channel" (kept as None: the channel's members) or a non-empty list of user ids, as written."""
+    if value == "channel":
+        return None
+    if not (isinstance(value, list) and value):
+        raise problem(f'must be "channel" ({members}) or a list of Slack user ids such as ["U0123456789"]')
+    return value
+
+
 def _week_minute(schedule: str) -> int:
     """Minutes from Monday 00:00 to a 'mon 09:00' schedule."""
     day, time = schedule.split()
@@ -190,13 +199,7 @@ class CheckinsTable(Table):
     @field_validator("members", mode="before")
     @classmethod
     def _channel_or_people(cls, value: object) -> object:
-        if value == "channel":
-            return None
-        if not (isinstance(value, list) and value):
-            raise problem(
-                'must be "channel" (its members) or a list of Slack user ids such as ["U0123456789"]'
-            )
-        return value
+        return _channel_or_people(value, "its members")
 
     @field_validator("close")
     @classmethod
@@ -232,14 +235,7 @@ class NotesTable(Table):
     @field_validator("readers", mode="before")
     @classmethod
     def _channel_or_people(cls, value: object) -> object:
-        if value == "channel":
-            return None
-        if not (isinstance(value, list) and value):
-            raise problem(
-                'must be "channel" (the leadership channel\'s members) or a list of Slack user ids such as '
-                '["U0123456789"]'
-            )
-        return value
+        return _channel_or_people(value, "the leadership channel's members")
 
     @field_validator("types")
     @classmethod

@@ -212,32 +212,21 @@ class Session:
 
     def draft(self, fields: dict[str, str], *, now: datetime, past_ok: bool = False) -> Draft:
         """A note's fields as typed, checked: NoteProblem lists everything wrong at once."""
-        config, n = self.notes.settings()
+        _, n = self.notes.settings()
         problems: list[str] = []
-        values: dict = {}
-
-        def check(field: str, parse: Callable[[str], object]) -> None:
-            typed = (fields.get(field) or "").strip()
-            if typed:
-                try:
-                    values[field] = parse(typed)
-                except NoteProblem as exc:
-                    problems.extend(exc.problems)
-
         text = (fields.get("text") or "").strip()
         if not text:
             problems.append("the note is empty: write what was done after the fields")
         elif len(text) > MAX_TEXT:
             problems.append(f"the note is {len(text):,} characters; keep it under {MAX_TEXT:,}")
-        check("school", self.school)
-        check("student", lambda s: self._student(s, n))
-        check("type", lambda s: self._choice("type", s, n.types, "a note type"))
-        check("tier", _tier)
-        check(
-            "priority",
-            lambda s: self._choice("priority", s, [p.key for p in config.priorities], "a priority"),
-        )
-        check("follow_up", lambda s: self._follow_up(s, now, past_ok))
+        values = _checked(fields, problems, {
+            "school": self.school,
+            "student": lambda s: self._student(s, n),
+            "type": self._type,
+            "tier": _tier,
+            "priority": self._priority,
+            "follow_up": lambda s: self._follow_up(s, now, past_ok),
+        })  # fmt: skip
         if "type" not in values and not (fields.get("type") or "").strip():
             if "other" in n.types:
                 values["type"] = "other"
@@ -246,6 +235,13 @@ class Session:
         if problems:
             raise NoteProblem(problems)
         return Draft(text=text, **values)
+
+    def _type(self, typed: str) -> str:
+        return self._choice("type", typed, self.notes.config().types, "a note type")
+
+    def _priority(self, typed: str) -> str:
+        config, _ = self.notes.settings()
+        return self._choice("priority", typed, [p.key for p in config.priorities], "a priority")
 
     @staticmethod
     def _student(ref: str, n: NotesConfig) -> str:
@@ -270,31 +266,16 @@ class Session:
 
     def filters(self, fields: dict[str, str]) -> Filters:
         """`/notes` filters as typed, checked: NoteProblem for an unknown school, type, priority, date or word."""
-        config, n = self.notes.settings()
         problems: list[str] = []
-        values: dict = {}
         rest = (fields.get("text") or "").strip()
         if rest:
             problems.append(
                 f"'{rest}' is not a filter; use school:, student:, type:, priority:, since: or author:"
             )
-        for field, parse in (
-            ("school", self.school),
-            ("student", lambda s: s),
-            ("type", lambda s: self._choice("type", s, n.types, "a note type")),
-            (
-                "priority",
-                lambda s: self._choice("priority", s, [p.key for p in config.priorities], "a priority"),
-            ),
-            ("since", _since),
-            ("author", _author),
-        ):
-            typed = (fields.get(field) or "").strip()
-            if typed:
-                try:
-                    values[field] = parse(typed)
-                except NoteProblem as exc:
-                    problems.extend(exc.problems)
+        values = _checked(fields, problems, {
+            "school": self.school, "student": lambda s: s, "type": self._type, "priority": self._priority,
+            "since": _since, "author": _author,
+        })  # fmt: skip
         if problems:
             raise NoteProblem(problems)
         return Filters(**values)
@@ -403,6 +384,21 @@ class Session:
 def filters_from(fields: dict[str, str], session: Session) -> Filters:
     """`/notes` or `resolute notes list` filters, checked by the session."""
     return session.filters(fields)
+
+
+def _checked(
+    fields: dict[str, str], problems: list[str], parsers: dict[str, Callable[[str], object]]
+) -> dict:
+    """Each field typed, parsed by its parser; what fails is added to `problems` (every one, not the first)."""
+    values: dict = {}
+    for field, parse in parsers.items():
+        typed = (fields.get(field) or "").strip()
+        if typed:
+            try:
+                values[field] = parse(typed)
+            except NoteProblem as exc:
+                problems.extend(exc.problems)
+    return values
 
 
 def _tier(typed: str) -> int:
