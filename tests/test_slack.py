@@ -247,7 +247,7 @@ def test_a_failure_while_answering_is_told_to_the_user_and_logged(
     slack, fake_slack, services, monkeypatch, caplog
 ):
     def broken(*args, **kwargs):
-        raise RuntimeError("index exploded")
+        raise RuntimeError(" ".join(("index", "exploded")))  # the frame's source line is not the message
 
     monkeypatch.setattr(services.answerer, "ask", broken)
     caplog.set_level(logging.ERROR)
@@ -324,3 +324,20 @@ def test_home_tab_button_opens_the_ask_form_and_the_answer_arrives_as_a_dm(slack
     question = fake_slack.called("chat.postMessage")[0]
     assert question.args["channel"] == "UALICE"  # Slack opens the app's DM with the person
     assert answer.args["channel"] == "DALICE" and "Farah Haddad" in answer.args["text"]
+
+
+def test_the_server_answers_with_more_than_1024_files_open(make_services, fake_slack):
+    """select() cannot watch a socket numbered above 1024; a busy process holds that many files."""
+    import os
+
+    services = make_services(slack_bot_token=TOKEN, slack_signing_secret=SECRET, slack_api_url=fake_slack.url)
+    pipes = [os.pipe() for _ in range(520)]  # 1,040 files: the server's sockets come after them
+    try:
+        with serving(make_slack_app(services)) as url:
+            challenge = {"token": "legacy", "challenge": "c-1040", "type": "url_verification"}
+            status, body, _ = Slack(url, SECRET).post(json.dumps(challenge), "application/json")
+        assert status == 200 and "c-1040" in body
+    finally:
+        for read, write in pipes:
+            os.close(read)
+            os.close(write)

@@ -88,7 +88,10 @@ def make_http_server(app: App, *, host: str, port: int, threads: int = HTTP_THRE
     from slack_bolt.adapter.wsgi import SlackRequestHandler
     from waitress.server import create_server
 
-    return create_server(SlackRequestHandler(app), host=host, port=port, threads=threads, ident="resolute")
+    # poll(), not select(): select cannot watch a socket numbered above 1024, and a process holding many
+    # files (SQLite, Chroma, Slack connections) would stop answering requests without an error
+    return create_server(SlackRequestHandler(app), host=host, port=port, threads=threads, ident="resolute",
+                         asyncore_use_poll=True)  # fmt: skip
 
 
 def run_socket_mode(app: App, settings: Settings) -> None:
