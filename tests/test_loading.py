@@ -94,10 +94,12 @@ def test_chunks_fit_the_model_window_and_keep_sections(count_tokens):
     assert len(chunks) > 5
     assert all(count_tokens(c.text) <= 200 for c in chunks)
     assert {c.location for c in chunks} == {"First", "Second"}
-    assert chunks[-1].text == "Short section text."
+    # each chunk opens with its section's heading, inside the budget
+    assert chunks[-1].text == "Second\nShort section text."
+    assert all(c.text.startswith(f"{c.location}\n") for c in chunks)
     assert [c.position for c in chunks] == list(range(len(chunks)))
     # nothing is lost: every sentence of the long paragraph is in exactly one chunk
-    joined = " ".join(c.text for c in chunks if c.location == "First").replace("\n", " ")
+    joined = " ".join(c.text.removeprefix("First\n") for c in chunks if c.location == "First")
     assert joined == long_paragraph
 
 

@@ -14,7 +14,7 @@ from bot.knowledge.text import split_sentences
 # silently dropped, so chunks stay well inside the window.
 DEFAULT_MAX_TOKENS = 200
 # Bump when loading or chunking changes what chunks a file gives: the next ingest redoes them all.
-CHUNKING_VERSION = 1
+CHUNKING_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,7 @@ def chunk_blocks(
     *,
     title: str = "",
     max_tokens: int = DEFAULT_MAX_TOKENS,
+    lead_with_heading: bool = True,
 ) -> list[Chunk]:
     """Group blocks by section (or page) and pack whole paragraphs, then sentences, into chunks.
 
@@ -64,7 +65,12 @@ def chunk_blocks(
                 pieces.append(_Piece(block.text, size, starts_paragraph=True))
             else:
                 pieces.extend(_split_long(block.text, count_tokens, max_tokens))
-        for text in _pack(pieces, max_tokens):
+        # a section's heading leads each of its chunks: the chunk's vector then knows what it is about,
+        # and a list of sections ("1. Literacy", "2. Numeracy") can be quoted as it stands
+        lead = location if lead_with_heading and heading and location == heading else ""
+        budget = max_tokens - (count_tokens(lead) if lead else 0)
+        for text in _pack(pieces, max(budget, max_tokens // 2)):
+            text = f"{lead}\n{text}" if lead else text
             chunks.append(Chunk(text=text, location=location, position=len(chunks)))
     return chunks
 

@@ -19,6 +19,7 @@ from sqlalchemy import Engine, Integer, String, cast, delete, func, insert, sele
 from bot.knowledge import vectors
 from bot.knowledge.chunking import CHUNKING_VERSION, DEFAULT_MAX_TOKENS, Chunk, chunk_blocks
 from bot.knowledge.loaders import SUPPORTED_SUFFIXES, LoadError, load_document
+from bot.knowledge.text import ANSWER_UNITS_VERSION
 from bot.knowledge.text_items import TextItem, check_items, private_corpus
 from bot.knowledge.vectors import Passage, Survey, chunk_id
 from bot.store.tables import PUBLIC, chunks, documents, index_meta
@@ -71,7 +72,10 @@ class Ingester:
     ) -> None:
         self._max_tokens = max_tokens
         # what produced the stored chunks: a change to any of it means every document is redone
-        self._pipeline = f"{embeddings_id}|chunking-{CHUNKING_VERSION}-{max_tokens}"
+        sentences = f"sentences-{ANSWER_UNITS_VERSION}"
+        self._pipeline = f"{embeddings_id}|chunking-{CHUNKING_VERSION}-{max_tokens}|{sentences}"
+        # a text corpus's chunks outlive chunking changes; a new model or sentence cut redoes them
+        self._text_pipeline = f"{embeddings_id}|{sentences}"
         self._engine = engine
         self._collections = collections  # corpus -> its chromadb collection for this model
         self._collection_of: dict[str, object] = {}
@@ -153,8 +157,9 @@ class Ingester:
         found = self._survey(corpus, pending, removed)
         if on_plan:
             on_plan(sum(len(p.chunks) for p in pending) + len(found.missing))
-        report.chunks_embedded = self._embed_and_upsert(corpus, pending, on_embedded)
-        self._commit(corpus, pending, removed, drop_all=rebuild, pipeline=self._pipeline)
+        passages = self._embed_and_upsert(corpus, pending, on_embedded)
+        report.chunks_embedded = len(passages)
+        self._commit(corpus, pending, passages, removed, drop_all=rebuild, pipeline=self._pipeline)
         for item in pending:
             (report.updated if item.is_update else report.added).append(item.source)
         report.removed = sorted(removed)
@@ -179,8 +184,7 @@ class Ingester:
             ).scalar_one()
             known = self._hashes(conn, corpus, [item.id for item in items])
             stored_pipeline = _get_meta(conn, corpus, "pipeline")
-        # a text corpus's chunks outlive chunking changes; only a new model means embedding them again
-        rebuild = bool(has_documents) and stored_pipeline != self._embeddings_id
+        rebuild = bool(has_documents) and stored_pipeline != self._text_pipeline
         pending: list[_Pending] = []
         for item in items:
             digest = item.content_hash()
@@ -193,9 +197,10 @@ class Ingester:
         if rebuild:
             pending += self._stored(corpus, skip={p.source for p in pending})
         found = self._survey(corpus, pending, [])
-        if pending or stored_pipeline != self._embeddings_id:
-            report.chunks_embedded = self._embed_and_upsert(corpus, pending, None)
-            self._commit(corpus, pending, [], drop_all=rebuild, pipeline=self._embeddings_id)
+        if pending or stored_pipeline != self._text_pipeline:
+            passages = self._embed_and_upsert(corpus, pending, None)
+            report.chunks_embedded = len(passages)
+            self._commit(corpus, pending, passages, [], drop_all=rebuild, pipeline=self._text_pipeline)
         restored = self._restore(corpus, found, report, None)
         # after a new model, everything not committed goes; otherwise only the replaced items'
         # stale vectors, since another process may be writing other items of this corpus right now
@@ -281,15 +286,26 @@ class Ingester:
             for c in p.chunks
         ]  # fmt: skip
 
-    def _embed_and_upsert(self, corpus: str, pending: list[_Pending], on_embedded) -> int:
-        """Embed new chunks and write their vectors; they stay invisible until the commit."""
-        return vectors.write_vectors(
-            self._collection(corpus), self._embed_documents, self._passages(corpus, pending),
-            batch=EMBED_BATCH, on_embedded=on_embedded,
+    def _embed_and_upsert(self, corpus: str, pending: list[_Pending], on_embedded) -> list[Passage]:
+        """Embed new chunks and write their vectors (invisible until the commit); the chunks with their
+        sentence vectors, to be committed."""
+        passages = self._passages(corpus, pending)
+        known: dict[str, list[float]] = {}
+        vectors.write_vectors(
+            self._collection(corpus), self._embed_documents, passages, batch=EMBED_BATCH,
+            on_embedded=on_embedded, keep=known,
         )  # fmt: skip
+        return vectors.with_sentence_vectors(passages, self._embed_documents, batch=EMBED_BATCH, known=known)
 
     def _commit(
-        self, corpus: str, pending: list[_Pending], removed: list[str], *, drop_all: bool, pipeline: str
+        self,
+        corpus: str,
+        pending: list[_Pending],
+        passages: list[Passage],
+        removed: list[str],
+        *,
+        drop_all: bool,
+        pipeline: str,
     ) -> None:
         """One transaction: the corpus is either wholly the old one or wholly the new one."""
         now = datetime.now(UTC)
@@ -303,7 +319,7 @@ class Ingester:
                 conn.execute(
                     delete(documents).where(documents.c.corpus == corpus, documents.c.source.in_(gone))
                 )
-            chunk_rows = [asdict(passage) for passage in self._passages(corpus, pending)]
+            chunk_rows = [asdict(passage) for passage in passages]
             if chunk_rows:
                 conn.execute(insert(chunks), chunk_rows)
             if pending:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 
 import Stemmer
@@ -59,3 +60,37 @@ def terms(text: str) -> list[str]:
 def count_words(text: str) -> int:
     """Number of words, for summaries."""
     return len(_WORD.findall(text))
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A sentence of a passage as answers quote it: verbatim, with where it sits."""
+
+    text: str
+    line: int  # which line (paragraph or list item) of the passage
+    first_in_line: bool
+    in_list: bool
+    heading: bool  # the section heading that leads a chunk
+
+
+_LIST_MARK = re.compile(r"^\s*(?:[-*•·▪–]\s|\(?\d{1,3}[.)]\s)")
+
+
+def answer_units(passage: str, heading: str = "") -> list[Unit]:
+    """A passage's sentences in order; ingest embeds each, and answers choose among them.
+
+    Ingest and answers must cut a passage the same way (the stored vectors are in this order), so
+    a change here is a change of ANSWER_UNITS_VERSION.
+    """
+    units = []
+    for n, line in enumerate(passage.split("\n")):
+        if n == 0 and heading and line == heading:
+            units.append(Unit(line, n, True, False, True))
+            continue
+        listed = bool(_LIST_MARK.match(line))
+        for i, sentence in enumerate(split_sentences(line)):
+            units.append(Unit(sentence, n, i == 0, listed, False))
+    return units
+
+
+ANSWER_UNITS_VERSION = 1

@@ -30,7 +30,10 @@ class TextItem:
         """The item cut into chunks like a file's, one line a paragraph."""
         lines = [line.strip() for line in self.text.splitlines() if line.strip()]
         blocks = [Block(line, heading=self.location) for line in lines]
-        return chunk_blocks(blocks, count_tokens, title=self.title, max_tokens=max_tokens)
+        # the location (a date, a school) is cited with the item, not written into its text
+        return chunk_blocks(
+            blocks, count_tokens, title=self.title, max_tokens=max_tokens, lead_with_heading=False
+        )
 
 
 def private_corpus(corpus: str) -> str:

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
+import numpy as np
 from sqlalchemy import Engine, select
 
+from bot.knowledge.text import answer_units
 from bot.store.tables import PUBLIC, chunks
 
 DELETE_BATCH = 5000
@@ -29,6 +31,17 @@ class Passage:
     position: int
     text: str
     corpus: str = PUBLIC
+    # float16 rows, one per answer unit (bot.knowledge.text.answer_units); None if never embedded
+    sentence_vectors: bytes | None = field(default=None, repr=False, compare=False)
+
+    def sentence_matrix(self, dimensions: int) -> np.ndarray | None:
+        """The sentence vectors as a (sentences, dimensions) array, or None if they are missing."""
+        if not self.sentence_vectors:
+            return None
+        matrix = np.frombuffer(self.sentence_vectors, dtype=np.float16)
+        if matrix.size % dimensions:
+            return None  # made by another model: ranked without them until the next ingest
+        return matrix.reshape(-1, dimensions).astype(np.float32)
 
 
 @dataclass(frozen=True)
@@ -54,13 +67,20 @@ def write_vectors(
     *,
     batch: int,
     on_embedded: Callable[[int], None] | None = None,
+    keep: dict[str, list[float]] | None = None,
 ) -> int:
-    """Embed the rows' texts and upsert them under their ids, a batch at a time; how many were written."""
+    """Embed the rows' texts and upsert them under their ids, a batch at a time; how many were written.
+
+    `keep`, if given, collects each text's vector (a one-sentence chunk is its own sentence vector).
+    """
     for start in range(0, len(rows), batch):
         part = rows[start : start + batch]
+        embedded = embed([r.text for r in part])
+        if keep is not None:
+            keep.update(zip([r.text for r in part], embedded, strict=True))
         collection.upsert(
             ids=[r.id for r in part],
-            embeddings=embed([r.text for r in part]),
+            embeddings=embedded,
             documents=[r.text for r in part],
             metadatas=[
                 {"source": r.source, "title": r.title, "location": r.location, "position": r.position}
@@ -70,6 +90,27 @@ def write_vectors(
         if on_embedded:
             on_embedded(len(part))
     return len(rows)
+
+
+def with_sentence_vectors(
+    rows: list[Passage],
+    embed: Callable[[list[str]], list[list[float]]],
+    *,
+    batch: int,
+    known: dict[str, list[float]] | None = None,
+) -> list[Passage]:
+    """The rows with a vector for each of their sentences; a sentence said twice (or already embedded
+    as a whole chunk, in `known`) is embedded once."""
+    units = [[u.text for u in answer_units(r.text, r.location)] for r in rows]
+    vector: dict[str, list[float]] = dict(known or {})
+    unique = [t for t in dict.fromkeys(text for row in units for text in row) if t not in vector]
+    for start in range(0, len(unique), batch):
+        part = unique[start : start + batch]
+        vector.update(zip(part, embed(part), strict=True))
+    return [
+        replace(r, sentence_vectors=np.asarray([vector[t] for t in texts], dtype=np.float16).tobytes())
+        for r, texts in zip(rows, units, strict=True)
+    ]
 
 
 def survey(engine: Engine, collection, corpus: str, *, skip: set[str]) -> Survey:

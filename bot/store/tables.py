@@ -9,6 +9,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -43,6 +44,8 @@ chunks = Table(
     Column("title", String(500), nullable=False),
     Column("location", String(500), nullable=False),
     Column("text", Text, nullable=False),
+    # one float16 vector a sentence (bot.knowledge.text.answer_units), so answers rank sentences by meaning
+    Column("sentence_vectors", LargeBinary),
     Index("ix_chunks_corpus_source", "corpus", "source"),
 )
 
