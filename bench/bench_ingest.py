@@ -2,8 +2,8 @@
 
     python bench/bench_ingest.py [--docs DIR] [--large 10000]
 
-1. Raw embedding throughput of the model on the corpus's own chunk texts, and ingestion
-   throughput (load, chunk, embed, write Chroma and SQL) on the same corpus in the same run.
+1. The time to embed the corpus's own chunk texts alone, and the time to ingest the same corpus
+   (load, chunk, embed chunks and their sentences, write Chroma and SQL) in the same run.
 2. Re-ingesting the unchanged corpus: how many chunks were embedded (should be 0).
 3. Warm query latency, p50 and p95, of full extractive answers over about 200 and about
    10,000 chunks (the large corpus is the documents copied with a distinct line per copy).
@@ -102,12 +102,15 @@ def main() -> int:
         _ = services.ingester  # migrations, tokenizer and Chroma client are start-up, not ingestion
         start = time.perf_counter()
         report = services.ingester.ingest([tmp / "small"])
-        ingest_rate = report.chunks_embedded / (time.perf_counter() - start)
+        ingest_seconds = time.perf_counter() - start
         raw = (before + raw_rate()) / 2  # raw measured either side of the ingest, as the machine drifts
-        print(f"raw embedding:  {raw:7.1f} chunks/s ({len(texts)} chunks)")
+        raw_seconds = report.chunks_embedded / raw
         print(
-            f"ingestion:      {ingest_rate:7.1f} chunks/s ({report.chunks_embedded} chunks) "
-            f"= {100 * ingest_rate / raw:.0f}% of raw (bar: >= 90%)"
+            f"chunks alone:   {raw_seconds:6.1f} s to embed {report.chunks_embedded} chunks ({raw:.1f} chunks/s)"
+        )
+        print(
+            f"ingestion:      {ingest_seconds:6.1f} s with sentence vectors "
+            f"= {ingest_seconds / raw_seconds:.2f} x the chunks alone (bar: <= 2.2 x)"
         )
         start = time.perf_counter()
         again = services.ingester.ingest([tmp / "small"])

@@ -1,93 +1,172 @@
-"""Answer-quality evaluation: ingest DOCS_DIR into a temporary data dir and ask every question.
+"""Answer-quality evaluation: ingest each set's documents into a temporary data dir and ask every question.
 
-    python bench/eval_answers.py QUESTIONS.jsonl DOCS_DIR [--modes hybrid,dense,lexical]
+    python bench/eval_answers.py                  # every set, both halves
+    python bench/eval_answers.py --half dev       # while tuning: the development halves only
+    python bench/eval_answers.py --set district --show misses
 
-QUESTIONS.jsonl has one {"q", "doc", "facts"} object a line: `doc` is the start of the expected
+Sets (a set is skipped when its documents are absent):
+- shared: ../shared/eval/dev_questions.jsonl over ../shared/reform-docs (a development set);
+- reform: bench/questions/reform-{dev,test}.jsonl over ../shared/reform-docs;
+- district: bench/questions/district-{dev,test}.jsonl over knowledge/ with its district data loaded.
+
+A question file has one {"q", "doc", "facts"} object a line: `doc` is the start of the expected
 document's file name; `facts` is a list of groups of strings, a group being found when any of its
-strings is in the answer (case-insensitive). Prints, per question and in total: whether the expected
-document is among the cited sources, the reciprocal rank of its first retrieved passage (MRR), the
-share of fact groups found in the answer, and the answer's length. Figures, not pass/fail.
+strings is in the answer (case-insensitive). Per half it prints: the share of answers citing the
+expected document, the reciprocal rank of its first retrieved passage (MRR), the share of fact groups
+found, the share of quoted sentences found verbatim in the passages they cite, and the longest answer.
+Figures, not pass/fail: the bars are printed beside them.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
-from bot.config import load_settings
-from bot.knowledge.answer import MAX_ANSWER_CHARS, Answerer
-from bot.knowledge.chunking import DEFAULT_MAX_TOKENS
-from bot.services import Services
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+QUESTIONS = ROOT / "bench" / "questions"
 
 
-def evaluate(questions: list[dict], services: Services, mode: str, *, verbose: bool) -> dict:
+@dataclass(frozen=True)
+class EvalSet:
+    name: str
+    docs: Path
+    halves: dict[str, Path]
+    district: bool = False
+
+
+SETS = [
+    EvalSet("shared", SHARED / "reform-docs", {"dev": SHARED / "eval" / "dev_questions.jsonl"}),
+    EvalSet("reform", SHARED / "reform-docs",
+            {"dev": QUESTIONS / "reform-dev.jsonl", "test": QUESTIONS / "reform-test.jsonl"}),
+    EvalSet("district", ROOT / "knowledge",
+            {"dev": QUESTIONS / "district-dev.jsonl", "test": QUESTIONS / "district-test.jsonl"}, district=True),
+]  # fmt: skip
+
+
+def _pieces(answer_text: str) -> list[tuple[str, list[int]]]:
+    """The quoted runs of an answer with the source numbers each is cited to."""
+    runs = re.findall(r"(.*?)((?:\s*\[\d+\])+)", answer_text.split("\n\n_", 1)[0], flags=re.S)
+    return [
+        (text.strip(), [int(n) for n in re.findall(r"\d+", marks)]) for text, marks in runs if text.strip()
+    ]
+
+
+def verbatim_share(answer, is_card) -> tuple[int, int]:
+    """(quoted runs found verbatim in the passages they cite, runs checked); data answers are not quotes."""
+    by_n = {s.n: s for s in answer.sources}
+    found = checked = 0
+    for text, numbers in _pieces(answer.answer):
+        cited = [by_n[n] for n in numbers if n in by_n]
+        if not cited or any(is_card(s.source) for s in cited):
+            continue
+        checked += 1
+        passage = " ".join(" ".join(s.text.split()) for s in cited)
+        sentences = [p.strip().removesuffix(" …") for p in re.split(r"(?<=[.!?”\"])\s+", text) if p.strip()]
+        found += all(" ".join(p.split()) in passage for p in sentences)
+    return found, checked
+
+
+def evaluate(questions: list[dict], services, mode: str, *, show: str) -> dict:
     """Ask every question in one retrieval mode and return the totals."""
-    answerer = Answerer(index=services.index(), llm=services.llm, mode=mode)
+    from bot.knowledge.answer import Answerer
+
+    answerer = services.answerer if mode == "hybrid" else Answerer(index=services.index(), mode=mode)
+    cards = str(services.settings.cards_dir.resolve())
+
+    def is_card(source: str) -> bool:
+        return source.startswith(cards)
+
+    def named(source: str, doc: str) -> bool:
+        return Path(source).name.startswith(doc)
+
     cited_ok = rr_sum = recall_sum = 0.0
-    longest = 0
+    verbatim = checked = longest = 0
     for item in questions:
         hits = services.index().search(item["q"], k=5, mode=mode)
-        rank = next(
-            (i for i, h in enumerate(hits, 1) if Path(h.passage.source).name.startswith(item["doc"])), None
-        )
+        rank = next((i for i, h in enumerate(hits, 1) if named(h.passage.source, item["doc"])), None)
         answer = answerer.ask(item["q"])
         text = answer.answer.lower()
         found = sum(any(s.lower() in text for s in group) for group in item["facts"])
         recall = found / len(item["facts"])
-        cited = any(Path(s.source).name.startswith(item["doc"]) for s in answer.sources)
+        cited = any(named(s.source, item["doc"]) for s in answer.sources)
+        ok, n = verbatim_share(answer, is_card)
+        verbatim, checked = verbatim + ok, checked + n
         cited_ok += cited
         rr_sum += 1 / rank if rank else 0.0
         recall_sum += recall
         longest = max(longest, len(answer.answer))
-        if verbose:
+        if show == "all" or (show == "misses" and (recall < 1 or not cited or ok < n)):
             print(
-                f"  {'ok ' if cited else 'MISS'} rr={1 / rank if rank else 0:.2f} facts={recall:.2f} "
-                f"len={len(answer.answer):4d}  {item['q']}"
+                f"  {'ok ' if cited else 'MISS'} facts={recall:.2f} len={len(answer.answer):4d}  {item['q']}"
             )
-            if recall < 1:
-                print(f"       answer: {answer.answer[:400]}")
+            if recall < 1 or not cited or ok < n:
+                print(f"       answer: {answer.answer[:600]}")
     n = len(questions)
     return {
-        "mode": mode, "questions": n, "cited": cited_ok / n, "mrr": rr_sum / n,
-        "fact_recall": recall_sum / n, "longest_answer": longest,
+        "questions": n, "cited": cited_ok / n, "mrr": rr_sum / n, "fact_recall": recall_sum / n,
+        "verbatim": verbatim / checked if checked else 1.0, "longest_answer": longest,
     }  # fmt: skip
+
+
+def _services(eval_set: EvalSet, data_dir: Path):
+    from bot.config import load_settings
+    from bot.services import Services
+
+    services = Services(load_settings(data_dir=data_dir, knowledge_dir=eval_set.docs))
+    report = services.ingester.ingest([eval_set.docs])
+    cards = 0
+    if eval_set.district:
+        services.district.load()
+        cards = services.ingester.ingest([services.settings.cards_dir]).chunks_total
+    print(f"[{eval_set.name}] ingested {len(report.added) + len(report.unchanged)} documents, "
+          f"{report.chunks_total} chunks" + (f", {cards} data card chunks" if cards else ""))  # fmt: skip
+    return services
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("questions", type=Path)
-    parser.add_argument("docs", type=Path)
-    parser.add_argument("--modes", default="hybrid,dense,lexical")
-    parser.add_argument("--chunk-tokens", type=int, default=DEFAULT_MAX_TOKENS, help="Chunk budget to try.")
-    parser.add_argument("--quiet", action="store_true", help="Totals only.")
-    args = parser.parse_args()
-    if not args.docs.is_dir():
-        print(f"{args.docs}: no such folder (the reform documents live in ../shared/reform-docs/)")
-        return 2
-    questions = [json.loads(line) for line in args.questions.read_text().splitlines() if line.strip()]
-    with tempfile.TemporaryDirectory(prefix="resolute-eval-") as tmp:
-        services = Services(
-            load_settings(data_dir=Path(tmp), knowledge_dir=args.docs), chunk_tokens=args.chunk_tokens
-        )
-        report = services.ingester.ingest([args.docs])
-        print(f"ingested {len(report.added)} documents, {report.chunks_total} chunks")
-        totals = []
-        for mode in args.modes.split(","):
-            print(f"\n== {mode}")
-            totals.append(evaluate(questions, services, mode, verbose=not args.quiet))
-    print(
-        f"\n{'mode':8} {'cited':>6} {'MRR':>6} {'facts':>6} {'longest':>8}  (bar: cited >= 0.95, "
-        f"facts >= 0.85, answer <= {MAX_ANSWER_CHARS} chars)"
+    parser.add_argument("--set", choices=[s.name for s in SETS], action="append", help="Only these sets.")
+    parser.add_argument("--half", choices=["dev", "test", "both"], default="both")
+    parser.add_argument("--modes", default="hybrid", help="Retrieval modes: hybrid,dense,lexical.")
+    parser.add_argument(
+        "--show", choices=["none", "misses", "all"], default="none", help="Per-question lines."
     )
-    for t in totals:
-        print(
-            f"{t['mode']:8} {t['cited']:6.2f} {t['mrr']:6.2f} {t['fact_recall']:6.2f} {t['longest_answer']:8d}"
-        )
+    args = parser.parse_args()
+    rows = []
+    for eval_set in SETS:
+        if args.set and eval_set.name not in args.set:
+            continue
+        if not eval_set.docs.is_dir():
+            print(f"[{eval_set.name}] skipped: {eval_set.docs} is absent")
+            continue
+        halves = {h: p for h, p in eval_set.halves.items() if args.half in ("both", h) and p.exists()}
+        if not halves:
+            continue
+        with tempfile.TemporaryDirectory(prefix="resolute-eval-") as tmp:
+            services = _services(eval_set, Path(tmp))
+            for half, path in halves.items():
+                questions = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+                for mode in args.modes.split(","):
+                    if args.show != "none":
+                        print(f"\n== {eval_set.name} {half} ({mode})")
+                    rows.append(
+                        (eval_set.name, half, mode, evaluate(questions, services, mode, show=args.show))
+                    )
+    print(
+        f"\n{'set':9} {'half':5} {'mode':7} {'n':>3} {'cited':>6} {'MRR':>5} {'facts':>6} {'verbatim':>9} {'longest':>8}"
+    )
+    for name, half, mode, t in rows:
+        print(f"{name:9} {half:5} {mode:7} {t['questions']:3d} {t['cited']:6.2f} {t['mrr']:5.2f} "
+              f"{t['fact_recall']:6.2f} {t['verbatim']:9.2f} {t['longest_answer']:8d}")  # fmt: skip
+    print("bars on the test halves: cited >= 0.95, facts >= 0.85, verbatim 1.00, longest <= 1000")
     return 0
 
 

@@ -6,17 +6,22 @@ import logging
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, Protocol
 
+import numpy as np
 from langchain_core.language_models import BaseChatModel
 
+from bot.knowledge.compose import MAX_ANSWER_CHARS, Composed, QuestionKind, compose, question_kind
 from bot.knowledge.index import Hit, KnowledgeIndex, Mode, Passage
-from bot.knowledge.text import split_sentences, terms
 from bot.prompts import load_prompt
 
 log = logging.getLogger(__name__)
 
-MAX_ANSWER_CHARS = 1000
+# Passages retrieved for an answer: its sentences are chosen from all of them, and only those
+# quoted are cited.
+CANDIDATE_PASSAGES = 10
+LLM_PASSAGES = 6  # of them, shown to a language model (after the data card, if any)
+SUPPORT_MARGIN = 0.15  # a passage backs a data answer only if this much above the relevance threshold
 # Cosine similarity (all-MiniLM-L6-v2) below which the best passage is taken as unrelated to the
 # question; chosen from bench/relevance_threshold.py (see README, "How 'nothing found' is decided").
 RELEVANCE_THRESHOLD = 0.30
@@ -61,11 +66,26 @@ class Turn:
     answer: str
 
 
+class DataAnswering(Protocol):
+    """What the Answerer needs from the district's results: answers to data questions, and which
+    passages are data cards (kept out of answers to questions about anything else)."""
+
+    def answer(self, question: str) -> Hit | None:
+        """The data card section answering the question, its answer text as the passage text."""
+
+    def about_data(self, question: str) -> bool:
+        """Whether the question asks about results (a school's or the district's measures)."""
+
+    def is_card(self, passage: Passage) -> bool:
+        """Whether a passage is a data card."""
+
+
 class Answerer:
     """Retrieves passages for a question and composes a cited answer.
 
     It searches only the indexes it is given: one corpus, or several searched together (their
-    rankings merged by fused score) for a caller entitled to all of them.
+    rankings merged by fused score) for a caller entitled to all of them. With district data, a
+    question about results is answered from the results first.
     """
 
     def __init__(
@@ -73,9 +93,10 @@ class Answerer:
         *,
         index: KnowledgeIndex | Sequence[KnowledgeIndex],
         llm: BaseChatModel | None = None,
-        k: int = 5,
+        k: int = CANDIDATE_PASSAGES,
         threshold: float = RELEVANCE_THRESHOLD,
         mode: Mode = "hybrid",
+        data: DataAnswering | None = None,
     ) -> None:
         self._mode = mode
         self._indexes = (index,) if isinstance(index, KnowledgeIndex) else tuple(index)
@@ -84,6 +105,7 @@ class Answerer:
         self._llm = llm
         self._k = k
         self._threshold = threshold
+        self._data = data
 
     def ask(self, question: str, *, history: list[Turn] | None = None) -> Answer:
         """Answer a question from the index, never from nothing."""
@@ -93,32 +115,56 @@ class Answerer:
         query = question
         if history:  # a follow-up ("and in Grade 6?") is searched with the question before it
             query = f"{history[-1].question} {question}"
-        hits = self._search(query)
-        if not hits or max(h.dense or 0.0 for h in hits) < self._threshold:
+        vector = self._indexes[0].embed(query)
+        # with district data, twice as deep: the data cards may be set aside below
+        hits = self._search(query, vector, self._k * 2 if self._data else self._k)
+        data = self._data_answer(question, query) if self._data else None
+        if data is None and (not hits or max(h.dense or 0.0 for h in hits) < self._threshold):
             return self._nothing_found()
+        if self._data and (data is not None or not self._data.about_data(query)):
+            # a question about people, practices or plans is answered from the documents, and a data
+            # answer already cites its card
+            hits = [h for h in hits if not self._data.is_card(h.passage)]
+        hits = hits[: self._k]
         if self._llm is None:
-            return self._extractive(question, hits)
-        return self._llm_answer(question, hits, history or [])
+            return self._extractive(question, hits, vector, data)
+        return self._llm_answer(question, hits, history or [], vector, data)
 
-    def _search(self, query: str) -> list[Hit]:
-        if len(self._indexes) == 1:
-            return self._indexes[0].search(query, k=self._k, mode=self._mode)
-        hits = [h for index in self._indexes for h in index.search(query, k=self._k, mode=self._mode)]
-        return sorted(hits, key=lambda h: h.score, reverse=True)[: self._k]
+    def _data_answer(self, question: str, query: str) -> Hit | None:
+        found = self._data.answer(question)
+        if found is None and query != question:
+            found = self._data.answer(query)
+        return found
 
-    def _extractive(self, question: str, hits: list[Hit]) -> Answer:
+    def _search(self, query: str, vector: list[float], k: int) -> list[Hit]:
+        found = [
+            h for index in self._indexes for h in index.search(query, k=k, mode=self._mode, vector=vector)
+        ]
+        return sorted(found, key=lambda h: h.score, reverse=True)[:k]
+
+    def _context(self) -> tuple[dict[str, float], Callable[[Passage], list[Passage]]]:
+        """Term weights and each passage's document, across the indexes searched."""
         snaps = {index.corpus: index.snapshot() for index in self._indexes}
-        if len(snaps) == 1:
-            (snap,) = snaps.values()
-            return extractive_answer(question, hits, snap.idf, snap.following)
         idf: dict[str, float] = {}
         for snap in reversed(snaps.values()):  # a term's weight from the first index that has it
             idf.update(snap.idf)
+        return idf, lambda passage: snaps[passage.corpus].document(passage)
 
-        def following(passage: Passage) -> Passage | None:
-            return snaps[passage.corpus].following(passage)
-
-        return extractive_answer(question, hits, idf, following)
+    def _extractive(self, question: str, hits: list[Hit], vector: list[float], data: Hit | None) -> Answer:
+        idf, document = self._context()
+        if data is None:
+            return extractive_answer(question, hits, idf, vector=vector, document=document)
+        # the value asked for first, then at most one supporting passage
+        found = extractive_answer(question, hits, idf, vector=vector, document=document) if hits else None
+        text = f"{data.passage.text} [1]"
+        sources = [_source(1, data)]
+        if found and found.sources and (found.sources[0].score >= self._threshold + SUPPORT_MARGIN):
+            support = " ".join(re.split(r"\s*\[1\]\s*", found.answer)[0:1]).strip()
+            if support and len(text) + len(support) + 5 <= MAX_ANSWER_CHARS:
+                text += f" {support} [2]"
+                first = found.sources[0]
+                sources.append(Source(2, first.title, first.source, first.location, first.text, first.score))
+        return Answer(text, "extractive", sources)
 
     def _nothing_found(self) -> Answer:
         titles = sorted({p.title for index in self._indexes for p in index.snapshot().passages})
@@ -135,10 +181,14 @@ class Answerer:
             "extractive",
         )
 
-    def _llm_answer(self, question: str, hits: list[Hit], history: list[Turn]) -> Answer:
+    def _llm_answer(
+        self, question: str, hits: list[Hit], history: list[Turn], vector: list[float], data: Hit | None
+    ) -> Answer:
+        kind = question_kind(question)
+        shown = ([data] if data else []) + hits[:LLM_PASSAGES]
         passages = "\n\n".join(
             f"[{i}] {h.passage.title} ({h.passage.location})\n{h.passage.text}"
-            for i, h in enumerate(hits, start=1)
+            for i, h in enumerate(shown, start=1)
         )
         earlier = ""
         if history:
@@ -149,21 +199,23 @@ class Answerer:
                 )
                 + "\n"
             )
-        prompt = load_prompt("answer").format(question=question, passages=passages, history=earlier)
+        prompt = load_prompt("answer").format(
+            question=question, passages=passages, history=earlier, hint=kind.hint()
+        )
         try:
             reply = self._llm.invoke(prompt)
         except Exception as exc:  # timeouts, refused connections, provider errors: fall back
             # the type only: a provider's message can echo the prompt, which may quote private notes
             log.warning("language model failed (%s); answering extractively", type(exc).__name__)
             return _with_note(
-                self._extractive(question, hits),
+                self._extractive(question, hits, vector, data),
                 "The language model did not answer, so these are the passages themselves.",
             )
         text = reply.content if isinstance(reply.content, str) else str(reply.content)
-        checked = check_citations(text.strip(), hits)
+        checked = check_citations(text.strip(), shown)
         if checked is None:
             return _with_note(
-                self._extractive(question, hits),
+                self._extractive(question, hits, vector, data),
                 "The model's answer could not be verified against the documents, "
                 "so these are the passages themselves.",
             )
@@ -187,100 +239,34 @@ def extractive_answer(
     question: str,
     hits: list[Hit],
     idf: dict[str, float],
-    following: Callable[[Passage], Passage | None] = lambda _p: None,
+    *,
+    vector: list[float] | None = None,
+    document: Callable[[Passage], list[Passage]] = lambda p: [p],
+    kind: QuestionKind | None = None,
 ) -> Answer:
-    """The sentences from the passages that best answer the question, verbatim, each cited.
+    """The sentences of the passages that best answer the question, verbatim, each cited."""
+    kind = kind or question_kind(question)
+    composed = compose(
+        question, kind, None if vector is None else np.asarray(vector, dtype=np.float32),
+        [h.passage for h in hits], [h.dense or 0.0 for h in hits], idf, document,
+    )  # fmt: skip
+    return _cited(composed, hits)
 
-    The best-matching sentence comes with the sentences that follow it (an answer usually
-    continues after the sentence that echoes the question; of a following list item only its
-    first sentence), then the best sentences of the other passages, list items excepted, fill
-    what room is left.
-    """
-    q_terms = set(terms(question))
-    weight = {t: idf.get(t, 1.0) for t in q_terms}
-    total = sum(weight.values()) or 1.0
-    passages = [_sentences(hit.passage.text) for hit in hits]
-    ranked = []  # (score, passage rank, sentence index)
-    for rank, (hit, sentences) in enumerate(zip(hits, passages, strict=True)):
-        prior = 0.5 * (hit.dense or 0.0) + 0.3 / (rank + 1)
-        for index, unit in enumerate(sentences):
-            overlap = sum(weight[t] for t in q_terms & set(terms(unit.text))) / total
-            ranked.append((overlap + prior, rank, index))
-    ranked.sort(key=lambda r: r[0], reverse=True)
 
-    chosen: dict[tuple[int, int], str] = {}
-    room = MAX_ANSWER_CHARS
-
-    def take(rank: int, index: int, text: str) -> bool:
-        nonlocal room
-        cost = len(text) + 5  # the space and the "[n]" marker
-        if (rank, index) in chosen or cost > room:
-            return False
-        chosen[(rank, index)] = text
-        room -= cost
-        return True
-
-    _, rank, index = ranked[0]
-    anchor = passages[rank][index]
-    if index and anchor.text.split(" ", 1)[0].lower() in _CONTINUATIONS:
-        take(rank, index - 1, passages[rank][index - 1].text)
-    if not take(rank, index, anchor.text):  # one very long sentence: cut it at a word boundary
-        take(rank, index, anchor.text[: MAX_ANSWER_CHARS - 10].rsplit(" ", 1)[0] + " …")
-    follow = index + 1
-    while room >= MAX_ANSWER_CHARS * _WINDOW_SHARE_LEFT:
-        if follow >= len(passages[rank]):  # the answer runs on into the document's next passage
-            after = following(hits[rank].passage)
-            if after is None:
-                break
-            hits = [*hits, Hit(after, 0.0, dense=hits[rank].dense)]
-            passages.append(_sentences(after.text))
-            rank, follow = len(hits) - 1, 0
-            continue
-        unit = passages[rank][follow]
-        if not (unit.in_list and not unit.first_in_line):
-            take(rank, follow, unit.text)
-        follow += 1
-    for _, rank, index in ranked[1:]:
-        if room < 60:
-            break
-        unit = passages[rank][index]
-        if not unit.in_list:  # a list item read without its lead-in says nothing on its own
-            take(rank, index, unit.text)
-
+def _cited(composed: Composed, hits: list[Hit]) -> Answer:
+    """Number the passages in the order they are first quoted; one marker per run from a passage."""
+    dense = {h.passage.id: h.dense or 0.0 for h in hits}
     order: dict[int, int] = {}
-    parts: list[str] = []
-    group_order = {r: i for i, r in enumerate(dict.fromkeys(r for r, _ in chosen))}
-    for rank, _index in sorted(chosen, key=lambda key: (group_order[key[0]], key[1])):
-        n = order.setdefault(rank, len(order) + 1)
-        parts.append(f"{chosen[(rank, _index)]} [{n}]")
-    text = " ".join(parts)
-    text = re.sub(r" \[(\d+)\](?= [^\[]*\[\1\])", "", text)  # one marker per run from a passage
-    return Answer(text, "extractive", [_source(n, hits[rank]) for rank, n in order.items()])
-
-
-# An answer that starts "This ..." needs the sentence before it to make sense.
-_CONTINUATIONS = {"this", "these", "that", "those", "it", "they", "such", "but", "so", "thus", "hence"}
-# The window after the best sentence may use the answer's room down to this share.
-_WINDOW_SHARE_LEFT = 0.35
-
-
-@dataclass(frozen=True)
-class _Unit:
-    text: str
-    first_in_line: bool
-    in_list: bool
-
-
-def _sentences(passage: str) -> list[_Unit]:
-    units = []
-    for line in passage.split("\n"):
-        listed = bool(_LIST_MARK.match(line))
-        for i, sentence in enumerate(split_sentences(line)):
-            units.append(_Unit(sentence, i == 0, listed))
-    return units
-
-
-_LIST_MARK = re.compile(r"^\s*(?:[-*•·▪–]\s|\(?\d{1,3}[.)]\s)")
+    parts = []
+    for index, text in composed.parts:
+        parts.append(f"{text} [{order.setdefault(index, len(order) + 1)}]")
+    text = ("\n" if composed.as_list else " ").join(parts)
+    text = re.sub(r" \[(\d+)\](?= [^\[]*\[\1\])", "", text)
+    sources = [
+        _source(n, Hit(composed.passages[index], 0.0, dense=dense.get(composed.passages[index].id, 0.0)))
+        for index, n in order.items()
+    ]
+    return Answer(text, "extractive", sources)
 
 
 def _source(n: int, hit: Hit) -> Source:

@@ -46,6 +46,9 @@ class _Snapshot:
         self.passages = passages
         self.by_id = {p.id: p for p in passages}
         self._by_place = {(p.source, p.position): p for p in passages}
+        self._by_source: dict[str, list[Passage]] = {}
+        for p in passages:  # loaded in (source, position) order
+            self._by_source.setdefault(p.source, []).append(p)
         self.bm25: bm25s.BM25 | None = None
         self.vocab: dict = {}
         self.idf: dict[str, float] = {}
@@ -61,6 +64,10 @@ class _Snapshot:
     def following(self, passage: Passage) -> Passage | None:
         """The next passage of the same document, if any."""
         return self._by_place.get((passage.source, passage.position + 1))
+
+    def document(self, passage: Passage) -> list[Passage]:
+        """Every passage of the passage's document, in order."""
+        return self._by_source.get(passage.source, [passage])
 
 
 class KnowledgeIndex:
@@ -102,14 +109,21 @@ class KnowledgeIndex:
                     self._snapshot = _Snapshot(generation, passages)
         return self._snapshot
 
-    def search(self, question: str, *, k: int = 5, mode: Mode = "hybrid") -> list[Hit]:
+    def embed(self, question: str) -> list[float]:
+        """The question's vector, for `search` and for ranking sentences."""
+        return self._embeddings.embed_query(question)
+
+    def search(
+        self, question: str, *, k: int = 5, mode: Mode = "hybrid", vector: list[float] | None = None
+    ) -> list[Hit]:
         """The k passages that best match the question, best first, each with its cosine."""
         snap = self.snapshot()
         if not snap.passages:
             return []
         depth = min(CANDIDATES, len(snap.passages))
         hits: dict[str, Hit] = {}
-        vector = self._embeddings.embed_query(question)  # also gives every hit a cosine, in any mode
+        if vector is None:  # also gives every hit a cosine, in any mode
+            vector = self.embed(question)
         if mode != "lexical":
             found = self._vectorstore.similarity_search_by_vector_with_relevance_scores(vector, k=depth)
             # vectors not in the snapshot belong to an ingest that never committed (or to an item

@@ -1,0 +1,428 @@
+"""Extractive answers: the sentences that answer the question, quoted verbatim and cited.
+
+Every sentence of the retrieved passages is scored on how well it answers: its meaning against the
+question's (sentence vectors stored at ingest, so a question costs dot products), the question's rare
+words it shares, whether it holds the kind of thing asked for (a name for "who", a number for "how
+many", a year for "when", a definition for "what is", a reason for "why"), and whether it adds
+something beyond the words of the question. The best sentence leads; the rest of its paragraph and
+other strong sentences follow while there is room.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from bot.knowledge.text import Unit, answer_units, terms
+from bot.knowledge.vectors import Passage
+
+MAX_ANSWER_CHARS = 1000
+WHO, NUMBER, WHEN, DEFINITION, WHY, LIST, HOW, FACT = (
+    "who", "number", "when", "definition", "why", "list", "how", "fact",
+)  # fmt: skip
+
+CARRY = 0.8  # the share of the sentence before's (or a list's lead-in's) similarity a sentence inherits
+HEADING_CARRY = 0.6  # and of its section heading's
+# how much holding the kind of thing asked for (a name, a number, a definition) counts
+FIT_WEIGHT = {WHO: 0.35, NUMBER: 0.35, WHEN: 0.35, DEFINITION: 0.4, WHY: 0.15, HOW: 0.1, LIST: 0.0, FACT: 0.0}
+UNFIT = 0.1  # taken off a sentence that holds no name, number, date or definition when one is asked for
+WINDOW_LEFT = 0.35  # the sentences after the best one may use the room down to this share
+OTHERS_FLOOR = 0.8  # a sentence from elsewhere joins the answer only if this strong beside the best
+TYPED_FLOOR = 0.85  # and when it must hold a name, a number or a definition too
+WINDOW_FLOOR = 0.6  # past the best sentence's paragraph, a sentence follows it only if this strong
+
+
+@dataclass(frozen=True)
+class QuestionKind:
+    """What a question asks for, and for a definition the words of the thing to define."""
+
+    kind: str
+    count: int | None = None  # "What are the three priorities?" -> 3
+    subject: frozenset[str] = frozenset()
+
+    def hint(self) -> str:
+        """A line telling a language model what kind of answer is wanted."""
+        return _HINTS[self.kind].format(count=self.count or "the")
+
+
+_HINTS = {
+    WHO: "The question asks who: answer with the person's name and role.",
+    NUMBER: "The question asks for a number: give the figure and what it counts.",
+    WHEN: "The question asks when: give the date or year.",
+    DEFINITION: "The question asks what something is: give its definition.",
+    WHY: "The question asks why: give the reason.",
+    LIST: "The question asks for a list: give {count} items, each with what the passages say of it.",
+    HOW: "The question asks how: give the steps or the way it is done.",
+    FACT: "Answer with the fact asked for.",
+}
+
+_NUMBER_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+                 "ten": 10}  # fmt: skip
+_LIST_Q = re.compile(
+    r"^(?:what|which) (?:are|were) (?:(?:the|our|its|their|\w+['’]s) )+(?:(\d+|"
+    + "|".join(_NUMBER_WORDS)
+    + r") )?|^(?:list|name) (?:the |all )",
+    re.I,
+)
+_DEFINITION_Q = re.compile(
+    r"^(?:what(?:'s| is| are| was) (?!the\b|our\b|its\b|their\b)(?:an? )?(.+?)\??$"
+    r"|what (?:is|are) meant by (.+?)\??$|what do(?:es)? (.+?) mean\??$|define (.+?)\??$)",
+    re.I,
+)
+
+
+def question_kind(question: str) -> QuestionKind:
+    """Read what kind of answer a question wants from its first words."""
+    q = " ".join(question.strip().split())
+    low = q.lower()
+    if re.match(r"(?:who|whom|whose)\b", low) or re.search(r"\bwhich (?:person|people|leader)\b", low):
+        return QuestionKind(WHO)
+    if re.match(r"when\b|(?:in |by )?(?:what|which) year\b|how long ago\b", low):
+        return QuestionKind(WHEN)
+    if re.match(r"(?:by )?how (?:many|much)\b", low) or re.search(
+        r"\b(?:what|which) (?:percentage|percent|share|proportion|number|rate|figure)\b", low
+    ):
+        return QuestionKind(NUMBER)
+    if re.match(r"why\b|what (?:is|was) the (?:reason|rationale|point)\b|for what reason\b", low):
+        return QuestionKind(WHY)
+    listed = _LIST_Q.match(q)
+    if listed:
+        count = listed.group(1)
+        n = int(count) if count and count.isdigit() else _NUMBER_WORDS.get((count or "").lower())
+        return QuestionKind(LIST, count=n)
+    defined = _DEFINITION_Q.match(q)
+    if defined:
+        subject = next(g for g in defined.groups() if g)
+        return QuestionKind(DEFINITION, subject=frozenset(terms(subject)))
+    if re.match(r"how (?:do|does|did|can|could|should|is|are|will|would)\b", low):
+        return QuestionKind(HOW)
+    return QuestionKind(FACT)
+
+
+_NAME = re.compile(
+    r"\b(?:Dr\.|Mr\.|Ms\.|Mrs\.|Prof\.)?\s?[A-Z][a-z]+(?:[-'’][A-Z]?[a-z]+)?\s[A-Z][a-z]+(?:-[A-Z][a-z]+)?\b"
+)
+_ROLE = re.compile(
+    r"\b(?:lead|leads|led by|superintendent|principal|director|chair|minister|premier|trustee|"
+    r"coordinator|head|manager|officer|author|founder)\b",
+    re.I,
+)
+_NUMBER = re.compile(r"\d|%|\b(?:" + "|".join(_NUMBER_WORDS) + r"|half|twice|double|dozen|hundred|thousand|million)\b", re.I)  # fmt: skip
+_DATE = re.compile(
+    r"\b(?:1[89]\d\d|20\d\d)\b|\b(?:January|February|March|April|May|June|July|August|September|October|"
+    r"November|December)\b|\b(?:spring|summer|fall|autumn|winter)\b",
+)
+_REASON = re.compile(
+    r"\b(?:because|so that|in order to|since|reason|due to|therefore|which is why|that is why|"
+    r"otherwise|helps?|so\b|the point|lead to|leads to|result)",
+    re.I,
+)
+_DEFINING = re.compile(r"\b(?:is|are|means|refers to|describes|was|were)\b", re.I)
+_DEFINED_INLINE = re.compile(
+    r"\b(?:whereby|in which|means|refers to|that is|i\.e\.|defined as|called)\b", re.I
+)
+_LIST_MARKER = re.compile(r"^\s*(?:[-*•·▪–]\s+|\(?\d{1,3}[.)]\s+)")
+_NUMBERED = re.compile(r"^\s*(\d{1,2})[.)]\s")
+_CONTINUATIONS = {"this", "these", "that", "those", "it", "they", "such", "but", "so", "thus", "hence",
+                  "he", "she", "his", "her", "its", "their"}  # fmt: skip
+
+
+@dataclass
+class _Sentence:
+    hit: int  # index into the passages
+    index: int  # index into that passage's units
+    unit: Unit
+    score: float = 0.0
+    fit: float = 0.0  # holds the kind of thing asked for
+
+
+@dataclass(frozen=True)
+class Composed:
+    """Quoted sentences in order, each with the passage (index) it is cited to."""
+
+    parts: list[tuple[int, str]]
+    passages: list[Passage]
+    as_list: bool = False  # one item a line
+
+
+class _Scorer:
+    def __init__(self, question: str, kind: QuestionKind, vector: np.ndarray | None, idf: dict[str, float]):
+        self.kind = kind
+        self.q_terms = set(terms(question))
+        self.idf = idf
+        self.weight = {t: idf.get(t, 1.0) for t in self.q_terms}
+        self.total = sum(self.weight.values()) or 1.0
+        self.vector = vector
+
+    def dense(self, passage: Passage) -> np.ndarray | None:
+        if self.vector is None:
+            return None
+        matrix = passage.sentence_matrix(len(self.vector))
+        return None if matrix is None else matrix @ self.vector
+
+    def score(self, unit: Unit, dense: float, prior: float, lead_of: Unit | None) -> float:
+        words = set(terms(unit.text))
+        overlap = sum(self.weight[t] for t in self.q_terms & words) / self.total
+        new = words - self.q_terms
+        novelty = sum(self.idf.get(t, 1.0) for t in new) / (sum(self.idf.get(t, 1.0) for t in words) or 1.0)
+        score = 0.5 * dense + 0.35 * overlap + prior + 0.12 * novelty
+        fit = self.fits(unit, lead_of)
+        score += FIT_WEIGHT[self.kind.kind] * fit
+        if not fit and self.kind.kind in (WHO, NUMBER, WHEN, DEFINITION):
+            score -= UNFIT
+        if unit.heading and self.kind.kind != LIST:
+            score -= 0.25
+        if len(new) < 2:  # says nothing the question did not
+            score -= 0.15
+        return score
+
+    def fits(self, unit: Unit, lead_of: Unit | None) -> float:
+        """How far a sentence holds the kind of thing the question asks for (0 to 1)."""
+        text, kind = unit.text, self.kind.kind
+        if kind == WHO:
+            return 0.6 * bool(_NAME.search(text[1:])) + 0.4 * bool(_ROLE.search(text))
+        if kind == NUMBER:
+            return float(bool(_NUMBER.search(text)))
+        if kind == WHEN:
+            return float(bool(_DATE.search(text)))
+        if kind == WHY:
+            return float(bool(_REASON.search(text)))
+        if kind == DEFINITION:
+            subject = self.kind.subject
+            if lead_of is not None and subject and subject <= set(terms(lead_of.text)):
+                return 1.0  # the sentence after a bold-led item naming the thing: its definition
+            head = " ".join(text.split()[:8])
+            if subject and subject <= set(terms(head)) and _DEFINING.search(text):
+                return 1.0 if not _is_lead(unit) else 0.6
+            if subject and subject <= set(terms(text)) and _DEFINED_INLINE.search(text):
+                return 0.7  # '... "collaborative competition" whereby ...'
+            return 0.0
+        if kind == HOW:
+            return 0.5 * bool(
+                re.search(r"\b(?:by|through|using|each|every|first|then|weekly|meet)", text, re.I)
+            )
+        return 0.0
+
+
+def _in_context(units: list[Unit], dense: np.ndarray) -> list[float]:
+    """Each sentence's similarity to the question, or a share of its context's if that is higher.
+
+    The sentence that answers often resembles the question less than the one before it ("Numeracy
+    is coordinated centrally. Lead: Hannah Kowalski."), the item less than its list's lead-in, the
+    definition less than its bold lead: each inherits part of what introduces it.
+    """
+    carried: list[float] = []
+    heading = lead_in = None
+    for index, unit in enumerate(units):
+        own = float(dense[index])
+        context = []
+        if index and units[index - 1].line == unit.line:
+            context.append(carried[-1] * CARRY)
+        if heading is not None:
+            context.append(heading * HEADING_CARRY)
+        if unit.in_list and lead_in is not None:
+            context.append(lead_in * CARRY)
+        carried.append(max([own, *context]))
+        if unit.heading:
+            heading = own
+        elif not unit.in_list:
+            lead_in = own if unit.text.endswith(":") else None
+    return carried
+
+
+def _continues(unit: Unit) -> bool:
+    """A sentence that only makes sense after the one before it ("This means ...")."""
+    return unit.text.split(" ", 1)[0].lower().strip("\"'“”,") in _CONTINUATIONS
+
+
+def _is_lead(unit: Unit) -> bool:
+    """A list item's short opening phrase, such as "Credit recovery." before its definition."""
+    words = _LIST_MARKER.sub("", unit.text).split()
+    return unit.in_list and unit.first_in_line and len(words) <= 6 and unit.text.endswith((".", ":"))
+
+
+def display(text: str) -> str:
+    """A unit as quoted: without a list marker (still a verbatim piece of the passage)."""
+    return _LIST_MARKER.sub("", text)
+
+
+def compose(
+    question: str,
+    kind: QuestionKind,
+    vector: np.ndarray | None,
+    passages: list[Passage],
+    priors: list[float],
+    idf: dict[str, float],
+    document: Callable[[Passage], list[Passage]],
+) -> Composed:
+    """Choose and order the sentences that answer; at most MAX_ANSWER_CHARS once cited."""
+    scorer = _Scorer(question, kind, vector, idf)
+    units = [answer_units(p.text, p.location) for p in passages]
+    scored: list[_Sentence] = []
+    for hit, (passage, found) in enumerate(zip(passages, units, strict=True)):
+        dense = scorer.dense(passage)
+        if dense is not None and len(dense) != len(found):
+            dense = None  # cut differently from when they were embedded: rank on words alone
+        similarity = _in_context(found, dense) if dense is not None else [0.8 * priors[hit]] * len(found)
+        for index, unit in enumerate(found):
+            lead_of = (
+                found[index - 1]
+                if index and _is_lead(found[index - 1]) and found[index - 1].line == unit.line
+                else None
+            )
+            prior = 0.25 * priors[hit] + 0.08 / (hit + 1)
+            score = scorer.score(unit, similarity[index], prior, lead_of)
+            scored.append(_Sentence(hit, index, unit, score, scorer.fits(unit, lead_of)))
+    if not scored:
+        return Composed([], passages)
+    if kind.kind == LIST:
+        listed = _list_answer(scorer, scored, units, passages, document)
+        if listed is not None:
+            return listed
+    return _prose_answer(kind.kind, scored, units, list(passages), document)
+
+
+def _next_passage(passage: Passage, document: Callable[[Passage], list[Passage]]) -> Passage | None:
+    return next((p for p in document(passage) if p.position == passage.position + 1), None)
+
+
+def _prose_answer(
+    kind: str,
+    scored: list[_Sentence],
+    units: list[list[Unit]],
+    passages: list[Passage],
+    document: Callable[[Passage], list[Passage]],
+) -> Composed:
+    best = sorted(scored, key=lambda s: s.score, reverse=True)
+    chosen: dict[tuple[int, int], str] = {}
+    seen: set[str] = set()
+    room = MAX_ANSWER_CHARS
+
+    def take(hit: int, index: int, *, cut: bool = False) -> bool:
+        nonlocal room
+        text = display(units[hit][index].text)
+        key = " ".join(text.lower().split())
+        if (hit, index) in chosen or key in seen:
+            return True
+        if cut and len(text) + 5 > room:  # one very long sentence: cut it at a word boundary
+            text = text[: room - 10].rsplit(" ", 1)[0] + " …"
+        if len(text) + 5 > room:
+            return False
+        chosen[(hit, index)] = text
+        seen.add(key)
+        room -= len(text) + 5  # the space and the "[n]" marker
+        return True
+
+    anchor = best[0]
+    score_of = {(s.hit, s.index): s.score for s in scored}
+    line = units[anchor.hit]
+    first = anchor.index
+    head = line[first].text.split(" ", 1)[0].lower().strip("\"'“”,")
+    if first and (head in _CONTINUATIONS or _is_lead(line[first - 1])) and not line[first - 1].heading:
+        first -= 1
+    for index in range(first, anchor.index + 1):
+        take(anchor.hit, index, cut=True)
+    # what follows the anchor: an answer usually goes on past the sentence that names it, sometimes
+    # into the document's next passage
+    # a question asking for a name, a number or a definition that the best sentence gives: the rest of
+    # its paragraph may follow, and other sentences only if they give one too
+    typed = anchor.fit >= 0.6 and FIT_WEIGHT[kind] > 0.1
+    hit, index = anchor.hit, anchor.index + 1
+    while room >= MAX_ANSWER_CHARS * WINDOW_LEFT:
+        if index >= len(units[hit]):
+            after = _next_passage(passages[hit], document)
+            if after is None or after in passages:
+                break
+            passages.append(after)
+            units.append(answer_units(after.text, after.location))
+            hit, index = len(passages) - 1, 0
+            continue
+        unit = units[hit][index]
+        if unit.heading or (unit.in_list and not unit.first_in_line):
+            index += 1
+            continue
+        same_line = hit == anchor.hit and unit.line == units[hit][anchor.index].line
+        relevant = score_of.get((hit, index), 0.0) >= anchor.score * WINDOW_FLOOR
+        if not (same_line or (not typed and (relevant or _continues(unit)))) or not take(hit, index):
+            break
+        index += 1
+    # then the other sentences that answer well, while they are strong and there is room
+    floor = anchor.score * (TYPED_FLOOR if typed else OTHERS_FLOOR)
+    for s in best[1:]:
+        if s.score < floor or room < 80:
+            break
+        if s.unit.heading or (s.unit.in_list and not s.unit.first_in_line) or (typed and not s.fit):
+            continue
+        take(s.hit, s.index)
+    return Composed(_in_order(chosen, best, anchor.hit), passages)
+
+
+def _in_order(
+    chosen: dict[tuple[int, int], str], best: list[_Sentence], anchor: int
+) -> list[tuple[int, str]]:
+    """Passages in the order their best sentence ranks; sentences in document order within each; a
+    passage the answer ran on into comes right after the anchor's."""
+    rank: dict[int, float] = {}
+    for s in best:
+        rank.setdefault(s.hit, len(rank))
+    for hit, _ in chosen:
+        rank.setdefault(hit, rank[anchor] + hit / 1000)
+    return [(hit, chosen[(hit, index)]) for hit, index in sorted(chosen, key=lambda k: (rank[k[0]], k[1]))]
+
+
+def _list_answer(scorer: _Scorer, scored, units, passages, document) -> Composed | None:
+    """The items of the list that best answers, each with what follows it on its line."""
+    by_key = {(s.hit, s.index): s for s in scored}
+    groups: list[tuple[float, list[tuple[int, int]]]] = []
+    # lists inside a passage: runs of list items, each item's first sentence
+    for hit, found in enumerate(units):
+        run: list[tuple[int, int]] = []
+        for index, unit in enumerate([*found, None]):
+            if unit is not None and unit.in_list and unit.first_in_line:
+                run.append((hit, index))
+                continue
+            if len(run) >= 2:
+                items = sum(by_key[k].score for k in run) / len(run)
+                before = (hit, run[0][1] - 1)
+                if run[0][1] and found[before[1]].text.endswith(":"):
+                    items = (items + by_key[before].score) / 2  # the lead-in says what the list is
+                groups.append((items, list(run)))
+            run = []
+    # numbered sections of a document ("1. Literacy", "2. Numeracy", ...), each its own passage
+    want = scorer.kind.count
+    for rank, source in enumerate(dict.fromkeys(p.source for p in passages[:5])):
+        passage = next(p for p in passages if p.source == source)
+        heads = [
+            p for p in document(passage)
+            if p.location and _NUMBERED.match(p.location) and p.text.startswith(p.location)
+        ]  # fmt: skip
+        heads = list({p.location: p for p in reversed(heads)}.values())[::-1]  # first chunk of each
+        if len(heads) >= 2 and (len(heads) == want or (want is None and rank < 2)):
+            return Composed([(i, p.location) for i, p in enumerate(heads)], heads, as_list=True)
+    if not groups:
+        return None
+    score, keys = max(groups, key=lambda g: (want is None or len(g[1]) == want, g[0]))
+    if (want is None or len(keys) != want) and score < max(s.score for s in scored) * 0.7:
+        return None
+    parts: list[tuple[int, str]] = []
+    room = MAX_ANSWER_CHARS
+    hit = keys[0][0]
+    found = units[hit]
+    lead_in = keys[0][1] - 1
+    if lead_in >= 0 and not found[lead_in].in_list and found[lead_in].text.endswith(":"):
+        parts.append((hit, found[lead_in].text))
+        room -= len(found[lead_in].text) + 1
+    for _, index in keys:
+        item = display(found[index].text)
+        if _is_lead(found[index]) and index + 1 < len(found) and found[index + 1].line == found[index].line:
+            item = f"{item} {found[index + 1].text}"
+            if item not in passages[hit].text:  # joined across a gap the passage does not have
+                item = display(found[index].text)
+        if len(item) + 5 > room:
+            break
+        parts.append((hit, item))
+        room -= len(item) + 1
+    return Composed(parts, passages, as_list=True)

@@ -1,0 +1,182 @@
+"""Answers chosen by meaning: sentence vectors stored at ingest, question kinds, lists, names, numbers."""
+
+import re
+
+import numpy as np
+import pytest
+from sqlalchemy import select, update
+
+from bot.knowledge.answer import MAX_ANSWER_CHARS, extractive_answer
+from bot.knowledge.compose import question_kind
+from bot.knowledge.index import Hit
+from bot.knowledge.text import answer_units
+from bot.knowledge.vectors import Passage, with_sentence_vectors
+from bot.store.tables import chunks, index_meta
+
+
+def _passages(embeddings, *texts: str, location: str = "Section", source: str = "doc.md") -> list[Passage]:
+    rows = [Passage(f"id{i}", source, "Doc", location, i, text) for i, text in enumerate(texts)]
+    return with_sentence_vectors(rows, embeddings.embed_documents, batch=64)
+
+
+def _answer(embeddings, question: str, passages: list[Passage], **kwargs):
+    hits = [Hit(p, 1.0 / (i + 1), dense=0.5) for i, p in enumerate(passages)]
+    return extractive_answer(
+        question, hits, {}, vector=embeddings.embed_query(question),
+        document=lambda p: [q for q in passages if q.source == p.source], **kwargs,
+    )  # fmt: skip
+
+
+def _quoted(answer) -> list[str]:
+    return [s.strip() for s in re.split(r"\s*\[\d+\]\s*", answer.answer) if s.strip()]
+
+
+@pytest.mark.parametrize(
+    ("question", "kind", "count"),
+    [
+        ("Who is the superintendent?", "who", None),
+        ("Who leads numeracy?", "who", None),
+        ("How many schools are coasting?", "number", None),
+        ("By how much did the graduation rate rise?", "number", None),
+        ("What percentage of students graduate?", "number", None),
+        ("When does the plan end?", "when", None),
+        ("In what year was the plan adopted?", "when", None),
+        ("What is credit recovery?", "definition", None),
+        ("What are data walls?", "definition", None),
+        ("What does intelligent accountability mean?", "definition", None),
+        ("Why does focus matter?", "why", None),
+        ("What are the three priorities?", "list", 3),
+        ("What are the district's 4 strategies?", "list", 4),
+        ("How do schools ask for support?", "how", None),
+        ("What is the goal for Grade 3 reading?", "fact", None),
+    ],
+)
+def test_the_kind_of_answer_a_question_asks_for(question, kind, count):
+    found = question_kind(question)
+    assert (found.kind, found.count) == (kind, count)
+    assert found.hint()  # a language model is told it too
+
+
+def test_sentence_vectors_are_stored_with_each_chunk_at_ingest(make_services, knowledge, embeddings):
+    services = make_services()
+    services.ingester.ingest([knowledge])
+    with services.engine.connect() as conn:
+        rows = conn.execute(select(chunks.c.text, chunks.c.location, chunks.c.sentence_vectors)).all()
+    assert rows
+    for text, location, stored in rows:
+        units = answer_units(text, location)
+        matrix = np.frombuffer(stored, dtype=np.float16).reshape(len(units), -1).astype(np.float32)
+        expected = np.asarray(embeddings.embed_documents([u.text for u in units]), dtype=np.float32)
+        cosines = (matrix * expected).sum(axis=1) / np.linalg.norm(matrix, axis=1)
+        assert cosines.min() > 0.999  # the sentence's own vector, in order
+
+
+def test_a_corpus_ingested_without_sentence_vectors_is_redone_once(make_services, knowledge):
+    services = make_services()
+    services.ingester.ingest([knowledge])
+    with services.engine.begin() as conn:  # as an install from before sentence vectors left it
+        conn.execute(update(chunks).values(sentence_vectors=None))
+        conn.execute(
+            update(index_meta)
+            .where(index_meta.c.key == "pipeline")
+            .values(value="local:all-MiniLM-L6-v2|chunking-1-200")
+        )
+    again = make_services().ingester.ingest([knowledge])
+    assert again.chunks_embedded == again.chunks_total > 0
+    with services.engine.connect() as conn:
+        assert None not in conn.execute(select(chunks.c.sentence_vectors)).scalars().all()
+    assert make_services().ingester.ingest([knowledge]).chunks_embedded == 0
+
+
+def test_the_sentence_that_adds_the_fact_beats_the_one_that_repeats_the_question(embeddings):
+    passages = _passages(
+        embeddings,
+        "Many people ask how much the graduation rate rose. The board watches the graduation rate.",
+        "Attendance is reported each term. The rate climbed from 78% in 2022 to 82% in 2025.",
+    )
+    answer = _answer(embeddings, "By how much did the graduation rate rise?", passages)
+    assert answer.answer.startswith("The rate climbed from 78% in 2022 to 82% in 2025. [1]")
+    assert "Many people ask" not in answer.answer
+
+
+def test_who_gets_the_name(embeddings):
+    passages = _passages(
+        embeddings,
+        "Numeracy is the second priority. Teachers meet in math networks every month.",
+        "The numeracy work is coordinated centrally. Lead: Hannah Kowalski.",
+        location="2. Numeracy",
+    )
+    answer = _answer(embeddings, "Who leads numeracy?", passages)
+    assert "Hannah Kowalski" in _quoted(answer)[0]
+
+
+def test_a_definition_in_a_bold_led_list_item_comes_with_its_lead(embeddings):
+    passages = _passages(
+        embeddings,
+        "Schools report their support requests every week. Maple PS asked for credit recovery staff.",
+        "The district offers three ways back:\n- Credit recovery. A student who fails a course with a mark "
+        "from 35 to 49 completes only the expectations they missed.\n- Credit rescue. A teacher helps a "
+        "student at risk before the course ends.",
+    )
+    answer = _answer(embeddings, "What is credit recovery?", passages)
+    assert _quoted(answer)[0] == (
+        "Credit recovery. A student who fails a course with a mark from 35 to 49 completes only the "
+        "expectations they missed."
+    )
+    assert "Maple PS asked" not in answer.answer
+
+
+def test_a_list_question_gets_the_numbered_sections_each_cited(embeddings):
+    sections = [
+        ('1. Literacy — "Every child reading by the end of Grade 3."', "Grade 3 reading: 61% in 2022."),
+        ('2. Numeracy — "Every student confident in mathematics."', "Grade 6 mathematics: 48% in 2022."),
+        ('3. Graduation — "Every student graduates with a plan."', "Graduation: 78% in 2022."),
+    ]
+    rows = [
+        Passage(f"p{i}", "priorities.md", "Priorities", head, i, f"{head}\n{body}")
+        for i, (head, body) in enumerate(sections)
+    ]
+    intro = Passage(
+        "intro", "plan.md", "Plan", "Priorities", 0, "This plan has three priorities and no others."
+    )
+    passages = with_sentence_vectors([intro, *rows], embeddings.embed_documents, batch=8)
+    answer = _answer(embeddings, "What are the three priorities?", passages)
+    lines = answer.answer.split("\n")
+    assert lines == [f"{head} [{n}]" for n, (head, _) in enumerate(sections, start=1)]
+    assert [s.location for s in answer.sources] == [head for head, _ in sections]
+
+
+def test_a_list_inside_a_passage_is_quoted_item_by_item(embeddings):
+    passages = _passages(
+        embeddings,
+        "The district opens a conversation with a school when any of these happen:\n"
+        "- a measure falls 10 points below the district.\n- attendance drops two terms running.\n"
+        "- the school asks for help.\nThe conversation is never a sanction.",
+    )
+    answer = _answer(embeddings, "What are the triggers for a conversation with a school?", passages)
+    assert answer.answer.split("\n")[1:] == [
+        "a measure falls 10 points below the district. [1]",
+        "attendance drops two terms running. [1]",
+        "the school asks for help. [1]",
+    ]
+
+
+def test_answers_quote_verbatim_without_duplicates_under_the_cap(embeddings):
+    said = "Coaches meet principals every week to look at student work."
+    passages = _passages(embeddings, f"{said} " + "They plan the next step together. " * 3, said)
+    answer = _answer(embeddings, "How often do coaches meet principals?", passages)
+    quoted = _quoted(answer)
+    assert len(answer.answer) <= MAX_ANSWER_CHARS
+    assert answer.answer.count(said) == 1 and answer.answer.count("They plan the next step together.") == 1
+    text = " ".join(p.text for p in passages)
+    assert all(piece in text for piece in quoted)
+
+
+def test_without_sentence_vectors_answers_still_come_from_the_words(embeddings):
+    rows = [
+        Passage(
+            "a", "doc.md", "Doc", "S", 0, "Graduation rose to 81 percent in 2025. Credit recovery helped."
+        )
+    ]
+    answer = _answer(embeddings, "What was graduation in 2025?", rows)  # stored before sentence vectors
+    assert "81 percent" in answer.answer
