@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from sqlalchemy import select, update
 
-from bot.knowledge.answer import MAX_ANSWER_CHARS, extractive_answer
+from bot.knowledge.answer import MAX_ANSWER_CHARS, Answerer, extractive_answer
 from bot.knowledge.compose import question_kind
 from bot.knowledge.index import Hit
 from bot.knowledge.text import answer_units
@@ -180,3 +180,22 @@ def test_without_sentence_vectors_answers_still_come_from_the_words(embeddings):
     ]
     answer = _answer(embeddings, "What was graduation in 2025?", rows)  # stored before sentence vectors
     assert "81 percent" in answer.answer
+
+
+def test_a_language_model_gets_the_same_passages_and_the_kind_of_answer_wanted(make_services, knowledge):
+    from tests.conftest import RecordingChatModel
+
+    services = make_services()
+    services.ingester.ingest([knowledge])
+    question = "Who is the principal of Pine Ridge?"
+    extractive = services.answerer.ask(question)
+    llm = RecordingChatModel(replies=["Farah Haddad is the principal [1].", "Someone [9]."])
+    with_llm = Answerer(index=services.index(), llm=llm)
+    answer = with_llm.ask(question)
+    [prompt] = llm.prompts
+    assert "The question asks who: answer with the person's name and role." in prompt
+    shown = re.findall(r"^\[(\d+)\] (.+?) \((.+?)\)$", prompt, flags=re.M)
+    assert shown and shown[0][1] == extractive.sources[0].title  # retrieval ranked the same
+    assert answer.mode == "llm" and answer.sources[0].title == shown[0][1]
+    checked = with_llm.ask(question)  # a citation of nothing shown: the extractive answer
+    assert checked.mode == "extractive" and checked.answer.startswith(extractive.answer)
