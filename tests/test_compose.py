@@ -199,3 +199,17 @@ def test_a_language_model_gets_the_same_passages_and_the_kind_of_answer_wanted(m
     assert answer.mode == "llm" and answer.sources[0].title == shown[0][1]
     checked = with_llm.ask(question)  # a citation of nothing shown: the extractive answer
     assert checked.mode == "extractive" and checked.answer.startswith(extractive.answer)
+
+
+def test_a_chunk_is_embedded_under_its_documents_title(make_services, knowledge, embeddings):
+    (knowledge / "oak.md").write_text("# Oak Hill PS\n\n- Principal: Dana Ruiz\n- Grades: K-8\n")
+    services = make_services()
+    services.ingester.ingest([knowledge])
+    stored = services.vectorstore().get(include=["embeddings", "metadatas", "documents"])
+    for vector, meta, text in zip(
+        stored["embeddings"], stored["metadatas"], stored["documents"], strict=True
+    ):
+        [expected] = embeddings.embed_documents([f"{meta['title']}\n{text}"])
+        assert float(np.dot(vector, expected)) > 0.9999  # "Pine Ridge" finds the profile's first lines
+    for mode in ("lexical", "dense"):  # the profile's lines never name the school: its title does
+        assert services.index().search("Oak Hill", k=1, mode=mode)[0].passage.source == "oak.md"

@@ -5,12 +5,19 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from bot.cli import main
+from bot.knowledge.vectors import Passage, embedded_text
 from bot.knowledge.vectorstore import collection_name
 from bot.store.tables import PUBLIC, chunks, documents
 
 
 def _vector_ids(services) -> set[str]:
     return set(services.vectorstore().get(include=[])["ids"])
+
+
+def _embedded_texts(services) -> list[str]:
+    """What each committed chunk's vector is made from."""
+    with services.engine.connect() as conn:
+        return [embedded_text(Passage(**row._mapping)) for row in conn.execute(select(chunks))]
 
 
 def _chunk_ids(services) -> set[str]:
@@ -157,7 +164,7 @@ def test_the_next_ingest_refills_a_collection_that_lost_its_vectors(make_service
     again = services.ingester.ingest([knowledge])
     assert again.unchanged == ["plan.md", "schools/pine.txt"] and (again.added, again.updated) == ([], [])
     assert again.chunks_embedded == again.vectors_restored == report.chunks_total
-    assert sorted(t for batch in calls for t in batch) == sorted(d for d, _, _ in written.values())
+    assert sorted(t for batch in calls for t in batch) == sorted(_embedded_texts(services))
     restored = _vectors(services)
     assert restored.keys() == written.keys() == _chunk_ids(services)  # the same ids, none added
     for cid, (text, metadata, vector) in written.items():
@@ -173,8 +180,8 @@ def test_only_the_lost_vectors_are_embedded_again(make_services, knowledge):
     services = make_services()
     services.ingester.ingest([knowledge])
     with services.engine.connect() as conn:
-        lost = conn.execute(select(chunks.c.id, chunks.c.text).where(chunks.c.source == "plan.md")).all()
-    kept = _vectors(services, sorted(_chunk_ids(services) - {cid for cid, _ in lost}))
+        lost = conn.execute(select(chunks).where(chunks.c.source == "plan.md")).all()
+    kept = _vectors(services, sorted(_chunk_ids(services) - {row.id for row in lost}))
     services.vectorstore().delete(ids=[lost[0].id])
     (knowledge / "memo.md").write_text("# Memo\n\nThe board approved two coaches.\n")
     calls, planned = [], []
@@ -184,9 +191,11 @@ def test_only_the_lost_vectors_are_embedded_again(make_services, knowledge):
     report = services.ingester.ingest([knowledge / "memo.md"], on_plan=planned.append)
     assert report.added == ["memo.md"] and report.vectors_restored == 1 and planned == [2]
     assert report.chunks_embedded == 2  # the new file's chunk and the lost one, nothing else
+    # the lost chunk's vector (its text under its document's title), the new chunk's, and its sentence's
     assert sorted(t for batch in calls for t in batch) == sorted(
-        [lost[0].text, "The board approved two coaches."]
-    )
+        [embedded_text(Passage(**lost[0]._mapping)), "Memo\nThe board approved two coaches.",
+         "The board approved two coaches."]
+    )  # fmt: skip
     assert _vector_ids(services) == _chunk_ids(services)
     assert _vectors(services, list(kept)) == kept  # the others were not written again
 

@@ -53,7 +53,7 @@ class _Snapshot:
         self.vocab: dict = {}
         self.idf: dict[str, float] = {}
         if passages:
-            tokenized = [terms(f"{p.location} {p.text}") or ["_"] for p in passages]
+            tokenized = [terms(f"{p.title} {p.location} {p.text}") or ["_"] for p in passages]
             self.bm25 = bm25s.BM25()
             self.bm25.index(tokenized, show_progress=False)
             self.vocab = self.bm25.vocab_dict

@@ -75,9 +75,10 @@ def write_vectors(
     """
     for start in range(0, len(rows), batch):
         part = rows[start : start + batch]
-        embedded = embed([r.text for r in part])
+        texts = [embedded_text(r) for r in part]
+        embedded = embed(texts)
         if keep is not None:
-            keep.update(zip([r.text for r in part], embedded, strict=True))
+            keep.update(zip(texts, embedded, strict=True))
         collection.upsert(
             ids=[r.id for r in part],
             embeddings=embedded,
@@ -90,6 +91,14 @@ def write_vectors(
         if on_embedded:
             on_embedded(len(part))
     return len(rows)
+
+
+def embedded_text(passage: Passage) -> str:
+    """What a chunk's vector is made from: a document's chunk with the document's title first, so a
+    school profile's opening lines ("Principal: ...") are found by the school's name."""
+    if passage.corpus != PUBLIC or not passage.title or passage.text.startswith(passage.title):
+        return passage.text  # a note's title says only who wrote it
+    return f"{passage.title}\n{passage.text}"
 
 
 def with_sentence_vectors(
