@@ -1,6 +1,6 @@
 """How the 'nothing relevant found' threshold was chosen. Prints figures; asserts nothing.
 
-    python bench/relevance_threshold.py QUESTIONS.jsonl DOCS_DIR [OFFTOPIC.txt]
+    python bench/relevance_threshold.py QUESTIONS.jsonl [MORE.jsonl ...] DOCS_DIR [OFFTOPIC.txt]
 
 Ingests DOCS_DIR, then prints the best passage's cosine similarity for every in-scope question
 (the evaluation set) and for questions the documents cannot answer (one a line), and how many of
@@ -20,14 +20,15 @@ from bot.services import Services
 
 
 def best_similarity(services: Services, question: str) -> float:
-    return max((h.dense or 0.0) for h in services.index().search(question, k=5))
+    """What the answerer compares with the threshold (see `Answerer.relevance`)."""
+    return services.answerer.relevance(services.index().embed(question), services.index().search(question, k=10))
 
 
 def main() -> int:
-    questions = Path(sys.argv[1])
-    docs = Path(sys.argv[2])
-    offtopic = Path(sys.argv[3]) if len(sys.argv) > 3 else Path(__file__).with_name("offtopic_questions.txt")
-    inscope = [json.loads(line)["q"] for line in questions.read_text().splitlines() if line.strip()]
+    *files, docs = [Path(a) for a in sys.argv[1:] if not a.endswith(".txt")]
+    given = [Path(a) for a in sys.argv[1:] if a.endswith(".txt")]
+    offtopic = given[0] if given else Path(__file__).with_name("offtopic_questions.txt")
+    inscope = [json.loads(line)["q"] for f in files for line in f.read_text().splitlines() if line.strip()]
     outside = [line.strip() for line in offtopic.read_text().splitlines() if line.strip()]
     with tempfile.TemporaryDirectory(prefix="resolute-threshold-") as tmp:
         services = Services(load_settings(data_dir=Path(tmp), knowledge_dir=docs))
@@ -38,7 +39,7 @@ def main() -> int:
     print(
         f"off topic ({len(outs)}): min {outs[0]:.3f}  median {outs[len(outs) // 2]:.3f}  max {outs[-1]:.3f}"
     )
-    for threshold in (0.20, 0.25, 0.30, 0.35, 0.40):
+    for threshold in (0.25, 0.30, 0.35, 0.40, 0.45, 0.50):
         refused = sum(s < threshold for s in ins)
         answered = sum(s >= threshold for s in outs)
         mark = "  <- in use" if abs(threshold - RELEVANCE_THRESHOLD) < 1e-9 else ""

@@ -22,9 +22,10 @@ log = logging.getLogger(__name__)
 CANDIDATE_PASSAGES = 10
 LLM_PASSAGES = 6  # of them, shown to a language model (after the data card, if any)
 SUPPORT_MARGIN = 0.15  # a passage backs a data answer only if this much above the relevance threshold
-# Cosine similarity (all-MiniLM-L6-v2) below which the best passage is taken as unrelated to the
-# question; chosen from bench/relevance_threshold.py (see README, "How 'nothing found' is decided").
-RELEVANCE_THRESHOLD = 0.30
+# Cosine similarity (all-MiniLM-L6-v2) of the best passage or sentence below which the question is
+# taken as unrelated to the knowledge base; chosen from bench/relevance_threshold.py on the
+# development questions (see README, "How 'nothing found' is decided").
+RELEVANCE_THRESHOLD = 0.43
 _CITATION = re.compile(r"\[(\d{1,3})\]")
 
 
@@ -119,7 +120,7 @@ class Answerer:
         # with district data, twice as deep: the data cards may be set aside below
         hits = self._search(query, vector, self._k * 2 if self._data else self._k)
         data = self._data_answer(question, query) if self._data else None
-        if data is None and (not hits or max(h.dense or 0.0 for h in hits) < self._threshold):
+        if data is None and (not hits or self.relevance(vector, hits) < self._threshold):
             return self._nothing_found()
         if self._data and (data is not None or not self._data.about_data(query)):
             # a question about people, practices or plans is answered from the documents, and a data
@@ -129,6 +130,18 @@ class Answerer:
         if self._llm is None:
             return self._extractive(question, hits, vector, data)
         return self._llm_answer(question, hits, history or [], vector, data)
+
+    @staticmethod
+    def relevance(vector: list[float], hits: list[Hit]) -> float:
+        """How well the best passage or sentence matches the question (cosine): below the threshold,
+        nothing in the knowledge base answers it."""
+        query = np.asarray(vector, dtype=np.float32)
+        best = max((h.dense or 0.0 for h in hits), default=0.0)
+        for hit in hits:
+            matrix = hit.passage.sentence_matrix(len(query))
+            if matrix is not None and len(matrix):
+                best = max(best, float((matrix @ query).max()))
+        return best
 
     def _data_answer(self, question: str, query: str) -> Hit | None:
         found = self._data.answer(question)

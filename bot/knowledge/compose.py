@@ -96,6 +96,7 @@ def question_kind(question: str) -> QuestionKind:
     defined = _DEFINITION_Q.match(q)
     if defined:
         subject = next(g for g in defined.groups() if g)
+        subject = re.split(r"\s(?:at|in|for|from|within|across)\s", subject, maxsplit=1)[0]  # "X at Maple PS"
         return QuestionKind(DEFINITION, subject=frozenset(terms(subject)))
     if re.match(r"how (?:do|does|did|can|could|should|is|are|will|would)\b", low):
         return QuestionKind(HOW)
@@ -165,7 +166,9 @@ class _Scorer:
 
     def score(self, unit: Unit, dense: float, prior: float, lead_of: Unit | None) -> float:
         words = set(terms(unit.text))
-        overlap = sum(self.weight[t] for t in self.q_terms & words) / self.total
+        overlap = self.overlap(words)
+        if lead_of is not None:  # the answer to a FAQ's question, the definition after its bold lead
+            overlap = max(overlap, CARRY * self.overlap(set(terms(lead_of.text))))
         new = words - self.q_terms
         novelty = sum(self.idf.get(t, 1.0) for t in new) / (sum(self.idf.get(t, 1.0) for t in words) or 1.0)
         score = 0.5 * dense + 0.35 * overlap + prior + 0.12 * novelty
@@ -173,11 +176,15 @@ class _Scorer:
         score += FIT_WEIGHT[self.kind.kind] * fit
         if not fit and self.kind.kind in (WHO, NUMBER, WHEN, DEFINITION):
             score -= UNFIT
-        if unit.heading and self.kind.kind != LIST:
+        if (unit.heading and self.kind.kind != LIST) or _asks(unit):
             score -= 0.25
         if len(new) < 2:  # says nothing the question did not
             score -= 0.15
         return score
+
+    def overlap(self, words: set[str]) -> float:
+        """The share of the question's words, weighted by rarity, that the words hold."""
+        return sum(self.weight[t] for t in self.q_terms & words) / self.total
 
     def fits(self, unit: Unit, lead_of: Unit | None) -> float:
         """How far a sentence holds the kind of thing the question asks for (0 to 1)."""
@@ -194,8 +201,14 @@ class _Scorer:
             subject = self.kind.subject
             if lead_of is not None and subject and subject <= set(terms(lead_of.text)):
                 return 1.0  # the sentence after a bold-led item naming the thing: its definition
-            head = " ".join(text.split()[:8])
-            if subject and subject <= set(terms(head)) and _DEFINING.search(text):
+            # "Credit recovery is ...", "A check-in is ...": the thing named first, then what it is
+            words = _LIST_MARKER.sub("", text).split()
+            reach = len(subject) + 2
+            if (
+                subject
+                and subject <= set(terms(" ".join(words[:reach])))
+                and _DEFINING.search(" ".join(words[: reach + 2]))
+            ):
                 return 1.0 if not _is_lead(unit) else 0.6
             if subject and subject <= set(terms(text)) and _DEFINED_INLINE.search(text):
                 return 0.7  # '... "collaborative competition" whereby ...'
@@ -219,7 +232,7 @@ def _in_context(units: list[Unit], dense: np.ndarray) -> list[float]:
     for index, unit in enumerate(units):
         own = float(dense[index])
         context = []
-        if index and units[index - 1].line == unit.line:
+        if index and (units[index - 1].line == unit.line or _asks(units[index - 1])):
             context.append(carried[-1] * CARRY)
         if heading is not None:
             context.append(heading * HEADING_CARRY)
@@ -233,6 +246,21 @@ def _in_context(units: list[Unit], dense: np.ndarray) -> list[float]:
     return carried
 
 
+def _scrap(text: str) -> bool:
+    """A few words the document broke off ("The …"): they say nothing."""
+    return text.endswith(" …") and len(text.split()) < 5
+
+
+def _introduces(before: Unit, unit: Unit) -> bool:
+    """A bold lead before its definition, or a FAQ's question before its answer."""
+    return (_is_lead(before) and before.line == unit.line) or _asks(before)
+
+
+def _asks(unit: Unit) -> bool:
+    """A question in the text (a FAQ's): it never answers, but says what the next line answers."""
+    return unit.first_in_line and unit.text.rstrip("\"'”’*").endswith("?")
+
+
 def _continues(unit: Unit) -> bool:
     """A sentence that only makes sense after the one before it ("This means ...")."""
     return unit.text.split(" ", 1)[0].lower().strip("\"'“”,") in _CONTINUATIONS
@@ -241,12 +269,19 @@ def _continues(unit: Unit) -> bool:
 def _is_lead(unit: Unit) -> bool:
     """A list item's short opening phrase, such as "Credit recovery." before its definition."""
     words = _LIST_MARKER.sub("", unit.text).split()
-    return unit.in_list and unit.first_in_line and len(words) <= 6 and unit.text.endswith((".", ":"))
+    return (
+        unit.in_list
+        and unit.first_in_line
+        and len(words) <= 6
+        and unit.text.rstrip("\"'”’*").endswith((".", ":"))
+    )
 
 
 def display(text: str) -> str:
-    """A unit as quoted: without a list marker (still a verbatim piece of the passage)."""
-    return _LIST_MARKER.sub("", text)
+    """A unit as quoted: without a list marker (still a verbatim piece of the passage), and marked
+    " …" where the document breaks off mid-sentence, so two pieces never read as one."""
+    text = _LIST_MARKER.sub("", text)
+    return text if re.search(r"[.!?:;…\"'”’)\]*]$", text) else f"{text} …"
 
 
 def compose(
@@ -268,11 +303,7 @@ def compose(
             dense = None  # cut differently from when they were embedded: rank on words alone
         similarity = _in_context(found, dense) if dense is not None else [0.8 * priors[hit]] * len(found)
         for index, unit in enumerate(found):
-            lead_of = (
-                found[index - 1]
-                if index and _is_lead(found[index - 1]) and found[index - 1].line == unit.line
-                else None
-            )
+            lead_of = found[index - 1] if index and _introduces(found[index - 1], unit) else None
             prior = 0.25 * priors[hit] + 0.08 / (hit + 1)
             score = scorer.score(unit, similarity[index], prior, lead_of)
             scored.append(_Sentence(hit, index, unit, score, scorer.fits(unit, lead_of)))
@@ -305,7 +336,7 @@ def _prose_answer(
         nonlocal room
         text = display(units[hit][index].text)
         key = " ".join(text.lower().split())
-        if (hit, index) in chosen or key in seen:
+        if (hit, index) in chosen or key in seen or _scrap(text):
             return True
         if cut and len(text) + 5 > room:  # one very long sentence: cut it at a word boundary
             text = text[: room - 10].rsplit(" ", 1)[0] + " …"
@@ -341,10 +372,12 @@ def _prose_answer(
             hit, index = len(passages) - 1, 0
             continue
         unit = units[hit][index]
-        if unit.heading or (unit.in_list and not unit.first_in_line):
+        if _asks(unit):  # the next question of a FAQ
+            break
+        same_line = hit == anchor.hit and unit.line == units[hit][anchor.index].line
+        if unit.heading or (unit.in_list and not unit.first_in_line and not same_line):
             index += 1
             continue
-        same_line = hit == anchor.hit and unit.line == units[hit][anchor.index].line
         relevant = score_of.get((hit, index), 0.0) >= anchor.score * WINDOW_FLOOR
         if not (same_line or (not typed and (relevant or _continues(unit)))) or not take(hit, index):
             break
@@ -354,7 +387,12 @@ def _prose_answer(
     for s in best[1:]:
         if s.score < floor or room < 80:
             break
-        if s.unit.heading or (s.unit.in_list and not s.unit.first_in_line) or (typed and not s.fit):
+        if (
+            s.unit.heading
+            or _asks(s.unit)
+            or (s.unit.in_list and not s.unit.first_in_line)
+            or (typed and not s.fit)
+        ):
             continue
         take(s.hit, s.index)
     return Composed(_in_order(chosen, best, anchor.hit), passages)
