@@ -14,6 +14,7 @@ from bot.checkins.cli import checkin
 from bot.config import Settings, load_settings
 from bot.notes.cli import notes
 from bot.services import Services
+from bot.slack.feedback import feedback
 
 
 def _services(ctx: click.Context) -> Services:
@@ -53,6 +54,7 @@ def main(ctx: click.Context, verbose: bool) -> None:
 
 main.add_command(checkin)
 main.add_command(notes)
+main.add_command(feedback)
 
 
 @main.command()

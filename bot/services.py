@@ -201,7 +201,7 @@ class Services:
         """Resolute's record of its Slack answers and their feedback."""
         from bot.slack.answer_log import AnswerLog
 
-        return AnswerLog(engine=self.engine)
+        return AnswerLog(engine=self.engine, clock=self.clock)
 
     @cached_property
     def asking(self):

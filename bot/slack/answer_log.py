@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -28,6 +29,32 @@ def _insert_for(dialect: str):
 
 
 @dataclass(frozen=True)
+class Unhelpful:
+    """An answer someone marked "Not helpful" (their latest verdict), with what it said and cited."""
+
+    id: str
+    asked_at: datetime
+    marked_at: datetime  # the latest "Not helpful"
+    marked_by: list[str]  # whose latest verdict is "Not helpful"
+    helpful: int  # how many others found it helpful
+    channel: str
+    asked_by: str
+    question: str
+    answer: str
+    sources: list[dict]  # title, location, source of each cited passage
+    withheld: bool  # it quoted intervention notes, so its text was never kept
+
+    def as_dict(self) -> dict:
+        """JSON-ready form (the keys `resolute feedback --json` prints)."""
+        return {
+            "id": self.id, "asked_at": self.asked_at.isoformat(), "marked_at": self.marked_at.isoformat(),
+            "marked_by": self.marked_by, "helpful": self.helpful, "channel": self.channel,
+            "asked_by": self.asked_by, "question": self.question, "answer": self.answer,
+            "sources": self.sources, "withheld": self.withheld,
+        }  # fmt: skip
+
+
+@dataclass(frozen=True)
 class LoggedAnswer:
     """An answer Resolute posted, as stored."""
 
@@ -44,8 +71,9 @@ class LoggedAnswer:
 class AnswerLog:
     """Repository over the Slack tables; safe to share between threads and instances."""
 
-    def __init__(self, *, engine: Engine) -> None:
+    def __init__(self, *, engine: Engine, clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self._engine = engine
+        self._clock = clock
 
     def claim(self, key: str) -> bool:
         """True for the first caller with this key, False for every later one (any instance)."""
@@ -79,7 +107,7 @@ class AnswerLog:
                     answer=answer.answer,
                     sources=json.dumps(sources),
                     mode=answer.mode,
-                    created_at=datetime.now(UTC),
+                    created_at=self._clock(),
                 )
             )
         return answer_id
@@ -106,9 +134,52 @@ class AnswerLog:
             for r in rows
         ]
 
+    def unhelpful(self, *, since: datetime | None = None) -> list[Unhelpful]:
+        """Answers whose latest verdict from someone is "Not helpful" (marked on or after `since`),
+        most recently marked first. A note an answer quoted is counted, never named."""
+        if since is not None:  # SQLite compares the stored UTC text: bind UTC too
+            since = since.astimezone(UTC)
+        query = (
+            select(slack_answers, answer_feedback.c.user_id.label("voter"), answer_feedback.c.helpful,
+                   answer_feedback.c.created_at.label("voted_at"))
+            .join(answer_feedback, answer_feedback.c.answer_id == slack_answers.c.id)
+            .where(slack_answers.c.id.in_(
+                select(answer_feedback.c.answer_id).where(
+                    answer_feedback.c.helpful.is_(False),
+                    *([answer_feedback.c.created_at >= since] if since is not None else []),
+                )
+            ))
+        )  # fmt: skip
+        with self._engine.connect() as conn:
+            rows = conn.execute(query).all()
+        found: dict[str, list] = {}
+        for row in rows:
+            found.setdefault(row.id, []).append(row)
+        listed = []
+        for votes in found.values():
+            first = votes[0]
+            against = sorted(votes, key=lambda v: v.voted_at)
+            marked = [v for v in against if not v.helpful]
+            cited = json.loads(first.sources)
+            notes = sum(s["source"].startswith(NOTE_SOURCE) for s in cited)
+            sources = [{k: s[k] for k in ("title", "location", "source")} for s in cited
+                       if not s["source"].startswith(NOTE_SOURCE)]  # fmt: skip
+            if notes:
+                sources.append(
+                    {"title": f"{notes} intervention note(s), not shown", "location": "", "source": ""}
+                )
+            listed.append(
+                Unhelpful(
+                    first.id, _aware(first.created_at), _aware(marked[-1].voted_at), [v.voter for v in marked],
+                    sum(v.helpful for v in votes), first.channel, first.user_id, first.question, first.answer,
+                    sources, first.answer == WITHHELD,
+                )
+            )  # fmt: skip
+        return sorted(listed, key=lambda u: (u.marked_at, u.id), reverse=True)
+
     def feedback(self, *, answer_id: str, user_id: str, helpful: bool) -> bool:
         """Store (or change) one user's verdict on an answer; False if the answer is unknown."""
-        now = datetime.now(UTC)
+        now = self._clock()
         with self._engine.begin() as conn:
             if (
                 conn.execute(select(slack_answers.c.id).where(slack_answers.c.id == answer_id)).first()
@@ -126,3 +197,8 @@ class AnswerLog:
                 )
             )
         return True
+
+
+def _aware(when: datetime) -> datetime:
+    """SQLite hands back naive datetimes: they were written in UTC."""
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
