@@ -5,6 +5,8 @@ from __future__ import annotations
 import ast
 import shutil
 import sqlite3
+import subprocess
+import sys
 import threading
 import uuid
 from collections.abc import Callable
@@ -39,6 +41,7 @@ from bot.store.engine import (
     alembic_config,
     current_revision,
     head_revision,
+    newest_revision_file,
 )
 
 # tests/fixtures/schema3.db is the SQLite database of a data dir made by the release before Alembic
@@ -405,3 +408,20 @@ def test_revisions_do_not_import_the_models():
         }
         imported |= {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
         assert imported == {"sqlalchemy", "alembic"}, revision.name  # frozen shapes, never the models
+
+
+def test_the_newest_revision_file_is_alembics_head():
+    assert newest_revision_file() == head_revision()  # the fast path below reads the file names
+
+
+def test_a_current_database_is_checked_without_importing_alembic(tmp_path):
+    url = f"sqlite:///{tmp_path / 'current.db'}"
+    migrate(make_engine(url))
+    script = (
+        "import sys\n"
+        "from bot.store import make_engine, migrate\n"
+        f"assert migrate(make_engine({url!r})) == {head_revision()!r}\n"
+        "print('alembic' in sys.modules)\n"
+    )
+    ran = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert ran.stdout.strip() == "False"  # a cold `resolute ask` saves the import

@@ -6,14 +6,16 @@ import logging
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 import numpy as np
-from langchain_core.language_models import BaseChatModel
 
 from bot.knowledge.compose import MAX_ANSWER_CHARS, Composed, QuestionKind, compose, question_kind
 from bot.knowledge.index import Hit, KnowledgeIndex, Mode, Passage
 from bot.prompts import load_prompt
+
+if TYPE_CHECKING:  # importing LangChain's model classes takes half a second a cold `ask` need not pay
+    from langchain_core.language_models import BaseChatModel
 
 log = logging.getLogger(__name__)
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 import sqlite3
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
+
+if TYPE_CHECKING:  # Alembic is imported only when the schema is not already current (see `migrate`)
+    from alembic.config import Config
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 _ADVISORY_LOCK_KEY = 0x5E5017E  # serialises migrations when several instances start at once
@@ -71,6 +71,8 @@ def _use_wal(cursor, *, wait: float = 30.0) -> None:
 
 def alembic_config(connection: Connection | None = None) -> Config:
     """Alembic's configuration, built in code: the revisions ship inside the package, no alembic.ini."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.set_main_option("file_template", "%%(rev)s_%%(slug)s")  # 0003_checkins.py
@@ -80,13 +82,38 @@ def alembic_config(connection: Connection | None = None) -> Config:
 
 def head_revision() -> str:
     """The newest revision this version of Resolute knows."""
+    from alembic.script import ScriptDirectory
+
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     assert head is not None, f"no revisions under {MIGRATIONS_DIR}"
     return head
 
 
+def newest_revision_file() -> str:
+    """The newest revision as its file names it ("0005_sentence_vectors.py": "0005"), read without Alembic."""
+    return max(
+        p.name.split("_", 1)[0] for p in (MIGRATIONS_DIR / "versions").glob("[0-9][0-9][0-9][0-9]_*.py")
+    )
+
+
+def _current(engine: Engine) -> bool:
+    """Whether the database is already at the newest revision (one cheap query, no Alembic)."""
+    with engine.connect() as conn:
+        if not inspect(conn).has_table("alembic_version"):
+            return False
+        found = conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+    return found == [newest_revision_file()]
+
+
 def migrate(engine: Engine) -> str:
-    """Bring the database to the newest revision in one transaction; returns that revision."""
+    """Bring the database to the newest revision in one transaction; returns that revision.
+
+    A database already there costs one query: a cold `resolute ask` does not import Alembic.
+    """
+    if _current(engine):
+        return newest_revision_file()
+    from alembic import command
+
     with engine.begin() as conn:
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _ADVISORY_LOCK_KEY})
@@ -105,10 +132,14 @@ def migrate(engine: Engine) -> str:
 
 def current_revision(conn: Connection) -> str | None:
     """The revision the database is at (None: Alembic has not run on it)."""
+    from alembic.runtime.migration import MigrationContext
+
     return MigrationContext.configure(conn).get_current_revision()
 
 
 def _refuse_unknown_revision(conn: Connection, config: Config) -> None:
+    from alembic.script import ScriptDirectory
+
     current = current_revision(conn)
     known = {rev.revision for rev in ScriptDirectory.from_config(config).walk_revisions()}
     if current is not None and current not in known:
@@ -131,6 +162,8 @@ def _adopt_legacy(conn: Connection, config: Config) -> bool:
             f"{sorted(_LEGACY_VERSIONS)}). Nothing was changed: start the last release without Alembic "
             "once to bring it to version 3, then this one."
         )
+    from alembic import command
+
     command.stamp(config, _LEGACY_REVISION)
     return True
 
