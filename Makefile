@@ -49,6 +49,7 @@ format: install-dev
 
 bench: install-dev
 	$(BIN)/python bench/bench_ingest.py
+	$(BIN)/python bench/bench_cold_ask.py
 	$(BIN)/python bench/bench_slack.py
 	$(BIN)/python bench/bench_progress.py
 	$(BIN)/python bench/bench_checkins.py
@@ -56,7 +57,7 @@ bench: install-dev
 	$(BIN)/python bench/bench_notes.py
 
 eval: install
-	$(BIN)/python bench/eval_answers.py ../shared/eval/dev_questions.jsonl ../shared/reform-docs
+	$(BIN)/python bench/eval_answers.py
 
 clean:
 	rm -rf $(VENV) data

@@ -65,6 +65,7 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], as_json: bool) -> None:
     """Index documents (default: the knowledge dir): .txt, .md, .pdf, .docx."""
     services = _services(ctx)
     targets = list(paths) or [services.settings.knowledge_dir]
+    services.embeddings  # noqa: B018 (the packaged model is exported here, once, not at the first question)
     bar = None
 
     def on_plan(total: int) -> None:

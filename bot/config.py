@@ -168,6 +168,11 @@ class Settings(BaseSettings):
         return self.data_dir / "chroma"
 
     @cached_property
+    def models_dir(self) -> Path:
+        """Where the embedding model exported for onnxruntime is kept (made once, at the first ingest)."""
+        return self.data_dir / "models"
+
+    @cached_property
     def cards_dir(self) -> Path:
         """Where the data cards written from the district's results live (and are indexed from)."""
         return self.data_dir / "cards"

@@ -90,13 +90,14 @@ class Services:
 
     @cached_property
     def embeddings(self) -> Embeddings:
-        """The embedding model (loads the weights: a few seconds)."""
+        """The embedding model (the packaged one is exported for onnxruntime the first time: seconds)."""
         from bot.knowledge.embeddings import make_embeddings
 
         return make_embeddings(
             self.settings.embeddings,
             openai_base_url=self.settings.openai_base_url,
             api_key=self.settings.openai_api_key.get_secret_value() if self.settings.openai_api_key else None,
+            models_dir=self.settings.models_dir,
         )
 
     @cached_property

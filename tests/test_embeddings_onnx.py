@@ -1,0 +1,82 @@
+"""The packaged model run with onnxruntime: the PyTorch model's vectors, exported once, loaded without torch."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bot.knowledge import onnx_model
+from bot.knowledge.embeddings import local_model_path, make_embeddings
+
+REPO = Path(__file__).resolve().parent.parent
+TEXTS = [
+    "Who leads numeracy?",
+    "Élèves à l'école: naïve café, ünïcödé, 数学, emoji 📚",
+    "Credit recovery. " + "A student who fails a course completes only the expectations they missed. " * 40,
+    "a",
+    "The five-year graduation rate rose from 78% in 2022 to 81.2% in 2025.",
+]
+
+
+@pytest.fixture(scope="module")
+def pytorch_vectors():
+    from sentence_transformers import SentenceTransformer
+
+    model = SentenceTransformer(str(local_model_path()), device="cpu", local_files_only=True)
+    assert model.max_seq_length == 256  # the long text above is cut, as the ONNX tokenizer must cut it
+    return model.encode(TEXTS, normalize_embeddings=True)
+
+
+def test_vectors_match_the_pytorch_model(embeddings, pytorch_vectors):
+    batch = np.asarray(embeddings.embed_documents(TEXTS))  # mixed lengths: padded together
+    alone = np.asarray([embeddings.embed_query(t) for t in TEXTS])
+    for got in (batch, alone):
+        cosines = (got * pytorch_vectors).sum(axis=1) / np.linalg.norm(got, axis=1)
+        assert cosines.min() >= 1 - 1e-4, cosines
+    assert embeddings.embed_documents([]) == []
+
+
+def test_the_export_is_made_once_and_reused(embeddings, monkeypatch):
+    def no_export(*_args):
+        raise AssertionError("exported again")
+
+    monkeypatch.setattr(onnx_model, "export", no_export)
+    again = make_embeddings("local", models_dir=embeddings.file.parent)
+    assert again.file == embeddings.file
+    assert again.embed_query("Who leads numeracy?") == pytest.approx(
+        embeddings.embed_query("Who leads numeracy?")
+    )
+
+
+def test_a_file_cut_short_is_exported_again(embeddings, tmp_path):
+    copy = tmp_path / embeddings.file.name
+    copy.write_bytes(embeddings.file.read_bytes()[:100_000])  # a killed export, a full disk
+    model = make_embeddings("local", models_dir=tmp_path)
+    assert copy.stat().st_size == embeddings.file.stat().st_size
+    assert model.embed_query("a") == pytest.approx(embeddings.embed_query("a"), abs=1e-6)
+    assert [p.name for p in tmp_path.iterdir()] == [copy.name]  # no temporary file left behind
+
+
+def test_a_new_package_version_is_a_new_file(tmp_path, monkeypatch):
+    monkeypatch.setattr(onnx_model.metadata, "version", lambda _name: "9.9.9")
+    assert "9.9.9" in onnx_model.model_file(local_model_path(), tmp_path).name
+
+
+def test_embedding_with_an_export_loads_neither_torch_nor_transformers(embeddings, tmp_path):
+    shutil.copy(embeddings.file, tmp_path / embeddings.file.name)
+    script = (
+        "import json, sys\n"
+        "from pathlib import Path\n"
+        "from bot.knowledge.embeddings import make_embeddings\n"
+        f"vector = make_embeddings('local', models_dir=Path({str(tmp_path)!r})).embed_query('Who leads numeracy?')\n"
+        "heavy = sorted(m for m in ('torch', 'transformers', 'sentence_transformers') if m in sys.modules)\n"
+        "print(json.dumps({'dims': len(vector), 'heavy': heavy}))\n"
+    )
+    ran = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, check=True)
+    assert json.loads(ran.stdout) == {"dims": 384, "heavy": []}
