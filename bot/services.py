@@ -174,7 +174,7 @@ class Services:
         """Cited answers over the public corpus."""
         from bot.knowledge.answer import Answerer
 
-        return Answerer(index=self.index(PUBLIC), llm=self.llm)
+        return Answerer(index=self.index(PUBLIC), llm=self.llm, data=self.data_answers)
 
     @cached_property
     def answerer_with_notes(self) -> Answerer:
@@ -182,7 +182,16 @@ class Services:
         from bot.knowledge.answer import Answerer
         from bot.notes.model import NOTES_CORPUS
 
-        return Answerer(index=[self.index(PUBLIC), self.index(NOTES_CORPUS)], llm=self.llm)
+        return Answerer(
+            index=[self.index(PUBLIC), self.index(NOTES_CORPUS)], llm=self.llm, data=self.data_answers
+        )
+
+    @cached_property
+    def data_answers(self):
+        """Questions about results answered from the results store, citing the data cards."""
+        from bot.district.answers import DataAnswers
+
+        return DataAnswers(self.district, self.settings.cards_dir)
 
     def answerer_for(self, user: str, client, *, direct: bool) -> Answerer:
         """The answerer a question may use: the notes too only in a direct message from an entitled reader."""

@@ -21,6 +21,12 @@ def measure_name(measure: str) -> str:
     return MEASURE_NAMES.get(measure, measure.replace("_", " ").capitalize())
 
 
+def _kind(level: str) -> str:
+    """'an elementary school', 'a secondary school', 'a school'."""
+    kind = f"{level} school" if level else "school"
+    return f"{'an' if kind[0].lower() in 'aeiou' else 'a'} {kind}"
+
+
 def _trend(series: Series) -> str:
     years = sorted(series)
     text = ", ".join(f"{y}: {series[y]:.1f}%" for y in years)
@@ -50,7 +56,7 @@ def write_cards(data: DistrictData, folder: Path) -> list[Path]:
     for school in data.schools:
         measures = by_school.get(school.school_id, {})
         lines = [f"# {school.name} ({school.school_id}): results", "",
-                 f"{school.name} ({school.school_id}) is a {school.level or 'school'} in the {school.cluster or ''} "
+                 f"{school.name} ({school.school_id}) is {_kind(school.level)} in the {school.cluster or ''} "
                  f"cluster of {name}. Values are the percentage of students meeting the provincial standard "
                  "(for graduation, the five-year graduation rate)."]  # fmt: skip
         if school.school_id in report.schools_on_the_move:

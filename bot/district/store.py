@@ -44,6 +44,13 @@ class DistrictStore:
             ).scalar()
         return DistrictConfig.from_dict(json.loads(raw)) if raw else None
 
+    def loaded_at(self) -> str | None:
+        """When the data now stored was loaded (a new load is a new value), or None before any."""
+        with self._engine.connect() as conn:
+            return conn.execute(
+                select(district_config.c.value).where(district_config.c.key == "loaded_at")
+            ).scalar()
+
     def schools(self) -> dict[str, School]:
         """Every school by id."""
         with self._engine.connect() as conn:

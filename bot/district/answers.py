@@ -1,0 +1,295 @@
+"""Questions about the district's results, answered from the results store and cited to the data card.
+
+"How is Maple PS doing in Grade 6 math?", "What was the graduation rate in 2025?" and "Which schools are
+coasting?" get the value asked for, its trend and its status against the target, computed as the
+digest computes them, instead of whichever card sentences resemble the question. Questions about
+people, practices or plans at a school ("Who is the principal of Maple PS?") are not data questions:
+the documents answer them, and the cards are kept out of their way.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.district.cards import measure_name
+from bot.district.progress import STATUS_LABELS, Series, status_of
+from bot.district.service import District, NotLoaded
+from bot.knowledge.index import Hit
+from bot.knowledge.vectors import Passage
+
+_GRADE = re.compile(r"\b(?:grade|gr\.?|g)\s*-?\s*(\d{1,2}|three|six)\b", re.I)
+_GRADE_WORDS = {"three": "3", "six": "6"}
+_SUBJECTS = {
+    "reading": r"read\w*|literacy", "math": r"math\w*|numeracy", "writing": r"writ\w*",
+    "graduation": r"graduat\w*|grad rate",
+}  # fmt: skip
+_YEAR = re.compile(r"\b(20\d\d)\b")
+_RESULTS = re.compile(
+    r"\b(?:results?|scores?|rates?|percent\w*|doing|perform\w*|improv\w*|trend\w*|targets?|goals?|on track|"
+    r"behind|at risk|off track|progress\w*|standard|achievement|data|numbers?|values?|rose|fell|went|change\w*|"
+    r"how (?:well|much|many|far)|compare\w*)\b|%",
+    re.I,
+)
+# what a plan or memo is about, not a result: "How much did the memo request for numeracy coaches?"
+_DOCUMENT_TOPIC = re.compile(
+    r"\b(?:budget\w*|costs?|fund\w*|spend\w*|money|dollars?|request\w*|memo|coach\w*|staff\w*|FTE|hir\w+|"
+    r"strateg\w*|practices?|networks?|lead(?:s|er|ers)?|meetings?)\b|\$",
+    re.I,
+)
+_MEASURED = re.compile(
+    r"\b(?:results?|scores?|rates?|percent\w*|standard|on track|at risk|off track)\b|%", re.I
+)
+_PRACTICE = re.compile(r"\bdoing (?:about|to|for|with|differently)\b|\bwhat does .* do\b", re.I)
+_NOT_DATA = re.compile(r"^\s*(?:who|whom|whose|why)\b", re.I)  # people and reasons: the documents say
+_COASTING = re.compile(r"\bcoast\w*\b", re.I)
+_ON_THE_MOVE = re.compile(r"\bon the move\b", re.I)
+
+
+@dataclass
+class _Data:
+    """One loaded generation of the results, read once."""
+
+    loaded_at: str
+    config: object
+    schools: dict
+    names: list[tuple[re.Pattern, str]]  # how a question names each school, longest names first
+    district: dict[tuple[str, str], Series]
+    by_school: dict[str, dict[str, Series]]
+    report: object
+    measures: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class DataQuestion:
+    """What a question asks of the results."""
+
+    school: str | None = None
+    measures: tuple[str, ...] = ()
+    year: int | None = None
+    which: str | None = None  # "coasting" or "on_the_move"
+
+    @property
+    def is_data(self) -> bool:
+        return bool(self.which or self.measures or self.school)
+
+
+class DataAnswers:
+    """Answers from the results store, each citing the data card section it agrees with."""
+
+    def __init__(self, district: District, cards_dir: Path) -> None:
+        self._district = district
+        self._cards = cards_dir.resolve()
+        self._data: _Data | None = None
+        self._lock = threading.Lock()
+
+    # -- what the answerer asks ------------------------------------------------------------------
+    def about_data(self, question: str) -> bool:
+        """Whether the question asks about results, so the data cards may answer it."""
+        data = self._current()
+        return data is not None and self._read(data, question).is_data
+
+    def is_card(self, passage: Passage) -> bool:
+        """Whether a passage comes from a data card."""
+        return self.is_card_source(passage.source)
+
+    def is_card_source(self, source: str) -> bool:
+        """Whether a cited source is a data card."""
+        return Path(source).parent == self._cards
+
+    def answer(self, question: str) -> Hit | None:
+        """The value asked for, its trend and its status, as a passage citing its card; None if the
+        question is not about results or names nothing the results hold."""
+        data = self._current()
+        if data is None:
+            return None
+        asked = self._read(data, question)
+        if asked.which:
+            return self._which(data, asked.which)
+        if asked.school and asked.measures:
+            return self._school_measures(data, asked)
+        if asked.school:
+            return self._school_overview(data, asked.school)
+        if asked.measures:
+            return self._district_measure(data, asked)
+        return None
+
+    # -- reading the question --------------------------------------------------------------------
+    def _read(self, data: _Data, question: str) -> DataQuestion:
+        if _NOT_DATA.match(question) or _PRACTICE.search(question):
+            return DataQuestion()
+        if _COASTING.search(question):
+            return DataQuestion(which="coasting")
+        if _ON_THE_MOVE.search(question):
+            return DataQuestion(which="on_the_move")
+        school = next((sid for pattern, sid in data.names if pattern.search(question)), None)
+        measures = _measures(question, data.measures)
+        year = int(found.group(1)) if (found := _YEAR.search(question)) else None
+        results = bool(_RESULTS.search(question)) or year is not None
+        if _DOCUMENT_TOPIC.search(question) and not _MEASURED.search(question):
+            results = False
+        if not results:  # "What is Maple PS's plan?" names a school but asks no result
+            return DataQuestion()
+        if not measures and not school:
+            return DataQuestion()
+        return DataQuestion(school, measures, year)
+
+    # -- answers -----------------------------------------------------------------------------------
+    def _which(self, data: _Data, which: str) -> Hit:
+        report = data.report
+        ids = report.coasting_schools if which == "coasting" else report.schools_on_the_move
+        names = ", ".join(data.schools[s].name for s in ids) or "none"
+        text = (f"Coasting schools, offered support: {names}." if which == "coasting"
+                else f"Schools on the Move: {names}.")  # fmt: skip
+        return self._hit(data, "district-progress", "Schools on the Move and coasting schools", text)
+
+    def _school_measures(self, data: _Data, asked: DataQuestion) -> Hit | None:
+        school = data.schools[asked.school]
+        sentences, location = [], ""
+        for measure in asked.measures:
+            series = data.by_school.get(asked.school, {}).get(measure)
+            if not series:
+                continue
+            label = measure_name(measure)
+            location = location or f"{school.name}: {label}"
+            sentences.append(self._value(f"{school.name}, {label.lower()}", series, asked.year))
+            standing = self._against_target(data, measure, series, asked.year)
+            if standing:
+                sentences.append(f"Against the district's target for it, {school.name} {standing}.")
+        if not sentences:
+            return None
+        return self._hit(data, asked.school, location, " ".join(sentences))
+
+    def _school_overview(self, data: _Data, school_id: str) -> Hit | None:
+        school = data.schools[school_id]
+        series = data.by_school.get(school_id, {})
+        if not series:
+            return None
+        latest = max(max(s) for s in series.values())
+        values = [f"{measure_name(m).lower()} {s[max(s)]:.1f}%" for m, s in sorted(series.items())]
+        text = f"{school.name} in {latest}: {', '.join(values)}."
+        if school_id in data.report.schools_on_the_move:
+            text += f" {school.name} is one of the Schools on the Move."
+        if school_id in data.report.coasting_schools:
+            text += f" {school.name} is coasting: its results are close to the district's but have not moved."
+        return self._hit(data, school_id, "introduction", text)
+
+    def _district_measure(self, data: _Data, asked: DataQuestion) -> Hit | None:
+        sentences, location = [], ""
+        for measure in asked.measures:
+            series = data.district.get((measure, "all"))
+            if not series:
+                continue
+            target = _target(data, measure)
+            label = target.label if target else measure_name(measure)
+            location = location or f"District {label}"
+            sentences.append(self._value(f"District {label.lower()}", series, asked.year))
+            if target:
+                year = asked.year if asked.year in series else max(series)
+                status = status_of(series[year], target.expected(year), target.goal_value, target.tolerance)
+                sentences.append(
+                    f"The trajectory expected {target.expected(year):.1f} in {year}; the goal is "
+                    f"{target.goal_value:g} by {target.goal_year}. Status: {STATUS_LABELS[status]}."
+                )
+        if not sentences:
+            return None
+        return self._hit(data, "district-progress", location, " ".join(sentences))
+
+    @staticmethod
+    def _value(subject: str, series: Series, year: int | None) -> str:
+        """'Maple PS, grade 6 mathematics: 52.3% in 2025, up 3.0 points from 2024 and +11.5 since 2021.'"""
+        if year not in series:
+            shown = f" (no result for {year})" if year is not None else ""
+            year = max(series)
+        else:
+            shown = ""
+        text = f"{subject}: {series[year]:.1f}% in {year}{shown}"
+        earlier = sorted(y for y in series if y < year)
+        if earlier:
+            step = series[year] - series[earlier[-1]]
+            moved = "up" if step > 0 else "down" if step < 0 else "unchanged,"
+            text += f", {moved} {abs(step):.1f} points from {earlier[-1]}"
+            if len(earlier) > 1:
+                text += f" and {series[year] - series[earlier[0]]:+.1f} since {earlier[0]}"
+        return text + "."
+
+    @staticmethod
+    def _against_target(data: _Data, measure: str, series: Series, year: int | None) -> str:
+        target = _target(data, measure)
+        if target is None:
+            return ""
+        year = year if year in series else max(series)
+        status = status_of(series[year], target.expected(year), target.goal_value, target.tolerance)
+        return (f"is {STATUS_LABELS[status]} (the trajectory expected {target.expected(year):.1f} in {year}; "
+                f"the goal is {target.goal_value:g} by {target.goal_year})")  # fmt: skip
+
+    def _hit(self, data: _Data, card: str, location: str, text: str) -> Hit:
+        path = self._cards / f"{card}.md"
+        if card == "district-progress":
+            title = f"{data.config.name}: progress on the targets"
+        else:
+            school = data.schools[card]
+            title = f"{school.name} ({card}): results"
+        passage = Passage(f"card:{card}:{location}", path.as_posix(), title, location, 0, text)
+        return Hit(passage, 1.0, dense=1.0)
+
+    # -- the loaded results, read once per load ---------------------------------------------------
+    def _current(self) -> _Data | None:
+        store = self._district.store
+        loaded_at = store.loaded_at()
+        if loaded_at is None:
+            return None
+        with self._lock:
+            if self._data is None or self._data.loaded_at != loaded_at:
+                try:
+                    config = self._district.config()
+                except NotLoaded:
+                    return None
+                schools = store.schools()
+                district = store.district_series()
+                measures = sorted({m for m, _ in district})
+                self._data = _Data(
+                    loaded_at, config, schools, _school_names(schools), district,
+                    store.school_series(set(measures)), store.report(config), measures,
+                )  # fmt: skip
+            return self._data
+
+
+def _school_names(schools: dict) -> list[tuple[re.Pattern, str]]:
+    """Each school as a question may name it: its id, its name, its name without "PS"/"SS"."""
+    names = []
+    for sid, school in schools.items():
+        names.append((sid, sid))
+        names.append((school.name, sid))
+        short = re.sub(
+            r"\s+(?:PS|SS|P\.S\.|S\.S\.|public school|secondary school|school)$", "", school.name, flags=re.I
+        )
+        if short != school.name and len(short) > 3:
+            names.append((short, sid))
+    counts: dict[str, set[str]] = {}
+    for text, sid in names:
+        counts.setdefault(text.lower(), set()).add(sid)
+    names = [(text, sid) for text, sid in names if len(counts[text.lower()]) == 1]  # "Northgate": PS or SS?
+    names.sort(key=lambda n: len(n[0]), reverse=True)  # "Northgate SS" before "Northgate"
+    return [(re.compile(rf"\b{re.escape(text)}(?:['’]s)?\b", re.I), sid) for text, sid in names]
+
+
+def _measures(question: str, known: list[str]) -> tuple[str, ...]:
+    """The measures a question names: "Grade 6 math" is g6_math; "reading" alone is both grades'."""
+    grade = _GRADE.search(question)
+    grades = [_GRADE_WORDS.get(grade.group(1).lower(), grade.group(1))] if grade else ["3", "6"]
+    found = []
+    for subject, pattern in _SUBJECTS.items():
+        if not re.search(rf"\b(?:{pattern})\b", question, re.I):
+            continue
+        if subject == "graduation":
+            found.append("graduation")
+        else:
+            found += [f"g{g}_{subject}" for g in grades]
+    return tuple(m for m in found if m in known)
+
+
+def _target(data: _Data, measure: str):
+    return next((t for t in data.config.targets if t.measure == measure and t.group == "all"), None)

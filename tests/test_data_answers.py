@@ -1,0 +1,166 @@
+"""Questions about results are answered from the results store, citing the data card; others are not."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bot.district.cards import write_cards
+from bot.district.model import load_district
+
+SAMPLE = Path(__file__).resolve().parent.parent / "knowledge"
+
+
+@pytest.fixture
+def services(make_services):
+    built = make_services(knowledge_dir=SAMPLE)
+    built.district.load()
+    return built
+
+
+@pytest.fixture
+def data(services):
+    return services.data_answers
+
+
+def _text(data, question: str) -> str:
+    hit = data.answer(question)
+    assert hit is not None, question
+    return hit.passage.text
+
+
+def test_a_school_and_a_measure_get_that_value_its_trend_and_its_status(data, services):
+    hit = data.answer("How is Maple PS doing in Grade 6 math?")
+    text = hit.passage.text
+    assert text.startswith(
+        "Maple PS, grade 6 mathematics: 52.3% in 2025, up 3.0 points from 2024 and +11.5 since 2021."
+    )
+    assert "Against the district's target for it, Maple PS is off track" in text
+    assert "expected 55.0 in 2025" in text
+    for other in ("reading", "writing", "grade 3"):  # nothing about other measures
+        assert other not in text.lower()
+    card = services.settings.cards_dir.resolve() / "RB01.md"
+    assert hit.passage.source == card.as_posix() and hit.passage.location == "Maple PS: Grade 6 mathematics"
+    assert "52.3%" in card.read_text()  # the card it cites says the same
+
+
+def test_a_district_measure_in_a_year(data):
+    text = _text(data, "What was the graduation rate in 2025?")
+    assert text.startswith("District five-year graduation rate (%): 81.2% in 2025, up 0.9 points from 2024")
+    assert "The trajectory expected 82.0 in 2025; the goal is 85 by 2026. Status: at risk." in text
+    assert "77.6% in 2021" not in text and "81.2" in text
+    assert "78.0% in 2022" in _text(data, "What was the graduation rate in 2022?")
+
+
+def test_which_schools_are_coasting_or_on_the_move_comes_from_the_report(data, services):
+    report = services.district.report()
+    names = {s.school_id: s.name for s in services.district.store.schools().values()}
+    coasting = _text(data, "Which schools are coasting?")
+    assert (
+        coasting
+        == f"Coasting schools, offered support: {', '.join(names[s] for s in report.coasting_schools)}."
+    )
+    assert report.coasting_schools  # the sample has some, so the list is not vacuous
+    moving = _text(data, "Which schools are Schools on the Move?")
+    assert moving == f"Schools on the Move: {', '.join(names[s] for s in report.schools_on_the_move)}."
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("What is rb02's grade 3 reading result?", "Birchwood PS, grade 3 reading: 77.2% in 2025"),
+        (
+            "How did Harbour View do in G3 maths in 2025?",
+            "Harbour View PS, grade 3 mathematics: 66.3% in 2025",
+        ),
+        (
+            "How has Lakeshore SS's graduation rate changed?",
+            "Lakeshore SS, graduation rate: 87.7% in 2025, down 4.2",
+        ),
+        (
+            "What was Cedar Valley SS's graduation rate in 2022?",
+            "Cedar Valley SS, graduation rate: 71.0% in 2022",
+        ),
+        ("Is the district on track for grade six numeracy?", "District grade 6 mathematics"),
+    ],
+)
+def test_names_ids_and_synonyms(data, question, expected):
+    assert _text(data, question).startswith(expected)
+
+
+def test_reading_alone_gives_both_grades(data):
+    text = _text(data, "What are Maple PS's reading results?")
+    assert "grade 3 reading: 72.0%" in text and "grade 6 reading: 74.6%" in text and "math" not in text
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Who is the principal of Maple PS?",
+        "What is Maple PS doing about attendance?",
+        "What support did Cedar Valley SS ask for?",
+        "Who leads numeracy?",
+        "How much did the board memo request for numeracy coaches?",
+        "Why does the district focus on Grade 3 reading?",
+        "What is credit recovery?",
+        "How are targets negotiated with each school?",
+    ],
+)
+def test_people_practices_and_plans_are_not_data_questions(data, question):
+    assert not data.about_data(question) and data.answer(question) is None
+
+
+def test_an_unknown_school_is_not_answered_from_the_data(data):
+    assert data.answer("How is Oak Hill PS doing in Grade 6 math?").passage.text.startswith("District")
+    assert data.answer("How is Oak Hill PS doing?") is None
+
+
+def test_nothing_loaded_means_no_data_answers(make_services):
+    services = make_services(knowledge_dir=SAMPLE)
+    assert services.data_answers.answer("What was the graduation rate in 2025?") is None
+    assert not services.data_answers.about_data("Which schools are coasting?")
+
+
+def test_a_new_load_is_read_at_once(make_services, tmp_path):
+    knowledge = tmp_path / "sample"
+    shutil.copytree(SAMPLE, knowledge)
+    services = make_services(knowledge_dir=knowledge)
+    services.district.load()
+    assert "81.2%" in _text(services.data_answers, "What was the graduation rate in 2025?")
+    results = knowledge / "district" / "results.csv"
+    rows = results.read_text().splitlines()
+    results.write_text("\n".join(
+        ",".join([*r.split(",")[:3], "99.0", *r.split(",")[4:]]) if ",graduation,2025," in r else r for r in rows
+    ) + "\n")  # fmt: skip
+    services.district.load()
+    assert "99.0% in 2025" in _text(services.data_answers, "What was the graduation rate in 2025?")
+
+
+def test_cards_say_an_elementary_school(tmp_path):
+    cards = write_cards(load_district(SAMPLE / "district" / "district.toml"), tmp_path / "cards")
+    maple = next(c for c in cards if c.name == "RB01.md").read_text()
+    assert "Maple PS (RB01) is an elementary school in the Central cluster" in maple
+    riverbend = next(c for c in cards if c.name == "RB16.md").read_text()
+    assert "is a secondary school in the Central cluster" in riverbend
+    assert " a elementary" not in "".join(c.read_text() for c in cards)
+
+
+def test_the_answerer_puts_the_data_first_and_keeps_cards_out_of_other_questions(services):
+    services.ingester.ingest([SAMPLE])
+    services.ingester.ingest([services.settings.cards_dir])
+    answer = services.answerer.ask("How is Maple PS doing in Grade 6 math?")
+    assert answer.answer.startswith("Maple PS, grade 6 mathematics: 52.3% in 2025")
+    assert answer.sources[0].location == "Maple PS: Grade 6 mathematics"
+    assert len(answer.sources) <= 2  # the data, then at most one supporting passage
+    assert answer.answer.count("[1]") == 1 and "Grade 3 mathematics" not in answer.answer
+    principal = services.answerer.ask("Who is the principal of Maple PS?")
+    assert "Angela Moretti" in principal.answer
+    assert not any(services.data_answers.is_card_source(s.source) for s in principal.sources)
+
+
+def test_a_name_two_schools_share_picks_neither(data):
+    # Northgate PS and Northgate SS: "Northgate" alone could be either, so no school is guessed
+    assert _text(data, "How is Northgate doing in Grade 3 reading?").startswith("District grade 3 reading")
+    assert _text(data, "How is Northgate SS doing on graduation?").startswith("Northgate SS, graduation rate")
