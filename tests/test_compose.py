@@ -213,3 +213,31 @@ def test_a_chunk_is_embedded_under_its_documents_title(make_services, knowledge,
         assert float(np.dot(vector, expected)) > 0.9999  # "Pine Ridge" finds the profile's first lines
     for mode in ("lexical", "dense"):  # the profile's lines never name the school: its title does
         assert services.index().search("Oak Hill", k=1, mode=mode)[0].passage.source == "oak.md"
+
+
+def test_who_prefers_the_role_asked_about_to_a_qualified_one(embeddings):
+    passages = _passages(
+        embeddings,
+        "Each cluster has a cluster superintendent. Cluster: Central (cluster superintendent Michael Brennan).",
+        "Superintendent Dr. Amara Osei owns the plan. The plan runs to 2026.",
+    )
+    answer = _answer(embeddings, "Who is the superintendent?", passages)
+    assert answer.answer.startswith("Superintendent Dr. Amara Osei owns the plan.")
+    assert "Michael Brennan" not in answer.answer
+
+
+def test_a_sentence_about_another_grade_or_subject_does_not_answer(embeddings):
+    passages = _passages(
+        embeddings,
+        "Maple's Grade 3 reading results have risen every year, from 58% in 2022 to 72% in 2025. "
+        "Grade 6 mathematics improved more slowly, from 45% in 2022 to 52% in 2025.",
+    )
+    answer = _answer(embeddings, "How is Maple PS doing in Grade 6 math?", passages)
+    assert answer.answer.startswith("Grade 6 mathematics improved more slowly")
+
+
+def test_leaders_words_for_one_thing_are_one_term():
+    from bot.knowledge.text import terms
+
+    assert terms("math maths mathematics") == ["mathemat"] * 3
+    assert terms("grad rate") == terms("graduation rate")

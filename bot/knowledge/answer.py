@@ -169,16 +169,22 @@ class Answerer:
         idf, document = self._context()
         if data is None:
             return extractive_answer(question, hits, idf, vector=vector, document=document)
-        # the value asked for first, then at most one supporting passage
-        found = extractive_answer(question, hits, idf, vector=vector, document=document) if hits else None
-        text = f"{data.passage.text} [1]"
-        sources = [_source(1, data)]
-        if found and found.sources and (found.sources[0].score >= self._threshold + SUPPORT_MARGIN):
-            support = " ".join(re.split(r"\s*\[1\]\s*", found.answer)[0:1]).strip()
-            if support and len(text) + len(support) + 5 <= MAX_ANSWER_CHARS:
-                text += f" {support} [2]"
-                first = found.sources[0]
-                sources.append(Source(2, first.title, first.source, first.location, first.text, first.score))
+        # the value asked for first, then the one sentence of the documents that best supports it
+        text, sources = f"{data.passage.text} [1]", [_source(1, data)]
+        if not hits:
+            return Answer(text, "extractive", sources)
+        query = np.asarray(vector, dtype=np.float32)
+        composed = compose(question, question_kind(question), query, [h.passage for h in hits],
+                           [h.dense or 0.0 for h in hits], idf, document)  # fmt: skip
+        best = composed.best or (composed.parts[0] if composed.parts else None)
+        if best is not None:
+            passage = composed.passages[best[0]]
+            hit = next((h for h in hits if h.passage.id == passage.id), Hit(passage, 0.0, dense=0.0))
+            if (hit.dense or 0.0) >= self._threshold + SUPPORT_MARGIN and len(text) + len(
+                best[1]
+            ) + 5 <= MAX_ANSWER_CHARS:
+                text += f" {best[1]} [2]"
+                sources.append(_source(2, hit))
         return Answer(text, "extractive", sources)
 
     def _nothing_found(self) -> Answer:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bot.knowledge.text import Unit, answer_units, terms
+from bot.knowledge.text import STOPWORDS, Unit, answer_units, terms
 from bot.knowledge.vectors import Passage
 
 MAX_ANSWER_CHARS = 1000
@@ -28,6 +28,7 @@ CARRY = 0.8  # the share of the sentence before's (or a list's lead-in's) simila
 HEADING_CARRY = 0.6  # and of its section heading's
 # how much holding the kind of thing asked for (a name, a number, a definition) counts
 FIT_WEIGHT = {WHO: 0.35, NUMBER: 0.35, WHEN: 0.35, DEFINITION: 0.4, WHY: 0.15, HOW: 0.1, LIST: 0.0, FACT: 0.0}
+CONFLICT = 0.3  # taken off a sentence about another grade or subject than the one asked about
 UNFIT = 0.1  # taken off a sentence that holds no name, number, date or definition when one is asked for
 WINDOW_LEFT = 0.35  # the sentences after the best one may use the room down to this share
 OTHERS_FLOOR = 0.8  # a sentence from elsewhere joins the answer only if this strong beside the best
@@ -82,9 +83,9 @@ def question_kind(question: str) -> QuestionKind:
         return QuestionKind(WHO)
     if re.match(r"when\b|(?:in |by )?(?:what|which) year\b|how long ago\b", low):
         return QuestionKind(WHEN)
-    if re.match(r"(?:by )?how (?:many|much)\b", low) or re.search(
-        r"\b(?:what|which) (?:percentage|percent|share|proportion|number|rate|figure)\b", low
-    ):
+    if re.match(
+        r"(?:by )?how (?:many|much)\b|how (?:is|are|was|were|did) .+ (?:doing|do|going)\b", low
+    ) or re.search(r"\b(?:what|which) (?:percentage|percent|share|proportion|number|rate|figure)\b", low):
         return QuestionKind(NUMBER)
     if re.match(r"why\b|what (?:is|was) the (?:reason|rationale|point)\b|for what reason\b", low):
         return QuestionKind(WHY)
@@ -109,6 +110,12 @@ _NAME = re.compile(
 _ROLE = re.compile(
     r"\b(?:lead|leads|led by|superintendent|principal|director|chair|minister|premier|trustee|"
     r"coordinator|head|manager|officer|author|founder)\b",
+    re.I,
+)
+# a role with the word before it: "cluster superintendent", "From: Dr. Amara Osei, Superintendent"
+_QUALIFIED = re.compile(
+    r"(?:\b([\w.,:-]+)\s+|^)(superintendents?|principals?|directors?|leads?|chairs?|coordinators?|heads?|"
+    r"managers?|officers?|trustees?|ministers?|premiers?)\b",
     re.I,
 )
 _NUMBER = re.compile(r"\d|%|\b(?:" + "|".join(_NUMBER_WORDS) + r"|half|twice|double|dozen|hundred|thousand|million)\b", re.I)  # fmt: skip
@@ -147,6 +154,7 @@ class Composed:
     parts: list[tuple[int, str]]
     passages: list[Passage]
     as_list: bool = False  # one item a line
+    best: tuple[int, str] | None = None  # the sentence that answers best, and its passage
 
 
 class _Scorer:
@@ -157,6 +165,7 @@ class _Scorer:
         self.weight = {t: idf.get(t, 1.0) for t in self.q_terms}
         self.total = sum(self.weight.values()) or 1.0
         self.vector = vector
+        self.measures = _measures_in(question)
 
     def dense(self, passage: Passage) -> np.ndarray | None:
         if self.vector is None:
@@ -176,11 +185,33 @@ class _Scorer:
         score += FIT_WEIGHT[self.kind.kind] * fit
         if not fit and self.kind.kind in (WHO, NUMBER, WHEN, DEFINITION):
             score -= UNFIT
+        said = _measures_in(unit.text)
+        if _conflict(self.measures, said):  # "Grade 3 reading" when asked about Grade 6 mathematics
+            score -= CONFLICT
+        elif len(self.measures) > 1 and self.measures <= said:  # the very grade and subject asked about
+            score += CONFLICT / 2
         if (unit.heading and self.kind.kind != LIST) or _asks(unit):
             score -= 0.25
         if len(new) < 2:  # says nothing the question did not
             score -= 0.15
         return score
+
+    def _another_role(self, text: str) -> bool:
+        """The role asked about appears only qualified: "cluster superintendent" for "the superintendent"."""
+        found = [
+            (m.group(1), m.group(2))
+            for m in _QUALIFIED.finditer(text)
+            if terms(m.group(2))[0] in self.q_terms
+        ]
+        if not found:
+            return False
+        return all(
+            before is not None
+            and before.islower()
+            and before not in STOPWORDS
+            and not set(terms(before)) & self.q_terms
+            for before, _role in found
+        )
 
     def overlap(self, words: set[str]) -> float:
         """The share of the question's words, weighted by rarity, that the words hold."""
@@ -190,7 +221,8 @@ class _Scorer:
         """How far a sentence holds the kind of thing the question asks for (0 to 1)."""
         text, kind = unit.text, self.kind.kind
         if kind == WHO:
-            return 0.6 * bool(_NAME.search(text[1:])) + 0.4 * bool(_ROLE.search(text))
+            fit = 0.6 * bool(_NAME.search(text[1:])) + 0.4 * bool(_ROLE.search(text))
+            return fit * (0.3 if self._another_role(text) else 1.0)
         if kind == NUMBER:
             return float(bool(_NUMBER.search(text)))
         if kind == WHEN:
@@ -259,6 +291,28 @@ def _introduces(before: Unit, unit: Unit) -> bool:
 def _asks(unit: Unit) -> bool:
     """A question in the text (a FAQ's): it never answers, but says what the next line answers."""
     return unit.first_in_line and unit.text.rstrip("\"'”’*").endswith("?")
+
+
+_GRADE = re.compile(r"\bgrades?\s*(\d{1,2})\b", re.I)
+_SUBJECT = {
+    "reading": re.compile(r"\b(?:read\w*|literacy)\b", re.I),
+    "math": re.compile(r"\b(?:math\w*|numeracy)\b", re.I),
+    "writing": re.compile(r"\bwrit\w*\b", re.I),
+    "graduation": re.compile(r"\bgraduat\w*\b", re.I),
+}
+
+
+def _measures_in(text: str) -> set[str]:
+    """The grades and subjects a text names ("grade:6", "math"): a school's results are told by them."""
+    found = {f"grade:{g}" for g in _GRADE.findall(text)}
+    return found | {subject for subject, pattern in _SUBJECT.items() if pattern.search(text)}
+
+
+def _conflict(asked: set[str], said: set[str]) -> bool:
+    """The sentence names another grade, or another subject, than the question does."""
+    grades = {m for m in asked if m.startswith("grade:")}, {m for m in said if m.startswith("grade:")}
+    subjects = asked - grades[0], said - grades[1]
+    return any(a and b and not (a & b) for a, b in (grades, subjects))
 
 
 def _continues(unit: Unit) -> bool:
@@ -395,7 +449,8 @@ def _prose_answer(
         ):
             continue
         take(s.hit, s.index)
-    return Composed(_in_order(chosen, best, anchor.hit), passages)
+    lead = (anchor.hit, chosen[(anchor.hit, anchor.index)]) if (anchor.hit, anchor.index) in chosen else None
+    return Composed(_in_order(chosen, best, anchor.hit), passages, best=lead)
 
 
 def _in_order(
