@@ -80,3 +80,9 @@ def test_embedding_with_an_export_loads_neither_torch_nor_transformers(embedding
     )
     ran = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, check=True)
     assert json.loads(ran.stdout) == {"dims": 384, "heavy": []}
+
+
+def test_batches_by_length_give_the_same_vectors_in_the_same_order(embeddings, monkeypatch, pytorch_vectors):
+    monkeypatch.setattr(onnx_model, "BATCH_TOKENS", 64)  # one or two texts a run
+    got = np.asarray(embeddings.embed_documents(TEXTS))
+    assert ((got * pytorch_vectors).sum(axis=1) >= 1 - 1e-4).all()

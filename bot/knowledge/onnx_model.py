@@ -19,7 +19,9 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 
 MODEL_NAME = "all-MiniLM-L6-v2"
-BATCH = 32  # texts a run; sorted by length first, so each batch pads little
+# Word pieces a run, padding included: texts are sorted by length, so a batch of short sentences holds
+# many more texts than a batch of whole chunks, and neither pays for padding to the longest text.
+BATCH_TOKENS = 8192
 
 
 class ModelFileError(RuntimeError):
@@ -114,28 +116,34 @@ class OnnxEmbeddings(Embeddings):
         config = json.loads((model_dir / "sentence_bert_config.json").read_text())
         self._tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
         self._tokenizer.enable_truncation(max_length=int(config.get("max_seq_length", 256)))
-        self._tokenizer.enable_padding(pad_id=self._tokenizer.token_to_id("[PAD]") or 0)
+        self._tokenizer.no_padding()  # each batch is padded to its own longest text (pad id 0, as BERT's)
 
-    def _run(self, texts: list[str]) -> np.ndarray:
-        encoded = self._tokenizer.encode_batch(texts)
-        ids = np.asarray([e.ids for e in encoded], dtype=np.int64)
-        feed = {
-            "input_ids": ids,
-            "attention_mask": np.asarray([e.attention_mask for e in encoded], dtype=np.int64),
-            "token_type_ids": np.asarray([e.type_ids for e in encoded], dtype=np.int64),
-        }
+    def _run(self, encoded: list) -> np.ndarray:
+        width = max(len(e.ids) for e in encoded)  # pad to the longest of this batch only
+
+        def column(field: str) -> np.ndarray:
+            return np.asarray(
+                [getattr(e, field) + [0] * (width - len(e.ids)) for e in encoded], dtype=np.int64
+            )
+
+        feed = {"input_ids": column("ids"), "attention_mask": column("attention_mask"),
+                "token_type_ids": column("type_ids")}  # fmt: skip
         return self._session.run(None, feed)[0]
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         """Vectors of the texts, in their order (run longest first, in batches of similar length)."""
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]), reverse=True)
+        encoded = self._tokenizer.encode_batch(texts)
+        order = sorted(range(len(texts)), key=lambda i: len(encoded[i].ids), reverse=True)
         vectors: list[list[float] | None] = [None] * len(texts)
-        for start in range(0, len(order), BATCH):
-            part = order[start : start + BATCH]
-            for i, vector in zip(part, self._run([texts[i] for i in part]), strict=True):
+        start = 0
+        while start < len(order):
+            size = max(1, BATCH_TOKENS // len(encoded[order[start]].ids))  # the first is the longest
+            part = order[start : start + size]
+            for i, vector in zip(part, self._run([encoded[i] for i in part]), strict=True):
                 vectors[i] = vector.tolist()
+            start += size
         return vectors  # type: ignore[return-value]
 
     def embed_query(self, text: str) -> list[float]:
         """The vector of one question."""
-        return self._run([text])[0].tolist()
+        return self._run([self._tokenizer.encode(text)])[0].tolist()
