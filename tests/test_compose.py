@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import select, update
 
 from bot.knowledge.answer import MAX_ANSWER_CHARS, Answerer, extractive_answer
-from bot.knowledge.compose import question_kind
 from bot.knowledge.index import Hit
+from bot.knowledge.questions import question_kind
 from bot.knowledge.text import answer_units
 from bot.knowledge.vectors import Passage, with_sentence_vectors
 from bot.store.tables import chunks, index_meta

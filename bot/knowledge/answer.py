@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING, Literal, Protocol
 
 import numpy as np
 
-from bot.knowledge.compose import MAX_ANSWER_CHARS, Composed, QuestionKind, compose, question_kind
+from bot.knowledge.compose import MAX_ANSWER_CHARS, Composed, compose
 from bot.knowledge.index import Hit, KnowledgeIndex, Mode, Passage
+from bot.knowledge.questions import QuestionKind, question_kind
 from bot.prompts import load_prompt
 
 if TYPE_CHECKING:  # importing LangChain's model classes takes half a second a cold `ask` need not pay

@@ -16,14 +16,24 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from bot.knowledge.questions import (
+    DEFINITION,
+    FACT,
+    HOW,
+    LIST,
+    NUMBER,
+    NUMBER_WORDS,
+    WHEN,
+    WHO,
+    WHY,
+    QuestionKind,
+    conflict,
+    measures_in,
+)
 from bot.knowledge.text import STOPWORDS, Unit, answer_units, terms
 from bot.knowledge.vectors import Passage
 
 MAX_ANSWER_CHARS = 1000
-WHO, NUMBER, WHEN, DEFINITION, WHY, LIST, HOW, FACT = (
-    "who", "number", "when", "definition", "why", "list", "how", "fact",
-)  # fmt: skip
-
 CARRY = 0.8  # the share of the sentence before's (or a list's lead-in's) similarity a sentence inherits
 HEADING_CARRY = 0.6  # and of its section heading's
 # how much holding the kind of thing asked for (a name, a number, a definition) counts
@@ -34,74 +44,6 @@ WINDOW_LEFT = 0.35  # the sentences after the best one may use the room down to 
 OTHERS_FLOOR = 0.8  # a sentence from elsewhere joins the answer only if this strong beside the best
 TYPED_FLOOR = 0.85  # and when it must hold a name, a number or a definition too
 WINDOW_FLOOR = 0.6  # past the best sentence's paragraph, a sentence follows it only if this strong
-
-
-@dataclass(frozen=True)
-class QuestionKind:
-    """What a question asks for, and for a definition the words of the thing to define."""
-
-    kind: str
-    count: int | None = None  # "What are the three priorities?" -> 3
-    subject: frozenset[str] = frozenset()
-
-    def hint(self) -> str:
-        """A line telling a language model what kind of answer is wanted."""
-        return _HINTS[self.kind].format(count=self.count or "the")
-
-
-_HINTS = {
-    WHO: "The question asks who: answer with the person's name and role.",
-    NUMBER: "The question asks for a number: give the figure and what it counts.",
-    WHEN: "The question asks when: give the date or year.",
-    DEFINITION: "The question asks what something is: give its definition.",
-    WHY: "The question asks why: give the reason.",
-    LIST: "The question asks for a list: give {count} items, each with what the passages say of it.",
-    HOW: "The question asks how: give the steps or the way it is done.",
-    FACT: "Answer with the fact asked for.",
-}
-
-_NUMBER_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
-                 "ten": 10}  # fmt: skip
-_LIST_Q = re.compile(
-    r"^(?:what|which) (?:are|were) (?:(?:the|our|its|their|\w+['’]s) )+(?:(\d+|"
-    + "|".join(_NUMBER_WORDS)
-    + r") )?|^(?:list|name) (?:the |all )",
-    re.I,
-)
-_DEFINITION_Q = re.compile(
-    r"^(?:what(?:'s| is| are| was) (?!the\b|our\b|its\b|their\b)(?:an? )?(.+?)\??$"
-    r"|what (?:is|are) meant by (.+?)\??$|what do(?:es)? (.+?) mean\??$|define (.+?)\??$)",
-    re.I,
-)
-
-
-def question_kind(question: str) -> QuestionKind:
-    """Read what kind of answer a question wants from its first words."""
-    q = " ".join(question.strip().split())
-    low = q.lower()
-    if re.match(r"(?:who|whom|whose)\b", low) or re.search(r"\bwhich (?:person|people|leader)\b", low):
-        return QuestionKind(WHO)
-    if re.match(r"when\b|(?:in |by )?(?:what|which) year\b|how long ago\b", low):
-        return QuestionKind(WHEN)
-    if re.match(
-        r"(?:by )?how (?:many|much)\b|how (?:is|are|was|were|did) .+ (?:doing|do|going)\b", low
-    ) or re.search(r"\b(?:what|which) (?:percentage|percent|share|proportion|number|rate|figure)\b", low):
-        return QuestionKind(NUMBER)
-    if re.match(r"why\b|what (?:is|was) the (?:reason|rationale|point)\b|for what reason\b", low):
-        return QuestionKind(WHY)
-    listed = _LIST_Q.match(q)
-    if listed:
-        count = listed.group(1)
-        n = int(count) if count and count.isdigit() else _NUMBER_WORDS.get((count or "").lower())
-        return QuestionKind(LIST, count=n)
-    defined = _DEFINITION_Q.match(q)
-    if defined:
-        subject = next(g for g in defined.groups() if g)
-        subject = re.split(r"\s(?:at|in|for|from|within|across)\s", subject, maxsplit=1)[0]  # "X at Maple PS"
-        return QuestionKind(DEFINITION, subject=frozenset(terms(subject)))
-    if re.match(r"how (?:do|does|did|can|could|should|is|are|will|would)\b", low):
-        return QuestionKind(HOW)
-    return QuestionKind(FACT)
 
 
 _NAME = re.compile(
@@ -118,7 +60,7 @@ _QUALIFIED = re.compile(
     r"managers?|officers?|trustees?|ministers?|premiers?)\b",
     re.I,
 )
-_NUMBER = re.compile(r"\d|%|\b(?:" + "|".join(_NUMBER_WORDS) + r"|half|twice|double|dozen|hundred|thousand|million)\b", re.I)  # fmt: skip
+_NUMBER = re.compile(r"\d|%|\b(?:" + "|".join(NUMBER_WORDS) + r"|half|twice|double|dozen|hundred|thousand|million)\b", re.I)  # fmt: skip
 _DATE = re.compile(
     r"\b(?:1[89]\d\d|20\d\d)\b|\b(?:January|February|March|April|May|June|July|August|September|October|"
     r"November|December)\b|\b(?:spring|summer|fall|autumn|winter)\b",
@@ -165,7 +107,7 @@ class _Scorer:
         self.weight = {t: idf.get(t, 1.0) for t in self.q_terms}
         self.total = sum(self.weight.values()) or 1.0
         self.vector = vector
-        self.measures = _measures_in(question)
+        self.measures = measures_in(question)
 
     def dense(self, passage: Passage) -> np.ndarray | None:
         if self.vector is None:
@@ -185,8 +127,8 @@ class _Scorer:
         score += FIT_WEIGHT[self.kind.kind] * fit
         if not fit and self.kind.kind in (WHO, NUMBER, WHEN, DEFINITION):
             score -= UNFIT
-        said = _measures_in(unit.text)
-        if _conflict(self.measures, said):  # "Grade 3 reading" when asked about Grade 6 mathematics
+        said = measures_in(unit.text)
+        if conflict(self.measures, said):  # "Grade 3 reading" when asked about Grade 6 mathematics
             score -= CONFLICT
         elif len(self.measures) > 1 and self.measures <= said:  # the very grade and subject asked about
             score += CONFLICT / 2
@@ -291,28 +233,6 @@ def _introduces(before: Unit, unit: Unit) -> bool:
 def _asks(unit: Unit) -> bool:
     """A question in the text (a FAQ's): it never answers, but says what the next line answers."""
     return unit.first_in_line and unit.text.rstrip("\"'”’*").endswith("?")
-
-
-_GRADE = re.compile(r"\bgrades?\s*(\d{1,2})\b", re.I)
-_SUBJECT = {
-    "reading": re.compile(r"\b(?:read\w*|literacy)\b", re.I),
-    "math": re.compile(r"\b(?:math\w*|numeracy)\b", re.I),
-    "writing": re.compile(r"\bwrit\w*\b", re.I),
-    "graduation": re.compile(r"\bgraduat\w*\b", re.I),
-}
-
-
-def _measures_in(text: str) -> set[str]:
-    """The grades and subjects a text names ("grade:6", "math"): a school's results are told by them."""
-    found = {f"grade:{g}" for g in _GRADE.findall(text)}
-    return found | {subject for subject, pattern in _SUBJECT.items() if pattern.search(text)}
-
-
-def _conflict(asked: set[str], said: set[str]) -> bool:
-    """The sentence names another grade, or another subject, than the question does."""
-    grades = {m for m in asked if m.startswith("grade:")}, {m for m in said if m.startswith("grade:")}
-    subjects = asked - grades[0], said - grades[1]
-    return any(a and b and not (a & b) for a, b in (grades, subjects))
 
 
 def _continues(unit: Unit) -> bool:

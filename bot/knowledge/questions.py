@@ -1,0 +1,102 @@
+"""What a question asks for: the kind of answer (a name, a number, a list...) and the grade and subject."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.knowledge.text import terms
+
+WHO, NUMBER, WHEN, DEFINITION, WHY, LIST, HOW, FACT = (
+    "who", "number", "when", "definition", "why", "list", "how", "fact",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class QuestionKind:
+    """What a question asks for, and for a definition the words of the thing to define."""
+
+    kind: str
+    count: int | None = None  # "What are the three priorities?" -> 3
+    subject: frozenset[str] = frozenset()
+
+    def hint(self) -> str:
+        """A line telling a language model what kind of answer is wanted."""
+        return _HINTS[self.kind].format(count=self.count or "the")
+
+
+_HINTS = {
+    WHO: "The question asks who: answer with the person's name and role.",
+    NUMBER: "The question asks for a number: give the figure and what it counts.",
+    WHEN: "The question asks when: give the date or year.",
+    DEFINITION: "The question asks what something is: give its definition.",
+    WHY: "The question asks why: give the reason.",
+    LIST: "The question asks for a list: give {count} items, each with what the passages say of it.",
+    HOW: "The question asks how: give the steps or the way it is done.",
+    FACT: "Answer with the fact asked for.",
+}
+
+NUMBER_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+                 "ten": 10}  # fmt: skip
+_LIST_Q = re.compile(
+    r"^(?:what|which) (?:are|were) (?:(?:the|our|its|their|\w+['’]s) )+(?:(\d+|"
+    + "|".join(NUMBER_WORDS)
+    + r") )?|^(?:list|name) (?:the |all )",
+    re.I,
+)
+_DEFINITION_Q = re.compile(
+    r"^(?:what(?:'s| is| are| was) (?!the\b|our\b|its\b|their\b)(?:an? )?(.+?)\??$"
+    r"|what (?:is|are) meant by (.+?)\??$|what do(?:es)? (.+?) mean\??$|define (.+?)\??$)",
+    re.I,
+)
+
+
+def question_kind(question: str) -> QuestionKind:
+    """Read what kind of answer a question wants from its first words."""
+    q = " ".join(question.strip().split())
+    low = q.lower()
+    if re.match(r"(?:who|whom|whose)\b", low) or re.search(r"\bwhich (?:person|people|leader)\b", low):
+        return QuestionKind(WHO)
+    if re.match(r"when\b|(?:in |by )?(?:what|which) year\b|how long ago\b", low):
+        return QuestionKind(WHEN)
+    if re.match(
+        r"(?:by )?how (?:many|much)\b|how (?:is|are|was|were|did) .+ (?:doing|do|going)\b", low
+    ) or re.search(r"\b(?:what|which) (?:percentage|percent|share|proportion|number|rate|figure)\b", low):
+        return QuestionKind(NUMBER)
+    if re.match(r"why\b|what (?:is|was) the (?:reason|rationale|point)\b|for what reason\b", low):
+        return QuestionKind(WHY)
+    listed = _LIST_Q.match(q)
+    if listed:
+        count = listed.group(1)
+        n = int(count) if count and count.isdigit() else NUMBER_WORDS.get((count or "").lower())
+        return QuestionKind(LIST, count=n)
+    defined = _DEFINITION_Q.match(q)
+    if defined:
+        subject = next(g for g in defined.groups() if g)
+        subject = re.split(r"\s(?:at|in|for|from|within|across)\s", subject, maxsplit=1)[0]  # "X at Maple PS"
+        return QuestionKind(DEFINITION, subject=frozenset(terms(subject)))
+    if re.match(r"how (?:do|does|did|can|could|should|is|are|will|would)\b", low):
+        return QuestionKind(HOW)
+    return QuestionKind(FACT)
+
+
+_GRADE = re.compile(r"\bgrades?\s*(\d{1,2})\b", re.I)
+_SUBJECT = {
+    "reading": re.compile(r"\b(?:read\w*|literacy)\b", re.I),
+    "math": re.compile(r"\b(?:math\w*|numeracy)\b", re.I),
+    "writing": re.compile(r"\bwrit\w*\b", re.I),
+    "graduation": re.compile(r"\bgraduat\w*\b", re.I),
+}
+
+
+def measures_in(text: str) -> set[str]:
+    """The grades and subjects a text names ("grade:6", "math"): a school's results are told by them."""
+    found = {f"grade:{g}" for g in _GRADE.findall(text)}
+    return found | {subject for subject, pattern in _SUBJECT.items() if pattern.search(text)}
+
+
+def conflict(asked: set[str], said: set[str]) -> bool:
+    """The sentence names another grade, or another subject, than the question does."""
+    grades = {m for m in asked if m.startswith("grade:")}, {m for m in said if m.startswith("grade:")}
+    subjects = asked - grades[0], said - grades[1]
+    return any(a and b and not (a & b) for a, b in (grades, subjects))
