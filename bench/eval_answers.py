@@ -67,7 +67,9 @@ def verbatim_share(answer, is_card) -> tuple[int, int]:
             continue
         checked += 1
         passage = " ".join(" ".join(s.text.split()) for s in cited)
-        sentences = [p.strip().removesuffix(" …") for p in re.split(r"(?<=[.!?”\"…])\s+", text) if p.strip()]
+        sentences = [
+            p.strip().removesuffix(" …") for p in re.split(r"(?<=[.!?”\"…])\s+|\n", text) if p.strip()
+        ]
         found += all(" ".join(p.split()) in passage for p in sentences)
     return found, checked
 

@@ -21,7 +21,9 @@ from bot.services import Services
 
 def best_similarity(services: Services, question: str) -> float:
     """What the answerer compares with the threshold (see `Answerer.relevance`)."""
-    return services.answerer.relevance(services.index().embed(question), services.index().search(question, k=10))
+    return services.answerer.relevance(
+        services.index().embed(question), services.index().search(question, k=10)
+    )
 
 
 def main() -> int:

@@ -241,3 +241,22 @@ def test_leaders_words_for_one_thing_are_one_term():
 
     assert terms("math maths mathematics") == ["mathemat"] * 3
     assert terms("grad rate") == terms("graduation rate")
+
+
+def test_list_items_without_a_stop_stand_on_their_own_lines():
+    from bot.knowledge.answer import _cited
+    from bot.knowledge.compose import Composed
+
+    profile = Passage(
+        "p", "oak.md", "Oak Hill PS", "introduction", 0, "- Principal: Dana Ruiz (since 2021)\n- Grades: K-8"
+    )
+    plan = Passage("q", "plan.md", "Plan", "Goals", 0, "Oak Hill reads daily. Its coach visits weekly.")
+    composed = Composed([(0, "Principal: Dana Ruiz (since 2021)"), (0, "Grades: K-8"), (1, "Oak Hill reads daily."),
+                         (1, "Its coach visits weekly.")], [profile, plan])  # fmt: skip
+    answer = _cited(composed, [Hit(profile, 1.0, dense=0.5), Hit(plan, 0.5, dense=0.5)])
+    # never two items run together as one sentence; sentences still flow, with one marker per run
+    assert answer.answer.split("\n") == [
+        "Principal: Dana Ruiz (since 2021) [1]",
+        "Grades: K-8 [1]",
+        "Oak Hill reads daily. Its coach visits weekly. [2]",
+    ]

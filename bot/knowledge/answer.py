@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Literal, Protocol
 
 import numpy as np
 
-from bot.knowledge.compose import MAX_ANSWER_CHARS, Composed, compose
+from bot.knowledge.compose import ENDS, MAX_ANSWER_CHARS, Composed, compose
 from bot.knowledge.index import Hit, KnowledgeIndex, Mode, Passage
 from bot.knowledge.questions import QuestionKind, question_kind
 from bot.prompts import load_prompt
@@ -279,10 +279,13 @@ def _cited(composed: Composed, hits: list[Hit]) -> Answer:
     """Number the passages in the order they are first quoted; one marker per run from a passage."""
     dense = {h.passage.id: h.dense or 0.0 for h in hits}
     order: dict[int, int] = {}
-    parts = []
-    for index, text in composed.parts:
-        parts.append(f"{text} [{order.setdefault(index, len(order) + 1)}]")
-    text = ("\n" if composed.as_list else " ").join(parts)
+    text = ""
+    alone = False  # a list item, or a line that is not a sentence, stands on its own line
+    for index, part in composed.parts:
+        own_line = composed.as_list or not ENDS.search(part)
+        text += ("\n" if own_line or alone else " ") if text else ""
+        text += f"{part} [{order.setdefault(index, len(order) + 1)}]"
+        alone = own_line
     text = re.sub(r" \[(\d+)\](?= [^\[]*\[\1\])", "", text)
     sources = [
         _source(n, Hit(composed.passages[index], 0.0, dense=dense.get(composed.passages[index].id, 0.0)))

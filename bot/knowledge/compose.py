@@ -251,11 +251,14 @@ def _is_lead(unit: Unit) -> bool:
     )
 
 
-def display(text: str) -> str:
+def display(text: str, in_list: bool = False) -> str:
     """A unit as quoted: without a list marker (still a verbatim piece of the passage), and marked
-    " …" where the document breaks off mid-sentence, so two pieces never read as one."""
+    " …" where the document breaks off mid-sentence (a list item need not end in a stop)."""
     text = _LIST_MARKER.sub("", text)
-    return text if re.search(r"[.!?:;…\"'”’)\]*]$", text) else f"{text} …"
+    return text if in_list or ENDS.search(text) or text.endswith((":", ";")) else f"{text} …"
+
+
+ENDS = re.compile(r"[.!?…][\"'”’)\]*]*$")  # a sentence's end, after any closing quote or bracket
 
 
 def compose(
@@ -308,7 +311,7 @@ def _prose_answer(
 
     def take(hit: int, index: int, *, cut: bool = False) -> bool:
         nonlocal room
-        text = display(units[hit][index].text)
+        text = display(units[hit][index].text, units[hit][index].in_list)
         key = " ".join(text.lower().split())
         if (hit, index) in chosen or key in seen or _scrap(text):
             return True
@@ -429,11 +432,11 @@ def _list_answer(scorer: _Scorer, scored, units, passages, document) -> Composed
         parts.append((hit, found[lead_in].text))
         room -= len(found[lead_in].text) + 1
     for _, index in keys:
-        item = display(found[index].text)
+        item = display(found[index].text, True)
         if _is_lead(found[index]) and index + 1 < len(found) and found[index + 1].line == found[index].line:
             item = f"{item} {found[index + 1].text}"
             if item not in passages[hit].text:  # joined across a gap the passage does not have
-                item = display(found[index].text)
+                item = display(found[index].text, True)
         if len(item) + 5 > room:
             break
         parts.append((hit, item))
