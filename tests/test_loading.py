@@ -117,6 +117,11 @@ def test_sentence_splitting_keeps_abbreviations():
         "Rates rose (p. 20).",
         "Next year, 14,000 more!",
     ]
+    # a phone extension is not a sentence of its own
+    assert split_sentences("Call J. Tremblay, ext. 2214. Or Rm. 3 at the board office.") == [
+        "Call J. Tremblay, ext. 2214.",
+        "Or Rm. 3 at the board office.",
+    ]
 
 
 def test_a_title_line_without_text_of_its_own_is_still_the_title(tmp_path):

@@ -13,6 +13,7 @@ _ABBREVIATIONS = {
     "dr", "mr", "mrs", "ms", "prof", "st", "vs", "etc", "e.g", "i.e", "al", "no", "p", "pp",
     "fig", "ed", "eds", "vol", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept",
     "oct", "nov", "dec", "inc", "ltd", "co", "u.s", "u.k", "gr", "approx", "dept", "min", "max",
+    "ext", "tel", "rm",
 }  # fmt: skip
 _SENTENCE_END = re.compile(r"""(?<=[.!?])["'”’)\]]*\s+(?=["'“‘(\[]?[A-Z0-9])""")
 _WORD = re.compile(r"[A-Za-z0-9]+(?:['’][A-Za-z]+)?")
@@ -98,4 +99,4 @@ def answer_units(passage: str, heading: str = "") -> list[Unit]:
     return units
 
 
-ANSWER_UNITS_VERSION = 1
+ANSWER_UNITS_VERSION = 2
