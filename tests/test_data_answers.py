@@ -112,9 +112,30 @@ def test_people_practices_and_plans_are_not_data_questions(data, question):
     assert not data.about_data(question) and data.answer(question) is None
 
 
-def test_an_unknown_school_is_not_answered_from_the_data(data):
-    assert data.answer("How is Oak Hill PS doing in Grade 6 math?").passage.text.startswith("District")
-    assert data.answer("How is Oak Hill PS doing?") is None
+def test_an_unknown_school_is_said_to_be_unknown_not_answered_with_other_results(services):
+    services.ingester.ingest([SAMPLE])
+    services.ingester.ingest([services.settings.cards_dir])
+    for question in ("How is Oak Hill PS doing in Grade 6 math?", "How is Oakwood PS doing?",
+                     "Who is the principal of Oak Hill Public School?"):  # fmt: skip
+        answer = services.answerer.ask(question)
+        name = "Oak Hill Public School" if "Public" in question else question.split(" doing")[0][7:]
+        assert answer.answer.startswith(
+            f"No school called {name} is in the district's results. Its schools: "
+        )
+        assert "Maple PS, Northgate PS" in answer.answer and answer.sources == []
+    unknown = services.data_answers.unknown_school
+    assert unknown("What did Oak Hill PS do?", []).startswith("No school called Oak Hill PS ")
+    # a school a document found for the question knows, though the results do not: the documents answer
+    assert unknown("What did Oak Hill PS do?", ["Oak Hill PS doubled tutoring."]) is None
+    assert unknown("How is Maple PS doing?", []) is None
+    assert unknown("How is Northgate doing?", []) is None  # Northgate PS or SS: a known school, unsaid
+
+
+def test_a_question_whose_only_passages_are_set_aside_cards_finds_nothing(services):
+    services.ingester.ingest([services.settings.cards_dir])  # the cards alone: no documents to answer from
+    answer = services.answerer.ask("Who is the principal of Maple PS?")
+    assert answer.answer.startswith("I couldn't find anything in the knowledge base that answers that")
+    assert answer.sources == []
 
 
 def test_nothing_loaded_means_no_data_answers(make_services):
@@ -153,10 +174,14 @@ def test_the_answerer_puts_the_data_first_and_keeps_cards_out_of_other_questions
     answer = services.answerer.ask("How is Maple PS doing in Grade 6 math?")
     assert answer.answer.startswith("Maple PS, grade 6 mathematics: 52.3% in 2025")
     assert answer.sources[0].location == "Maple PS: Grade 6 mathematics"
-    assert len(answer.sources) <= 2  # the data, then at most one supporting passage
+    assert len(answer.sources) == 2  # the data, then one supporting sentence: Maple's own profile says it
+    assert answer.answer.endswith("from 45% in 2022 to 52% in 2025, just under the district result. [2]")
+    assert answer.sources[1].source.endswith("schools/maple-ps.md")
     assert answer.answer.count("[1]") == 1 and "Grade 3 mathematics" not in answer.answer
     principal = services.answerer.ask("Who is the principal of Maple PS?")
-    assert "Angela Moretti" in principal.answer
+    assert principal.answer.startswith("Principal: Angela Moretti")
+    assert "Marisol Vega" not in principal.answer  # Northgate's principal: its profile names Maple PS too
+    assert {s.title for s in principal.sources} == {"Maple PS (RB01)"}
     assert not any(services.data_answers.is_card_source(s.source) for s in principal.sources)
 
 

@@ -44,6 +44,12 @@ _MEASURED = re.compile(
 )
 _PRACTICE = re.compile(r"\bdoing (?:about|to|for|with|differently)\b|\bwhat does .* do\b", re.I)
 _NOT_DATA = re.compile(r"^\s*(?:who|whom|whose|why)\b", re.I)  # people and reasons: the documents say
+# a school as a question names one: "Oak Hill PS", "Westfield Secondary School"
+_SCHOOL_LIKE = re.compile(
+    r"\b((?:[A-Z][\w'’.-]*\s+){1,4}(?:PS|SS|P\.S\.|S\.S\.|Public School|Secondary School|Elementary School))"
+    r"(?![\w.])"
+)
+_NOT_A_NAME = {"how", "is", "are", "was", "what", "which", "does", "did", "do", "has", "and", "at", "in", "for"}  # fmt: skip
 _COASTING = re.compile(r"\bcoast\w*\b", re.I)
 _ON_THE_MOVE = re.compile(r"\bon the move\b", re.I)
 
@@ -115,6 +121,23 @@ class DataAnswers:
         if asked.measures:
             return self._district_measure(data, asked)
         return None
+
+    def unknown_school(self, question: str, texts: list[str]) -> str | None:
+        """What to say when the question names a school ("Oak Hill PS") that the results do not hold
+        and none of the texts (the passages found for it) mentions."""
+        data = self._current()
+        if data is None or any(pattern.search(question) for pattern, _ in data.names):
+            return None
+        found = _SCHOOL_LIKE.search(question)
+        if found is None:
+            return None
+        words = found.group(1).split()
+        while words and words[0].lower() in _NOT_A_NAME:
+            words.pop(0)
+        if len(words) < 2 or any(" ".join(words).lower() in t.lower() for t in texts):
+            return None
+        names = ", ".join(sorted(s.name for s in data.schools.values()))
+        return f"No school called {' '.join(words)} is in the district's results. Its schools: {names}."
 
     # -- reading the question --------------------------------------------------------------------
     def _read(self, data: _Data, question: str) -> DataQuestion:

@@ -83,6 +83,10 @@ class DataAnswering(Protocol):
     def is_card(self, passage: Passage) -> bool:
         """Whether a passage is a data card."""
 
+    def unknown_school(self, question: str, texts: list[str]) -> str | None:
+        """What to say when the question names a school that neither the results nor these passages
+        know, else None."""
+
 
 class Answerer:
     """Retrieves passages for a question and composes a cited answer.
@@ -122,13 +126,15 @@ class Answerer:
         vector = self._indexes[0].embed(query)
         # with district data, twice as deep: the data cards may be set aside below
         hits = self._search(query, vector, self._k * 2 if self._data else self._k)
+        if self._data and (unknown := self._data.unknown_school(question, [h.passage.text for h in hits])):
+            return Answer(unknown, "extractive")  # not another school's results, nor the district's
         data = self._data_answer(question, query) if self._data else None
-        if data is None and (not hits or self.relevance(vector, hits) < self._threshold):
-            return self._nothing_found()
         if self._data and (data is not None or not self._data.about_data(query)):
             # a question about people, practices or plans is answered from the documents, and a data
             # answer already cites its card
             hits = [h for h in hits if not self._data.is_card(h.passage)]
+        if data is None and (not hits or self.relevance(vector, hits) < self._threshold):
+            return self._nothing_found()
         hits = hits[: self._k]
         if self._llm is None:
             return self._extractive(question, hits, vector, data)
@@ -178,14 +184,14 @@ class Answerer:
         composed = compose(question, question_kind(question), query, [h.passage for h in hits],
                            [h.dense or 0.0 for h in hits], idf, document)  # fmt: skip
         best = composed.best or (composed.parts[0] if composed.parts else None)
-        if best is not None:
-            passage = composed.passages[best[0]]
-            hit = next((h for h in hits if h.passage.id == passage.id), Hit(passage, 0.0, dense=0.0))
-            if (hit.dense or 0.0) >= self._threshold + SUPPORT_MARGIN and len(text) + len(
-                best[1]
-            ) + 5 <= MAX_ANSWER_CHARS:
-                text += f" {best[1]} [2]"
-                sources.append(_source(2, hit))
+        if best is None:
+            return Answer(text, "extractive", sources)
+        index, sentence = best
+        hit = next((h for h in hits if h.passage.id == composed.passages[index].id), None)
+        close = hit is not None and (hit.dense or 0.0) >= self._threshold + SUPPORT_MARGIN
+        if close and len(text) + len(sentence) + 5 <= MAX_ANSWER_CHARS:
+            text += f" {sentence} [2]"
+            sources.append(_source(2, hit))
         return Answer(text, "extractive", sources)
 
     def _nothing_found(self) -> Answer:

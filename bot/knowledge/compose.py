@@ -40,6 +40,7 @@ HEADING_CARRY = 0.6  # and of its section heading's
 FIT_WEIGHT = {WHO: 0.35, NUMBER: 0.35, WHEN: 0.35, DEFINITION: 0.4, WHY: 0.15, HOW: 0.1, LIST: 0.0, FACT: 0.0}
 CONFLICT = 0.3  # taken off a sentence about another grade or subject than the one asked about
 UNFIT = 0.1  # taken off a sentence that holds no name, number, date or definition when one is asked for
+TITLED = 0.2  # times the share of the question's words (by rarity) its document's title holds: "Maple PS"
 WINDOW_LEFT = 0.35  # the sentences after the best one may use the room down to this share
 OTHERS_FLOOR = 0.8  # a sentence from elsewhere joins the answer only if this strong beside the best
 TYPED_FLOOR = 0.85  # and when it must hold a name, a number or a definition too
@@ -274,6 +275,7 @@ def compose(
     scorer = _Scorer(question, kind, vector, idf)
     units = [answer_units(p.text, p.location) for p in passages]
     scored: list[_Sentence] = []
+    titled = [TITLED * scorer.overlap(set(terms(p.title))) for p in passages]  # whose profile, which plan
     for hit, (passage, found) in enumerate(zip(passages, units, strict=True)):
         dense = scorer.dense(passage)
         if dense is not None and len(dense) != len(found):
@@ -281,7 +283,7 @@ def compose(
         similarity = _in_context(found, dense) if dense is not None else [0.8 * priors[hit]] * len(found)
         for index, unit in enumerate(found):
             lead_of = found[index - 1] if index and _introduces(found[index - 1], unit) else None
-            prior = 0.25 * priors[hit] + 0.08 / (hit + 1)
+            prior = 0.25 * priors[hit] + 0.08 / (hit + 1) + titled[hit]
             score = scorer.score(unit, similarity[index], prior, lead_of)
             scored.append(_Sentence(hit, index, unit, score, scorer.fits(unit, lead_of)))
     if not scored:
@@ -290,7 +292,7 @@ def compose(
         listed = _list_answer(scorer, scored, units, passages, document)
         if listed is not None:
             return listed
-    return _prose_answer(kind.kind, scored, units, list(passages), document)
+    return _prose_answer(kind.kind, scored, units, list(passages), document, titled)
 
 
 def _next_passage(passage: Passage, document: Callable[[Passage], list[Passage]]) -> Passage | None:
@@ -303,6 +305,7 @@ def _prose_answer(
     units: list[list[Unit]],
     passages: list[Passage],
     document: Callable[[Passage], list[Passage]],
+    titled: list[float],
 ) -> Composed:
     best = sorted(scored, key=lambda s: s.score, reverse=True)
     chosen: dict[tuple[int, int], str] = {}
@@ -369,6 +372,8 @@ def _prose_answer(
             or _asks(s.unit)
             or (s.unit.in_list and not s.unit.first_in_line)
             or (typed and not s.fit)
+            # the question names the best sentence's document ("Maple PS"): not another school's principal
+            or (typed and titled[s.hit] < titled[anchor.hit])
         ):
             continue
         take(s.hit, s.index)
