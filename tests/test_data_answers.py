@@ -63,6 +63,8 @@ def test_which_schools_are_coasting_or_on_the_move_comes_from_the_report(data, s
         == f"Coasting schools, offered support: {', '.join(names[s] for s in report.coasting_schools)}."
     )
     assert report.coasting_schools  # the sample has some, so the list is not vacuous
+    for asked in ("Which coasting schools get support?", "Coasting schools?", "Is Stonebridge PS coasting?"):
+        assert _text(data, asked) == coasting
     moving = _text(data, "Which schools are Schools on the Move?")
     assert moving == f"Schools on the Move: {', '.join(names[s] for s in report.schools_on_the_move)}."
 
@@ -106,6 +108,8 @@ def test_reading_alone_gives_both_grades(data):
         "Why does the district focus on Grade 3 reading?",
         "What is credit recovery?",
         "How are targets negotiated with each school?",
+        "What support can a coasting school get?",  # what the documents offer, not which schools coast
+        "What is a School on the Move?",
     ],
 )
 def test_people_practices_and_plans_are_not_data_questions(data, question):

@@ -51,6 +51,12 @@ _SCHOOL_LIKE = re.compile(
 )
 _NOT_A_NAME = {"how", "is", "are", "was", "what", "which", "does", "did", "do", "has", "and", "at", "in", "for"}  # fmt: skip
 _COASTING = re.compile(r"\bcoast\w*\b", re.I)
+# "Which schools are coasting?" asks for the list; "What support can a coasting school get?" and "What is a
+# School on the Move?" ask what the documents say
+_LIST_ASKED = re.compile(r"\b(?:which|list|name|how many|any)\b|\bwhat schools\b", re.I)
+_ABOUT_IT = re.compile(
+    r"\b(?:support|help|strateg\w*|means?|meaning|defin\w*|why|how|criteria)\b|^\s*what (?:is|are)\b", re.I
+)
 _ON_THE_MOVE = re.compile(r"\bon the move\b", re.I)
 
 
@@ -143,11 +149,19 @@ class DataAnswers:
     def _read(self, data: _Data, question: str) -> DataQuestion:
         if _NOT_DATA.match(question) or _PRACTICE.search(question):
             return DataQuestion()
-        if _COASTING.search(question):
-            return DataQuestion(which="coasting")
-        if _ON_THE_MOVE.search(question):
-            return DataQuestion(which="on_the_move")
         school = next((sid for pattern, sid in data.names if pattern.search(question)), None)
+        which = next(
+            (
+                w
+                for w, asks in (("coasting", _COASTING), ("on_the_move", _ON_THE_MOVE))
+                if asks.search(question)
+            ),
+            None,
+        )
+        if which and (school or _LIST_ASKED.search(question) or not _ABOUT_IT.search(question)):
+            return DataQuestion(which=which)
+        if which:
+            return DataQuestion()
         measures = _measures(question, data.measures)
         year = int(found.group(1)) if (found := _YEAR.search(question)) else None
         results = bool(_RESULTS.search(question)) or year is not None
