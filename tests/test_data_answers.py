@@ -186,6 +186,10 @@ def test_the_answerer_puts_the_data_first_and_keeps_cards_out_of_other_questions
     assert principal.answer.startswith("Principal: Angela Moretti")
     assert "Marisol Vega" not in principal.answer  # Northgate's principal: its profile names Maple PS too
     assert {s.title for s in principal.sources} == {"Maple PS (RB01)"}
+    # a who-answer is joined by other names, not by a sentence that names roles only (the FAQ's "Only the
+    # principal, the cluster superintendent, ... and the Superintendent.")
+    boss = services.answerer.ask("Who is the superintendent?")
+    assert "Dr. Amara Osei, Superintendent" in boss.answer and "Only the principal" not in boss.answer
     assert not any(services.data_answers.is_card_source(s.source) for s in principal.sources)
 
 

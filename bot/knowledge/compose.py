@@ -371,7 +371,7 @@ def _prose_answer(
             s.unit.heading
             or _asks(s.unit)
             or (s.unit.in_list and not s.unit.first_in_line)
-            or (typed and not s.fit)
+            or (typed and s.fit < 0.6)  # a who-answer joins names, not roles alone
             # the question names the best sentence's document ("Maple PS"): not another school's principal
             or (typed and titled[s.hit] < titled[anchor.hit])
         ):
