@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import logging
 import sys
 from pathlib import Path
+from typing import ClassVar
 
 import click
 from pydantic import ValidationError
 
-from bot.checkins.cli import checkin
 from bot.config import Settings, load_settings
-from bot.notes.cli import notes
 from bot.services import Services
-from bot.slack.feedback import feedback
 
 
 def _services(ctx: click.Context) -> Services:
@@ -23,6 +22,22 @@ def _services(ctx: click.Context) -> Services:
 
 class _Resolute(click.Group):
     """The command group; a database it cannot bring up to date is a clear message, not a traceback."""
+
+    # command groups in modules of their own, imported only when used: `resolute ask` starts faster
+    LAZY: ClassVar[dict[str, str]] = {
+        "checkin": "bot.checkins.cli:checkin",
+        "notes": "bot.notes.cli:notes",
+        "feedback": "bot.slack.feedback:feedback",
+    }
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *self.LAZY])
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in self.LAZY:
+            module, attribute = self.LAZY[name].split(":")
+            return getattr(importlib.import_module(module), attribute)
+        return super().get_command(ctx, name)
 
     def invoke(self, ctx: click.Context):
         from bot.store import SchemaError
@@ -50,11 +65,6 @@ def main(ctx: click.Context, verbose: bool) -> None:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
         raise click.UsageError(f"invalid settings ({problems})") from None
     ctx.ensure_object(dict)["services"] = Services(settings)
-
-
-main.add_command(checkin)
-main.add_command(notes)
-main.add_command(feedback)
 
 
 @main.command()

@@ -119,7 +119,7 @@ class Services:
         )
 
     def vectorstore(self, corpus: str = PUBLIC):
-        """LangChain's view of a corpus's collection."""
+        """LangChain's view of a corpus's collection, for code that wants a LangChain retriever."""
         from bot.knowledge.vectorstore import check_corpus, make_vectorstore
 
         check_corpus(corpus)
@@ -136,12 +136,16 @@ class Services:
     def index(self, corpus: str = PUBLIC) -> KnowledgeIndex:
         """Hybrid retrieval over one corpus's committed passages (the public one unless named)."""
         from bot.knowledge.index import KnowledgeIndex
+        from bot.knowledge.vectorstore import check_corpus, get_collection
 
-        store = self.vectorstore(corpus)  # validates the name
+        check_corpus(corpus)
         with self._lock:
             if corpus not in self._indexes:
                 self._indexes[corpus] = KnowledgeIndex(
-                    engine=self.engine, vectorstore=store, embeddings=self.embeddings, corpus=corpus
+                    engine=self.engine,
+                    collection=get_collection(self.chroma_client, self.embeddings_id, corpus),
+                    embeddings=self.embeddings,
+                    corpus=corpus,
                 )
             return self._indexes[corpus]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -86,3 +87,28 @@ def test_batches_by_length_give_the_same_vectors_in_the_same_order(embeddings, m
     monkeypatch.setattr(onnx_model, "BATCH_TOKENS", 64)  # one or two texts a run
     got = np.asarray(embeddings.embed_documents(TEXTS))
     assert ((got * pytorch_vectors).sum(axis=1) >= 1 - 1e-4).all()
+
+
+def test_a_cold_ask_imports_only_what_the_question_needs(embeddings, make_services, knowledge, tmp_path):
+    services = make_services(knowledge_dir=knowledge)
+    services.ingester.ingest([knowledge])
+    shutil.copytree(embeddings.file.parent, services.settings.models_dir, dirs_exist_ok=True)
+    script = (
+        "import json, sys\n"
+        "from bot.cli import main\n"
+        "main(['ask', 'What is the graduation target?'], standalone_mode=False)\n"
+        "heavy = ('torch', 'sentence_transformers', 'alembic', 'langchain_chroma', 'langchain_core.prompts',\n"
+        "         'bot.checkins.cli', 'bot.notes.cli', 'slack_bolt')\n"
+        "print(json.dumps(sorted(m for m in heavy if m in sys.modules)))\n"
+    )
+    env = {
+        **os.environ,
+        "RESOLUTE_DATA_DIR": str(services.settings.data_dir),
+        "RESOLUTE_KNOWLEDGE_DIR": str(knowledge),
+    }
+    ran = subprocess.run(
+        [sys.executable, "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True, check=True
+    )
+    answer, imported = ran.stdout.rsplit("\n", 2)[:2]
+    assert "88 percent" in answer  # it did answer, from the index ingested above
+    assert json.loads(imported) == []

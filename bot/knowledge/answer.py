@@ -13,7 +13,6 @@ import numpy as np
 from bot.knowledge.compose import ENDS, MAX_ANSWER_CHARS, Composed, compose
 from bot.knowledge.index import Hit, KnowledgeIndex, Mode, Passage
 from bot.knowledge.questions import QuestionKind, question_kind
-from bot.prompts import load_prompt
 
 if TYPE_CHECKING:  # importing LangChain's model classes takes half a second a cold `ask` need not pay
     from langchain_core.language_models import BaseChatModel
@@ -212,6 +211,8 @@ class Answerer:
     def _llm_answer(
         self, question: str, hits: list[Hit], history: list[Turn], vector: list[float], data: Hit | None
     ) -> Answer:
+        from bot.prompts import load_prompt  # LangChain's prompt classes: only with a model configured
+
         kind = question_kind(question)
         shown = ([data] if data else []) + hits[:LLM_PASSAGES]
         passages = "\n\n".join(

@@ -11,7 +11,6 @@ from typing import Literal
 
 import bm25s
 import numpy as np
-from langchain_chroma import Chroma
 from langchain_core.embeddings import Embeddings
 from sqlalchemy import Engine, select
 
@@ -77,10 +76,12 @@ class KnowledgeIndex:
     never returns another corpus's text even if handed the wrong collection.
     """
 
-    def __init__(self, *, engine: Engine, vectorstore: Chroma, embeddings: Embeddings, corpus: str) -> None:
+    def __init__(self, *, engine: Engine, collection, embeddings: Embeddings, corpus: str) -> None:
         self.corpus = check_corpus(corpus)
         self._engine = engine
-        self._vectorstore = vectorstore
+        # the corpus's chromadb collection, queried with the question's vector: LangChain's wrapper
+        # around it would add a second to a cold `resolute ask` and nothing a query needs
+        self._collection = collection
         self._embeddings = embeddings
         self._snapshot: _Snapshot | None = None
         self._lock = threading.Lock()
@@ -125,10 +126,11 @@ class KnowledgeIndex:
         if vector is None:  # also gives every hit a cosine, in any mode
             vector = self.embed(question)
         if mode != "lexical":
-            found = self._vectorstore.similarity_search_by_vector_with_relevance_scores(vector, k=depth)
+            found = self._collection.query(query_embeddings=[vector], n_results=depth, include=["distances"])
             # vectors not in the snapshot belong to an ingest that never committed (or to an item
             # deleted since): skip them
-            dense = [(d.id, 1.0 - dist) for d, dist in found if d.id in snap.by_id]
+            ids, distances = found["ids"][0], found["distances"][0]
+            dense = [(pid, 1.0 - dist) for pid, dist in zip(ids, distances, strict=True) if pid in snap.by_id]
             for rank, (pid, similarity) in enumerate(dense):
                 hit = hits.setdefault(pid, Hit(snap.by_id[pid], 0.0))
                 hit.dense = similarity
@@ -156,7 +158,7 @@ class KnowledgeIndex:
         missing = [h for h in hits if h.dense is None]
         if not missing:
             return
-        stored = self._vectorstore.get(ids=[h.passage.id for h in missing], include=["embeddings"])
+        stored = self._collection.get(ids=[h.passage.id for h in missing], include=["embeddings"])
         by_id = dict(zip(stored["ids"], stored["embeddings"], strict=True))
         query = np.asarray(vector)
         for hit in missing:

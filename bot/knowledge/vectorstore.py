@@ -8,7 +8,6 @@ from pathlib import Path
 
 import chromadb
 from chromadb.config import Settings as ChromaSettings
-from langchain_chroma import Chroma
 from langchain_core.embeddings import Embeddings
 
 from bot.store.tables import PUBLIC
@@ -60,8 +59,11 @@ def get_collection(client, embeddings_id: str, corpus: str):
     )
 
 
-def make_vectorstore(client, *, embeddings: Embeddings, embeddings_id: str, corpus: str) -> Chroma:
-    """The LangChain view of a corpus's collection; cosine distance, no Chroma default embedder."""
+def make_vectorstore(client, *, embeddings: Embeddings, embeddings_id: str, corpus: str):
+    """The LangChain view of a corpus's collection (a langchain_chroma.Chroma); cosine distance, no Chroma
+    default embedder. Resolute itself reads and writes the collection directly."""
+    from langchain_chroma import Chroma
+
     return Chroma(
         client=client,
         collection_name=collection_name(embeddings_id, corpus),
