@@ -150,14 +150,9 @@ class DataAnswers:
         if _NOT_DATA.match(question) or _PRACTICE.search(question):
             return DataQuestion()
         school = next((sid for pattern, sid in data.names if pattern.search(question)), None)
-        which = next(
-            (
-                w
-                for w, asks in (("coasting", _COASTING), ("on_the_move", _ON_THE_MOVE))
-                if asks.search(question)
-            ),
-            None,
-        )
+        which = "coasting" if _COASTING.search(question) else None
+        if which is None and _ON_THE_MOVE.search(question):
+            which = "on_the_move"
         if which and (school or _LIST_ASKED.search(question) or not _ABOUT_IT.search(question)):
             return DataQuestion(which=which)
         if which:

@@ -80,7 +80,7 @@ class KnowledgeIndex:
         self.corpus = check_corpus(corpus)
         self._engine = engine
         # the corpus's chromadb collection, queried with the question's vector: LangChain's wrapper
-        # around it would add a second to a cold `resolute ask` and nothing a query needs
+        # around it would add 0.6 s of imports to a cold `resolute ask` and nothing a query needs
         self._collection = collection
         self._embeddings = embeddings
         self._snapshot: _Snapshot | None = None
