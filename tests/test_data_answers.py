@@ -135,6 +135,17 @@ def test_an_unknown_school_is_said_to_be_unknown_not_answered_with_other_results
     assert unknown("How is Northgate doing?", []) is None  # Northgate PS or SS: a known school, unsaid
 
 
+def test_nothing_found_lists_the_documents_and_the_results_once_not_every_card(services):
+    services.ingester.ingest([SAMPLE])
+    services.ingester.ingest([services.settings.cards_dir])
+    answer = services.answerer.ask("What's the weather tomorrow?")
+    assert answer.answer.startswith("I couldn't find anything in the knowledge base that answers that")
+    assert "FAQ for School Leaders" in answer.answer and "): results" not in answer.answer
+    assert answer.answer.endswith(
+        "; other documents; the district's results, school by school. Try asking about one of those."
+    )
+
+
 def test_a_question_whose_only_passages_are_set_aside_cards_finds_nothing(services):
     services.ingester.ingest([services.settings.cards_dir])  # the cards alone: no documents to answer from
     answer = services.answerer.ask("Who is the principal of Maple PS?")

@@ -194,14 +194,18 @@ class Answerer:
         return Answer(text, "extractive", sources)
 
     def _nothing_found(self) -> Answer:
-        titles = sorted({p.title for index in self._indexes for p in index.snapshot().passages})
-        if not titles:
+        passages = [p for index in self._indexes for p in index.snapshot().passages]
+        if not passages:
             return Answer(
                 "The knowledge base is empty, so I can't answer yet. "
                 "Run `resolute ingest` to index the district's documents.",
                 "extractive",
             )
-        shown = "; ".join(titles[:8]) + ("; and more" if len(titles) > 8 else "")
+        # the documents by title; the data cards (a title per school) as one entry
+        cards = [p for p in passages if self._data and self._data.is_card(p)]
+        titles = sorted({p.title for p in passages if not cards or not self._data.is_card(p)})
+        more = ["other documents"] if len(titles) > 8 else []
+        shown = "; ".join(titles[:8] + more + (["the district's results, school by school"] if cards else []))
         return Answer(
             "I couldn't find anything in the knowledge base that answers that, so I won't guess. "
             f"It covers: {shown}. Try asking about one of those.",
