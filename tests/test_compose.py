@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import select, update
 
 from bot.knowledge.answer import MAX_ANSWER_CHARS, Answerer, extractive_answer
+from bot.knowledge.compose import _repeats
 from bot.knowledge.index import Hit
 from bot.knowledge.questions import question_kind
 from bot.knowledge.text import answer_units
@@ -260,3 +261,19 @@ def test_list_items_without_a_stop_stand_on_their_own_lines():
         "Grades: K-8 [1]",
         "Oak Hill reads daily. Its coach visits weekly. [2]",
     ]
+
+
+def test_a_sentence_that_only_repeats_one_already_quoted_is_left_out(embeddings):
+    faq = _passages(embeddings, "When are targets final? Targets are signed off by June 15.", source="faq.md")
+    plan = _passages(
+        embeddings,
+        "The agreed targets are signed off by June 15. In 2025, 12 of 20 schools signed off by June 15.",
+        source="plan.md",
+    )
+    answer = _answer(embeddings, "When are targets signed off?", faq + plan)
+    quoted = _quoted(answer)
+    assert quoted[0] == "Targets are signed off by June 15."
+    assert "The agreed targets are signed off by June 15." not in answer.answer
+    # a sentence that differs by a number says something new
+    assert _repeats({"target", "sign", "june", "15"}, {"target", "sign", "june", "16"}) is False
+    assert _repeats({"agre", "target", "sign", "june", "15"}, {"target", "sign", "june", "15"}) is True

@@ -310,13 +310,15 @@ def _prose_answer(
     best = sorted(scored, key=lambda s: s.score, reverse=True)
     chosen: dict[tuple[int, int], str] = {}
     seen: set[str] = set()
+    said: list[set[str]] = []  # the words of each sentence taken
     room = MAX_ANSWER_CHARS
 
     def take(hit: int, index: int, *, cut: bool = False) -> bool:
         nonlocal room
         text = display(units[hit][index].text, units[hit][index].in_list)
         key = " ".join(text.lower().split())
-        if (hit, index) in chosen or key in seen or _scrap(text):
+        words = set(terms(text))
+        if (hit, index) in chosen or key in seen or _scrap(text) or any(_repeats(words, w) for w in said):
             return True
         if cut and len(text) + 5 > room:  # one very long sentence: cut it at a word boundary
             text = text[: room - 10].rsplit(" ", 1)[0] + " …"
@@ -324,6 +326,7 @@ def _prose_answer(
             return False
         chosen[(hit, index)] = text
         seen.add(key)
+        said.append(words)
         room -= len(text) + 5  # the space and the "[n]" marker
         return True
 
@@ -379,6 +382,13 @@ def _prose_answer(
         take(s.hit, s.index)
     lead = (anchor.hit, chosen[(anchor.hit, anchor.index)]) if (anchor.hit, anchor.index) in chosen else None
     return Composed(_in_order(chosen, best, anchor.hit), passages, best=lead)
+
+
+def _repeats(words: set[str], taken: set[str]) -> bool:
+    """A sentence that says what one already taken says: no word of its own, or one word that is not a
+    number ("The agreed targets are signed off by June 15." after "Targets are signed off by June 15.")."""
+    own = words - taken
+    return bool(words) and (not own or (len(own) == 1 and not next(iter(own)).isdigit() and len(words) >= 4))
 
 
 def _in_order(
