@@ -7,10 +7,10 @@ import pytest
 from sqlalchemy import select, update
 
 from bot.knowledge.answer import MAX_ANSWER_CHARS, Answerer, extractive_answer
-from bot.knowledge.compose import _repeats
+from bot.knowledge.compose import _repeats, _Scorer
 from bot.knowledge.index import Hit
 from bot.knowledge.questions import question_kind
-from bot.knowledge.text import answer_units
+from bot.knowledge.text import Unit, answer_units, terms
 from bot.knowledge.vectors import Passage, with_sentence_vectors
 from bot.store.tables import chunks, index_meta
 
@@ -277,3 +277,22 @@ def test_a_sentence_that_only_repeats_one_already_quoted_is_left_out(embeddings)
     # a sentence that differs by a number says something new
     assert _repeats({"target", "sign", "june", "15"}, {"target", "sign", "june", "16"}) is False
     assert _repeats({"agre", "target", "sign", "june", "15"}, {"target", "sign", "june", "15"}) is True
+
+
+def test_a_person_named_in_full_is_named_by_either_name():
+    question = "By how much did Irina Fedra's school improve?"
+    scorer = _Scorer(question, question_kind(question), None, {"irina": 4.0, "fedra": 6.0, "school": 1.0})
+    assert scorer.overlap(set(terms("Irina's school has gone from 33% to 82%."))) == pytest.approx(
+        scorer.overlap(set(terms("Irina Fedra's school")))
+    )
+    assert scorer.overlap(set(terms("The school improved."))) < scorer.overlap(set(terms("Irina's school")))
+
+
+def test_how_much_did_it_improve_asks_for_a_change_not_any_number():
+    improved = "By how much did Irina Fedra's school improve?"
+    scorer = _Scorer(improved, question_kind(improved), None, {})
+    change = Unit("Irina's school has gone from 33% to 82% in three years.", 0, True, False, False)
+    other = Unit("Irina Fedra teaches a group of 6 students.", 0, True, False, False)
+    assert scorer.fits(change, None) == 1.0 and scorer.fits(other, None) == 0.5
+    counted = "How many students are in Irina's group?"
+    assert _Scorer(counted, question_kind(counted), None, {}).fits(other, None) == 1.0

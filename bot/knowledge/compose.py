@@ -50,6 +50,10 @@ WINDOW_FLOOR = 0.6  # past the best sentence's paragraph, a sentence follows it 
 _NAME = re.compile(
     r"\b(?:Dr\.|Mr\.|Ms\.|Mrs\.|Prof\.)?\s?[A-Z][a-z]+(?:[-'’][A-Z]?[a-z]+)?\s[A-Z][a-z]+(?:-[A-Z][a-z]+)?\b"
 )
+# a person named in full, as the owner of something: "Irina Fedra's school"
+_FULL_NAME = re.compile(r"(?<=\w )[A-Z][a-z]+(?:\s[A-Z][a-z]+(?:-[A-Z][a-z]+)?)+(?=['’]s\b)")
+_CHANGE_ASKED = re.compile(r"\b(?:improv\w*|increas\w*|gain\w*|gr[eo]w\w*|rise|rose|risen|fell|fall\w*|drop\w*|declin\w*|chang\w*)\b", re.I)  # fmt: skip
+_CHANGE = re.compile(r"\bfrom\b[^.;]*?\d[^.;]*?\bto\b[^.;]*?\d|\d[\d.,]*\s*(?:-\s*)?(?:percentage\s+)?points?\b|\b(?:up|down|gain\w*|rose|fell|increase\w*|decrease\w*)\b[^.;]*\d", re.I)  # fmt: skip
 _ROLE = re.compile(
     r"\b(?:lead|leads|led by|superintendent|principal|director|chair|minister|premier|trustee|"
     r"coordinator|head|manager|officer|author|founder)\b",
@@ -109,6 +113,14 @@ class _Scorer:
         self.total = sum(self.weight.values()) or 1.0
         self.vector = vector
         self.measures = measures_in(question)
+        self.change = bool(_CHANGE_ASKED.search(question))
+        # "Irina Fedra's school": a sentence saying "Irina's school" names it too
+        self.named = {
+            t: group
+            for found in _FULL_NAME.finditer(question)
+            if len(group := set(terms(found.group(0))) & self.q_terms) > 1
+            for t in group
+        }
 
     def dense(self, passage: Passage) -> np.ndarray | None:
         if self.vector is None:
@@ -156,9 +168,13 @@ class _Scorer:
             for before, _role in found
         )
 
-    def overlap(self, words: set[str]) -> float:
-        """The share of the question's words, weighted by rarity, that the words hold."""
-        return sum(self.weight[t] for t in self.q_terms & words) / self.total
+    def overlap(self, words: set[str], *, named: bool = True) -> float:
+        """The share of the question's words, weighted by rarity, that the words hold ("Irina's school"
+        holds all of "Irina Fedra's school" unless named is False)."""
+        held = {
+            t for t in self.q_terms if t in words or (named and t in self.named and self.named[t] & words)
+        }
+        return sum(self.weight[t] for t in held) / self.total
 
     def fits(self, unit: Unit, lead_of: Unit | None) -> float:
         """How far a sentence holds the kind of thing the question asks for (0 to 1)."""
@@ -167,7 +183,10 @@ class _Scorer:
             fit = 0.6 * bool(_NAME.search(text[1:])) + 0.4 * bool(_ROLE.search(text))
             return fit * (0.3 if self._another_role(text) else 1.0)
         if kind == NUMBER:
-            return float(bool(_NUMBER.search(text)))
+            if not _NUMBER.search(text):
+                return 0.0
+            # "How much did it improve?" asks for a change: "from 33% ... to 82%", "a 14-point gain"
+            return 1.0 if not self.change or _CHANGE.search(text) else 0.5
         if kind == WHEN:
             return float(bool(_DATE.search(text)))
         if kind == WHY:
@@ -275,7 +294,9 @@ def compose(
     scorer = _Scorer(question, kind, vector, idf)
     units = [answer_units(p.text, p.location) for p in passages]
     scored: list[_Sentence] = []
-    titled = [TITLED * scorer.overlap(set(terms(p.title))) for p in passages]  # whose profile, which plan
+    titled = [
+        TITLED * scorer.overlap(set(terms(p.title)), named=False) for p in passages
+    ]  # whose profile, which plan
     for hit, (passage, found) in enumerate(zip(passages, units, strict=True)):
         dense = scorer.dense(passage)
         if dense is not None and len(dense) != len(found):
