@@ -202,10 +202,11 @@ class Answerer:
                 "extractive",
             )
         # the documents by title; the data cards (a title per school) as one entry
-        cards = [p for p in passages if self._data and self._data.is_card(p)]
-        titles = sorted({p.title for p in passages if not cards or not self._data.is_card(p)})
+        documents = [p for p in passages if not (self._data and self._data.is_card(p))]
+        titles = sorted({p.title for p in documents})
         more = ["other documents"] if len(titles) > 8 else []
-        shown = "; ".join(titles[:8] + more + (["the district's results, school by school"] if cards else []))
+        cards = ["the district's results, school by school"] if len(documents) < len(passages) else []
+        shown = "; ".join(titles[:8] + more + cards)
         return Answer(
             "I couldn't find anything in the knowledge base that answers that, so I won't guess. "
             f"It covers: {shown}. Try asking about one of those.",

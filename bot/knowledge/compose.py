@@ -294,9 +294,8 @@ def compose(
     scorer = _Scorer(question, kind, vector, idf)
     units = [answer_units(p.text, p.location) for p in passages]
     scored: list[_Sentence] = []
-    titled = [
-        TITLED * scorer.overlap(set(terms(p.title)), named=False) for p in passages
-    ]  # whose profile, which plan
+    # whose profile, which plan: how much of the question each passage's document title holds
+    titled = [TITLED * scorer.overlap(set(terms(p.title)), named=False) for p in passages]
     for hit, (passage, found) in enumerate(zip(passages, units, strict=True)):
         dense = scorer.dense(passage)
         if dense is not None and len(dense) != len(found):
