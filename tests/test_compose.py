@@ -296,3 +296,82 @@ def test_how_much_did_it_improve_asks_for_a_change_not_any_number():
     assert scorer.fits(change, None) == 1.0 and scorer.fits(other, None) == 0.5
     counted = "How many students are in Irina's group?"
     assert _Scorer(counted, question_kind(counted), None, {}).fits(other, None) == 1.0
+
+
+def _profile(embeddings, title: str, *texts: str) -> list[Passage]:
+    rows = [Passage(f"{title}{i}", f"{title}.md", title, "introduction", i, t) for i, t in enumerate(texts)]
+    return with_sentence_vectors(rows, embeddings.embed_documents, batch=64)
+
+
+def test_a_name_asked_about_that_no_answer_is_said_of_gets_no_guess(embeddings):
+    cedar = _profile(
+        embeddings,
+        "Cedar Valley SS",
+        "- Principal: Raymond Desjardins (since 2021)\n- Feeder schools: Cedar Grove PS, Willow Creek PS",
+    )
+    # Willow Creek has no profile: Cedar Valley's principal is not its principal
+    answer = _answer(embeddings, "Who is the principal of Willow Creek?", cedar)
+    assert answer.answer == "Nothing in the knowledge base answers that for Willow Creek, so I won't guess."
+    assert answer.sources == []
+    # said of it somewhere, that is the answer, though another school's principal resembles the question
+    news = _profile(
+        embeddings, "District newsletter", "Willow Creek PS welcomed Lena Park as its new principal."
+    )
+    answer = _answer(embeddings, "Who is the principal of Willow Creek?", cedar + news)
+    assert _quoted(answer) == ["Willow Creek PS welcomed Lena Park as its new principal."]
+    # and it leads even when it says so in fewer of the question's words than Cedar Valley's line does
+    news = _profile(embeddings, "District newsletter", "Lena Park has run Willow Creek PS since 2024.")
+    answer = _answer(embeddings, "Who is the principal of Willow Creek PS?", cedar + news)
+    assert _quoted(answer) == ["Lena Park has run Willow Creek PS since 2024."]
+    # said only in its document's title, and in other words: another school's lead still does not lead
+    cedar_lead = _profile(embeddings, "Cedar Valley SS", "- Literacy lead: Raymond Desjardins (since 2021)")
+    willow = _profile(embeddings, "Willow Creek PS", "Our reading work is led by Lena Park.")
+    answer = _answer(embeddings, "Who leads literacy at Willow Creek PS?", cedar_lead + willow)
+    assert _quoted(answer) == ["Our reading work is led by Lena Park."]
+    assert (
+        "Raymond Desjardins" in _answer(embeddings, "Who is the principal of Cedar Valley SS?", cedar).answer
+    )
+    # a name most passages hold is what the knowledge base is about, not a narrowing ("Riverbend")
+    question = "Who is the principal of Riverbend?"
+    common = {"riverbend": 0.5, "principal": 2.0}
+    assert _Scorer(question, question_kind(question), None, common).subjects == []
+    assert _Scorer(question, question_kind(question), None, {}).subjects == [("Riverbend", {"riverbend"})]
+
+
+def test_who_holds_a_role_is_a_person_not_the_place_asked_about(embeddings):
+    harbour = _profile(
+        embeddings,
+        "Harbour View PS",
+        "When the plan began, only 41% of Harbour View's Grade 6 students met the standard. They set out "
+        "to make Harbour View the school where kids like math.",
+        "- Principal: Daniel Okafor (since 2020)\n- Feeder school of Cedar Valley SS",
+        "For 2025–26, Harbour View asked for:\n- six extra coaching days from the Literacy team "
+        "(Jean-Marc Tremblay) to strengthen its K–3 small-group instruction.",
+    )
+    answer = _answer(embeddings, "Who is the principal of Harbour View PS?", harbour)
+    assert _quoted(answer) == ["Principal: Daniel Okafor (since 2020)"]
+    asked = "Who is the principal of Harbour View PS?"
+    scorer = _Scorer(asked, question_kind(asked), None, {})
+    place = Unit("They set out to make Harbour View the school where kids like math.", 0, True, False, False)
+    assert scorer.fits(place, None) == 0.0
+    # "Cedar Grove PS" is a school, not a person
+    assert (
+        scorer.fits(Unit("Feeder schools: Cedar Grove PS, Pine Hill PS", 0, True, True, False), None) == 0.0
+    )
+    # asked who someone is, the sentence naming them answers
+    person = "Who is Irina Fedra?"
+    teacher = Unit(
+        "Grade-2 teacher Irina Fedra just finished a shared reading exercise.", 0, True, False, False
+    )
+    assert _Scorer(person, question_kind(person), None, {}).fits(teacher, None) == 0.6
+
+
+def test_a_memos_field_line_is_quoted_whole(embeddings):
+    memo = _profile(
+        embeddings,
+        "Memo",
+        "To: Board of Trustees\nFrom: Dr. Amara Osei, Superintendent\nDate: October 14, 2025",
+        "The board asked for a report on the three priorities.",
+    )
+    answer = _answer(embeddings, "Who is the superintendent?", memo)
+    assert answer.answer == "From: Dr. Amara Osei, Superintendent [1]"  # no " …": the line is whole

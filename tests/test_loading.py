@@ -129,3 +129,17 @@ def test_a_title_line_without_text_of_its_own_is_still_the_title(tmp_path):
     doc = load_document(tmp_path / "plan.md")
     assert doc.title == "Lakeside Plan"
     assert doc.blocks[0].heading == "Graduation"
+
+
+def test_a_memos_field_lines_stay_lines_of_their_own():
+    text = (
+        "# Memo\n\n**To:** Board of Trustees\n**From:** Dr. Amara Osei, Superintendent\n"
+        "**Date:** October 14, 2025\n\nA paragraph that\nwraps, with **a bold:** phrase inside.\n"
+    )
+    blocks = parse_plain_text(text, markdown=True)
+    assert [b.text for b in blocks] == [
+        "To: Board of Trustees",
+        "From: Dr. Amara Osei, Superintendent",
+        "Date: October 14, 2025",
+        "A paragraph that wraps, with a bold: phrase inside.",  # a wrapped line is joined as before
+    ]

@@ -284,6 +284,9 @@ def extractive_answer(
         question, kind, None if vector is None else np.asarray(vector, dtype=np.float32),
         [h.passage for h in hits], [h.dense or 0.0 for h in hits], idf, document,
     )  # fmt: skip
+    if composed.unanswered:  # another school's principal is not an answer about this one
+        said = f"Nothing in the knowledge base answers that for {composed.unanswered}, so I won't guess."
+        return Answer(said, "extractive")
     return _cited(composed, hits)
 
 

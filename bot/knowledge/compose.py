@@ -10,6 +10,7 @@ other strong sentences follow while there is room.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -45,11 +46,19 @@ WINDOW_LEFT = 0.35  # the sentences after the best one may use the room down to 
 OTHERS_FLOOR = 0.8  # a sentence from elsewhere joins the answer only if this strong beside the best
 TYPED_FLOOR = 0.85  # and when it must hold a name, a number or a definition too
 WINDOW_FLOOR = 0.6  # past the best sentence's paragraph, a sentence follows it only if this strong
+# a name word held by this share of passages or more is what the corpus is about ("Riverbend"), not
+# something a question narrows to; below it ("Willow Creek") an answer must be said of it
+COMMON_NAME_SHARE = 0.1
 
 
+# a person's name; not a place's ("Cedar Grove PS", "Harbour View School")
 _NAME = re.compile(
     r"\b(?:Dr\.|Mr\.|Ms\.|Mrs\.|Prof\.)?\s?[A-Z][a-z]+(?:[-'’][A-Z]?[a-z]+)?\s[A-Z][a-z]+(?:-[A-Z][a-z]+)?\b"
+    r"(?!\s+(?:[A-Z]{2,}\b|(?:Public |Secondary |High |Elementary )?Schools?\b|District|Board|University|"
+    r"College|Ministry|Department|Council|Institute|Cent(?:re|er)))"
 )
+# the names a question is about: capitalised words after its first ("Willow Creek PS", "OECD")
+_CAPITALISED = re.compile(r"(?<=\s)[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*)*")
 # a person named in full, as the owner of something: "Irina Fedra's school"
 _FULL_NAME = re.compile(r"(?<=\w )[A-Z][a-z]+(?:\s[A-Z][a-z]+(?:-[A-Z][a-z]+)?)+(?=['’]s\b)")
 _CHANGE_ASKED = re.compile(r"\b(?:improv\w*|increas\w*|gain\w*|gr[eo]w\w*|rise|rose|risen|fell|fall\w*|drop\w*|declin\w*|chang\w*)\b", re.I)  # fmt: skip
@@ -81,6 +90,8 @@ _DEFINED_INLINE = re.compile(
 )
 _LIST_MARKER = re.compile(r"^\s*(?:[-*•·▪–]\s+|\(?\d{1,3}[.)]\s+)")
 _NUMBERED = re.compile(r"^\s*(\d{1,2})[.)]\s")
+# words before a role that do not make it another one: "its new principal", "became principal"
+_SAME_ROLE = {"new", "current", "acting", "interim", "became", "becomes", "named", "appointed"}
 _CONTINUATIONS = {"this", "these", "that", "those", "it", "they", "such", "but", "so", "thus", "hence",
                   "he", "she", "his", "her", "its", "their"}  # fmt: skip
 
@@ -102,6 +113,7 @@ class Composed:
     passages: list[Passage]
     as_list: bool = False  # one item a line
     best: tuple[int, str] | None = None  # the sentence that answers best, and its passage
+    unanswered: str | None = None  # the name asked about, when no sentence says what was asked of it
 
 
 class _Scorer:
@@ -114,6 +126,7 @@ class _Scorer:
         self.vector = vector
         self.measures = measures_in(question)
         self.change = bool(_CHANGE_ASKED.search(question))
+        self.role = bool(_ROLE.search(question))  # "Who is the principal of ...?"
         # "Irina Fedra's school": a sentence saying "Irina's school" names it too
         self.named = {
             t: group
@@ -121,6 +134,17 @@ class _Scorer:
             if len(group := set(terms(found.group(0))) & self.q_terms) > 1
             for t in group
         }
+        # "the principal of Willow Creek": the names a who/number/date answer must be said of
+        common = math.log(1 + (1 - COMMON_NAME_SHARE) / COMMON_NAME_SHARE)  # idf of a share that common
+        self.subjects = [
+            (found.group(0), rare)
+            for found in _CAPITALISED.finditer(question)
+            if (rare := {t for t in terms(found.group(0)) if idf.get(t, math.inf) > common and not t.isdigit()})
+        ] if kind.kind in (WHO, NUMBER, WHEN) else []  # fmt: skip
+
+    def said_of(self, scope: set[str]) -> bool:
+        """Whether a sentence's paragraph, heading and document title hold every name asked about."""
+        return all(rare & scope for _, rare in self.subjects)
 
     def dense(self, passage: Passage) -> np.ndarray | None:
         if self.vector is None:
@@ -128,7 +152,9 @@ class _Scorer:
         matrix = passage.sentence_matrix(len(self.vector))
         return None if matrix is None else matrix @ self.vector
 
-    def score(self, unit: Unit, dense: float, prior: float, lead_of: Unit | None) -> float:
+    def score(
+        self, unit: Unit, dense: float, prior: float, lead_of: Unit | None, *, said_of: bool = True
+    ) -> float:
         words = set(terms(unit.text))
         overlap = self.overlap(words)
         if lead_of is not None:  # the answer to a FAQ's question, the definition after its bold lead
@@ -136,7 +162,7 @@ class _Scorer:
         new = words - self.q_terms
         novelty = sum(self.idf.get(t, 1.0) for t in new) / (sum(self.idf.get(t, 1.0) for t in words) or 1.0)
         score = 0.5 * dense + 0.35 * overlap + prior + 0.12 * novelty
-        fit = self.fits(unit, lead_of)
+        fit = self.fits(unit, lead_of) if said_of else 0.0
         score += FIT_WEIGHT[self.kind.kind] * fit
         if not fit and self.kind.kind in (WHO, NUMBER, WHEN, DEFINITION):
             score -= UNFIT
@@ -164,6 +190,7 @@ class _Scorer:
             before is not None
             and before.islower()
             and before not in STOPWORDS
+            and before not in _SAME_ROLE
             and not set(terms(before)) & self.q_terms
             for before, _role in found
         )
@@ -180,7 +207,15 @@ class _Scorer:
         """How far a sentence holds the kind of thing the question asks for (0 to 1)."""
         text, kind = unit.text, self.kind.kind
         if kind == WHO:
-            fit = 0.6 * bool(_NAME.search(text[1:])) + 0.4 * bool(_ROLE.search(text))
+            # asked who holds a role, a person the question does not name: not "Harbour View" in "the
+            # principal of Harbour View" (but "Who is Irina Fedra?" is answered by a sentence naming her)
+            named = any(
+                not (self.role and set(terms(m.group(0))) <= self.q_terms)
+                for m in _NAME.finditer(text)
+                # "Lena Park has run ..." names her; "The Board ..." names no one
+                if m.start() or m.group(0).split()[0].lower() not in STOPWORDS
+            )
+            fit = 0.6 * named + 0.4 * bool(_ROLE.search(text))
             return fit * (0.3 if self._another_role(text) else 1.0)
         if kind == NUMBER:
             if not _NUMBER.search(text):
@@ -275,7 +310,11 @@ def display(text: str, in_list: bool = False) -> str:
     """A unit as quoted: without a list marker (still a verbatim piece of the passage), and marked
     " …" where the document breaks off mid-sentence (a list item need not end in a stop)."""
     text = _LIST_MARKER.sub("", text)
-    return text if in_list or ENDS.search(text) or text.endswith((":", ";")) else f"{text} …"
+    whole = in_list or ENDS.search(text) or text.endswith((":", ";")) or _FIELD.match(text)
+    return text if whole else f"{text} …"
+
+
+_FIELD = re.compile(r"[A-Z][\w '’-]{0,30}: \S")  # a memo's or profile's "From: Dr. Amara Osei"
 
 
 ENDS = re.compile(r"[.!?…][\"'”’)\]*]*$")  # a sentence's end, after any closing quote or bracket
@@ -296,6 +335,8 @@ def compose(
     scored: list[_Sentence] = []
     # whose profile, which plan: how much of the question each passage's document title holds
     titled = [TITLED * scorer.overlap(set(terms(p.title)), named=False) for p in passages]
+    headed = [set(terms(f"{p.title} {p.location}")) for p in passages]
+    lines = [p.text.split("\n") for p in passages]
     for hit, (passage, found) in enumerate(zip(passages, units, strict=True)):
         dense = scorer.dense(passage)
         if dense is not None and len(dense) != len(found):
@@ -304,10 +345,15 @@ def compose(
         for index, unit in enumerate(found):
             lead_of = found[index - 1] if index and _introduces(found[index - 1], unit) else None
             prior = 0.25 * priors[hit] + 0.08 / (hit + 1) + titled[hit]
-            score = scorer.score(unit, similarity[index], prior, lead_of)
-            scored.append(_Sentence(hit, index, unit, score, scorer.fits(unit, lead_of)))
+            # a name, number or date not said of the place or person asked about gives nothing asked
+            # for: Cedar Valley's principal, when asked for Willow Creek's
+            said_of = scorer.said_of(headed[hit] | set(terms(lines[hit][unit.line])))
+            score = scorer.score(unit, similarity[index], prior, lead_of, said_of=said_of)
+            scored.append(_Sentence(hit, index, unit, score, scorer.fits(unit, lead_of) if said_of else 0.0))
     if not scored:
         return Composed([], passages)
+    if scorer.subjects and max(s.fit for s in scored) < 0.6:  # nothing says it of the name asked about
+        return Composed([], passages, unanswered=" and ".join(name for name, _ in scorer.subjects))
     if kind.kind == LIST:
         listed = _list_answer(scorer, scored, units, passages, document)
         if listed is not None:
@@ -394,7 +440,7 @@ def _prose_answer(
             s.unit.heading
             or _asks(s.unit)
             or (s.unit.in_list and not s.unit.first_in_line)
-            or (typed and s.fit < 0.6)  # a who-answer joins names, not roles alone
+            or (typed and s.fit < anchor.fit)  # a name and role is joined by names with roles
             # the question names the best sentence's document ("Maple PS"): not another school's principal
             or (typed and titled[s.hit] < titled[anchor.hit])
         ):

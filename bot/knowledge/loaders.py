@@ -10,6 +10,8 @@ SUPPORTED_SUFFIXES = (".txt", ".md", ".pdf", ".docx")
 
 _LIST_ITEM = re.compile(r"^\s*(?:[-*•·▪–]\s+|\(?\d{1,3}[.)]\s+|\(?[a-z][.)]\s+)")
 _PAGE_NUMBER = re.compile(r"^\s*(?:\d{1,4}|[ivxlcdm]{1,7})\s*$", re.IGNORECASE)
+# a memo's or profile's field line: "**From:** Dr. Amara Osei, Superintendent" is a line of its own
+_MD_FIELD = re.compile(r"^\s*(?:\*\*|__)[^*_\n]{1,40}:(?:\*\*|__)\s")
 _MD_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.+?)\s*#*\s*$")
 _EMPHASIS = re.compile(r"(\*\*|__|\*)(?=\S)(.+?)(?<=\S)\1")
 _SMALL_WORDS = {"a", "an", "and", "as", "at", "by", "for", "in", "of", "on", "or", "the", "to", "vs"}
@@ -157,7 +159,11 @@ def parse_plain_text(text: str, *, markdown: bool, heading: str = "") -> list[Bl
             heading_run = True
             first_heading = first_heading or heading
             continue
-        if _LIST_ITEM.match(line) or (line[:1].isspace() and current and not markdown):
+        if (
+            _LIST_ITEM.match(line)
+            or (markdown and _MD_FIELD.match(line))
+            or (line[:1].isspace() and current and not markdown)
+        ):
             flush()
         if current and current[-1].endswith("—"):
             current[-1] += stripped
