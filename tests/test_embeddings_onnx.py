@@ -89,10 +89,20 @@ def test_batches_by_length_give_the_same_vectors_in_the_same_order(embeddings, m
     assert ((got * pytorch_vectors).sum(axis=1) >= 1 - 1e-4).all()
 
 
-def test_a_cold_ask_imports_only_what_the_question_needs(embeddings, make_services, knowledge, tmp_path):
+@pytest.fixture
+def cold(embeddings, make_services, knowledge) -> dict[str, str]:
+    """The environment of a new `resolute` process over an ingested index (the model already exported)."""
     services = make_services(knowledge_dir=knowledge)
     services.ingester.ingest([knowledge])
     shutil.copytree(embeddings.file.parent, services.settings.models_dir, dirs_exist_ok=True)
+    return {
+        **os.environ,
+        "RESOLUTE_DATA_DIR": str(services.settings.data_dir),
+        "RESOLUTE_KNOWLEDGE_DIR": str(knowledge),
+    }
+
+
+def test_a_cold_ask_imports_only_what_the_question_needs(cold, tmp_path):
     script = (
         "import json, sys\n"
         "from bot.cli import main\n"
@@ -101,14 +111,26 @@ def test_a_cold_ask_imports_only_what_the_question_needs(embeddings, make_servic
         "         'bot.checkins.cli', 'bot.notes.cli', 'slack_bolt')\n"
         "print(json.dumps(sorted(m for m in heavy if m in sys.modules)))\n"
     )
-    env = {
-        **os.environ,
-        "RESOLUTE_DATA_DIR": str(services.settings.data_dir),
-        "RESOLUTE_KNOWLEDGE_DIR": str(knowledge),
-    }
     ran = subprocess.run(
-        [sys.executable, "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True, check=True
+        [sys.executable, "-c", script], cwd=tmp_path, env=cold, capture_output=True, text=True, check=True
     )
     answer, imported = ran.stdout.rsplit("\n", 2)[:2]
     assert "88 percent" in answer  # it did answer, from the index ingested above
     assert json.loads(imported) == []
+
+
+def test_the_console_script_answers_in_full_and_exits_with_the_commands_code(cold, tmp_path):
+    def resolute(*args: str) -> subprocess.CompletedProcess:
+        launch = "from bot.launch import run; run()"  # what the installed `resolute` script runs
+        return subprocess.run([sys.executable, "-c", launch, *args], cwd=tmp_path, env=cold,
+                              capture_output=True, text=True)  # fmt: skip
+
+    answered = resolute("ask", "What is the graduation target?")
+    # ended without Python's teardown, yet every line was written
+    assert answered.returncode == 0, answered.stderr
+    assert "88 percent" in answered.stdout
+    assert "\nSources:\n" in answered.stdout and answered.stdout.endswith(")\n")  # the last source, whole
+    as_json = resolute("ask", "--json", "What is the graduation target?")
+    assert json.loads(as_json.stdout)["sources"], as_json.stderr
+    refused = resolute("ask", " ")
+    assert refused.returncode == 2 and "the question is empty" in refused.stderr
