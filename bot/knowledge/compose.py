@@ -347,7 +347,7 @@ def compose(
             prior = 0.25 * priors[hit] + 0.08 / (hit + 1) + titled[hit]
             # a name, number or date not said of the place or person asked about gives nothing asked
             # for: Cedar Valley's principal, when asked for Willow Creek's
-            said_of = scorer.said_of(headed[hit] | set(terms(lines[hit][unit.line])))
+            said_of = not scorer.subjects or scorer.said_of(headed[hit] | set(terms(lines[hit][unit.line])))
             score = scorer.score(unit, similarity[index], prior, lead_of, said_of=said_of)
             scored.append(_Sentence(hit, index, unit, score, scorer.fits(unit, lead_of) if said_of else 0.0))
     if not scored:
