@@ -210,3 +210,11 @@ def test_a_name_two_schools_share_picks_neither(data):
     # Northgate PS and Northgate SS: "Northgate" alone could be either, so no school is guessed
     assert _text(data, "How is Northgate doing in Grade 3 reading?").startswith("District grade 3 reading")
     assert _text(data, "How is Northgate SS doing on graduation?").startswith("Northgate SS, graduation rate")
+
+
+def test_the_districts_own_name_names_no_school(data):
+    # the Riverbend District School Board has a Riverbend SS: "Riverbend" alone is the district
+    assert _text(data, "What was Riverbend's graduation rate in 2025?").startswith(
+        "District five-year graduation rate (%): 81.2% in 2025"
+    )
+    assert _text(data, "How is Riverbend SS doing on graduation?").startswith("Riverbend SS, graduation rate")

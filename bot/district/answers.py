@@ -283,14 +283,16 @@ class DataAnswers:
                 district = store.district_series()
                 measures = sorted({m for m, _ in district})
                 self._data = _Data(
-                    loaded_at, config, schools, _school_names(schools), district,
+                    loaded_at, config, schools, _school_names(schools, config.name), district,
                     store.school_series(set(measures)), store.report(config), measures,
                 )  # fmt: skip
             return self._data
 
 
-def _school_names(schools: dict) -> list[tuple[re.Pattern, str]]:
-    """Each school as a question may name it: its id, its name, its name without "PS"/"SS"."""
+def _school_names(schools: dict, district: str) -> list[tuple[re.Pattern, str]]:
+    """Each school as a question may name it: its id, its name, its name without "PS"/"SS" (unless
+    that is the district's name too: "Riverbend" is the Riverbend District School Board, not Riverbend SS)."""
+    district_words = set(district.lower().split())
     names = []
     for sid, school in schools.items():
         names.append((sid, sid))
@@ -298,7 +300,7 @@ def _school_names(schools: dict) -> list[tuple[re.Pattern, str]]:
         short = re.sub(
             r"\s+(?:PS|SS|P\.S\.|S\.S\.|public school|secondary school|school)$", "", school.name, flags=re.I
         )
-        if short != school.name and len(short) > 3:
+        if short != school.name and len(short) > 3 and not set(short.lower().split()) <= district_words:
             names.append((short, sid))
     counts: dict[str, set[str]] = {}
     for text, sid in names:
