@@ -303,39 +303,44 @@ def _profile(embeddings, title: str, *texts: str) -> list[Passage]:
     return with_sentence_vectors(rows, embeddings.embed_documents, batch=64)
 
 
-def test_a_name_asked_about_that_no_answer_is_said_of_gets_no_guess(embeddings):
+def test_a_school_asked_about_that_no_answer_is_said_of_gets_no_guess(embeddings):
+    willow = ["Willow Creek PS"]  # the school the question names, as the district's results name it
     cedar = _profile(
         embeddings,
         "Cedar Valley SS",
         "- Principal: Raymond Desjardins (since 2021)\n- Feeder schools: Cedar Grove PS, Willow Creek PS",
     )
     # Willow Creek has no profile: Cedar Valley's principal is not its principal
-    answer = _answer(embeddings, "Who is the principal of Willow Creek?", cedar)
-    assert answer.answer == "Nothing in the knowledge base answers that for Willow Creek, so I won't guess."
+    answer = _answer(embeddings, "Who is the principal of Willow Creek?", cedar, about=willow)
+    assert (
+        answer.answer == "Nothing in the knowledge base answers that for Willow Creek PS, so I won't guess."
+    )
     assert answer.sources == []
     # said of it somewhere, that is the answer, though another school's principal resembles the question
     news = _profile(
         embeddings, "District newsletter", "Willow Creek PS welcomed Lena Park as its new principal."
     )
-    answer = _answer(embeddings, "Who is the principal of Willow Creek?", cedar + news)
+    answer = _answer(embeddings, "Who is the principal of Willow Creek?", cedar + news, about=willow)
     assert _quoted(answer) == ["Willow Creek PS welcomed Lena Park as its new principal."]
     # and it leads even when it says so in fewer of the question's words than Cedar Valley's line does
     news = _profile(embeddings, "District newsletter", "Lena Park has run Willow Creek PS since 2024.")
-    answer = _answer(embeddings, "Who is the principal of Willow Creek PS?", cedar + news)
+    answer = _answer(embeddings, "Who is the principal of Willow Creek PS?", cedar + news, about=willow)
     assert _quoted(answer) == ["Lena Park has run Willow Creek PS since 2024."]
     # said only in its document's title, and in other words: another school's lead still does not lead
     cedar_lead = _profile(embeddings, "Cedar Valley SS", "- Literacy lead: Raymond Desjardins (since 2021)")
-    willow = _profile(embeddings, "Willow Creek PS", "Our reading work is led by Lena Park.")
-    answer = _answer(embeddings, "Who leads literacy at Willow Creek PS?", cedar_lead + willow)
+    profile = _profile(embeddings, "Willow Creek PS", "Our reading work is led by Lena Park.")
+    answer = _answer(embeddings, "Who leads literacy at Willow Creek PS?", cedar_lead + profile, about=willow)
     assert _quoted(answer) == ["Our reading work is led by Lena Park."]
-    assert (
-        "Raymond Desjardins" in _answer(embeddings, "Who is the principal of Cedar Valley SS?", cedar).answer
+    asked = _answer(embeddings, "Who is the principal of Cedar Valley SS?", cedar, about=["Cedar Valley SS"])
+    assert "Raymond Desjardins" in asked.answer
+    # a name that is not a school's (an author's, a place's) narrows nothing: the reform documents
+    # rarely say "Fullan" beside what Fullan says
+    book = _profile(
+        embeddings, "All Systems Go", "Almost all children, 95 percent of them, can learn to a high level."
     )
-    # a name most passages hold is what the knowledge base is about, not a narrowing ("Riverbend")
-    question = "Who is the principal of Riverbend?"
-    common = {"riverbend": 0.5, "principal": 2.0}
-    assert _Scorer(question, question_kind(question), None, common).subjects == []
-    assert _Scorer(question, question_kind(question), None, {}).subjects == [("Riverbend", {"riverbend"})]
+    assert (
+        "95 percent" in _answer(embeddings, "What share of children does Fullan say can learn?", book).answer
+    )
 
 
 def test_who_holds_a_role_is_a_person_not_the_place_asked_about(embeddings):

@@ -218,3 +218,19 @@ def test_the_districts_own_name_names_no_school(data):
         "District five-year graduation rate (%): 81.2% in 2025"
     )
     assert _text(data, "How is Riverbend SS doing on graduation?").startswith("Riverbend SS, graduation rate")
+
+
+def test_a_school_without_a_profile_gets_no_other_schools_principal(data, services):
+    assert data.schools_named("Who is the principal of Willow Creek?") == ["Willow Creek PS"]
+    assert data.schools_named("How is Northgate doing?") == []  # PS or SS: neither
+    assert data.schools_named("What does Riverbend ask of its principals?") == []  # the district
+    # Willow Creek has results but no profile; Cedar Valley SS's profile lists it as a feeder school
+    services.ingester.ingest([SAMPLE])
+    services.ingester.ingest([services.settings.cards_dir])
+    answer = services.answerer.ask("Who is the principal of Willow Creek?")
+    assert (
+        answer.answer == "Nothing in the knowledge base answers that for Willow Creek PS, so I won't guess."
+    )
+    assert services.answerer.ask("Who is the principal of Cedar Valley SS?").answer.startswith(
+        "Principal: Raymond Desjardins"
+    )

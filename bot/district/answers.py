@@ -145,6 +145,14 @@ class DataAnswers:
         names = ", ".join(sorted(s.name for s in data.schools.values()))
         return f"No school called {' '.join(words)} is in the district's results. Its schools: {names}."
 
+    def schools_named(self, question: str) -> list[str]:
+        """The names of the schools the question names ("Willow Creek" -> "Willow Creek PS")."""
+        data = self._current()
+        if data is None:
+            return []
+        named = dict.fromkeys(sid for pattern, sid in data.names if pattern.search(question))
+        return [data.schools[sid].name for sid in named]
+
     # -- reading the question --------------------------------------------------------------------
     def _read(self, data: _Data, question: str) -> DataQuestion:
         if _NOT_DATA.match(question) or _PRACTICE.search(question):

@@ -86,6 +86,9 @@ class DataAnswering(Protocol):
         """What to say when the question names a school that neither the results nor these passages
         know, else None."""
 
+    def schools_named(self, question: str) -> list[str]:
+        """The names of the district's schools the question names ("Willow Creek PS")."""
+
 
 class Answerer:
     """Retrieves passages for a question and composes a cited answer.
@@ -173,15 +176,16 @@ class Answerer:
 
     def _extractive(self, question: str, hits: list[Hit], vector: list[float], data: Hit | None) -> Answer:
         idf, document = self._context()
+        about = self._data.schools_named(question) if self._data else []
         if data is None:
-            return extractive_answer(question, hits, idf, vector=vector, document=document)
+            return extractive_answer(question, hits, idf, vector=vector, document=document, about=about)
         # the value asked for first, then the one sentence of the documents that best supports it
         text, sources = f"{data.passage.text} [1]", [_source(1, data)]
         if not hits:
             return Answer(text, "extractive", sources)
         query = np.asarray(vector, dtype=np.float32)
         composed = compose(question, question_kind(question), query, [h.passage for h in hits],
-                           [h.dense or 0.0 for h in hits], idf, document)  # fmt: skip
+                           [h.dense or 0.0 for h in hits], idf, document, about)  # fmt: skip
         best = composed.best or (composed.parts[0] if composed.parts else None)
         if best is None:
             return Answer(text, "extractive", sources)
@@ -277,12 +281,14 @@ def extractive_answer(
     vector: list[float] | None = None,
     document: Callable[[Passage], list[Passage]] = lambda p: [p],
     kind: QuestionKind | None = None,
+    about: Sequence[str] = (),
 ) -> Answer:
-    """The sentences of the passages that best answer the question, verbatim, each cited."""
+    """The sentences of the passages that best answer the question, verbatim, each cited; `about`
+    names the schools the question names (a name, number or date must be said of them)."""
     kind = kind or question_kind(question)
     composed = compose(
         question, kind, None if vector is None else np.asarray(vector, dtype=np.float32),
-        [h.passage for h in hits], [h.dense or 0.0 for h in hits], idf, document,
+        [h.passage for h in hits], [h.dense or 0.0 for h in hits], idf, document, about,
     )  # fmt: skip
     if composed.unanswered:  # another school's principal is not an answer about this one
         said = f"Nothing in the knowledge base answers that for {composed.unanswered}, so I won't guess."

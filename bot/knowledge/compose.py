@@ -10,9 +10,8 @@ other strong sentences follow while there is room.
 
 from __future__ import annotations
 
-import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -46,9 +45,6 @@ WINDOW_LEFT = 0.35  # the sentences after the best one may use the room down to 
 OTHERS_FLOOR = 0.8  # a sentence from elsewhere joins the answer only if this strong beside the best
 TYPED_FLOOR = 0.85  # and when it must hold a name, a number or a definition too
 WINDOW_FLOOR = 0.6  # past the best sentence's paragraph, a sentence follows it only if this strong
-# a name word held by this share of passages or more is what the corpus is about ("Riverbend"), not
-# something a question narrows to; below it ("Willow Creek") an answer must be said of it
-COMMON_NAME_SHARE = 0.1
 
 
 # a person's name; not a place's ("Cedar Grove PS", "Harbour View School")
@@ -57,8 +53,6 @@ _NAME = re.compile(
     r"(?!\s+(?:[A-Z]{2,}\b|(?:Public |Secondary |High |Elementary )?Schools?\b|District|Board|University|"
     r"College|Ministry|Department|Council|Institute|Cent(?:re|er)))"
 )
-# the names a question is about: capitalised words after its first ("Willow Creek PS", "OECD")
-_CAPITALISED = re.compile(r"(?<=\s)[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*)*")
 # a person named in full, as the owner of something: "Irina Fedra's school"
 _FULL_NAME = re.compile(r"(?<=\w )[A-Z][a-z]+(?:\s[A-Z][a-z]+(?:-[A-Z][a-z]+)?)+(?=['’]s\b)")
 _CHANGE_ASKED = re.compile(r"\b(?:improv\w*|increas\w*|gain\w*|gr[eo]w\w*|rise|rose|risen|fell|fall\w*|drop\w*|declin\w*|chang\w*)\b", re.I)  # fmt: skip
@@ -90,6 +84,9 @@ _DEFINED_INLINE = re.compile(
 )
 _LIST_MARKER = re.compile(r"^\s*(?:[-*•·▪–]\s+|\(?\d{1,3}[.)]\s+)")
 _NUMBERED = re.compile(r"^\s*(\d{1,2})[.)]\s")
+_SCHOOL_WORDS = set(
+    terms("PS SS public secondary elementary high school")
+)  # "Willow Creek PS": willow, creek
 # words before a role that do not make it another one: "its new principal", "became principal"
 _SAME_ROLE = {"new", "current", "acting", "interim", "became", "becomes", "named", "appointed"}
 _CONTINUATIONS = {"this", "these", "that", "those", "it", "they", "such", "but", "so", "thus", "hence",
@@ -117,7 +114,14 @@ class Composed:
 
 
 class _Scorer:
-    def __init__(self, question: str, kind: QuestionKind, vector: np.ndarray | None, idf: dict[str, float]):
+    def __init__(
+        self,
+        question: str,
+        kind: QuestionKind,
+        vector: np.ndarray | None,
+        idf: dict[str, float],
+        about: Sequence[str] = (),
+    ):
         self.kind = kind
         self.q_terms = set(terms(question))
         self.idf = idf
@@ -134,17 +138,14 @@ class _Scorer:
             if len(group := set(terms(found.group(0))) & self.q_terms) > 1
             for t in group
         }
-        # "the principal of Willow Creek": the names a who/number/date answer must be said of
-        common = math.log(1 + (1 - COMMON_NAME_SHARE) / COMMON_NAME_SHARE)  # idf of a share that common
+        # "the principal of Willow Creek": the schools a who/number/date answer must be said of
         self.subjects = [
-            (found.group(0), rare)
-            for found in _CAPITALISED.finditer(question)
-            if (rare := {t for t in terms(found.group(0)) if idf.get(t, math.inf) > common and not t.isdigit()})
+            (name, own) for name in about if (own := set(terms(name)) - _SCHOOL_WORDS)
         ] if kind.kind in (WHO, NUMBER, WHEN) else []  # fmt: skip
 
     def said_of(self, scope: set[str]) -> bool:
-        """Whether a sentence's paragraph, heading and document title hold every name asked about."""
-        return all(rare & scope for _, rare in self.subjects)
+        """Whether a sentence's paragraph, heading and document title name every school asked about."""
+        return all(own & scope for _, own in self.subjects)
 
     def dense(self, passage: Passage) -> np.ndarray | None:
         if self.vector is None:
@@ -328,9 +329,11 @@ def compose(
     priors: list[float],
     idf: dict[str, float],
     document: Callable[[Passage], list[Passage]],
+    about: Sequence[str] = (),
 ) -> Composed:
-    """Choose and order the sentences that answer; at most MAX_ANSWER_CHARS once cited."""
-    scorer = _Scorer(question, kind, vector, idf)
+    """Choose and order the sentences that answer; at most MAX_ANSWER_CHARS once cited. `about` names
+    the schools the question names: a name, number or date is taken only where one of them is said."""
+    scorer = _Scorer(question, kind, vector, idf, about)
     units = [answer_units(p.text, p.location) for p in passages]
     scored: list[_Sentence] = []
     # whose profile, which plan: how much of the question each passage's document title holds
