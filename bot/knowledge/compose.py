@@ -84,9 +84,8 @@ _DEFINED_INLINE = re.compile(
 )
 _LIST_MARKER = re.compile(r"^\s*(?:[-*•·▪–]\s+|\(?\d{1,3}[.)]\s+)")
 _NUMBERED = re.compile(r"^\s*(\d{1,2})[.)]\s")
-_SCHOOL_WORDS = set(
-    terms("PS SS public secondary elementary high school")
-)  # "Willow Creek PS": willow, creek
+# what every school's name may end in: "Willow Creek PS" is named by "willow" or "creek"
+_SCHOOL_WORDS = set(terms("PS SS public secondary elementary high school"))
 # words before a role that do not make it another one: "its new principal", "became principal"
 _SAME_ROLE = {"new", "current", "acting", "interim", "became", "becomes", "named", "appointed"}
 _CONTINUATIONS = {"this", "these", "that", "those", "it", "they", "such", "but", "so", "thus", "hence",
@@ -110,7 +109,7 @@ class Composed:
     passages: list[Passage]
     as_list: bool = False  # one item a line
     best: tuple[int, str] | None = None  # the sentence that answers best, and its passage
-    unanswered: str | None = None  # the name asked about, when no sentence says what was asked of it
+    unanswered: str | None = None  # the school asked about, when no sentence says what was asked of it
 
 
 class _Scorer:
@@ -332,7 +331,7 @@ def compose(
     about: Sequence[str] = (),
 ) -> Composed:
     """Choose and order the sentences that answer; at most MAX_ANSWER_CHARS once cited. `about` names
-    the schools the question names: a name, number or date is taken only where one of them is said."""
+    the schools the question names: a name, number or date is taken only where they are named."""
     scorer = _Scorer(question, kind, vector, idf, about)
     units = [answer_units(p.text, p.location) for p in passages]
     scored: list[_Sentence] = []
@@ -348,14 +347,14 @@ def compose(
         for index, unit in enumerate(found):
             lead_of = found[index - 1] if index and _introduces(found[index - 1], unit) else None
             prior = 0.25 * priors[hit] + 0.08 / (hit + 1) + titled[hit]
-            # a name, number or date not said of the place or person asked about gives nothing asked
-            # for: Cedar Valley's principal, when asked for Willow Creek's
+            # a name, number or date not said of the school asked about gives nothing asked for:
+            # Cedar Valley's principal, when asked for Willow Creek's
             said_of = not scorer.subjects or scorer.said_of(headed[hit] | set(terms(lines[hit][unit.line])))
             score = scorer.score(unit, similarity[index], prior, lead_of, said_of=said_of)
             scored.append(_Sentence(hit, index, unit, score, scorer.fits(unit, lead_of) if said_of else 0.0))
     if not scored:
         return Composed([], passages)
-    if scorer.subjects and max(s.fit for s in scored) < 0.6:  # nothing says it of the name asked about
+    if scorer.subjects and max(s.fit for s in scored) < 0.6:  # nothing says it of the school asked about
         return Composed([], passages, unanswered=" and ".join(name for name, _ in scorer.subjects))
     if kind.kind == LIST:
         listed = _list_answer(scorer, scored, units, passages, document)
