@@ -132,7 +132,7 @@ class DataAnswers:
         """What to say when the question names a school ("Oak Hill PS") that the results do not hold
         and none of the texts (the passages found for it) mentions."""
         data = self._current()
-        if data is None or any(pattern.search(question) for pattern, _ in data.names):
+        if data is None or self.schools_named(question):
             return None
         found = _SCHOOL_LIKE.search(question)
         if found is None:
