@@ -234,3 +234,24 @@ def test_a_school_without_a_profile_gets_no_other_schools_principal(data, servic
     assert services.answerer.ask("Who is the principal of Cedar Valley SS?").answer.startswith(
         "Principal: Raymond Desjardins"
     )
+
+
+def test_a_language_model_is_not_asked_what_no_passage_says_of_the_school(services):
+    from bot.knowledge.answer import Answerer
+    from tests.conftest import RecordingChatModel
+
+    services.ingester.ingest([SAMPLE])
+    services.ingester.ingest([services.settings.cards_dir])
+    llm = RecordingChatModel(replies=["Raymond Desjardins is the principal [1]."] * 2)
+    answerer = Answerer(index=services.index(), llm=llm, data=services.data_answers)
+    # a model shown Cedar Valley SS's profile would name its principal for Willow Creek: it is not asked
+    answer = answerer.ask("Who is the principal of Willow Creek?")
+    assert (
+        answer.answer == "Nothing in the knowledge base answers that for Willow Creek PS, so I won't guess."
+    )
+    assert llm.prompts == []
+    # a school the passages speak of is asked about, and the model is told which school that is
+    answer = answerer.ask("Who is the principal of Cedar Valley SS?")
+    assert answer.mode == "llm" and answer.answer == "Raymond Desjardins is the principal [1]."
+    [prompt] = llm.prompts
+    assert "It asks about Cedar Valley SS: use only what the passages say of Cedar Valley SS" in prompt

@@ -224,6 +224,19 @@ class Answerer:
 
         kind = question_kind(question)
         shown = ([data] if data else []) + hits[:LLM_PASSAGES]
+        hint = kind.hint()
+        about = self._data.schools_named(question) if self._data and data is None else []
+        if about:
+            # the rule the extractive answer keeps, kept before the model: when no passage says a name,
+            # number or date of the school asked about, a model shown Cedar Valley SS's profile for
+            # "Who is the principal of Willow Creek?" would answer with Cedar Valley's principal
+            idf, document = self._context()
+            composed = compose(question, kind, np.asarray(vector, dtype=np.float32), [h.passage for h in hits],
+                               [h.dense or 0.0 for h in hits], idf, document, about)  # fmt: skip
+            if composed.unanswered:
+                return Answer(_not_said_of(composed.unanswered), "extractive")
+            schools = " and ".join(about)
+            hint += f" It asks about {schools}: use only what the passages say of {schools}, not of another school."
         passages = "\n\n".join(
             f"[{i}] {h.passage.title} ({h.passage.location})\n{h.passage.text}"
             for i, h in enumerate(shown, start=1)
@@ -238,7 +251,7 @@ class Answerer:
                 + "\n"
             )
         prompt = load_prompt("answer").format(
-            question=question, passages=passages, history=earlier, hint=kind.hint()
+            question=question, passages=passages, history=earlier, hint=hint
         )
         try:
             reply = self._llm.invoke(prompt)
@@ -291,8 +304,7 @@ def extractive_answer(
         [h.passage for h in hits], [h.dense or 0.0 for h in hits], idf, document, about,
     )  # fmt: skip
     if composed.unanswered:  # another school's principal is not an answer about this one
-        said = f"Nothing in the knowledge base answers that for {composed.unanswered}, so I won't guess."
-        return Answer(said, "extractive")
+        return Answer(_not_said_of(composed.unanswered), "extractive")
     return _cited(composed, hits)
 
 
@@ -313,6 +325,10 @@ def _cited(composed: Composed, hits: list[Hit]) -> Answer:
         for index, n in order.items()
     ]
     return Answer(text, "extractive", sources)
+
+
+def _not_said_of(school: str) -> str:
+    return f"Nothing in the knowledge base answers that for {school}, so I won't guess."
 
 
 def _source(n: int, hit: Hit) -> Source:
