@@ -185,6 +185,48 @@ def test_cards_say_an_elementary_school(tmp_path):
     assert " a elementary" not in "".join(c.read_text() for c in cards)
 
 
+def test_questions_about_the_districts_schools_are_answered_from_its_list(data, services):
+    count = data.answer("How many schools does Riverbend have?")
+    assert (
+        count.passage.text == "Riverbend District School Board has 20 schools: 15 elementary and 5 secondary."
+    )
+    assert count.passage.location == "The district's schools"
+    card = Path(count.passage.source).read_text()
+    assert "## The district's schools" in card and count.passage.text in card  # the answer says what it cites
+    assert _text(data, "How many schools are there in the district?") == count.passage.text
+    secondary = "The district's 5 secondary schools are Riverbend SS, Northgate SS, Lakeshore SS, Cedar Valley SS and Westfield SS."
+    assert _text(data, "List the secondary schools.") == secondary and secondary in card
+    assert _text(data, "How many high schools does the board run?") == secondary
+    south = _text(data, "Which schools are in the South cluster?")
+    assert (
+        south.startswith("The South cluster has 8 schools: Cedar Grove PS, Harbour View PS,")
+        and south in card
+    )
+    everything = _text(data, "What schools are there?")  # the count, then each level's schools
+    assert everything.startswith(count.passage.text) and everything.endswith(secondary)
+    assert "The district's 15 elementary schools are Maple PS, Birchwood PS," in everything
+    # something else asked of the schools: a result, a list the report keeps, what the documents say
+    assert _text(data, "Which schools are coasting?").startswith("Coasting schools, offered support:")
+    for other in ("How many schools are on track?", "Which schools have a literacy coach?",
+                  "How many schools are in Focused Partnership?", "Which schools in the North cluster improved?"):  # fmt: skip
+        found = data.answer(other)
+        assert found is None or found.passage.location != "The district's schools", other
+
+
+def test_the_schools_line_counts_one_school_and_schools_without_a_level(tmp_path):
+    from bot.district.cards import school_lines
+    from bot.district.model import School
+
+    lines = school_lines(
+        "Lake District", [School("L2", "Bay SS", "secondary", "East"), School("L1", "Elm PS", "", "")]
+    )
+    assert lines == {
+        "all": "Lake District has 2 schools: 1 secondary and 1 with no level recorded.",
+        "secondary": "The district's 1 secondary school is Bay SS.",
+        "cluster:East": "The East cluster has 1 school: Bay SS.",
+    }
+
+
 def test_the_answerer_puts_the_data_first_and_keeps_cards_out_of_other_questions(services):
     services.ingester.ingest([SAMPLE])
     services.ingester.ingest([services.settings.cards_dir])

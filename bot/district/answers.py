@@ -14,7 +14,7 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.district.cards import measure_name
+from bot.district.cards import measure_name, school_lines
 from bot.district.progress import STATUS_LABELS, Series, status_of
 from bot.district.service import District, NotLoaded
 from bot.knowledge.index import Hit
@@ -58,6 +58,20 @@ _ABOUT_IT = re.compile(
     r"\b(?:support|help|strateg\w*|means?|meaning|defin\w*|why|how|criteria)\b|^\s*what (?:is|are)\b", re.I
 )
 _ON_THE_MOVE = re.compile(r"\bon the move\b", re.I)
+# "How many schools does Riverbend have?", "Which schools are in the South cluster?", "List the secondary
+# schools": the district's schools, counted or named, when nothing else is asked of them
+_SCHOOLS_ASKED = re.compile(
+    r"^\s*(?P<ask>how many|which|what|list|name)\s+(?:(?:all|of|the|our|its|district['’]?s?)\s+)*"
+    r"(?:(?P<level>elementary|primary|secondary|high)\s+)?schools\b(?P<rest>[^?.!]*)[?.!]?\s*$",
+    re.I,
+)
+_LEVEL_WORDS = {"primary": "elementary", "high": "secondary"}
+# what else a question about the district's schools may say: "are there", "in the district", "does ... have"
+_SCHOOLS_FILLER = {
+    "are", "is", "there", "in", "the", "our", "this", "its", "does", "do", "we", "have", "has", "run", "runs",
+    "operate", "total", "all", "altogether", "now", "currently", "district", "district's", "board",
+    "board's", "system", "cluster", "clusters", "each", "of", "by", "per",
+}  # fmt: skip
 
 
 @dataclass
@@ -81,7 +95,8 @@ class DataQuestion:
     school: str | None = None
     measures: tuple[str, ...] = ()
     year: int | None = None
-    which: str | None = None  # "coasting" or "on_the_move"
+    which: str | None = None  # "coasting", "on_the_move" or "schools"
+    lines: tuple[str, ...] = ()  # for "schools": which of the card's lines answer ("all", "secondary", ...)
 
     @property
     def is_data(self) -> bool:
@@ -118,6 +133,10 @@ class DataAnswers:
         if data is None:
             return None
         asked = self._read(data, question)
+        if asked.which == "schools":
+            lines = school_lines(data.config.name, data.schools.values())
+            text = " ".join(lines[key] for key in asked.lines if key in lines)
+            return self._hit(data, "district-progress", "The district's schools", text)
         if asked.which:
             return self._which(data, asked.which)
         if asked.school and asked.measures:
@@ -165,6 +184,8 @@ class DataAnswers:
             return DataQuestion(which=which)
         if which:
             return DataQuestion()
+        if school is None and (lines := _schools_asked(question, data)):
+            return DataQuestion(which="schools", lines=lines)
         measures = _measures(question, data.measures)
         year = int(found.group(1)) if (found := _YEAR.search(question)) else None
         results = bool(_RESULTS.search(question)) or year is not None
@@ -316,6 +337,31 @@ def _school_names(schools: dict, district: str) -> list[tuple[re.Pattern, str]]:
     names = [(text, sid) for text, sid in names if len(counts[text.lower()]) == 1]  # "Northgate": PS or SS?
     names.sort(key=lambda n: len(n[0]), reverse=True)  # "Northgate SS" before "Northgate"
     return [(re.compile(rf"\b{re.escape(text)}(?:['’]s)?\b", re.I), sid) for text, sid in names]
+
+
+def _schools_asked(question: str, data: _Data) -> tuple[str, ...]:
+    """Which lines of the card's "The district's schools" answer a question about the schools themselves:
+    the count ("How many schools ...?"), the count and each level's schools ("Which schools ...?"), a
+    level's or a cluster's; () when the question asks something else of them ("How many schools are on
+    track?", "Which schools have a literacy coach?")."""
+    asked = _SCHOOLS_ASKED.match(question)
+    if asked is None:
+        return ()
+    clusters = {s.cluster.lower(): s.cluster for s in data.schools.values() if s.cluster}
+    levels = sorted({s.level for s in data.schools.values() if s.level})
+    rest = [w for w in re.findall(r"[\w'’]+", asked.group("rest").lower())]
+    known = _SCHOOLS_FILLER | set(data.config.name.lower().split()) | set(clusters)
+    if any(w not in known for w in rest):
+        return ()
+    if named := [clusters[w] for w in rest if w in clusters]:
+        return tuple(f"cluster:{c}" for c in dict.fromkeys(named))
+    if level := asked.group("level"):
+        return (_LEVEL_WORDS.get(level.lower(), level.lower()),)
+    if "cluster" in rest or "clusters" in rest:
+        return ("all", *(f"cluster:{c}" for c in sorted(clusters.values())))
+    if asked.group("ask").lower() == "how many":
+        return ("all",)
+    return ("all", *levels)
 
 
 def _measures(question: str, known: list[str]) -> tuple[str, ...]:

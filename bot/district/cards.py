@@ -4,9 +4,10 @@ and a leader can ask "How is Maple PS doing in Grade 6 math?" and get a cited an
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterable
 from pathlib import Path
 
-from bot.district.model import DistrictData
+from bot.district.model import DistrictData, School
 from bot.district.progress import STATUS_LABELS, Series, build_report
 
 MEASURE_NAMES = {
@@ -25,6 +26,38 @@ def _kind(level: str) -> str:
     """'an elementary school', 'a secondary school', 'a school'."""
     kind = f"{level} school" if level else "school"
     return f"{'an' if kind[0].lower() in 'aeiou' else 'a'} {kind}"
+
+
+def school_lines(district: str, schools: Iterable[School]) -> dict[str, str]:
+    """The district's schools, counted and named: the whole district ("all"), each level ("elementary")
+    and each cluster ("cluster:Central"), as the card says them and as a question about them is answered."""
+    schools = sorted(schools, key=lambda school: school.school_id)
+    levels: dict[str, list[str]] = {}
+    clusters: dict[str, list[str]] = {}
+    for school in schools:
+        levels.setdefault(school.level, []).append(school.name)
+        clusters.setdefault(school.cluster, []).append(school.name)
+    counts = [f"{len(names)} {level}" for level, names in sorted(levels.items()) if level]
+    if "" in levels:
+        counts.append(f"{len(levels[''])} with no level recorded")
+    counted = f": {_and(counts)}" if counts else ""
+    lines = {"all": f"{district} has {_count(len(schools))}{counted}."}
+    for level, names in sorted(levels.items()):
+        if level:
+            are = "are" if len(names) > 1 else "is"
+            lines[level] = f"The district's {_count(len(names), level)} {are} {_and(names)}."
+    for cluster, names in sorted(clusters.items()):
+        if cluster:
+            lines[f"cluster:{cluster}"] = f"The {cluster} cluster has {_count(len(names))}: {_and(names)}."
+    return lines
+
+
+def _count(n: int, level: str = "") -> str:
+    return f"{n} {level + ' ' if level else ''}school{'' if n == 1 else 's'}"
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
 def _trend(series: Series) -> str:
@@ -92,6 +125,7 @@ def write_cards(data: DistrictData, folder: Path) -> list[Path]:
               "Schools on the Move: " + (", ".join(schools[s] for s in report.schools_on_the_move) or "none") + ".",
               "Coasting schools, offered support: " + (", ".join(schools[s] for s in report.coasting_schools) or "none")
               + "."]  # fmt: skip
+    lines += ["", "## The district's schools", "", *school_lines(name, data.schools).values()]
     path = folder / "district-progress.md"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return [*written, path]
