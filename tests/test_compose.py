@@ -380,3 +380,29 @@ def test_a_memos_field_line_is_quoted_whole(embeddings):
     )
     answer = _answer(embeddings, "Who is the superintendent?", memo)
     assert answer.answer == "From: Dr. Amara Osei, Superintendent [1]"  # no " …": the line is whole
+
+
+def test_a_question_naming_no_school_gets_the_districts_definition_before_a_schools(embeddings):
+    school = _profile(
+        embeddings,
+        "Riverbend SS (RB16)",
+        "- **Credit recovery.** Students who finish a course with a mark from 35 to 49 complete only the "
+        "expectations they missed, in a credit recovery classroom. In 2024–25, 141 credits were recovered this way.",
+    )
+    plan = _profile(
+        embeddings,
+        "Improvement Plan",
+        "- **Credit recovery.** A student who fails a course with a mark from 35 to 49 completes only the "
+        "expectations not met, in the next semester or in summer school.",
+    )
+    profile = {"Riverbend SS (RB16)"}
+    one_school = lambda passage: passage.title in profile  # noqa: E731
+    answer = _answer(embeddings, "What is credit recovery?", school + plan, one_school=one_school)
+    assert answer.sources[0].title == "Improvement Plan"  # the district's, though the school's ranked first
+    assert "A student who fails a course" in answer.answer.split("[1]")[0]
+    # asked of the school, the school's own says it
+    asked = _answer(
+        embeddings, "What is credit recovery at Riverbend SS?", school + plan, one_school=one_school,
+        about=["Riverbend SS"],
+    )  # fmt: skip
+    assert asked.sources[0].title == "Riverbend SS (RB16)"

@@ -246,6 +246,10 @@ def test_the_answerer_puts_the_data_first_and_keeps_cards_out_of_other_questions
     boss = services.answerer.ask("Who is the superintendent?")
     assert "Dr. Amara Osei, Superintendent" in boss.answer and "Only the principal" not in boss.answer
     assert not any(services.data_answers.is_card_source(s.source) for s in principal.sources)
+    # the district's definition, not how Riverbend SS's profile describes its own (the example)
+    recovery = services.answerer.ask("What is credit recovery?")
+    assert recovery.sources[0].source.endswith("improvement-plan-2022-2026.md")
+    assert recovery.answer.startswith("Credit recovery. A student who fails a course")
 
 
 def test_a_name_two_schools_share_picks_neither(data):

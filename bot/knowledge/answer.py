@@ -178,14 +178,22 @@ class Answerer:
         idf, document = self._context()
         about = self._data.schools_named(question) if self._data else []
         if data is None:
-            return extractive_answer(question, hits, idf, vector=vector, document=document, about=about)
+            return extractive_answer(
+                question,
+                hits,
+                idf,
+                vector=vector,
+                document=document,
+                about=about,
+                one_school=self._one_school,
+            )
         # the value asked for first, then the one sentence of the documents that best supports it
         text, sources = f"{data.passage.text} [1]", [_source(1, data)]
         if not hits:
             return Answer(text, "extractive", sources)
         query = np.asarray(vector, dtype=np.float32)
         composed = compose(question, question_kind(question), query, [h.passage for h in hits],
-                           [h.dense or 0.0 for h in hits], idf, document, about)  # fmt: skip
+                           [h.dense or 0.0 for h in hits], idf, document, about, self._one_school)  # fmt: skip
         best = composed.best or (composed.parts[0] if composed.parts else None)
         if best is None:
             return Answer(text, "extractive", sources)
@@ -196,6 +204,10 @@ class Answerer:
             text += f" {sentence} [2]"
             sources.append(_source(2, hit))
         return Answer(text, "extractive", sources)
+
+    def _one_school(self, passage: Passage) -> bool:
+        """Whether a passage's document is one school's own (its title names a school: its profile)."""
+        return bool(self._data and self._data.schools_named(passage.title))
 
     def _nothing_found(self) -> Answer:
         passages = [p for index in self._indexes for p in index.snapshot().passages]
@@ -232,7 +244,7 @@ class Answerer:
             # "Who is the principal of Willow Creek?" would answer with Cedar Valley's principal
             idf, document = self._context()
             composed = compose(question, kind, np.asarray(vector, dtype=np.float32), [h.passage for h in hits],
-                               [h.dense or 0.0 for h in hits], idf, document, about)  # fmt: skip
+                               [h.dense or 0.0 for h in hits], idf, document, about, self._one_school)  # fmt: skip
             if composed.unanswered:
                 return Answer(_not_said_of(composed.unanswered), "extractive")
             schools = " and ".join(about)
@@ -295,13 +307,15 @@ def extractive_answer(
     document: Callable[[Passage], list[Passage]] = lambda p: [p],
     kind: QuestionKind | None = None,
     about: Sequence[str] = (),
+    one_school: Callable[[Passage], bool] = lambda passage: False,
 ) -> Answer:
     """The sentences of the passages that best answer the question, verbatim, each cited; `about`
-    names the schools the question names (a name, number or date must be said of them)."""
+    names the schools the question names (a name, number or date must be said of them), and
+    `one_school` tells a school's own document from the district's."""
     kind = kind or question_kind(question)
     composed = compose(
         question, kind, None if vector is None else np.asarray(vector, dtype=np.float32),
-        [h.passage for h in hits], [h.dense or 0.0 for h in hits], idf, document, about,
+        [h.passage for h in hits], [h.dense or 0.0 for h in hits], idf, document, about, one_school,
     )  # fmt: skip
     if composed.unanswered:  # another school's principal is not an answer about this one
         return Answer(_not_said_of(composed.unanswered), "extractive")

@@ -41,6 +41,9 @@ FIT_WEIGHT = {WHO: 0.35, NUMBER: 0.35, WHEN: 0.35, DEFINITION: 0.4, WHY: 0.15, H
 CONFLICT = 0.3  # taken off a sentence about another grade or subject than the one asked about
 UNFIT = 0.1  # taken off a sentence that holds no name, number, date or definition when one is asked for
 TITLED = 0.2  # times the share of the question's words (by rarity) its document's title holds: "Maple PS"
+# taken off a school's own document (its profile) when a question naming no school asks what something is:
+# "What is credit recovery?" asks for the district's definition, not how one school describes its own
+ONE_SCHOOLS = 0.1
 WINDOW_LEFT = 0.35  # the sentences after the best one may use the room down to this share
 OTHERS_FLOOR = 0.8  # a sentence from elsewhere joins the answer only if this strong beside the best
 TYPED_FLOOR = 0.85  # and when it must hold a name, a number or a definition too
@@ -329,14 +332,18 @@ def compose(
     idf: dict[str, float],
     document: Callable[[Passage], list[Passage]],
     about: Sequence[str] = (),
+    one_school: Callable[[Passage], bool] = lambda passage: False,
 ) -> Composed:
     """Choose and order the sentences that answer; at most MAX_ANSWER_CHARS once cited. `about` names
-    the schools the question names: a name, number or date is taken only where they are named."""
+    the schools the question names: a name, number or date is taken only where they are named;
+    `one_school` tells a school's own document (its profile) from the district's."""
     scorer = _Scorer(question, kind, vector, idf, about)
     units = [answer_units(p.text, p.location) for p in passages]
     scored: list[_Sentence] = []
     # whose profile, which plan: how much of the question each passage's document title holds
     titled = [TITLED * scorer.overlap(set(terms(p.title)), named=False) for p in passages]
+    if kind.kind == DEFINITION and not about:
+        titled = [t - ONE_SCHOOLS * one_school(p) for t, p in zip(titled, passages, strict=True)]
     headed = [set(terms(f"{p.title} {p.location}")) for p in passages]
     lines = [p.text.split("\n") for p in passages]
     for hit, (passage, found) in enumerate(zip(passages, units, strict=True)):
