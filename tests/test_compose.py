@@ -406,3 +406,16 @@ def test_a_question_naming_no_school_gets_the_districts_definition_before_a_scho
         about=["Riverbend SS"],
     )  # fmt: skip
     assert asked.sources[0].title == "Riverbend SS (RB16)"
+
+
+def test_a_faqs_yes_or_no_does_not_join_an_answer_without_its_question(embeddings):
+    faq = _passages(
+        embeddings,
+        "**What is a check-in?**\nA check-in is a 60-minute meeting between the principal and the cluster "
+        "superintendent, held three times a year.",
+        "**Is a check-in an evaluation of me?**\nNo. Check-ins are about the school's progress on the priorities.",
+        "**Can I move my check-in?**\nYes, as long as the check-in stays in the same month.",
+    )
+    answer = _answer(embeddings, "What is a check-in?", faq)
+    assert "A check-in is a 60-minute meeting" in answer.answer
+    assert "No. " not in answer.answer and "Yes," not in answer.answer

@@ -91,6 +91,7 @@ _NUMBERED = re.compile(r"^\s*(\d{1,2})[.)]\s")
 _SCHOOL_WORDS = set(terms("PS SS public secondary elementary high school"))
 # words before a role that do not make it another one: "its new principal", "became principal"
 _SAME_ROLE = {"new", "current", "acting", "interim", "became", "becomes", "named", "appointed"}
+_REPLY = re.compile(r"(?:yes|no)\b[.,;!]", re.I)  # "Yes, as long as ...": the reply to a question
 _CONTINUATIONS = {"this", "these", "that", "those", "it", "they", "such", "but", "so", "thus", "hence",
                   "he", "she", "his", "her", "its", "their"}  # fmt: skip
 
@@ -448,6 +449,7 @@ def _prose_answer(
         if (
             s.unit.heading
             or _asks(s.unit)
+            or _REPLY.match(s.unit.text)  # a FAQ's "No. ..." means nothing without its question
             or (s.unit.in_list and not s.unit.first_in_line)
             or (typed and s.fit < anchor.fit)  # a name and role is joined by names with roles
             # the question names the best sentence's document ("Maple PS"): not another school's principal
