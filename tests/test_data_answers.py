@@ -86,6 +86,8 @@ def test_which_schools_are_coasting_or_on_the_move_comes_from_the_report(data, s
             "Cedar Valley SS, graduation rate: 71.0% in 2022",
         ),
         ("Is the district on track for grade six numeracy?", "District grade 6 mathematics"),
+        ("How much did graduation rise?", "District five-year graduation rate (%): 81.2% in 2025, up 0.9"),
+        ("How many points did Maple PS gain in Grade 6 math?", "Maple PS, grade 6 mathematics: 52.3% in 2025"),
     ],
 )
 def test_names_ids_and_synonyms(data, question, expected):
@@ -110,6 +112,7 @@ def test_reading_alone_gives_both_grades(data):
         "How are targets negotiated with each school?",
         "What support can a coasting school get?",  # what the documents offer, not which schools coast
         "What is a School on the Move?",
+        "How many students are at Riverbend SS?",  # a count the results do not hold, not its results
     ],
 )
 def test_people_practices_and_plans_are_not_data_questions(data, question):

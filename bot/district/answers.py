@@ -50,6 +50,7 @@ _SCHOOL_LIKE = re.compile(
     r"(?![\w.])"
 )
 _NOT_A_NAME = {"how", "is", "are", "was", "what", "which", "does", "did", "do", "has", "and", "at", "in", "for"}  # fmt: skip
+_HOW_MANY = re.compile(r"\bhow (?:many|much)\b", re.I)
 _COASTING = re.compile(r"\bcoast\w*\b", re.I)
 # "Which schools are coasting?" asks for the list; "What support can a coasting school get?" and "What is a
 # School on the Move?" ask what the documents say
@@ -188,7 +189,10 @@ class DataAnswers:
             return DataQuestion(which="schools", lines=lines)
         measures = _measures(question, data.measures)
         year = int(found.group(1)) if (found := _YEAR.search(question)) else None
-        results = bool(_RESULTS.search(question)) or year is not None
+        # "How many students are at Riverbend SS?" counts something the results do not hold; "How much
+        # did graduation rise?" names a measure
+        counted = question if measures else _HOW_MANY.sub(" ", question)
+        results = bool(_RESULTS.search(counted)) or year is not None
         if _DOCUMENT_TOPIC.search(question) and not _MEASURED.search(question):
             results = False
         if not results:  # "What is Maple PS's plan?" names a school but asks no result
