@@ -298,20 +298,30 @@ def test_how_much_did_it_improve_asks_for_a_change_not_any_number():
     assert _Scorer(counted, question_kind(counted), None, {}).fits(other, None) == 1.0
 
 
+def _schools(*names: str):
+    """The district's schools a text names, by name or by name without PS/SS (as DataAnswers names them)."""
+
+    def named(text: str) -> list[str]:
+        short = {name: re.sub(r"\s+(?:PS|SS)$", "", name) for name in names}
+        return [name for name in names if re.search(rf"\b{re.escape(short[name])}\b", text, re.I)]
+
+    return named
+
+
 def _profile(embeddings, title: str, *texts: str) -> list[Passage]:
     rows = [Passage(f"{title}{i}", f"{title}.md", title, "introduction", i, t) for i, t in enumerate(texts)]
     return with_sentence_vectors(rows, embeddings.embed_documents, batch=64)
 
 
 def test_a_school_asked_about_that_no_answer_is_said_of_gets_no_guess(embeddings):
-    willow = ["Willow Creek PS"]  # the school the question names, as the district's results name it
+    willow = _schools("Willow Creek PS", "Cedar Valley SS", "Cedar Grove PS")  # the district's schools
     cedar = _profile(
         embeddings,
         "Cedar Valley SS",
         "- Principal: Raymond Desjardins (since 2021)\n- Feeder schools: Cedar Grove PS, Willow Creek PS",
     )
     # Willow Creek has no profile: Cedar Valley's principal is not its principal
-    answer = _answer(embeddings, "Who is the principal of Willow Creek?", cedar, about=willow)
+    answer = _answer(embeddings, "Who is the principal of Willow Creek?", cedar, schools_named=willow)
     assert (
         answer.answer == "Nothing in the knowledge base answers that for Willow Creek PS, so I won't guess."
     )
@@ -320,18 +330,22 @@ def test_a_school_asked_about_that_no_answer_is_said_of_gets_no_guess(embeddings
     news = _profile(
         embeddings, "District newsletter", "Willow Creek PS welcomed Lena Park as its new principal."
     )
-    answer = _answer(embeddings, "Who is the principal of Willow Creek?", cedar + news, about=willow)
+    answer = _answer(embeddings, "Who is the principal of Willow Creek?", cedar + news, schools_named=willow)
     assert _quoted(answer) == ["Willow Creek PS welcomed Lena Park as its new principal."]
     # and it leads even when it says so in fewer of the question's words than Cedar Valley's line does
     news = _profile(embeddings, "District newsletter", "Lena Park has run Willow Creek PS since 2024.")
-    answer = _answer(embeddings, "Who is the principal of Willow Creek PS?", cedar + news, about=willow)
+    answer = _answer(
+        embeddings, "Who is the principal of Willow Creek PS?", cedar + news, schools_named=willow
+    )
     assert _quoted(answer) == ["Lena Park has run Willow Creek PS since 2024."]
     # said only in its document's title, and in other words: another school's lead still does not lead
     cedar_lead = _profile(embeddings, "Cedar Valley SS", "- Literacy lead: Raymond Desjardins (since 2021)")
     profile = _profile(embeddings, "Willow Creek PS", "Our reading work is led by Lena Park.")
-    answer = _answer(embeddings, "Who leads literacy at Willow Creek PS?", cedar_lead + profile, about=willow)
+    answer = _answer(
+        embeddings, "Who leads literacy at Willow Creek PS?", cedar_lead + profile, schools_named=willow
+    )
     assert _quoted(answer) == ["Our reading work is led by Lena Park."]
-    asked = _answer(embeddings, "Who is the principal of Cedar Valley SS?", cedar, about=["Cedar Valley SS"])
+    asked = _answer(embeddings, "Who is the principal of Cedar Valley SS?", cedar, schools_named=willow)
     assert "Raymond Desjardins" in asked.answer
     # a name that is not a school's (an author's, a place's) narrows nothing: the reform documents
     # rarely say "Fullan" beside what Fullan says
@@ -395,16 +409,14 @@ def test_a_question_naming_no_school_gets_the_districts_definition_before_a_scho
         "- **Credit recovery.** A student who fails a course with a mark from 35 to 49 completes only the "
         "expectations not met, in the next semester or in summer school.",
     )
-    profile = {"Riverbend SS (RB16)"}
-    one_school = lambda passage: passage.title in profile  # noqa: E731
-    answer = _answer(embeddings, "What is credit recovery?", school + plan, one_school=one_school)
+    schools = _schools("Riverbend SS")
+    answer = _answer(embeddings, "What is credit recovery?", school + plan, schools_named=schools)
     assert answer.sources[0].title == "Improvement Plan"  # the district's, though the school's ranked first
     assert "A student who fails a course" in answer.answer.split("[1]")[0]
     # asked of the school, the school's own says it
     asked = _answer(
-        embeddings, "What is credit recovery at Riverbend SS?", school + plan, one_school=one_school,
-        about=["Riverbend SS"],
-    )  # fmt: skip
+        embeddings, "What is credit recovery at Riverbend SS?", school + plan, schools_named=schools
+    )
     assert asked.sources[0].title == "Riverbend SS (RB16)"
 
 

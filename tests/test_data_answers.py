@@ -87,7 +87,10 @@ def test_which_schools_are_coasting_or_on_the_move_comes_from_the_report(data, s
         ),
         ("Is the district on track for grade six numeracy?", "District grade 6 mathematics"),
         ("How much did graduation rise?", "District five-year graduation rate (%): 81.2% in 2025, up 0.9"),
-        ("How many points did Maple PS gain in Grade 6 math?", "Maple PS, grade 6 mathematics: 52.3% in 2025"),
+        (
+            "How many points did Maple PS gain in Grade 6 math?",
+            "Maple PS, grade 6 mathematics: 52.3% in 2025",
+        ),
     ],
 )
 def test_names_ids_and_synonyms(data, question, expected):
@@ -283,6 +286,10 @@ def test_a_school_without_a_profile_gets_no_other_schools_principal(data, servic
     assert services.answerer.ask("Who is the principal of Cedar Valley SS?").answer.startswith(
         "Principal: Raymond Desjardins"
     )
+    # "Riverbend" alone is the district: Cedar Valley SS's "the lowest in Riverbend" is not said of Riverbend SS
+    students = services.answerer.ask("How many students are at Riverbend SS?")
+    assert {s.title for s in students.sources} == {"Riverbend SS (RB16)"}
+    assert "Enrolment: 1,340 students" in students.answer
 
 
 def test_a_language_model_is_not_asked_what_no_passage_says_of_the_school(services):

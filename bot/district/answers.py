@@ -165,12 +165,12 @@ class DataAnswers:
         names = ", ".join(sorted(s.name for s in data.schools.values()))
         return f"No school called {' '.join(words)} is in the district's results. Its schools: {names}."
 
-    def schools_named(self, question: str) -> list[str]:
-        """The names of the schools the question names ("Willow Creek" -> "Willow Creek PS")."""
+    def schools_named(self, text: str) -> list[str]:
+        """The names of the schools a question or passage names ("Willow Creek" -> "Willow Creek PS")."""
         data = self._current()
         if data is None:
             return []
-        named = dict.fromkeys(sid for pattern, sid in data.names if pattern.search(question))
+        named = dict.fromkeys(sid for pattern, sid in data.names if pattern.search(text))
         return [data.schools[sid].name for sid in named]
 
     # -- reading the question --------------------------------------------------------------------

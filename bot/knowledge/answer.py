@@ -86,8 +86,9 @@ class DataAnswering(Protocol):
         """What to say when the question names a school that neither the results nor these passages
         know, else None."""
 
-    def schools_named(self, question: str) -> list[str]:
-        """The names of the district's schools the question names ("Willow Creek PS")."""
+    def schools_named(self, text: str) -> list[str]:
+        """The names of the district's schools a question or passage names ("Willow Creek PS" for
+        "Willow Creek"; none for "Riverbend" alone, the district's own name)."""
 
 
 class Answerer:
@@ -176,16 +177,9 @@ class Answerer:
 
     def _extractive(self, question: str, hits: list[Hit], vector: list[float], data: Hit | None) -> Answer:
         idf, document = self._context()
-        about = self._data.schools_named(question) if self._data else []
         if data is None:
             return extractive_answer(
-                question,
-                hits,
-                idf,
-                vector=vector,
-                document=document,
-                about=about,
-                one_school=self._one_school,
+                question, hits, idf, vector=vector, document=document, schools_named=self._schools_named
             )
         # the value asked for first, then the one sentence of the documents that best supports it
         text, sources = f"{data.passage.text} [1]", [_source(1, data)]
@@ -193,7 +187,7 @@ class Answerer:
             return Answer(text, "extractive", sources)
         query = np.asarray(vector, dtype=np.float32)
         composed = compose(question, question_kind(question), query, [h.passage for h in hits],
-                           [h.dense or 0.0 for h in hits], idf, document, about, self._one_school)  # fmt: skip
+                           [h.dense or 0.0 for h in hits], idf, document, self._schools_named)  # fmt: skip
         best = composed.best or (composed.parts[0] if composed.parts else None)
         if best is None:
             return Answer(text, "extractive", sources)
@@ -205,9 +199,9 @@ class Answerer:
             sources.append(_source(2, hit))
         return Answer(text, "extractive", sources)
 
-    def _one_school(self, passage: Passage) -> bool:
-        """Whether a passage's document is one school's own (its title names a school: its profile)."""
-        return bool(self._data and self._data.schools_named(passage.title))
+    def _schools_named(self, text: str) -> list[str]:
+        """The district's schools a text names (none without district data)."""
+        return self._data.schools_named(text) if self._data else []
 
     def _nothing_found(self) -> Answer:
         passages = [p for index in self._indexes for p in index.snapshot().passages]
@@ -237,14 +231,14 @@ class Answerer:
         kind = question_kind(question)
         shown = ([data] if data else []) + hits[:LLM_PASSAGES]
         hint = kind.hint()
-        about = self._data.schools_named(question) if self._data and data is None else []
+        about = self._schools_named(question) if data is None else []
         if about:
             # the rule the extractive answer keeps, kept before the model: when no passage says a name,
             # number or date of the school asked about, a model shown Cedar Valley SS's profile for
             # "Who is the principal of Willow Creek?" would answer with Cedar Valley's principal
             idf, document = self._context()
             composed = compose(question, kind, np.asarray(vector, dtype=np.float32), [h.passage for h in hits],
-                               [h.dense or 0.0 for h in hits], idf, document, about, self._one_school)  # fmt: skip
+                               [h.dense or 0.0 for h in hits], idf, document, self._schools_named)  # fmt: skip
             if composed.unanswered:
                 return Answer(_not_said_of(composed.unanswered), "extractive")
             schools = " and ".join(about)
@@ -306,16 +300,15 @@ def extractive_answer(
     vector: list[float] | None = None,
     document: Callable[[Passage], list[Passage]] = lambda p: [p],
     kind: QuestionKind | None = None,
-    about: Sequence[str] = (),
-    one_school: Callable[[Passage], bool] = lambda passage: False,
+    schools_named: Callable[[str], Sequence[str]] = lambda text: (),
 ) -> Answer:
-    """The sentences of the passages that best answer the question, verbatim, each cited; `about`
-    names the schools the question names (a name, number or date must be said of them), and
-    `one_school` tells a school's own document from the district's."""
+    """The sentences of the passages that best answer the question, verbatim, each cited;
+    `schools_named` gives the district's schools a text names (a name, number or date must be said of
+    the schools the question names)."""
     kind = kind or question_kind(question)
     composed = compose(
         question, kind, None if vector is None else np.asarray(vector, dtype=np.float32),
-        [h.passage for h in hits], [h.dense or 0.0 for h in hits], idf, document, about, one_school,
+        [h.passage for h in hits], [h.dense or 0.0 for h in hits], idf, document, schools_named,
     )  # fmt: skip
     if composed.unanswered:  # another school's principal is not an answer about this one
         return Answer(_not_said_of(composed.unanswered), "extractive")

@@ -11,8 +11,9 @@ other strong sentences follow while there is room.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 
@@ -87,8 +88,6 @@ _DEFINED_INLINE = re.compile(
 )
 _LIST_MARKER = re.compile(r"^\s*(?:[-*•·▪–]\s+|\(?\d{1,3}[.)]\s+)")
 _NUMBERED = re.compile(r"^\s*(\d{1,2})[.)]\s")
-# what every school's name may end in: "Willow Creek PS" is named by "willow" or "creek"
-_SCHOOL_WORDS = set(terms("PS SS public secondary elementary high school"))
 # words before a role that do not make it another one: "its new principal", "became principal"
 _SAME_ROLE = {"new", "current", "acting", "interim", "became", "becomes", "named", "appointed"}
 _REPLY = re.compile(r"(?:yes|no)\b[.,;!]", re.I)  # "Yes, as long as ...": the reply to a question
@@ -142,13 +141,12 @@ class _Scorer:
             for t in group
         }
         # "the principal of Willow Creek": the schools a who/number/date answer must be said of
-        self.subjects = [
-            (name, own) for name in about if (own := set(terms(name)) - _SCHOOL_WORDS)
-        ] if kind.kind in (WHO, NUMBER, WHEN) else []  # fmt: skip
+        self.subjects = list(about) if kind.kind in (WHO, NUMBER, WHEN) else []
 
-    def said_of(self, scope: set[str]) -> bool:
-        """Whether a sentence's paragraph, heading and document title name every school asked about."""
-        return all(own & scope for _, own in self.subjects)
+    def said_of(self, named: Collection[str]) -> bool:
+        """Whether a sentence's paragraph, heading and document title (the schools they name) name
+        every school asked about."""
+        return all(school in named for school in self.subjects)
 
     def dense(self, passage: Passage) -> np.ndarray | None:
         if self.vector is None:
@@ -332,20 +330,24 @@ def compose(
     priors: list[float],
     idf: dict[str, float],
     document: Callable[[Passage], list[Passage]],
-    about: Sequence[str] = (),
-    one_school: Callable[[Passage], bool] = lambda passage: False,
+    schools_named: Callable[[str], Sequence[str]] = lambda text: (),
 ) -> Composed:
-    """Choose and order the sentences that answer; at most MAX_ANSWER_CHARS once cited. `about` names
-    the schools the question names: a name, number or date is taken only where they are named;
-    `one_school` tells a school's own document (its profile) from the district's."""
+    """Choose and order the sentences that answer; at most MAX_ANSWER_CHARS once cited.
+
+    `schools_named` gives the district's schools a text names ("Riverbend" alone is the district, not
+    Riverbend SS): a name, number or date is taken only where the schools the question names are
+    named, and a school's own document (its title names it) is told from the district's.
+    """
+    named_in = cache(lambda text: frozenset(schools_named(text)))
+    about = sorted(named_in(question))
     scorer = _Scorer(question, kind, vector, idf, about)
     units = [answer_units(p.text, p.location) for p in passages]
     scored: list[_Sentence] = []
     # whose profile, which plan: how much of the question each passage's document title holds
     titled = [TITLED * scorer.overlap(set(terms(p.title)), named=False) for p in passages]
     if kind.kind == DEFINITION and not about:
-        titled = [t - ONE_SCHOOLS * one_school(p) for t, p in zip(titled, passages, strict=True)]
-    headed = [set(terms(f"{p.title} {p.location}")) for p in passages]
+        titled = [t - ONE_SCHOOLS * bool(named_in(p.title)) for t, p in zip(titled, passages, strict=True)]
+    headed = [named_in(f"{p.title}\n{p.location}") for p in passages]
     lines = [p.text.split("\n") for p in passages]
     for hit, (passage, found) in enumerate(zip(passages, units, strict=True)):
         dense = scorer.dense(passage)
@@ -357,13 +359,13 @@ def compose(
             prior = 0.25 * priors[hit] + 0.08 / (hit + 1) + titled[hit]
             # a name, number or date not said of the school asked about gives nothing asked for:
             # Cedar Valley's principal, when asked for Willow Creek's
-            said_of = not scorer.subjects or scorer.said_of(headed[hit] | set(terms(lines[hit][unit.line])))
+            said_of = not scorer.subjects or scorer.said_of(headed[hit] | named_in(lines[hit][unit.line]))
             score = scorer.score(unit, similarity[index], prior, lead_of, said_of=said_of)
             scored.append(_Sentence(hit, index, unit, score, scorer.fits(unit, lead_of) if said_of else 0.0))
     if not scored:
         return Composed([], passages)
     if scorer.subjects and max(s.fit for s in scored) < 0.6:  # nothing says it of the school asked about
-        return Composed([], passages, unanswered=" and ".join(name for name, _ in scorer.subjects))
+        return Composed([], passages, unanswered=" and ".join(scorer.subjects))
     if kind.kind == LIST:
         listed = _list_answer(scorer, scored, units, passages, document)
         if listed is not None:
