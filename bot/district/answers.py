@@ -83,6 +83,8 @@ class _Data:
     config: object
     schools: dict
     names: list[tuple[re.Pattern, str]]  # how a question names each school, longest names first
+    any_name: re.Pattern  # all of them at once, for reading a passage's lines
+    by_name: dict[str, str]  # a name as written, lower-cased: its school's id
     district: dict[tuple[str, str], Series]
     by_school: dict[str, dict[str, Series]]
     report: object
@@ -170,7 +172,7 @@ class DataAnswers:
         data = self._current()
         if data is None:
             return []
-        named = dict.fromkeys(sid for pattern, sid in data.names if pattern.search(text))
+        named = dict.fromkeys(data.by_name[m.group("name").lower()] for m in data.any_name.finditer(text))
         return [data.schools[sid].name for sid in named]
 
     # -- reading the question --------------------------------------------------------------------
@@ -315,14 +317,17 @@ class DataAnswers:
                 schools = store.schools()
                 district = store.district_series()
                 measures = sorted({m for m, _ in district})
+                names = _school_names(schools, config.name)
                 self._data = _Data(
-                    loaded_at, config, schools, _school_names(schools, config.name), district,
+                    loaded_at, config, schools, *names, district,
                     store.school_series(set(measures)), store.report(config), measures,
                 )  # fmt: skip
             return self._data
 
 
-def _school_names(schools: dict, district: str) -> list[tuple[re.Pattern, str]]:
+def _school_names(
+    schools: dict, district: str
+) -> tuple[list[tuple[re.Pattern, str]], re.Pattern, dict[str, str]]:
     """Each school as a question may name it: its id, its name, its name without "PS"/"SS" (unless
     that is the district's name too: "Riverbend" is the Riverbend District School Board, not Riverbend SS)."""
     district_words = set(district.lower().split())
@@ -340,7 +345,10 @@ def _school_names(schools: dict, district: str) -> list[tuple[re.Pattern, str]]:
         counts.setdefault(text.lower(), set()).add(sid)
     names = [(text, sid) for text, sid in names if len(counts[text.lower()]) == 1]  # "Northgate": PS or SS?
     names.sort(key=lambda n: len(n[0]), reverse=True)  # "Northgate SS" before "Northgate"
-    return [(re.compile(rf"\b{re.escape(text)}(?:['’]s)?\b", re.I), sid) for text, sid in names]
+    each = [(re.compile(rf"\b{re.escape(text)}(?:['’]s)?\b", re.I), sid) for text, sid in names]
+    alternatives = "|".join(re.escape(text) for text, _ in names) or r"(?!)"
+    any_name = re.compile(rf"\b(?P<name>{alternatives})(?:['’]s)?\b", re.I)
+    return each, any_name, {text.lower(): sid for text, sid in names}
 
 
 def _schools_asked(question: str, data: _Data) -> tuple[str, ...]:
@@ -353,7 +361,7 @@ def _schools_asked(question: str, data: _Data) -> tuple[str, ...]:
         return ()
     clusters = {s.cluster.lower(): s.cluster for s in data.schools.values() if s.cluster}
     levels = sorted({s.level for s in data.schools.values() if s.level})
-    rest = [w for w in re.findall(r"[\w'’]+", asked.group("rest").lower())]
+    rest = re.findall(r"[\w'’]+", asked.group("rest").lower())
     known = _SCHOOLS_FILLER | set(data.config.name.lower().split()) | set(clusters)
     if any(w not in known for w in rest):
         return ()

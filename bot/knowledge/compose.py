@@ -339,7 +339,7 @@ def compose(
     named, and a school's own document (its title names it) is told from the district's.
     """
     named_in = cache(lambda text: frozenset(schools_named(text)))
-    about = sorted(named_in(question))
+    about = list(schools_named(question))
     scorer = _Scorer(question, kind, vector, idf, about)
     units = [answer_units(p.text, p.location) for p in passages]
     scored: list[_Sentence] = []
