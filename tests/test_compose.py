@@ -50,6 +50,7 @@ def _quoted(answer) -> list[str]:
         ("What are the district's 4 strategies?", "list", 4),
         ("How do schools ask for support?", "how", None),
         ("What is the goal for Grade 3 reading?", "fact", None),
+        ("What is the Monday Three?", "definition", None),  # "the" before a name: a thing named
     ],
 )
 def test_the_kind_of_answer_a_question_asks_for(question, kind, count):
@@ -431,3 +432,33 @@ def test_a_faqs_yes_or_no_does_not_join_an_answer_without_its_question(embedding
     answer = _answer(embeddings, "What is a check-in?", faq)
     assert "A check-in is a 60-minute meeting" in answer.answer
     assert "No. " not in answer.answer and "Yes," not in answer.answer
+
+
+def test_the_monday_three_is_defined_by_its_bold_lead(embeddings):
+    passages = _passages(
+        embeddings,
+        "Leaders repeat the three sentences in every edition of The Monday Three.",
+        "- **The Monday Three.** A weekly digest goes out every Monday by 8:00 a.m. to principals.",
+    )
+    assert question_kind("What is the Monday Three?").subject == {"monday", "three"}
+    answer = _answer(embeddings, "What is the Monday Three?", passages)
+    assert "A weekly digest goes out every Monday" in answer.answer.split("[1]")[0]
+
+
+def test_who_wants_a_person_in_the_role_asked_about():
+    question = "Who is the principal of Northgate PS?"
+    scorer = _Scorer(question, question_kind(question), None, {})
+
+    def fit(text: str) -> float:
+        return scorer.fits(Unit(text, 0, True, True, False), None)
+
+    assert fit("- Principal: Marisol Vega (since August 2024)") == 1.0
+    # "a Focused Partnership" is no one: the principal's role alone
+    assert (
+        fit("- Northgate PS has been in a Focused Partnership since 2025, at the principal's request.") == 0.4
+    )
+    # a person, but a cluster superintendent is not the principal
+    assert fit("- Cluster: North (cluster superintendent Farah Siddiqui)") == 0.6
+    leads = _Scorer("Who leads numeracy?", question_kind("Who leads numeracy?"), None, {})
+    assert leads.fits(Unit("Hannah Kowalski, Numeracy Lead", 0, True, False, False), None) == 1.0
+    assert leads.fits(Unit("The network is led by Hannah Kowalski.", 0, True, False, False), None) == 1.0

@@ -286,6 +286,10 @@ def test_a_school_without_a_profile_gets_no_other_schools_principal(data, servic
     assert services.answerer.ask("Who is the principal of Cedar Valley SS?").answer.startswith(
         "Principal: Raymond Desjardins"
     )
+    # the principal, not a memo's "a Focused Partnership ... at the principal's own request" nor the
+    # profile's cluster superintendent
+    northgate = services.answerer.ask("Who is the principal of Northgate PS?")
+    assert northgate.answer.startswith("Principal: Marisol Vega") and "Siddiqui" not in northgate.answer
     # "Riverbend" alone is the district: Cedar Valley SS's "the lowest in Riverbend" is not said of Riverbend SS
     students = services.answerer.ask("How many students are at Riverbend SS?")
     assert {s.title for s in students.sources} == {"Riverbend SS (RB16)"}

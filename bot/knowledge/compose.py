@@ -53,10 +53,13 @@ WINDOW_FLOOR = 0.6  # past the best sentence's paragraph, a sentence follows it 
 
 # a person's name; not a place's ("Cedar Grove PS", "Harbour View School")
 _NAME = re.compile(
-    r"\b(?:Dr\.|Mr\.|Ms\.|Mrs\.|Prof\.)?\s?[A-Z][a-z]+(?:[-'’][A-Z]?[a-z]+)?\s[A-Z][a-z]+(?:-[A-Z][a-z]+)?\b"
+    # a person takes no article: "a Focused Partnership", "the Priorities Room" are not people
+    r"(?<!\b[Aa] )(?<!\b[Aa]n )(?<!\b[Tt]he )"
+    r"\b(?:(?:Dr|Mr|Ms|Mrs|Prof)\.\s)?[A-Z][a-z]+(?:[-'’][A-Z]?[a-z]+)?\s[A-Z][a-z]+(?:-[A-Z][a-z]+)?\b"
     r"(?!\s+(?:[A-Z]{2,}\b|(?:Public |Secondary |High |Elementary )?Schools?\b|District|Board|University|"
     r"College|Ministry|Department|Council|Institute|Cent(?:re|er)))"
 )
+
 # a person named in full, as the owner of something: "Irina Fedra's school"
 _FULL_NAME = re.compile(r"(?<=\w )[A-Z][a-z]+(?:\s[A-Z][a-z]+(?:-[A-Z][a-z]+)?)+(?=['’]s\b)")
 _CHANGE_ASKED = re.compile(r"\b(?:improv\w*|increas\w*|gain\w*|gr[eo]w\w*|rise|rose|risen|fell|fall\w*|drop\w*|declin\w*|chang\w*)\b", re.I)  # fmt: skip
@@ -133,6 +136,7 @@ class _Scorer:
         self.measures = measures_in(question)
         self.change = bool(_CHANGE_ASKED.search(question))
         self.role = bool(_ROLE.search(question))  # "Who is the principal of ...?"
+        self.roles = {_role(m.group(0)) for m in _ROLE.finditer(question)}
         # "Irina Fedra's school": a sentence saying "Irina's school" names it too
         self.named = {
             t: group
@@ -217,7 +221,9 @@ class _Scorer:
                 # "Lena Park has run ..." names her; "The Board ..." names no one
                 if m.start() or m.group(0).split()[0].lower() not in STOPWORDS
             )
-            fit = 0.6 * named + 0.4 * bool(_ROLE.search(text))
+            # the role asked about, not another: a cluster superintendent does not answer "Who is the principal?"
+            role = any(not self.roles or _role(m.group(0)) in self.roles for m in _ROLE.finditer(text))
+            fit = 0.6 * named + 0.4 * role
             return fit * (0.3 if self._another_role(text) else 1.0)
         if kind == NUMBER:
             if not _NUMBER.search(text):
@@ -275,6 +281,12 @@ def _in_context(units: list[Unit], dense: np.ndarray) -> list[float]:
         elif not unit.in_list:
             lead_in = own if unit.text.endswith(":") else None
     return carried
+
+
+def _role(word: str) -> str:
+    """A role word as one: "leads", "led by" and "Lead" are "lead"."""
+    stem = terms(word)[0]
+    return "lead" if stem == "led" else stem
 
 
 def _scrap(text: str) -> bool:
