@@ -203,10 +203,14 @@ def test_questions_about_the_districts_schools_are_answered_from_its_list(data, 
     secondary = "The district's 5 secondary schools are Riverbend SS, Northgate SS, Lakeshore SS, Cedar Valley SS and Westfield SS."
     assert _text(data, "List the secondary schools.") == secondary and secondary in card
     assert _text(data, "How many high schools does the board run?") == secondary
-    south = _text(data, "Which schools are in the South cluster?")
-    assert (
-        south.startswith("The South cluster has 8 schools: Cedar Grove PS, Harbour View PS,")
-        and south in card
+    south = _text(data, "Which schools are in the South cluster?")  # by level, so any level's count is there
+    assert south == (
+        "The South cluster has 8 schools: 6 elementary (Cedar Grove PS, Harbour View PS, Elm Street PS, Willow "
+        "Creek PS, Sunnyside PS and Stonebridge PS) and 2 secondary (Lakeshore SS and Cedar Valley SS)."
+    )
+    assert south in card
+    assert _text(data, "How many secondary schools are in the North cluster?").endswith(
+        "1 secondary (Northgate SS)."
     )
     everything = _text(data, "What schools are there?")  # the count, then each level's schools
     assert everything.startswith(count.passage.text) and everything.endswith(secondary)
@@ -219,18 +223,46 @@ def test_questions_about_the_districts_schools_are_answered_from_its_list(data, 
         assert found is None or found.passage.location != "The district's schools", other
 
 
-def test_the_schools_line_counts_one_school_and_schools_without_a_level(tmp_path):
+def test_the_schools_lines_for_one_school_no_level_and_no_schools():
     from bot.district.cards import school_lines
     from bot.district.model import School
 
     lines = school_lines(
-        "Lake District", [School("L2", "Bay SS", "secondary", "East"), School("L1", "Elm PS", "", "")]
+        "Lake District", [School("L2", "Bay SS", "Secondary", "East Cluster"), School("L1", "Elm PS", "", "")]
     )
     assert lines == {
         "all": "Lake District has 2 schools: 1 secondary and 1 with no level recorded.",
-        "secondary": "The district's 1 secondary school is Bay SS.",
-        "cluster:East": "The East cluster has 1 school: Bay SS.",
+        "secondary": "The district's only secondary school is Bay SS.",  # its level as written, any case
+        "no level": "No level is recorded for Elm PS.",
+        "cluster:East Cluster": "The East Cluster has 1 school: 1 secondary (Bay SS).",
     }
+    assert school_lines("Lake District", []) == {"all": "Lake District has no schools in its results."}
+
+
+def test_a_cluster_of_two_words_and_a_level_the_district_lacks(make_services, tmp_path):
+    knowledge = tmp_path / "sample"
+    shutil.copytree(SAMPLE, knowledge)
+    schools = knowledge / "district" / "schools.csv"
+    rows = schools.read_text().splitlines()
+    # one cluster renamed "North East"; every secondary school made elementary
+    rows = [row.replace(",North", ",North East").replace(",secondary,", ",elementary,") for row in rows]
+    schools.write_text("\n".join(rows) + "\n")
+    services = make_services(knowledge_dir=knowledge)
+    services.district.load()
+    data = services.data_answers
+    assert _text(data, "Which schools are in the North East cluster?").startswith(
+        "The North East cluster has 6 schools"
+    )
+    # no secondary schools: the count by level says so, rather than nothing
+    assert (
+        _text(data, "List the secondary schools.")
+        == "Riverbend District School Board has 20 schools: 20 elementary."
+    )
+    everything = _text(data, "Which schools are there?")
+    assert (
+        everything.startswith("Riverbend District School Board has 20 schools")
+        and "secondary" not in everything
+    )
 
 
 def test_the_answerer_puts_the_data_first_and_keeps_cards_out_of_other_questions(services):
@@ -302,7 +334,7 @@ def test_a_language_model_is_not_asked_what_no_passage_says_of_the_school(servic
 
     services.ingester.ingest([SAMPLE])
     services.ingester.ingest([services.settings.cards_dir])
-    llm = RecordingChatModel(replies=["Raymond Desjardins is the principal [1]."] * 2)
+    llm = RecordingChatModel(replies=["Raymond Desjardins is the principal [1]."])
     answerer = Answerer(index=services.index(), llm=llm, data=services.data_answers)
     # a model shown Cedar Valley SS's profile would name its principal for Willow Creek: it is not asked
     answer = answerer.ask("Who is the principal of Willow Creek?")
@@ -315,3 +347,33 @@ def test_a_language_model_is_not_asked_what_no_passage_says_of_the_school(servic
     assert answer.mode == "llm" and answer.answer == "Raymond Desjardins is the principal [1]."
     [prompt] = llm.prompts
     assert "It asks about Cedar Valley SS: use only what the passages say of Cedar Valley SS" in prompt
+
+
+def test_the_model_is_asked_only_when_what_it_is_shown_says_it_of_the_school(make_services, tmp_path):
+    from bot.knowledge.answer import LLM_PASSAGES, Answerer
+    from tests.conftest import RecordingChatModel
+
+    knowledge = tmp_path / "sample"
+    shutil.copytree(SAMPLE, knowledge)
+    (knowledge / "newsletter.md").write_text(
+        "# District newsletter\n\nWillow Creek PS welcomed Lena Park as its new principal in September.\n"
+    )
+    services = make_services(knowledge_dir=knowledge)
+    services.district.load()
+    services.ingester.ingest([knowledge])
+    services.ingester.ingest([services.settings.cards_dir])
+    llm = RecordingChatModel(replies=["Raymond Desjardins is the principal [1]."])
+    answerer = Answerer(index=services.index(), llm=llm, data=services.data_answers)
+    found = answerer._search
+
+    def news_past_what_the_model_sees(query, vector, k):
+        hits = [h for h in found(query, vector, k) if not services.data_answers.is_card(h.passage)]
+        news = [h for h in hits if h.passage.title == "District newsletter"]
+        others = [h for h in hits if h not in news]
+        return others[:LLM_PASSAGES] + news + others[LLM_PASSAGES:]
+
+    answerer._search = news_past_what_the_model_sees
+    # the passage saying it of Willow Creek is found but would not be shown: the extractive answer quotes it
+    answer = answerer.ask("Who is the principal of Willow Creek?")
+    assert answer.mode == "extractive" and llm.prompts == []
+    assert "Lena Park" in answer.answer and "Desjardins" not in answer.answer

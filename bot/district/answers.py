@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -82,9 +83,9 @@ class _Data:
     loaded_at: str
     config: object
     schools: dict
-    names: list[tuple[re.Pattern, str]]  # how a question names each school, longest names first
-    any_name: re.Pattern  # all of them at once, for reading a passage's lines
+    names: re.Pattern  # how a question or passage names a school, longest names first
     by_name: dict[str, str]  # a name as written, lower-cased: its school's id
+    school_lines: dict[str, str]  # the card's "The district's schools", by what each line answers
     district: dict[tuple[str, str], Series]
     by_school: dict[str, dict[str, Series]]
     report: object
@@ -137,8 +138,7 @@ class DataAnswers:
             return None
         asked = self._read(data, question)
         if asked.which == "schools":
-            lines = school_lines(data.config.name, data.schools.values())
-            text = " ".join(lines[key] for key in asked.lines if key in lines)
+            text = " ".join(data.school_lines[key] for key in asked.lines)
             return self._hit(data, "district-progress", "The district's schools", text)
         if asked.which:
             return self._which(data, asked.which)
@@ -169,17 +169,20 @@ class DataAnswers:
 
     def schools_named(self, text: str) -> list[str]:
         """The names of the schools a question or passage names ("Willow Creek" -> "Willow Creek PS")."""
+        return self.namer()(text)
+
+    def namer(self) -> Callable[[str], list[str]]:
+        """`schools_named` for the results as loaded now, read once: for asking of many texts."""
         data = self._current()
         if data is None:
-            return []
-        named = dict.fromkeys(data.by_name[m.group("name").lower()] for m in data.any_name.finditer(text))
-        return [data.schools[sid].name for sid in named]
+            return lambda text: []
+        return lambda text: [data.schools[sid].name for sid in _named(data, text)]
 
     # -- reading the question --------------------------------------------------------------------
     def _read(self, data: _Data, question: str) -> DataQuestion:
         if _NOT_DATA.match(question) or _PRACTICE.search(question):
             return DataQuestion()
-        school = next((sid for pattern, sid in data.names if pattern.search(question)), None)
+        school = next(iter(_named(data, question)), None)
         which = "coasting" if _COASTING.search(question) else None
         if which is None and _ON_THE_MOVE.search(question):
             which = "on_the_move"
@@ -317,19 +320,18 @@ class DataAnswers:
                 schools = store.schools()
                 district = store.district_series()
                 measures = sorted({m for m, _ in district})
-                names = _school_names(schools, config.name)
                 self._data = _Data(
-                    loaded_at, config, schools, *names, district,
+                    loaded_at, config, schools, *_school_names(schools, config.name),
+                    school_lines(config.name, schools.values()), district,
                     store.school_series(set(measures)), store.report(config), measures,
                 )  # fmt: skip
             return self._data
 
 
-def _school_names(
-    schools: dict, district: str
-) -> tuple[list[tuple[re.Pattern, str]], re.Pattern, dict[str, str]]:
-    """Each school as a question may name it: its id, its name, its name without "PS"/"SS" (unless
-    that is the district's name too: "Riverbend" is the Riverbend District School Board, not Riverbend SS)."""
+def _school_names(schools: dict, district: str) -> tuple[re.Pattern, dict[str, str]]:
+    """How a question or passage names each school: its id, its name, its name without "PS"/"SS" (unless
+    that is the district's name too: "Riverbend" is the Riverbend District School Board, not Riverbend SS).
+    One pattern for them all, longest names first, and each name (lower-cased) to its school's id."""
     district_words = set(district.lower().split())
     names = []
     for sid, school in schools.items():
@@ -345,35 +347,46 @@ def _school_names(
         counts.setdefault(text.lower(), set()).add(sid)
     names = [(text, sid) for text, sid in names if len(counts[text.lower()]) == 1]  # "Northgate": PS or SS?
     names.sort(key=lambda n: len(n[0]), reverse=True)  # "Northgate SS" before "Northgate"
-    each = [(re.compile(rf"\b{re.escape(text)}(?:['’]s)?\b", re.I), sid) for text, sid in names]
     alternatives = "|".join(re.escape(text) for text, _ in names) or r"(?!)"
-    any_name = re.compile(rf"\b(?P<name>{alternatives})(?:['’]s)?\b", re.I)
-    return each, any_name, {text.lower(): sid for text, sid in names}
+    pattern = re.compile(rf"\b(?P<name>{alternatives})(?:['’]s)?\b", re.I)
+    return pattern, {text.lower(): sid for text, sid in names}
+
+
+def _named(data: _Data, text: str) -> list[str]:
+    """The ids of the schools a text names, in the order it first names them."""
+    return list(dict.fromkeys(data.by_name[m.group("name").lower()] for m in data.names.finditer(text)))
 
 
 def _schools_asked(question: str, data: _Data) -> tuple[str, ...]:
     """Which lines of the card's "The district's schools" answer a question about the schools themselves:
     the count ("How many schools ...?"), the count and each level's schools ("Which schools ...?"), a
-    level's or a cluster's; () when the question asks something else of them ("How many schools are on
-    track?", "Which schools have a literacy coach?")."""
+    level's, a cluster's (by level); () when the question asks something else of them ("How many schools
+    are on track?", "Which schools have a literacy coach?")."""
     asked = _SCHOOLS_ASKED.match(question)
     if asked is None:
         return ()
-    clusters = {s.cluster.lower(): s.cluster for s in data.schools.values() if s.cluster}
-    levels = sorted({s.level for s in data.schools.values() if s.level})
-    rest = re.findall(r"[\w'’]+", asked.group("rest").lower())
-    known = _SCHOOLS_FILLER | set(data.config.name.lower().split()) | set(clusters)
-    if any(w not in known for w in rest):
+    rest = asked.group("rest").lower()
+    clusters = [key for key in data.school_lines if key.startswith("cluster:")]
+    named = []
+    for key in sorted(clusters, key=len, reverse=True):  # "North East" before "North"
+        found = re.search(rf"\b{re.escape(key.removeprefix('cluster:').lower())}\b", rest)
+        if found:
+            named.append(key)
+            rest = rest[: found.start()] + " " + rest[found.end() :]
+    known = _SCHOOLS_FILLER | set(data.config.name.lower().split())
+    if any(w not in known for w in re.findall(r"[\w'’]+", rest)):
         return ()
-    if named := [clusters[w] for w in rest if w in clusters]:
-        return tuple(f"cluster:{c}" for c in dict.fromkeys(named))
-    if level := asked.group("level"):
-        return (_LEVEL_WORDS.get(level.lower(), level.lower()),)
-    if "cluster" in rest or "clusters" in rest:
-        return ("all", *(f"cluster:{c}" for c in sorted(clusters.values())))
+    if named:  # its schools by level: "How many secondary schools are in the North cluster?" too
+        return tuple(sorted(named))
+    level = (asked.group("level") or "").lower()
+    level = _LEVEL_WORDS.get(level, level)
+    if level:  # a level the district does not have: the count by level shows it
+        return (level,) if level in data.school_lines else ("all",)
+    if re.search(r"\bclusters?\b", rest):
+        return ("all", *clusters)
     if asked.group("ask").lower() == "how many":
         return ("all",)
-    return ("all", *levels)
+    return tuple(key for key in data.school_lines if not key.startswith("cluster:"))
 
 
 def _measures(question: str, known: list[str]) -> tuple[str, ...]:

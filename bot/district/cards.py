@@ -29,31 +29,53 @@ def _kind(level: str) -> str:
 
 
 def school_lines(district: str, schools: Iterable[School]) -> dict[str, str]:
-    """The district's schools, counted and named: the whole district ("all"), each level ("elementary")
-    and each cluster ("cluster:Central"), as the card says them and as a question about them is answered."""
+    """The district's schools, counted and named, as the card says them and as a question about them is
+    answered: the whole district ("all"), each level, lower-cased ("secondary"), the schools with no
+    level ("no level") and each cluster ("cluster:Central", its schools by level)."""
     schools = sorted(schools, key=lambda school: school.school_id)
-    levels: dict[str, list[str]] = {}
-    clusters: dict[str, list[str]] = {}
-    for school in schools:
-        levels.setdefault(school.level, []).append(school.name)
-        clusters.setdefault(school.cluster, []).append(school.name)
-    counts = [f"{len(names)} {level}" for level, names in sorted(levels.items()) if level]
-    if "" in levels:
-        counts.append(f"{len(levels[''])} with no level recorded")
-    counted = f": {_and(counts)}" if counts else ""
-    lines = {"all": f"{district} has {_count(len(schools))}{counted}."}
-    for level, names in sorted(levels.items()):
+    if not schools:
+        return {"all": f"{district} has no schools in its results."}
+    levels = _grouped(schools, _level)
+    lines = {"all": f"{district} has {_count(len(schools))}: {_by_level(levels, named=False)}."}
+    for level, names in levels.items():
         if level:
-            are = "are" if len(names) > 1 else "is"
-            lines[level] = f"The district's {_count(len(names), level)} {are} {_and(names)}."
-    for cluster, names in sorted(clusters.items()):
-        if cluster:
-            lines[f"cluster:{cluster}"] = f"The {cluster} cluster has {_count(len(names))}: {_and(names)}."
+            lines[level] = (
+                f"The district's only {level} school is {names[0]}." if len(names) == 1
+                else f"The district's {len(names)} {level} schools are {_and(names)}."
+            )  # fmt: skip
+    if "" in levels:
+        lines["no level"] = f"No level is recorded for {_and(levels[''])}."
+    for cluster in sorted({school.cluster.strip() for school in schools} - {""}):
+        members = [school for school in schools if school.cluster.strip() == cluster]
+        called = cluster if cluster.lower().endswith("cluster") else f"{cluster} cluster"
+        by_level = _by_level(_grouped(members, _level), named=True)
+        lines[f"cluster:{cluster}"] = f"The {called} has {_count(len(members))}: {by_level}."
     return lines
 
 
-def _count(n: int, level: str = "") -> str:
-    return f"{n} {level + ' ' if level else ''}school{'' if n == 1 else 's'}"
+def _level(school: School) -> str:
+    return school.level.strip().lower()
+
+
+def _grouped(schools: list[School], key) -> dict[str, list[str]]:
+    groups: dict[str, list[str]] = {}
+    for school in schools:
+        groups.setdefault(key(school), []).append(school.name)
+    return dict(sorted(groups.items()))
+
+
+def _by_level(levels: dict[str, list[str]], *, named: bool) -> str:
+    """ "15 elementary and 5 secondary", or with the names: "5 elementary (Fairview PS, ...) and 1 secondary
+    (Northgate SS)"."""
+    parts = [
+        f"{len(names)} {level or 'with no level recorded'}" + (f" ({_and(names)})" if named else "")
+        for level, names in sorted(levels.items(), key=lambda item: item[0] == "")
+    ]
+    return _and(parts)
+
+
+def _count(n: int) -> str:
+    return f"{n} school{'' if n == 1 else 's'}"
 
 
 def _and(items: list[str]) -> str:

@@ -12,7 +12,7 @@ import numpy as np
 
 from bot.knowledge.compose import ENDS, MAX_ANSWER_CHARS, Composed, compose
 from bot.knowledge.index import Hit, KnowledgeIndex, Mode, Passage
-from bot.knowledge.questions import QuestionKind, question_kind
+from bot.knowledge.questions import NUMBER, WHEN, WHO, QuestionKind, question_kind
 
 if TYPE_CHECKING:  # importing LangChain's model classes takes half a second a cold `ask` need not pay
     from langchain_core.language_models import BaseChatModel
@@ -86,9 +86,16 @@ class DataAnswering(Protocol):
         """What to say when the question names a school that neither the results nor these passages
         know, else None."""
 
-    def schools_named(self, text: str) -> list[str]:
-        """The names of the district's schools a question or passage names ("Willow Creek PS" for
-        "Willow Creek"; none for "Riverbend" alone, the district's own name)."""
+    def namer(self) -> Callable[[str], list[str]]:
+        """A function giving the names of the district's schools a question or passage names ("Willow
+        Creek PS" for "Willow Creek"; none for "Riverbend" alone, the district's own name)."""
+
+
+SchoolsNamed = Callable[[str], Sequence[str]]  # the district's schools a text names
+
+
+def _no_schools(text: str) -> list[str]:
+    return []
 
 
 class Answerer:
@@ -139,9 +146,10 @@ class Answerer:
         if data is None and (not hits or self.relevance(vector, hits) < self._threshold):
             return self._nothing_found()
         hits = hits[: self._k]
+        named = self._data.namer() if self._data else _no_schools  # the results read once a question
         if self._llm is None:
-            return self._extractive(question, hits, vector, data)
-        return self._llm_answer(question, hits, history or [], vector, data)
+            return self._extractive(question, hits, vector, data, named)
+        return self._llm_answer(question, hits, history or [], vector, data, named)
 
     @staticmethod
     def relevance(vector: list[float], hits: list[Hit]) -> float:
@@ -175,11 +183,13 @@ class Answerer:
             idf.update(snap.idf)
         return idf, lambda passage: snaps[passage.corpus].document(passage)
 
-    def _extractive(self, question: str, hits: list[Hit], vector: list[float], data: Hit | None) -> Answer:
+    def _extractive(
+        self, question: str, hits: list[Hit], vector: list[float], data: Hit | None, named: SchoolsNamed
+    ) -> Answer:
         idf, document = self._context()
         if data is None:
             return extractive_answer(
-                question, hits, idf, vector=vector, document=document, schools_named=self._schools_named
+                question, hits, idf, vector=vector, document=document, schools_named=named
             )
         # the value asked for first, then the one sentence of the documents that best supports it
         text, sources = f"{data.passage.text} [1]", [_source(1, data)]
@@ -187,7 +197,7 @@ class Answerer:
             return Answer(text, "extractive", sources)
         query = np.asarray(vector, dtype=np.float32)
         composed = compose(question, question_kind(question), query, [h.passage for h in hits],
-                           [h.dense or 0.0 for h in hits], idf, document, self._schools_named)  # fmt: skip
+                           [h.dense or 0.0 for h in hits], idf, document, named)  # fmt: skip
         best = composed.best or (composed.parts[0] if composed.parts else None)
         if best is None:
             return Answer(text, "extractive", sources)
@@ -198,10 +208,6 @@ class Answerer:
             text += f" {sentence} [2]"
             sources.append(_source(2, hit))
         return Answer(text, "extractive", sources)
-
-    def _schools_named(self, text: str) -> list[str]:
-        """The district's schools a text names (none without district data)."""
-        return self._data.schools_named(text) if self._data else []
 
     def _nothing_found(self) -> Answer:
         passages = [p for index in self._indexes for p in index.snapshot().passages]
@@ -224,23 +230,32 @@ class Answerer:
         )
 
     def _llm_answer(
-        self, question: str, hits: list[Hit], history: list[Turn], vector: list[float], data: Hit | None
+        self,
+        question: str,
+        hits: list[Hit],
+        history: list[Turn],
+        vector: list[float],
+        data: Hit | None,
+        named: SchoolsNamed,
     ) -> Answer:
         from bot.prompts import load_prompt  # LangChain's prompt classes: only with a model configured
 
         kind = question_kind(question)
         shown = ([data] if data else []) + hits[:LLM_PASSAGES]
         hint = kind.hint()
-        about = self._schools_named(question) if data is None else []
-        if about:
-            # the rule the extractive answer keeps, kept before the model: when no passage says a name,
-            # number or date of the school asked about, a model shown Cedar Valley SS's profile for
-            # "Who is the principal of Willow Creek?" would answer with Cedar Valley's principal
+        about = named(question) if data is None else []
+        if about and kind.kind in (WHO, NUMBER, WHEN):
+            # the rule the extractive answer keeps, kept before the model: when no passage it is shown says
+            # a name, number or date of the school asked about, a model shown Cedar Valley SS's profile for
+            # "Who is the principal of Willow Creek?" would answer with Cedar Valley's principal. The
+            # extractive answer looks at every passage found, and says it won't guess if none says it.
             idf, document = self._context()
-            composed = compose(question, kind, np.asarray(vector, dtype=np.float32), [h.passage for h in hits],
-                               [h.dense or 0.0 for h in hits], idf, document, self._schools_named)  # fmt: skip
+            seen = hits[:LLM_PASSAGES]
+            composed = compose(question, kind, np.asarray(vector, dtype=np.float32), [h.passage for h in seen],
+                               [h.dense or 0.0 for h in seen], idf, document, named)  # fmt: skip
             if composed.unanswered:
-                return Answer(_not_said_of(composed.unanswered), "extractive")
+                return self._extractive(question, hits, vector, data, named)
+        if about:
             schools = " and ".join(about)
             hint += f" It asks about {schools}: use only what the passages say of {schools}, not of another school."
         passages = "\n\n".join(
@@ -265,14 +280,14 @@ class Answerer:
             # the type only: a provider's message can echo the prompt, which may quote private notes
             log.warning("language model failed (%s); answering extractively", type(exc).__name__)
             return _with_note(
-                self._extractive(question, hits, vector, data),
+                self._extractive(question, hits, vector, data, named),
                 "The language model did not answer, so these are the passages themselves.",
             )
         text = reply.content if isinstance(reply.content, str) else str(reply.content)
         checked = check_citations(text.strip(), shown)
         if checked is None:
             return _with_note(
-                self._extractive(question, hits, vector, data),
+                self._extractive(question, hits, vector, data, named),
                 "The model's answer could not be verified against the documents, "
                 "so these are the passages themselves.",
             )

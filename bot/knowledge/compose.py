@@ -135,8 +135,7 @@ class _Scorer:
         self.vector = vector
         self.measures = measures_in(question)
         self.change = bool(_CHANGE_ASKED.search(question))
-        self.role = bool(_ROLE.search(question))  # "Who is the principal of ...?"
-        self.roles = {_role(m.group(0)) for m in _ROLE.finditer(question)}
+        self.roles = {_role(m.group(0)) for m in _ROLE.finditer(question)}  # "Who is the principal of ...?"
         # "Irina Fedra's school": a sentence saying "Irina's school" names it too
         self.named = {
             t: group
@@ -216,7 +215,7 @@ class _Scorer:
             # asked who holds a role, a person the question does not name: not "Harbour View" in "the
             # principal of Harbour View" (but "Who is Irina Fedra?" is answered by a sentence naming her)
             named = any(
-                not (self.role and set(terms(m.group(0))) <= self.q_terms)
+                not (self.roles and set(terms(m.group(0))) <= self.q_terms)
                 for m in _NAME.finditer(text)
                 # "Lena Park has run ..." names her; "The Board ..." names no one
                 if m.start() or m.group(0).split()[0].lower() not in STOPWORDS
@@ -359,7 +358,7 @@ def compose(
     titled = [TITLED * scorer.overlap(set(terms(p.title)), named=False) for p in passages]
     if kind.kind == DEFINITION and not about:
         titled = [t - ONE_SCHOOLS * bool(named_in(p.title)) for t, p in zip(titled, passages, strict=True)]
-    headed = [named_in(f"{p.title}\n{p.location}") for p in passages]
+    headed = [named_in(f"{p.title}\n{p.location}") for p in passages] if scorer.subjects else []
     lines = [p.text.split("\n") for p in passages]
     for hit, (passage, found) in enumerate(zip(passages, units, strict=True)):
         dense = scorer.dense(passage)

@@ -45,8 +45,9 @@ _LIST_Q = re.compile(
     re.I,
 )
 _DEFINITION_Q = re.compile(
+    r"^(?:what(?:'s| is| are| was) (?!the\b|our\b|its\b|their\b)(?:an? )?(.+?)\??$"
     # "What is the goal for ...?" asks for a value; "What is the Monday Three?" names a thing
-    r"^(?:what(?:'s| is| are| was) (?!the\b(?! (?-i:[A-Z]))|our\b|its\b|their\b)(?:an? |the )?(.+?)\??$"
+    r"|what(?:'s| is| are| was) the ((?-i:[A-Z][\w'’-]*)(?: (?:of|on|the|and|for|in|(?-i:[A-Z][\w'’-]*)))*)\??$"
     r"|what (?:is|are) meant by (.+?)\??$|what do(?:es)? (.+?) mean\??$|define (.+?)\??$)",
     re.I,
 )
