@@ -464,3 +464,23 @@ def test_who_wants_a_person_in_the_role_asked_about():
     leads = _Scorer("Who leads numeracy?", question_kind("Who leads numeracy?"), None, {})
     assert leads.fits(Unit("Hannah Kowalski, Numeracy Lead", 0, True, False, False), None) == 1.0
     assert leads.fits(Unit("The network is led by Hannah Kowalski.", 0, True, False, False), None) == 1.0
+    # a vice-principal is not the principal, nor the other way round
+    assert fit("- Vice-principal: Nadia Rahman") == 0.6
+    vice = "Who is the vice-principal of Stonebridge PS?"
+    deputy = _Scorer(vice, question_kind(vice), None, {})
+    assert deputy.fits(Unit("- Vice-principal: Nadia Rahman", 0, True, True, False), None) == 1.0
+    assert deputy.fits(Unit("- Principal: Geoffrey Hart (since 2019)", 0, True, True, False), None) == 0.6
+
+
+def test_a_paragraphs_title_case_lead_names_what_it_defines(embeddings):
+    passages = _passages(
+        embeddings,
+        "**Who can read the notes from a Learning Conversation?**\nOnly the principal, the cluster "
+        "superintendent and the Director of Learning. The notes are stored in a restricted folder.",
+        "The three tiers\nTier 1: Learning Conversation. The principal, the cluster superintendent and one "
+        "priority lead meet once or twice within 15 school days. They agree on a one-page action note.",
+    )
+    answer = _answer(embeddings, "What is a Learning Conversation?", passages)
+    assert answer.answer.startswith(
+        "Tier 1: Learning Conversation. The principal, the cluster superintendent"
+    )

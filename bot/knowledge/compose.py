@@ -65,7 +65,7 @@ _FULL_NAME = re.compile(r"(?<=\w )[A-Z][a-z]+(?:\s[A-Z][a-z]+(?:-[A-Z][a-z]+)?)+
 _CHANGE_ASKED = re.compile(r"\b(?:improv\w*|increas\w*|gain\w*|gr[eo]w\w*|rise|rose|risen|fell|fall\w*|drop\w*|declin\w*|chang\w*)\b", re.I)  # fmt: skip
 _CHANGE = re.compile(r"\bfrom\b[^.;]*?\d[^.;]*?\bto\b[^.;]*?\d|\d[\d.,]*\s*(?:-\s*)?(?:percentage\s+)?points?\b|\b(?:up|down|gain\w*|rose|fell|increase\w*|decrease\w*)\b[^.;]*\d", re.I)  # fmt: skip
 _ROLE = re.compile(
-    r"\b(?:lead|leads|led by|superintendent|principal|director|chair|minister|premier|trustee|"
+    r"\b(?:lead|leads|led by|superintendent|vice[- ]principal|principal|director|chair|minister|premier|trustee|"
     r"coordinator|head|manager|officer|author|founder)\b",
     re.I,
 )
@@ -309,10 +309,12 @@ def _continues(unit: Unit) -> bool:
 
 
 def _is_lead(unit: Unit) -> bool:
-    """A list item's short opening phrase, such as "Credit recovery." before its definition."""
+    """A list item's short opening phrase, such as "Credit recovery." before its definition, or a
+    paragraph's title-case one ("Tier 1: Learning Conversation. The principal, ...")."""
     words = _LIST_MARKER.sub("", unit.text).split()
+    titled = len(words) >= 2 and all(w[0].isupper() or w[0].isdigit() for w in words)
     return (
-        unit.in_list
+        (unit.in_list or titled)
         and unit.first_in_line
         and len(words) <= 6
         and unit.text.rstrip("\"'”’*").endswith((".", ":"))
