@@ -272,7 +272,7 @@ def test_the_answerer_puts_the_data_first_and_keeps_cards_out_of_other_questions
     assert answer.answer.startswith("Maple PS, grade 6 mathematics: 52.3% in 2025")
     assert answer.sources[0].location == "Maple PS: Grade 6 mathematics"
     assert len(answer.sources) == 2  # the data, then one supporting sentence: Maple's own profile says it
-    assert answer.answer.endswith("from 45% in 2022 to 52% in 2025, just under the district result. [2]")
+    assert answer.answer.endswith("from 41% in 2022 to 52% in 2025, just under the district result. [2]")
     assert answer.sources[1].source.endswith("schools/maple-ps.md")
     assert answer.answer.count("[1]") == 1 and "Grade 3 mathematics" not in answer.answer
     principal = services.answerer.ask("Who is the principal of Maple PS?")
