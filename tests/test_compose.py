@@ -470,6 +470,17 @@ def test_who_wants_a_person_in_the_role_asked_about():
     deputy = _Scorer(vice, question_kind(vice), None, {})
     assert deputy.fits(Unit("- Vice-principal: Nadia Rahman", 0, True, True, False), None) == 1.0
     assert deputy.fits(Unit("- Principal: Geoffrey Hart (since 2019)", 0, True, True, False), None) == 0.6
+    # "leads" or "heads" asks who is in charge: the principal, not the deputy
+    for asked in ("Who leads Maple PS?", "Who heads Maple PS?", "Who is the head of Maple PS?"):
+        heads = _Scorer(asked, question_kind(asked), None, {}, ["Maple PS"])
+        assert heads.fits(Unit("- Principal: Angela Moretti (since 2021)", 0, True, True, False), None) == 1.0
+        assert heads.fits(Unit("- Vice-principal: Kevin Osborne", 0, True, True, False), None) == 0.6
+    # the school asked about is a place, never a person, whatever the question's verb
+    runs = _Scorer(
+        "Who runs Harbour View PS?", question_kind("Who runs Harbour View PS?"), None, {}, ["Harbour View PS"]
+    )
+    assert runs.fits(Unit("For 2025–26, Harbour View asked for:", 0, True, False, False), None) == 0.0
+    assert runs.fits(Unit("- Principal: Daniel Okafor (since 2020)", 0, True, True, False), None) == 1.0
 
 
 def test_a_paragraphs_title_case_lead_names_what_it_defines(embeddings):

@@ -91,6 +91,8 @@ _DEFINED_INLINE = re.compile(
 )
 _LIST_MARKER = re.compile(r"^\s*(?:[-*•·▪–]\s+|\(?\d{1,3}[.)]\s+)")
 _NUMBERED = re.compile(r"^\s*(\d{1,2})[.)]\s")
+# roles that say only who is in charge: "Who leads numeracy?", "Who heads Maple PS?"
+_IN_CHARGE = {"lead", "head"}
 # words before a role that do not make it another one: "its new principal", "became principal"
 _SAME_ROLE = {"new", "current", "acting", "interim", "became", "becomes", "named", "appointed"}
 _REPLY = re.compile(r"(?:yes|no)\b[.,;!]", re.I)  # "Yes, as long as ...": the reply to a question
@@ -145,6 +147,7 @@ class _Scorer:
         }
         # "the principal of Willow Creek": the schools a who/number/date answer must be said of
         self.subjects = list(about) if kind.kind in (WHO, NUMBER, WHEN) else []
+        self.schools = [set(terms(name)) for name in about]  # "Harbour View" is a place, never a person
 
     def said_of(self, named: Collection[str]) -> bool:
         """Whether a sentence's paragraph, heading and document title (the schools they name) name
@@ -216,12 +219,18 @@ class _Scorer:
             # principal of Harbour View" (but "Who is Irina Fedra?" is answered by a sentence naming her)
             named = any(
                 not (self.roles and set(terms(m.group(0))) <= self.q_terms)
+                and not any(set(terms(m.group(0))) <= school for school in self.schools)
                 for m in _NAME.finditer(text)
                 # "Lena Park has run ..." names her; "The Board ..." names no one
                 if m.start() or m.group(0).split()[0].lower() not in STOPWORDS
             )
-            # the role asked about, not another: a cluster superintendent does not answer "Who is the principal?"
-            role = any(not self.roles or _role(m.group(0)) in self.roles for m in _ROLE.finditer(text))
+            # the role asked about, not another: a cluster superintendent does not answer "Who is the
+            # principal?"; "Who leads / heads ...?" is answered by whoever is in charge, but not a deputy
+            role = any(
+                _role(m.group(0)) in self.roles
+                or ((not self.roles or self.roles & _IN_CHARGE) and _role(m.group(0)) != "vice")
+                for m in _ROLE.finditer(text)
+            )
             fit = 0.6 * named + 0.4 * role
             return fit * (0.3 if self._another_role(text) else 1.0)
         if kind == NUMBER:
