@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Literal, Protocol
 
 import numpy as np
 
-from bot.knowledge.compose import ENDS, MAX_ANSWER_CHARS, Composed, compose
+from bot.knowledge.compose import ENDS, MAX_ANSWER_CHARS, Composed, SchoolsNamed, compose
 from bot.knowledge.index import Hit, KnowledgeIndex, Mode, Passage
 from bot.knowledge.questions import NUMBER, WHEN, WHO, QuestionKind, question_kind
 
@@ -91,13 +91,6 @@ class DataAnswering(Protocol):
         Creek PS" for "Willow Creek"; none for "Riverbend" alone, the district's own name)."""
 
 
-SchoolsNamed = Callable[[str], Sequence[str]]  # the district's schools a text names
-
-
-def _no_schools(text: str) -> list[str]:
-    return []
-
-
 class Answerer:
     """Retrieves passages for a question and composes a cited answer.
 
@@ -146,7 +139,7 @@ class Answerer:
         if data is None and (not hits or self.relevance(vector, hits) < self._threshold):
             return self._nothing_found()
         hits = hits[: self._k]
-        named = self._data.namer() if self._data else _no_schools  # the results read once a question
+        named = self._data.namer() if self._data else lambda text: ()  # the results read once a question
         if self._llm is None:
             return self._extractive(question, hits, vector, data, named)
         return self._llm_answer(question, hits, history or [], vector, data, named)
@@ -195,9 +188,7 @@ class Answerer:
         text, sources = f"{data.passage.text} [1]", [_source(1, data)]
         if not hits:
             return Answer(text, "extractive", sources)
-        query = np.asarray(vector, dtype=np.float32)
-        composed = compose(question, question_kind(question), query, [h.passage for h in hits],
-                           [h.dense or 0.0 for h in hits], idf, document, named)  # fmt: skip
+        composed = _compose(question, question_kind(question), hits, vector, idf, document, named)
         best = composed.best or (composed.parts[0] if composed.parts else None)
         if best is None:
             return Answer(text, "extractive", sources)
@@ -250,10 +241,7 @@ class Answerer:
             # "Who is the principal of Willow Creek?" would answer with Cedar Valley's principal. The
             # extractive answer looks at every passage found, and says it won't guess if none says it.
             idf, document = self._context()
-            seen = hits[:LLM_PASSAGES]
-            composed = compose(question, kind, np.asarray(vector, dtype=np.float32), [h.passage for h in seen],
-                               [h.dense or 0.0 for h in seen], idf, document, named)  # fmt: skip
-            if composed.unanswered:
+            if _compose(question, kind, hits[:LLM_PASSAGES], vector, idf, document, named).unanswered:
                 return self._extractive(question, hits, vector, data, named)
         if about:
             schools = " and ".join(about)
@@ -315,19 +303,30 @@ def extractive_answer(
     vector: list[float] | None = None,
     document: Callable[[Passage], list[Passage]] = lambda p: [p],
     kind: QuestionKind | None = None,
-    schools_named: Callable[[str], Sequence[str]] = lambda text: (),
+    schools_named: SchoolsNamed = lambda text: (),
 ) -> Answer:
     """The sentences of the passages that best answer the question, verbatim, each cited;
     `schools_named` gives the district's schools a text names (a name, number or date must be said of
     the schools the question names)."""
-    kind = kind or question_kind(question)
-    composed = compose(
-        question, kind, None if vector is None else np.asarray(vector, dtype=np.float32),
-        [h.passage for h in hits], [h.dense or 0.0 for h in hits], idf, document, schools_named,
-    )  # fmt: skip
+    composed = _compose(question, kind or question_kind(question), hits, vector, idf, document, schools_named)
     if composed.unanswered:  # another school's principal is not an answer about this one
         return Answer(_not_said_of(composed.unanswered), "extractive")
     return _cited(composed, hits)
+
+
+def _compose(
+    question: str,
+    kind: QuestionKind,
+    hits: list[Hit],
+    vector: list[float] | None,
+    idf: dict[str, float],
+    document: Callable[[Passage], list[Passage]],
+    schools_named: SchoolsNamed,
+) -> Composed:
+    """The sentences of these hits that answer, chosen by `compose` (their dense scores as priors)."""
+    query = None if vector is None else np.asarray(vector, dtype=np.float32)
+    return compose(question, kind, query, [h.passage for h in hits], [h.dense or 0.0 for h in hits], idf,
+                   document, schools_named)  # fmt: skip
 
 
 def _cited(composed: Composed, hits: list[Hit]) -> Answer:

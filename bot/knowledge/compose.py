@@ -340,6 +340,9 @@ def display(text: str, in_list: bool = False) -> str:
 _FIELD = re.compile(r"[A-Z][\w '’-]{0,30}: \S")  # a memo's or profile's "From: Dr. Amara Osei"
 
 
+SchoolsNamed = Callable[[str], Sequence[str]]  # the district's schools a text names
+
+
 ENDS = re.compile(r"[.!?…][\"'”’)\]*]*$")  # a sentence's end, after any closing quote or bracket
 
 
@@ -351,7 +354,7 @@ def compose(
     priors: list[float],
     idf: dict[str, float],
     document: Callable[[Passage], list[Passage]],
-    schools_named: Callable[[str], Sequence[str]] = lambda text: (),
+    schools_named: SchoolsNamed = lambda text: (),  # without district data no text names a school
 ) -> Composed:
     """Choose and order the sentences that answer; at most MAX_ANSWER_CHARS once cited.
 
