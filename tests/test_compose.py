@@ -483,6 +483,48 @@ def test_who_wants_a_person_in_the_role_asked_about():
     assert runs.fits(Unit("- Principal: Daniel Okafor (since 2020)", 0, True, True, False), None) == 1.0
 
 
+def test_who_takes_people_not_capitalised_things_and_knows_the_roles_under_the_principal():
+    def scorer(asked: str, about=(), plain=(), schools=lambda text: ()) -> _Scorer:
+        return _Scorer(asked, question_kind(asked), None, {}, list(about), set(plain), schools)
+
+    def unit(text: str) -> Unit:
+        return Unit(text, 0, True, True, False)
+
+    heads = scorer("Who heads Maple PS?", ["Maple PS"], plain={"grade", "reading", "learning", "partner"})
+    # a possessive is no first name, and words the passages write as ordinary words are no person
+    assert heads.fits(unit("Maple's Grade 3 reading results have risen every year."), None) == 0.0
+    assert heads.fits(unit("- Learning Partner school: Northgate PS"), None) == 0.0
+    assert heads.fits(unit("- Principal: Angela Moretti (since 2021)"), None) == 1.0
+    # a title makes a person of any words, and a surname may hold an apostrophe or a capital
+    assert scorer("Who wrote it?", plain={"hope"}).fits(unit("Written by Dr. Hope Young."), None) == 0.6
+    for name in ("Liam O'Connell", "Dalton McGuinty"):
+        assert scorer("Who wrote it?").fits(unit(f"It was written by {name}."), None) == 0.6
+    # another school is a place too: "Cedar Valley's main target ..."
+    schools = scorer("Who leads graduation?", schools=lambda text: ["Cedar Valley SS"] * ("Cedar Valley" in text))
+    assert schools.fits(unit("Cedar Valley's main target is the graduation rate."), None) == 0.0
+    # the role asked for, when it works under the principal: a teacher, a coach
+    success = scorer("Who is the student success teacher at Riverbend SS?", ["Riverbend SS"])
+    assert success.fits(unit("- Student Success Teacher: Andre Thompson (1.0 FTE)"), None) == 1.0
+    assert success.fits(unit("- Principal: Simone Baptiste (since 2022)"), None) == 0.6
+    coach = scorer("Who is the literacy coach at Maple PS?", ["Maple PS"])
+    assert coach.fits(unit("- Literacy coach: full-time (Rachel Ng)"), None) == 1.0
+    # but asked who is in charge, a teacher or a coach is not: nor when asked who runs a school
+    for asked in ("Who leads Maple PS?", "Who runs Maple PS?", "Who is in charge at Maple PS?"):
+        charge = scorer(asked, ["Maple PS"])
+        assert charge.fits(unit("- Literacy coach: full-time (Rachel Ng)"), None) == 0.6
+        assert charge.fits(unit("- Principal: Angela Moretti (since 2021)"), None) == 1.0
+
+
+def test_a_name_in_an_email_address_is_not_an_ordinary_word(embeddings):
+    passages = _passages(
+        embeddings,
+        "The numeracy lead leads the numeracy networks and the numeracy facilitators.",
+        "Numeracy lead: Hannah Kowalski (h.kowalski@riverbend.example).",
+    )
+    answer = _answer(embeddings, "Who leads numeracy?", passages)
+    assert answer.answer.startswith("Numeracy lead: Hannah Kowalski")
+
+
 def test_a_paragraphs_title_case_lead_names_what_it_defines(embeddings):
     passages = _passages(
         embeddings,

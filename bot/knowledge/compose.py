@@ -34,6 +34,7 @@ from bot.knowledge.questions import (
 from bot.knowledge.text import STOPWORDS, Unit, answer_units, terms
 from bot.knowledge.vectors import Passage
 
+SchoolsNamed = Callable[[str], Sequence[str]]  # the district's schools a text names
 MAX_ANSWER_CHARS = 1000
 CARRY = 0.8  # the share of the sentence before's (or a list's lead-in's) similarity a sentence inherits
 HEADING_CARRY = 0.6  # and of its section heading's
@@ -51,27 +52,32 @@ TYPED_FLOOR = 0.85  # and when it must hold a name, a number or a definition too
 WINDOW_FLOOR = 0.6  # past the best sentence's paragraph, a sentence follows it only if this strong
 
 
+# one word of a person's name: "Amara", "Jean-Marc", "O'Connell", "McGuinty" (not "Maple's")
+_NAME_WORD = r"(?:[A-Z][a-z]*['’]?)?[A-Z][a-z]+(?:-[A-Z][a-z]+)?"
 # a person's name; not a place's ("Cedar Grove PS", "Harbour View School")
 _NAME = re.compile(
     # a person takes no article: "a Focused Partnership", "the Priorities Room" are not people
     r"(?<!\b[Aa] )(?<!\b[Aa]n )(?<!\b[Tt]he )"
-    r"\b(?:(?:Dr|Mr|Ms|Mrs|Prof)\.\s)?[A-Z][a-z]+(?:[-'’][A-Z]?[a-z]+)?\s[A-Z][a-z]+(?:-[A-Z][a-z]+)?\b"
+    r"\b(?:(?:Dr|Mr|Ms|Mrs|Prof)\.\s)?" + _NAME_WORD + r"\s" + _NAME_WORD + r"\b"
     r"(?!\s+(?:[A-Z]{2,}\b|(?:Public |Secondary |High |Elementary )?Schools?\b|District|Board|University|"
     r"College|Ministry|Department|Council|Institute|Cent(?:re|er)))"
 )
+_TITLE = re.compile(r"(?:Dr|Mr|Ms|Mrs|Prof)\.\s")
+# a word written in lower case, not inside a name or an address ("Jean-Marc", "h.kowalski@...")
+_PLAIN = re.compile(r"(?<![\w'’@./-])[a-z]{2,}\b(?![@'’-]|\.\w)")
 # a person named in full, as the owner of something: "Irina Fedra's school"
 _FULL_NAME = re.compile(r"(?<=\w )[A-Z][a-z]+(?:\s[A-Z][a-z]+(?:-[A-Z][a-z]+)?)+(?=['’]s\b)")
 _CHANGE_ASKED = re.compile(r"\b(?:improv\w*|increas\w*|gain\w*|gr[eo]w\w*|rise|rose|risen|fell|fall\w*|drop\w*|declin\w*|chang\w*)\b", re.I)  # fmt: skip
 _CHANGE = re.compile(r"\bfrom\b[^.;]*?\d[^.;]*?\bto\b[^.;]*?\d|\d[\d.,]*\s*(?:-\s*)?(?:percentage\s+)?points?\b|\b(?:up|down|gain\w*|rose|fell|increase\w*|decrease\w*)\b[^.;]*\d", re.I)  # fmt: skip
 _ROLE = re.compile(
     r"\b(?:lead|leads|led by|superintendent|vice[- ]principal|principal|director|chair|minister|premier|trustee|"
-    r"coordinator|head|manager|officer|author|founder)\b",
+    r"coordinator|head|manager|officer|author|founder|teacher|coach|facilitator|counsell?or)\b",
     re.I,
 )
 # a role with the word before it: "cluster superintendent", "From: Dr. Amara Osei, Superintendent"
 _QUALIFIED = re.compile(
     r"(?:\b([\w.,:-]+)\s+|^)(superintendents?|principals?|directors?|leads?|chairs?|coordinators?|heads?|"
-    r"managers?|officers?|trustees?|ministers?|premiers?)\b",
+    r"managers?|officers?|trustees?|ministers?|premiers?|teachers?|coach(?:es)?|facilitators?|counsell?ors?)\b",
     re.I,
 )
 _NUMBER = re.compile(r"\d|%|\b(?:" + "|".join(NUMBER_WORDS) + r"|half|twice|double|dozen|hundred|thousand|million)\b", re.I)  # fmt: skip
@@ -92,6 +98,8 @@ _LIST_MARKER = re.compile(r"^\s*(?:[-*•·▪–]\s+|\(?\d{1,3}[.)]\s+)")
 _NUMBERED = re.compile(r"^\s*(\d{1,2})[.)]\s")
 # roles that say only who is in charge: "Who leads numeracy?", "Who heads Maple PS?"
 _IN_CHARGE = {"lead", "head"}
+# roles that work under whoever is in charge: they answer only when asked for by name
+_UNDER = {"vice", "teacher", "coach", "facilit", "counsellor", "counselor"}
 # words before a role that do not make it another one: "its new principal", "became principal"
 _SAME_ROLE = {"new", "current", "acting", "interim", "became", "becomes", "named", "appointed"}
 _REPLY = re.compile(r"(?:yes|no)\b[.,;!]", re.I)  # "Yes, as long as ...": the reply to a question
@@ -127,8 +135,11 @@ class _Scorer:
         vector: np.ndarray | None,
         idf: dict[str, float],
         about: Sequence[str] = (),
+        plain: Collection[str] = (),
+        schools_named: SchoolsNamed = lambda text: (),
     ):
         self.kind = kind
+        self.plain = plain  # the words the passages also write in lower case: "learning", "partner"
         self.q_terms = set(terms(question))
         self.idf = idf
         self.weight = {t: idf.get(t, 1.0) for t in self.q_terms}
@@ -147,6 +158,7 @@ class _Scorer:
         # "the principal of Willow Creek": the schools a who/number/date answer must be said of
         self.subjects = list(about) if kind.kind in (WHO, NUMBER, WHEN) else []
         self.schools = [set(terms(name)) for name in about]  # "Harbour View" is a place, never a person
+        self.schools_named = schools_named  # and so is any other school: "Cedar Valley's main target"
 
     def said_of(self, named: Collection[str]) -> bool:
         """Whether a sentence's paragraph, heading and document title (the schools they name) name
@@ -202,6 +214,14 @@ class _Scorer:
             for before, _role in found
         )
 
+    def _person(self, name: str) -> bool:
+        """A capitalised pair that names a person: "Dr. Amara Osei", "Liam O'Connell", but not "Learning
+        Partner" or "Focused Partnership", whose words the passages also write as ordinary words."""
+        if _TITLE.match(name):
+            return True
+        words = re.split(r"[\s-]+", name)
+        return not any(word.lower() in self.plain for word in words) and not self.schools_named(name)
+
     def overlap(self, words: set[str], *, named: bool = True) -> float:
         """The share of the question's words, weighted by rarity, that the words hold ("Irina's school"
         holds all of "Irina Fedra's school" unless named is False)."""
@@ -221,13 +241,13 @@ class _Scorer:
                 and not any(set(terms(m.group(0))) <= school for school in self.schools)
                 for m in _NAME.finditer(text)
                 # "Lena Park has run ..." names her; "The Board ..." names no one
-                if m.start() or m.group(0).split()[0].lower() not in STOPWORDS
+                if (m.start() or m.group(0).split()[0].lower() not in STOPWORDS) and self._person(m.group(0))
             )
             # the role asked about, not another: a cluster superintendent does not answer "Who is the
             # principal?"; "Who leads / heads ...?" is answered by whoever is in charge, but not a deputy
             role = any(
                 _role(m.group(0)) in self.roles
-                or ((not self.roles or self.roles & _IN_CHARGE) and _role(m.group(0)) != "vice")
+                or ((not self.roles or self.roles & _IN_CHARGE) and _role(m.group(0)) not in _UNDER)
                 for m in _ROLE.finditer(text)
             )
             fit = 0.6 * named + 0.4 * role
@@ -338,11 +358,6 @@ def display(text: str, in_list: bool = False) -> str:
 
 
 _FIELD = re.compile(r"[A-Z][\w '’-]{0,30}: \S")  # a memo's or profile's "From: Dr. Amara Osei"
-
-
-SchoolsNamed = Callable[[str], Sequence[str]]  # the district's schools a text names
-
-
 ENDS = re.compile(r"[.!?…][\"'”’)\]*]*$")  # a sentence's end, after any closing quote or bracket
 
 
@@ -364,7 +379,8 @@ def compose(
     """
     named_in = cache(lambda text: frozenset(schools_named(text)))
     about = list(schools_named(question))
-    scorer = _Scorer(question, kind, vector, idf, about)
+    plain = {word for p in passages for word in _PLAIN.findall(p.text)}
+    scorer = _Scorer(question, kind, vector, idf, about, plain, named_in)
     units = [answer_units(p.text, p.location) for p in passages]
     scored: list[_Sentence] = []
     # whose profile, which plan: how much of the question each passage's document title holds
