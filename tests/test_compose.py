@@ -301,6 +301,37 @@ def test_how_much_did_it_improve_asks_for_a_change_not_any_number():
     assert _Scorer(counted, question_kind(counted), None, {}).fits(other, None) == 1.0
 
 
+def test_how_many_asks_for_a_number_of_the_thing_counted(embeddings):
+    assert question_kind("How many Grade 3 students at Stonebridge are not at standard?").counted == "student"
+    assert question_kind("How many FTE numeracy coaches did the memo request?").counted == "coach"
+    assert question_kind("How much did the board request?").counted is None
+    counted = "How many students attend Maple PS?"
+    scorer = _Scorer(counted, question_kind(counted), None, {})
+
+    def fit(text: str) -> float:
+        return scorer.fits(Unit(text, 0, True, False, False), None)
+
+    assert fit("- Enrolment: 412 students (October 2025)") == 1.0
+    assert fit("The school named 22 Grade 3 students not at standard.") == 1.0
+    assert fit("In 2024–25 that was about 290 students per semester.") == 1.0
+    # a number of something else, a grade, or a span of time is not the count asked for
+    assert fit("Maple will use its $5,000 School on the Move funding to host visits.") == 0.5
+    assert fit("Every Grade 11 and 12 student has a credit map.") == 0.5
+    assert fit("Each K–3 student has a card.") == 0.5
+    assert _Scorer("How many schools?", question_kind("How many schools?"), None, {}).fits(
+        Unit("A support team is named within 15 school days.", 0, True, False, False), None
+    ) == 0.5
+    profile = _profile(
+        embeddings,
+        "Maple PS (RB01)",
+        "Maple will use its $5,000 School on the Move funding to host visits from other schools.",
+        "- Enrolment: 412 students (October 2025), about 28% multilingual learners",
+        "Maple's Grade 3 reading results rose from 58% in 2022 to 72% in 2025.",
+    )
+    answer = _answer(embeddings, counted, profile)
+    assert _quoted(answer) == ["Enrolment: 412 students (October 2025), about 28% multilingual learners"]
+
+
 def _schools(*names: str):
     """The district's schools a text names, by name or by name without PS/SS (as DataAnswers names them)."""
 

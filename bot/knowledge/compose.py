@@ -256,7 +256,10 @@ class _Scorer:
             if not _NUMBER.search(text):
                 return 0.0
             # "How much did it improve?" asks for a change: "from 33% ... to 82%", "a 14-point gain"
-            return 1.0 if not self.change or _CHANGE.search(text) else 0.5
+            if self.change and not _CHANGE.search(text):
+                return 0.5
+            # "How many students ...?" asks for a count of students: "1,340 students", not "$5,000"
+            return 1.0 if not self.kind.counted or _counts(text, self.kind.counted) else 0.5
         if kind == WHEN:
             return float(bool(_DATE.search(text)))
         if kind == WHY:
@@ -308,6 +311,23 @@ def _in_context(units: list[Unit], dense: np.ndarray) -> list[float]:
         elif not unit.in_list:
             lead_in = own if unit.text.endswith(":") else None
     return carried
+
+
+def _counts(text: str, counted: str) -> bool:
+    """A number in the text counts the thing: "1,340 students", "22 Grade 3 students", "a 14-point gain"."""
+    words = _TOKEN.findall(text)
+    return any(
+        counted in (following := terms(" ".join(words[i : i + 5])))
+        # "15 school days" counts days, not schools
+        and following[following.index(counted) + 1 :][:1] not in ([u] for u in _UNITS)
+        for i, word in enumerate(words)
+        # not a grade: "Grade 3 students", "Grade 11 and 12 students"
+        if _NUMBER.match(word) and not any(w.lower() in ("grade", "grades") for w in words[max(i - 3, 0) : i])
+    )
+
+
+_UNITS = {"day", "week", "month", "year", "hour", "minut", "time", "term", "semest"}  # stems, as terms gives
+_TOKEN = re.compile(r"[\w$%.,’'–-]+")  # "K–3" is one word, not a 3
 
 
 def _role(word: str) -> str:

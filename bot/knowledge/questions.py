@@ -19,6 +19,7 @@ class QuestionKind:
     kind: str
     count: int | None = None  # "What are the three priorities?" -> 3
     subject: frozenset[str] = frozenset()
+    counted: str | None = None  # "How many students are at Maple PS?" -> "student" (a stem, as terms gives)
 
     def hint(self) -> str:
         """A line telling a language model what kind of answer is wanted."""
@@ -64,7 +65,7 @@ def question_kind(question: str) -> QuestionKind:
     if re.match(
         r"(?:by )?how (?:many|much)\b|how (?:is|are|was|were|did) .+ (?:doing|do|going)\b", low
     ) or re.search(r"\b(?:what|which) (?:percentage|percent|share|proportion|number|rate|figure)\b", low):
-        return QuestionKind(NUMBER)
+        return QuestionKind(NUMBER, counted=_counted(low))
     if re.match(r"why\b|what (?:is|was) the (?:reason|rationale|point)\b|for what reason\b", low):
         return QuestionKind(WHY)
     listed = _LIST_Q.match(q)
@@ -80,6 +81,18 @@ def question_kind(question: str) -> QuestionKind:
     if re.match(r"how (?:do|does|did|can|could|should|is|are|will|would)\b", low):
         return QuestionKind(HOW)
     return QuestionKind(FACT)
+
+
+# "how many Grade 3 students are ...": the words after "how many", up to a verb or a preposition
+_HOW_MANY = re.compile(r"\bhow many ((?:(?!(?:are|is|were|was|do|does|did|have|has|had|will|would|can|could|"
+                       r"at|in|on|of|for|from|to|with|by|per|attend\w*|get|got)\b)[\w'’-]+ ?)+)")
+
+
+def _counted(question: str) -> str | None:
+    """The thing a how-many question counts, as its last word's stem: "students", "coaches"."""
+    found = _HOW_MANY.search(question)
+    words = terms(found.group(1)) if found else []
+    return words[-1] if words else None
 
 
 _GRADE = re.compile(r"\bgrades?\s*(\d{1,2})\b", re.I)
