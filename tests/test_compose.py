@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select, update
 
 from bot.knowledge.answer import MAX_ANSWER_CHARS, Answerer, extractive_answer
-from bot.knowledge.compose import _repeats, _Scorer
+from bot.knowledge.compose import _prose_answer, _repeats, _Scorer, _Sentence
 from bot.knowledge.index import Hit
 from bot.knowledge.questions import question_kind
 from bot.knowledge.text import Unit, answer_units, terms
@@ -318,9 +318,12 @@ def test_how_many_asks_for_a_number_of_the_thing_counted(embeddings):
     assert fit("Maple will use its $5,000 School on the Move funding to host visits.") == 0.5
     assert fit("Every Grade 11 and 12 student has a credit map.") == 0.5
     assert fit("Each K–3 student has a card.") == 0.5
-    assert _Scorer("How many schools?", question_kind("How many schools?"), None, {}).fits(
-        Unit("A support team is named within 15 school days.", 0, True, False, False), None
-    ) == 0.5
+    assert (
+        _Scorer("How many schools?", question_kind("How many schools?"), None, {}).fits(
+            Unit("A support team is named within 15 school days.", 0, True, False, False), None
+        )
+        == 0.5
+    )
     profile = _profile(
         embeddings,
         "Maple PS (RB01)",
@@ -330,6 +333,26 @@ def test_how_many_asks_for_a_number_of_the_thing_counted(embeddings):
     )
     answer = _answer(embeddings, counted, profile)
     assert _quoted(answer) == ["Enrolment: 412 students (October 2025), about 28% multilingual learners"]
+
+
+def test_when_no_sentence_holds_what_was_asked_for_fewer_others_join():
+    passages = [
+        Passage("a", "guide.md", "Guide", "Tier 2", 0, "A Focused Partnership usually lasts a year."),
+        Passage("b", "memo.md", "Memo", "Money", 0, "Release time is funded for partnership schools."),
+    ]
+    units = [answer_units(p.text, p.location) for p in passages]
+
+    def answer(kind: str) -> list[str]:
+        scored = [_Sentence(0, 0, units[0][0], 1.0, 0.0), _Sentence(1, 0, units[1][0], 0.85, 0.0)]
+        return [
+            text
+            for _, text in _prose_answer(kind, scored, units, list(passages), lambda p: [p], [0, 0]).parts
+        ]
+
+    # an open question takes the other strong sentence; a how-many question that no sentence answers
+    # with a number does not pad its best guess with it
+    assert len(answer("fact")) == 2
+    assert answer("number") == ["A Focused Partnership usually lasts a year."]
 
 
 def _schools(*names: str):
@@ -531,7 +554,9 @@ def test_who_takes_people_not_capitalised_things_and_knows_the_roles_under_the_p
     for name in ("Liam O'Connell", "Dalton McGuinty"):
         assert scorer("Who wrote it?").fits(unit(f"It was written by {name}."), None) == 0.6
     # another school is a place too: "Cedar Valley's main target ..."
-    schools = scorer("Who leads graduation?", schools=lambda text: ["Cedar Valley SS"] * ("Cedar Valley" in text))
+    schools = scorer(
+        "Who leads graduation?", schools=lambda text: ["Cedar Valley SS"] * ("Cedar Valley" in text)
+    )
     assert schools.fits(unit("Cedar Valley's main target is the graduation rate."), None) == 0.0
     # the role asked for, when it works under the principal: a teacher, a coach
     success = scorer("Who is the student success teacher at Riverbend SS?", ["Riverbend SS"])

@@ -49,6 +49,7 @@ ONE_SCHOOLS = 0.1
 WINDOW_LEFT = 0.35  # the sentences after the best one may use the room down to this share
 OTHERS_FLOOR = 0.8  # a sentence from elsewhere joins the answer only if this strong beside the best
 TYPED_FLOOR = 0.85  # and when it must hold a name, a number or a definition too
+UNSURE_FLOOR = 0.9  # and when one is asked for but the best sentence holds none
 WINDOW_FLOOR = 0.6  # past the best sentence's paragraph, a sentence follows it only if this strong
 
 
@@ -504,7 +505,8 @@ def _prose_answer(
             break
         index += 1
     # then the other sentences that answer well, while they are strong and there is room
-    floor = anchor.score * (TYPED_FLOOR if typed else OTHERS_FLOOR)
+    unsure = not typed and FIT_WEIGHT[kind] > 0.1  # asked for a name, number or date none gives
+    floor = anchor.score * (TYPED_FLOOR if typed else UNSURE_FLOOR if unsure else OTHERS_FLOOR)
     for s in best[1:]:
         if s.score < floor or room < 80:
             break

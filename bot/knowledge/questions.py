@@ -84,8 +84,10 @@ def question_kind(question: str) -> QuestionKind:
 
 
 # "how many Grade 3 students are ...": the words after "how many", up to a verb or a preposition
-_HOW_MANY = re.compile(r"\bhow many ((?:(?!(?:are|is|were|was|do|does|did|have|has|had|will|would|can|could|"
-                       r"at|in|on|of|for|from|to|with|by|per|attend\w*|get|got)\b)[\w'’-]+ ?)+)")
+_HOW_MANY = re.compile(
+    r"\bhow many ((?:(?!(?:are|is|were|was|do|does|did|have|has|had|will|would|can|could|"
+    r"at|in|on|of|for|from|to|with|by|per|attend\w*|get|got)\b)[\w'’-]+ ?)+)"
+)
 
 
 def _counted(question: str) -> str | None:
