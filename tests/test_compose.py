@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select, update
 
 from bot.knowledge.answer import MAX_ANSWER_CHARS, Answerer, extractive_answer
-from bot.knowledge.compose import _prose_answer, _repeats, _Scorer, _Sentence
+from bot.knowledge.compose import _prose_answer, _repeats, _Scorer, _Sentence, display
 from bot.knowledge.index import Hit
 from bot.knowledge.questions import question_kind
 from bot.knowledge.text import Unit, answer_units, terms
@@ -451,6 +451,8 @@ def test_a_memos_field_line_is_quoted_whole(embeddings):
     )
     answer = _answer(embeddings, "Who is the superintendent?", memo)
     assert answer.answer == "From: Dr. Amara Osei, Superintendent [1]"  # no " …": the line is whole
+    row = "title: Foreword to Breakthrough; author: Richard F. Elmore"  # a table's row, as it is read
+    assert display(row) == row
 
 
 def test_a_question_naming_no_school_gets_the_districts_definition_before_a_schools(embeddings):

@@ -35,6 +35,24 @@ def test_plain_text_headings_and_hard_wrapped_paragraphs():
     assert blocks[4].text == "By A. Writer, 2010"  # a byline is text, not a heading
 
 
+def test_a_markdown_tables_rows_are_read_one_a_block_with_their_column_names():
+    text = (
+        "## Sources\n\nThe documents, by author:\n\n| file | title | author |\n|---|:---|---|\n"
+        "| 000.txt | All Systems Go | Michael Fullan (2010) |\n| 003.txt | Foreword | Richard F. Elmore |\n\n"
+        "| year | result |\n|---|---|\n| 2025 | 72% | up |\n| 2024 |\nAfter the tables.\n"
+    )
+    blocks = parse_plain_text(text, markdown=True)
+    assert [b.text for b in blocks] == [
+        "The documents, by author:",
+        "file: 000.txt; title: All Systems Go; author: Michael Fullan (2010)",
+        "file: 003.txt; title: Foreword; author: Richard F. Elmore",
+        "year: 2025; result: 72%; up",  # a new table, with its own header; no cell is lost
+        "year: 2024",
+        "After the tables.",
+    ]
+    assert {b.heading for b in blocks} == {"Sources"}
+
+
 def test_docx_headings_and_tables(tmp_path):
     import docx
 

@@ -378,7 +378,8 @@ def display(text: str, in_list: bool = False) -> str:
     return text if whole else f"{text} …"
 
 
-_FIELD = re.compile(r"[A-Z][\w '’-]{0,30}: \S")  # a memo's or profile's "From: Dr. Amara Osei"
+# a memo's or profile's "From: Dr. Amara Osei", a table row's "title: Foreword to Breakthrough; author: ..."
+_FIELD = re.compile(r"[A-Za-z][\w '’-]{0,30}: \S")
 ENDS = re.compile(r"[.!?…][\"'”’)\]*]*$")  # a sentence's end, after any closing quote or bracket
 
 

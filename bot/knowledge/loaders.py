@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from itertools import zip_longest
 from pathlib import Path
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".pdf", ".docx")
@@ -12,6 +13,8 @@ _LIST_ITEM = re.compile(r"^\s*(?:[-*•·▪–]\s+|\(?\d{1,3}[.)]\s+|\(?[a-z][.
 _PAGE_NUMBER = re.compile(r"^\s*(?:\d{1,4}|[ivxlcdm]{1,7})\s*$", re.IGNORECASE)
 # a memo's or profile's field line: "**From:** Dr. Amara Osei, Superintendent" is a line of its own
 _MD_FIELD = re.compile(r"^\s*(?:\*\*|__)[^*_\n]{1,40}:(?:\*\*|__)\s")
+_MD_ROW = re.compile(r"^\s*\|.*\|\s*$")  # a Markdown table's row: "| file | title | author |"
+_MD_RULE = re.compile(r":?-{3,}:?")  # its header's underline, one cell of "|---|:---:|"
 _MD_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.+?)\s*#*\s*$")
 _EMPHASIS = re.compile(r"(\*\*|__|\*)(?=\S)(.+?)(?<=\S)\1")
 _SMALL_WORDS = {"a", "an", "and", "as", "at", "by", "for", "in", "of", "on", "or", "the", "to", "vs"}
@@ -133,6 +136,7 @@ def parse_plain_text(text: str, *, markdown: bool, heading: str = "") -> list[Bl
     current: list[str] = []
     heading_run = False  # the last thing seen was a heading: a plain-text heading continues it
     first_heading = ""
+    header: list[str] = []  # the column names of the Markdown table being read
 
     def flush() -> None:
         nonlocal heading_run
@@ -147,6 +151,19 @@ def parse_plain_text(text: str, *, markdown: bool, heading: str = "") -> list[Bl
             if not stripped:
                 flush()
             continue
+        if markdown and _MD_ROW.match(line):  # a table: one block a row, each cell with its column's name
+            flush()
+            cells = [_clean(cell) for cell in stripped.strip("|").split("|")]
+            if all(_MD_RULE.fullmatch(cell) for cell in cells):
+                continue
+            if not header or (index and not _MD_ROW.match(lines[index - 1])):
+                header = cells  # the first row names the columns
+                continue
+            # a row longer than its header keeps its extra cells, unnamed
+            named = [f"{name}: {cell}" if name else cell for name, cell in zip_longest(header, cells) if cell]
+            blocks.append(Block(text="; ".join(named), heading=heading))
+            continue
+        header = []
         md = _MD_HEADING.match(line) if markdown else None
         tabbed = line.startswith("\t")  # a table cell in text exported from a word processor
         if md or (
