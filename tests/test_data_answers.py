@@ -140,7 +140,15 @@ def test_an_unknown_school_is_said_to_be_unknown_not_answered_with_other_results
     # a school a document found for the question knows, though the results do not: the documents answer
     assert unknown("What did Oak Hill PS do?", ["Oak Hill PS doubled tutoring."]) is None
     assert unknown("How is Maple PS doing?", []) is None
-    assert unknown("How is Northgate doing?", []) is None  # Northgate PS or SS: a known school, unsaid
+    # Northgate PS or SS: asked which, not answered with the district's figures or either school's
+    assert unknown("How is Northgate doing?", []) == (
+        "Northgate could be Northgate PS or Northgate SS. Which one do you mean? Ask again with its full name."
+    )
+    assert unknown("How is Northgate SS doing?", []) is None
+    for question in ("How is Northgate doing in Grade 3 reading?", "Who is the principal of Northgate?"):
+        answer = services.answerer.ask(question)
+        assert answer.answer.startswith("Northgate could be Northgate PS or Northgate SS.")
+        assert answer.sources == []
 
 
 def test_nothing_found_lists_the_documents_and_the_results_once_not_every_card(services):
@@ -291,8 +299,9 @@ def test_the_answerer_puts_the_data_first_and_keeps_cards_out_of_other_questions
 
 
 def test_a_name_two_schools_share_picks_neither(data):
-    # Northgate PS and Northgate SS: "Northgate" alone could be either, so no school is guessed
-    assert _text(data, "How is Northgate doing in Grade 3 reading?").startswith("District grade 3 reading")
+    # Northgate PS and Northgate SS: "Northgate" alone could be either, so no school is guessed (and the
+    # answerer asks which: see the unknown-school test)
+    assert data.schools_named("How is Northgate doing in Grade 3 reading?") == []
     assert _text(data, "How is Northgate SS doing on graduation?").startswith("Northgate SS, graduation rate")
 
 

@@ -85,6 +85,7 @@ class _Data:
     schools: dict
     names: re.Pattern  # how a question or passage names a school, longest names first
     by_name: dict[str, str]  # a name as written, lower-cased: its school's id
+    shared: dict[str, list[str]]  # a short name two schools share ("northgate"): their names
     school_lines: dict[str, str]  # the card's "The district's schools", by what each line answers
     district: dict[tuple[str, str], Series]
     by_school: dict[str, dict[str, Series]]
@@ -151,11 +152,19 @@ class DataAnswers:
         return None
 
     def unknown_school(self, question: str, texts: list[str]) -> str | None:
-        """What to say when the question names a school ("Oak Hill PS") that the results do not hold
-        and none of the texts (the passages found for it) mentions."""
+        """What to say instead of an answer when the question names a school ("Oak Hill PS") that the
+        results do not hold and none of the texts (the passages found for it) mentions, or names a school
+        only by a name two schools share ("Northgate": PS or SS): neither the district's figures nor a
+        guess."""
         data = self._current()
         if data is None or self.schools_named(question):
             return None
+        for short, names in data.shared.items():  # "How is Northgate doing?": Northgate PS or SS?
+            if found := re.search(rf"\b{re.escape(short)}\b", question, re.I):
+                return (
+                    f"{found.group(0)} could be {_either(names)}. Which one do you mean? Ask again with its "
+                    "full name."
+                )
         found = _SCHOOL_LIKE.search(question)
         if found is None:
             return None
@@ -328,10 +337,11 @@ class DataAnswers:
             return self._data
 
 
-def _school_names(schools: dict, district: str) -> tuple[re.Pattern, dict[str, str]]:
+def _school_names(schools: dict, district: str) -> tuple[re.Pattern, dict[str, str], dict[str, list[str]]]:
     """How a question or passage names each school: its id, its name, its name without "PS"/"SS" (unless
     that is the district's name too: "Riverbend" is the Riverbend District School Board, not Riverbend SS).
-    One pattern for them all, longest names first, and each name (lower-cased) to its school's id."""
+    One pattern for them all, longest names first; each name (lower-cased) to its school's id; and the
+    short names two schools share ("northgate": Northgate PS and Northgate SS), which name neither."""
     district_words = set(district.lower().split())
     names = []
     for sid, school in schools.items():
@@ -345,11 +355,19 @@ def _school_names(schools: dict, district: str) -> tuple[re.Pattern, dict[str, s
     counts: dict[str, set[str]] = {}
     for text, sid in names:
         counts.setdefault(text.lower(), set()).add(sid)
+    shared = {
+        text: sorted(schools[sid].name for sid in sids) for text, sids in counts.items() if len(sids) > 1
+    }
     names = [(text, sid) for text, sid in names if len(counts[text.lower()]) == 1]  # "Northgate": PS or SS?
     names.sort(key=lambda n: len(n[0]), reverse=True)  # "Northgate SS" before "Northgate"
     alternatives = "|".join(re.escape(text) for text, _ in names) or r"(?!)"
     pattern = re.compile(rf"\b(?P<name>{alternatives})(?:['’]s)?\b", re.I)
-    return pattern, {text.lower(): sid for text, sid in names}
+    return pattern, {text.lower(): sid for text, sid in names}, shared
+
+
+def _either(names: list[str]) -> str:
+    """ "Northgate PS or Northgate SS" """
+    return f"{', '.join(names[:-1])} or {names[-1]}"
 
 
 def _named(data: _Data, text: str) -> list[str]:
