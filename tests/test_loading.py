@@ -51,6 +51,11 @@ def test_a_markdown_tables_rows_are_read_one_a_block_with_their_column_names():
         "After the tables.",
     ]
     assert {b.heading for b in blocks} == {"Sources"}
+    # a short rule names a header; a row after a blank line, or with no header, is read as its cells
+    other = parse_plain_text(
+        "| a | b |\n|:-:|-|\n| 1 | 2 |\n\n| 3 | 4 |\n| c | d |\n|---|---|\n| 5 | 6 |\n", markdown=True
+    )
+    assert [b.text for b in other] == ["a: 1; b: 2", "3 | 4", "c: 5; d: 6"]
 
 
 def test_docx_headings_and_tables(tmp_path):

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.district.cards import measure_name, school_lines
+from bot.district.cards import listed, measure_name, school_lines
 from bot.district.progress import STATUS_LABELS, Series, status_of
 from bot.district.service import District, NotLoaded
 from bot.knowledge.index import Hit
@@ -160,9 +160,12 @@ class DataAnswers:
         if data is None or self.schools_named(question):
             return None
         for short, names in data.shared.items():  # "How is Northgate doing?": Northgate PS or SS?
-            if found := re.search(rf"\b{re.escape(short)}\b", question, re.I):
+            # even when the documents speak of one of them only: a leader who meant the other must not
+            # be given its facts
+            if re.search(rf"\b{re.escape(short)}\b", question, re.I):
+                name = re.sub(r"\s+\S+$", "", names[0])  # as the results write it: "Northgate"
                 return (
-                    f"{found.group(0)} could be {_either(names)}. Which one do you mean? Ask again with its "
+                    f"{name} could be {listed(names, 'or')}. Which one do you mean? Ask again with its "
                     "full name."
                 )
         found = _SCHOOL_LIKE.search(question)
@@ -352,6 +355,10 @@ def _school_names(schools: dict, district: str) -> tuple[re.Pattern, dict[str, s
         )
         if short != school.name and len(short) > 3 and not set(short.lower().split()) <= district_words:
             names.append((short, sid))
+        # "Northgate Public School", "Northgate S.S.": the long forms of "PS" and "SS"
+        for suffix, forms in _LONG_FORMS.items():
+            if school.name.endswith(f" {suffix}"):
+                names.extend((f"{school.name[: -len(suffix)]}{form}", sid) for form in forms)
     counts: dict[str, set[str]] = {}
     for text, sid in names:
         counts.setdefault(text.lower(), set()).add(sid)
@@ -365,9 +372,10 @@ def _school_names(schools: dict, district: str) -> tuple[re.Pattern, dict[str, s
     return pattern, {text.lower(): sid for text, sid in names}, shared
 
 
-def _either(names: list[str]) -> str:
-    """ "Northgate PS or Northgate SS" """
-    return f"{', '.join(names[:-1])} or {names[-1]}"
+_LONG_FORMS = {
+    "PS": ("Public School", "P.S.", "Elementary School"),
+    "SS": ("Secondary School", "S.S.", "High School"),
+}
 
 
 def _named(data: _Data, text: str) -> list[str]:

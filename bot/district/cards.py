@@ -41,10 +41,10 @@ def school_lines(district: str, schools: Iterable[School]) -> dict[str, str]:
         if level:
             lines[level] = (
                 f"The district's only {level} school is {names[0]}." if len(names) == 1
-                else f"The district's {len(names)} {level} schools are {_and(names)}."
+                else f"The district's {len(names)} {level} schools are {listed(names)}."
             )  # fmt: skip
     if "" in levels:
-        lines["no level"] = f"No level is recorded for {_and(levels[''])}."
+        lines["no level"] = f"No level is recorded for {listed(levels[''])}."
     for cluster in sorted({school.cluster.strip() for school in schools} - {""}):
         members = [school for school in schools if school.cluster.strip() == cluster]
         called = cluster if cluster.lower().endswith("cluster") else f"{cluster} cluster"
@@ -68,18 +68,19 @@ def _by_level(levels: dict[str, list[str]], *, named: bool) -> str:
     """ "15 elementary and 5 secondary", or with the names: "5 elementary (Fairview PS, ...) and 1 secondary
     (Northgate SS)"."""
     parts = [
-        f"{len(names)} {level or 'with no level recorded'}" + (f" ({_and(names)})" if named else "")
+        f"{len(names)} {level or 'with no level recorded'}" + (f" ({listed(names)})" if named else "")
         for level, names in sorted(levels.items(), key=lambda item: item[0] == "")
     ]
-    return _and(parts)
+    return listed(parts)
 
 
 def _count(n: int) -> str:
     return f"{n} school{'' if n == 1 else 's'}"
 
 
-def _and(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+def listed(items: list[str], word: str = "and") -> str:
+    """ "Maple PS, Birchwood PS and Oak Hill PS"; with "or", a choice."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} {word} {items[-1]}"
 
 
 def _trend(series: Series) -> str:

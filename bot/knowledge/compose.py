@@ -11,7 +11,7 @@ other strong sentences follow while there is room.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 
@@ -49,7 +49,7 @@ ONE_SCHOOLS = 0.1
 WINDOW_LEFT = 0.35  # the sentences after the best one may use the room down to this share
 OTHERS_FLOOR = 0.8  # a sentence from elsewhere joins the answer only if this strong beside the best
 TYPED_FLOOR = 0.85  # and when it must hold a name, a number or a definition too
-UNSURE_FLOOR = 0.9  # and when one is asked for but the best sentence holds none
+UNSURE_FLOOR = 0.9  # and when one is asked for that neither it nor the best sentence holds
 WINDOW_FLOOR = 0.6  # past the best sentence's paragraph, a sentence follows it only if this strong
 
 
@@ -59,7 +59,7 @@ _NAME_WORD = r"(?:[A-Z][a-z]*['’]?)?[A-Z][a-z]+(?:-[A-Z][a-z]+)?"
 _NAME = re.compile(
     # a person takes no article: "a Focused Partnership", "the Priorities Room" are not people
     r"(?<!\b[Aa] )(?<!\b[Aa]n )(?<!\b[Tt]he )"
-    r"\b(?:(?:Dr|Mr|Ms|Mrs|Prof)\.\s)?" + _NAME_WORD + r"\s" + _NAME_WORD + r"\b"
+    r"\b(?:(?:Dr|Mr|Ms|Mrs|Prof)\.\s)?" + _NAME_WORD + r"\s(?:[A-Z]\.\s)?" + _NAME_WORD + r"\b"
     r"(?!\s+(?:[A-Z]{2,}\b|(?:Public |Secondary |High |Elementary )?Schools?\b|District|Board|University|"
     r"College|Ministry|Department|Council|Institute|Cent(?:re|er)))"
 )
@@ -215,13 +215,27 @@ class _Scorer:
             for before, _role in found
         )
 
+    def _people(self, text: str) -> Iterator[str]:
+        """The people a text names. A capitalised pair that is not one is tried again from its second
+        word: "Director of Learning Tomas Lindqvist"."""
+        at = 0
+        while found := _NAME.search(text, at):
+            name = found.group(0)
+            # "Lena Park has run ..." names her; "The Board ..." names no one
+            if (found.start() or name.split()[0].lower() not in STOPWORDS) and self._person(name):
+                yield name
+                at = found.end()
+            else:
+                at = found.start() + len(name.split()[0]) + 1
+
     def _person(self, name: str) -> bool:
-        """A capitalised pair that names a person: "Dr. Amara Osei", "Liam O'Connell", but not "Learning
-        Partner" or "Focused Partnership", whose words the passages also write as ordinary words."""
+        """A capitalised pair that names a person: "Dr. Amara Osei", "Liam O'Connell", "Rose Martin", but
+        not a school ("Cedar Valley") nor "Learning Partner" or "Focused Partnership", all of whose words
+        the passages also write as ordinary words."""
         if _TITLE.match(name):
             return True
         words = re.split(r"[\s-]+", name)
-        return not any(word.lower() in self.plain for word in words) and not self.schools_named(name)
+        return not all(word.lower() in self.plain for word in words) and not self.schools_named(name)
 
     def overlap(self, words: set[str], *, named: bool = True) -> float:
         """The share of the question's words, weighted by rarity, that the words hold ("Irina's school"
@@ -238,11 +252,9 @@ class _Scorer:
             # asked who holds a role, a person the question does not name: not "Harbour View" in "the
             # principal of Harbour View" (but "Who is Irina Fedra?" is answered by a sentence naming her)
             named = any(
-                not (self.roles and set(terms(m.group(0))) <= self.q_terms)
-                and not any(set(terms(m.group(0))) <= school for school in self.schools)
-                for m in _NAME.finditer(text)
-                # "Lena Park has run ..." names her; "The Board ..." names no one
-                if (m.start() or m.group(0).split()[0].lower() not in STOPWORDS) and self._person(m.group(0))
+                not (self.roles and set(terms(name)) <= self.q_terms)
+                and not any(set(terms(name)) <= school for school in self.schools)
+                for name in self._people(text)
             )
             # the role asked about, not another: a cluster superintendent does not answer "Who is the
             # principal?"; "Who leads / heads ...?" is answered by whoever is in charge, but not a deputy
@@ -315,18 +327,36 @@ def _in_context(units: list[Unit], dense: np.ndarray) -> list[float]:
 
 
 def _counts(text: str, counted: str) -> bool:
-    """A number in the text counts the thing: "1,340 students", "22 Grade 3 students", "a 14-point gain"."""
+    """A number in the text counts the thing: "1,340 students", "22 Grade 3 students", "a 14-point gain",
+    "Enrolment: 412", "coaches (11.0 FTE)"; not a grade ("Grade 11 and 12 students"), a year, a share
+    ("60% of its students"), money, or a span of time ("15 school days", "every two weeks to coach")."""
+    for before in _LABELLED.findall(text):
+        if terms(before)[-1:] == [counted]:
+            return True
     words = _TOKEN.findall(text)
-    return any(
-        counted in (following := terms(" ".join(words[i : i + 5])))
-        # "15 school days" counts days, not schools
-        and following[following.index(counted) + 1 :][:1] not in ([u] for u in _UNITS)
-        for i, word in enumerate(words)
-        # not a grade: "Grade 3 students", "Grade 11 and 12 students"
-        if _NUMBER.match(word) and not any(w.lower() in ("grade", "grades") for w in words[max(i - 3, 0) : i])
+    for i, word in enumerate(words):
+        if not _NUMBER.match(word) or _NOT_A_COUNT.search(word) or _graded(words, i):
+            continue
+        if counted in terms(word):  # "a 14-point gain"
+            return True
+        stems = [terms(w) for w in words[i + 1 : i + 6]]
+        at = next((n for n, stem in enumerate(stems[:4]) if counted in stem), None)
+        # and not a span of time before it or after it: "every two weeks to coach", "15 school days"
+        if at is not None and not {t for stem in stems[: at + 2] for t in stem if t != counted} & _UNITS:
+            return True
+    return False
+
+
+def _graded(words: list[str], i: int) -> bool:
+    """The number at i is a grade: "Grade 3", "Grades 4 and 5", "Grade 11 and 12"."""
+    grade = ("grade", "grades")
+    return (i >= 1 and words[i - 1].lower() in grade) or (
+        i >= 3 and words[i - 1].lower() in ("and", "or", "to") and words[i - 3].lower() in grade
     )
 
 
+_LABELLED = re.compile(r"\b(\w+)\s*(?::|\()\s*\d")  # "Enrolment: 412", "coaches (11.0 FTE)"
+_NOT_A_COUNT = re.compile(r"^(?:1[89]\d\d|20\d\d)\b|%|\$|^\d+(?:st|nd|rd|th)$")  # a year, a share, money
 _UNITS = {"day", "week", "month", "year", "hour", "minut", "time", "term", "semest"}  # stems, as terms gives
 _TOKEN = re.compile(r"[\w$%.,’'–-]+")  # "K–3" is one word, not a 3
 
@@ -379,7 +409,7 @@ def display(text: str, in_list: bool = False) -> str:
 
 
 # a memo's or profile's "From: Dr. Amara Osei", a table row's "title: Foreword to Breakthrough; author: ..."
-_FIELD = re.compile(r"[A-Za-z][\w '’-]{0,30}: \S")
+_FIELD = re.compile(r"[A-Z][\w '’-]{0,30}: \S|[a-z][\w '’-]{0,30}: [^;]+; [a-z][\w '’-]{0,30}: \S")
 ENDS = re.compile(r"[.!?…][\"'”’)\]*]*$")  # a sentence's end, after any closing quote or bracket
 
 
@@ -506,13 +536,16 @@ def _prose_answer(
             break
         index += 1
     # then the other sentences that answer well, while they are strong and there is room
-    unsure = not typed and FIT_WEIGHT[kind] > 0.1  # asked for a name, number or date none gives
-    floor = anchor.score * (TYPED_FLOOR if typed else UNSURE_FLOOR if unsure else OTHERS_FLOOR)
+    # asked for a name, number, date or definition the best sentence does not give: a sentence that
+    # gives none either joins only if nearly as strong
+    unsure = not typed and kind in (WHO, NUMBER, WHEN, DEFINITION)
+    floor = anchor.score * (TYPED_FLOOR if typed else OTHERS_FLOOR)
     for s in best[1:]:
         if s.score < floor or room < 80:
             break
         if (
-            s.unit.heading
+            (unsure and s.fit < 0.6 and s.score < anchor.score * UNSURE_FLOOR)
+            or s.unit.heading
             or _asks(s.unit)
             or _REPLY.match(s.unit.text)  # a FAQ's "No. ..." means nothing without its question
             or (s.unit.in_list and not s.unit.first_in_line)

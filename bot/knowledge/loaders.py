@@ -14,7 +14,7 @@ _PAGE_NUMBER = re.compile(r"^\s*(?:\d{1,4}|[ivxlcdm]{1,7})\s*$", re.IGNORECASE)
 # a memo's or profile's field line: "**From:** Dr. Amara Osei, Superintendent" is a line of its own
 _MD_FIELD = re.compile(r"^\s*(?:\*\*|__)[^*_\n]{1,40}:(?:\*\*|__)\s")
 _MD_ROW = re.compile(r"^\s*\|.*\|\s*$")  # a Markdown table's row: "| file | title | author |"
-_MD_RULE = re.compile(r":?-{3,}:?")  # its header's underline, one cell of "|---|:---:|"
+_MD_RULE = re.compile(r"\s*:?-+:?\s*")  # its header's underline, one cell of "|---|:-:|"
 _MD_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.+?)\s*#*\s*$")
 _EMPHASIS = re.compile(r"(\*\*|__|\*)(?=\S)(.+?)(?<=\S)\1")
 _SMALL_WORDS = {"a", "an", "and", "as", "at", "by", "for", "in", "of", "on", "or", "the", "to", "vs"}
@@ -150,18 +150,22 @@ def parse_plain_text(text: str, *, markdown: bool, heading: str = "") -> list[Bl
         if not stripped or _PAGE_NUMBER.match(stripped):
             if not stripped:
                 flush()
+                header = []  # a blank line ends a table
             continue
         if markdown and _MD_ROW.match(line):  # a table: one block a row, each cell with its column's name
             flush()
-            cells = [_clean(cell) for cell in stripped.strip("|").split("|")]
+            cells = _cells(stripped)
             if all(_MD_RULE.fullmatch(cell) for cell in cells):
                 continue
-            if not header or (index and not _MD_ROW.match(lines[index - 1])):
-                header = cells  # the first row names the columns
+            if _rule(lines[index + 1] if index + 1 < len(lines) else ""):
+                header = cells  # the row above the rule names the columns
                 continue
-            # a row longer than its header keeps its extra cells, unnamed
+            # a row longer than its header keeps its extra cells, unnamed; a table without a header is
+            # read as its cells
             named = [f"{name}: {cell}" if name else cell for name, cell in zip_longest(header, cells) if cell]
-            blocks.append(Block(text="; ".join(named), heading=heading))
+            blocks.append(
+                Block(text="; ".join(named) if header else " | ".join(c for c in cells if c), heading=heading)
+            )
             continue
         header = []
         md = _MD_HEADING.match(line) if markdown else None
@@ -190,6 +194,15 @@ def parse_plain_text(text: str, *, markdown: bool, heading: str = "") -> list[Bl
     if blocks and first_heading:
         blocks[0].title_hint = first_heading
     return blocks
+
+
+def _cells(row: str) -> list[str]:
+    return [_clean(cell) for cell in row.strip().strip("|").split("|")]
+
+
+def _rule(line: str) -> bool:
+    """A Markdown table's header underline: "|---|:-:|"."""
+    return bool(_MD_ROW.match(line)) and all(_MD_RULE.fullmatch(cell) for cell in _cells(line))
 
 
 def _next_nonblank(lines: list[str], index: int) -> str:

@@ -83,18 +83,19 @@ def question_kind(question: str) -> QuestionKind:
     return QuestionKind(FACT)
 
 
-# "how many Grade 3 students are ...": the words after "how many", up to a verb or a preposition
-_HOW_MANY = re.compile(
-    r"\bhow many ((?:(?!(?:are|is|were|was|do|does|did|have|has|had|will|would|can|could|"
-    r"at|in|on|of|for|from|to|with|by|per|attend\w*|get|got)\b)[\w'’-]+ ?)+)"
-)
+_HOW_MANY = re.compile(r"\bhow many ((?:[\w'’–-]+ ?){1,5})", re.I)
+_PLURALS = {"people", "children", "staff", "men", "women"}  # plurals without an "s"
 
 
 def _counted(question: str) -> str | None:
-    """The thing a how-many question counts, as its last word's stem: "students", "coaches"."""
+    """The thing a how-many question counts, as its stem: the first plural after "how many" ("How many
+    named Grade 3 students ...?" -> "student"); None when there is none ("How many is that?")."""
     found = _HOW_MANY.search(question)
-    words = terms(found.group(1)) if found else []
-    return words[-1] if words else None
+    for word in found.group(1).split() if found else []:
+        word = word.lower()
+        if word in _PLURALS or (word.endswith("s") and not word.endswith("ss") and terms(word)):
+            return terms(word)[0] if terms(word) else word
+    return None
 
 
 _GRADE = re.compile(r"\bgrades?\s*(\d{1,2})\b", re.I)
