@@ -63,7 +63,7 @@ _NAME = re.compile(
     r"(?!\s+(?:[A-Z]{2,}\b|(?:Public |Secondary |High |Elementary )?Schools?\b|District|Board|University|"
     r"College|Ministry|Department|Council|Institute|Cent(?:re|er)))"
 )
-_TITLE = re.compile(r"(?:Dr|Mr|Ms|Mrs|Prof)\.\s")
+_AFTER_ARTICLE = re.compile(r"\b(?:[Aa]n?|[Tt]he)\s(" + _NAME_WORD + r"\s" + _NAME_WORD + r")\b")
 # a word written in lower case, not inside a name or an address ("Jean-Marc", "h.kowalski@...")
 _PLAIN = re.compile(r"(?<![\w'’@./-])[a-z]{2,}\b(?![@'’-]|\.\w)")
 # a person named in full, as the owner of something: "Irina Fedra's school"
@@ -136,11 +136,14 @@ class _Scorer:
         vector: np.ndarray | None,
         idf: dict[str, float],
         about: Sequence[str] = (),
-        plain: Collection[str] = (),
+        texts: Sequence[str] = (),
         schools_named: SchoolsNamed = lambda text: (),
     ):
         self.kind = kind
-        self.plain = plain  # the words the passages also write in lower case: "learning", "partner"
+        # what the passages (texts) say of words: those they also write in lower case ("learning",
+        # "partner"), and the capitalised pairs they put after an article ("the Learning Partner school")
+        self.plain = {word for text in texts for word in _PLAIN.findall(text)}
+        self.things = {m.group(1) for text in texts for m in _AFTER_ARTICLE.finditer(text)}
         self.q_terms = set(terms(question))
         self.idf = idf
         self.weight = {t: idf.get(t, 1.0) for t in self.q_terms}
@@ -230,12 +233,15 @@ class _Scorer:
 
     def _person(self, name: str) -> bool:
         """A capitalised pair that names a person: "Dr. Amara Osei", "Liam O'Connell", "Rose Martin", but
-        not a school ("Cedar Valley") nor "Learning Partner" or "Focused Partnership", all of whose words
-        the passages also write as ordinary words."""
-        if _TITLE.match(name):
-            return True
+        not a school ("Cedar Valley") nor "Learning Partner" or "Focused Partnership", which the passages
+        put after an article, or all of whose words they also write as ordinary words (a title, "Dr.",
+        is never one)."""
         words = re.split(r"[\s-]+", name)
-        return not all(word.lower() in self.plain for word in words) and not self.schools_named(name)
+        return (
+            not all(word.lower() in self.plain for word in words)
+            and name not in self.things
+            and not self.schools_named(name)
+        )
 
     def overlap(self, words: set[str], *, named: bool = True) -> float:
         """The share of the question's words, weighted by rarity, that the words hold ("Irina's school"
@@ -431,8 +437,7 @@ def compose(
     """
     named_in = cache(lambda text: frozenset(schools_named(text)))
     about = list(schools_named(question))
-    plain = {word for p in passages for word in _PLAIN.findall(p.text)}
-    scorer = _Scorer(question, kind, vector, idf, about, plain, named_in)
+    scorer = _Scorer(question, kind, vector, idf, about, [p.text for p in passages], named_in)
     units = [answer_units(p.text, p.location) for p in passages]
     scored: list[_Sentence] = []
     # whose profile, which plan: how much of the question each passage's document title holds
