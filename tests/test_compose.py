@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select, update
 
 from bot.knowledge.answer import MAX_ANSWER_CHARS, Answerer, extractive_answer
-from bot.knowledge.compose import _prose_answer, _repeats, _Scorer, _Sentence, display
+from bot.knowledge.compose import _list_answer, _prose_answer, _repeats, _Scorer, _Sentence, display
 from bot.knowledge.index import Hit
 from bot.knowledge.questions import question_kind
 from bot.knowledge.text import Unit, answer_units, terms
@@ -163,6 +163,64 @@ def test_a_list_inside_a_passage_is_quoted_item_by_item(embeddings):
         "attendance drops two terms running. [1]",
         "the school asks for help. [1]",
     ]
+
+
+def test_a_list_under_its_heading_is_the_answer_its_heading_promises(embeddings):
+    heading = "Exhibit 1.1 Big Ideas for Whole-System Reform"
+    rows = [
+        Passage("p", "book.txt", "Chapter One", "Chapter One", 0,
+                "There are some big ideas in this book, and whole-system reform rests on them."),
+        Passage("e", "book.txt", "Chapter One", heading, 1,
+                f"{heading}\n- 1. All children can learn\n- 2. A small number of key priorities\n"
+                "- 3. Resolute leadership\n- 4. Collective capacity"),
+    ]  # fmt: skip
+    passages = with_sentence_vectors(rows, embeddings.embed_documents, batch=64)
+    answer = _answer(embeddings, "What are the big ideas of whole-system reform?", passages)
+    assert _quoted(answer) == [
+        "1. All children can learn", "2. A small number of key priorities", "3. Resolute leadership",
+        "4. Collective capacity",
+    ]  # fmt: skip
+    # the items are terse and resemble the question little: they take most of their heading's score
+    units = [answer_units(p.text, p.location) for p in passages]
+    scored = [_Sentence(0, 0, units[0][0], 1.1)]
+    scored += [_Sentence(1, i, u, 1.0 if u.heading else 0.5) for i, u in enumerate(units[1])]
+    asked = "What are the big ideas?"
+    listed = _list_answer(
+        _Scorer(asked, question_kind(asked), None, {}), scored, units, passages, lambda p: [p]
+    )
+    assert listed is not None and len(listed.parts) == 4
+
+
+def test_a_question_about_someones_view_asks_for_the_view_not_their_name(embeddings):
+    asked = "What does Elmore say about loose coupling?"
+    scorer = _Scorer(asked, question_kind(asked), None, {})
+    assert "elmor" not in scorer.q_terms and "coupl" in scorer.q_terms
+    for view in ("according to Elmore", "in Richard F. Elmore's view"):
+        assert (
+            "elmor"
+            not in _Scorer(f"What is loose coupling {view}?", question_kind("What is it?"), None, {}).q_terms
+        )
+    who = "Who is Elmore?"  # asked who someone is, the name is what to find
+    assert "elmor" in _Scorer(who, question_kind(who), None, {}).q_terms
+    passages = _passages(
+        embeddings,
+        "By Richard F. Elmore, Professor, Graduate School of Education",
+        "Loose coupling explains why innovations in schools seldom reach the classroom.",
+    )
+    answer = _answer(embeddings, asked, passages)
+    assert answer.answer.startswith("Loose coupling explains why")
+
+
+def test_what_percentage_asks_for_a_share():
+    asked = "What percentage of students graduate in Ontario?"
+    scorer = _Scorer(asked, question_kind(asked), None, {})
+
+    def fit(text: str) -> float:
+        return scorer.fits(Unit(text, 0, True, False, False), None)
+
+    assert fit("The graduation rate rose from 68% to 77% over four years.") == 1.0
+    assert fit("About one student in three is not yet at standard.") == 1.0
+    assert fit("More than 20,000 students are enrolled in 740 programs.") == 0.5
 
 
 def test_answers_quote_verbatim_without_duplicates_under_the_cap(embeddings):

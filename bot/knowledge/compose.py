@@ -68,6 +68,15 @@ _AFTER_ARTICLE = re.compile(r"\b(?:[Aa]n?|[Tt]he)\s(" + _NAME_WORD + r"\s" + _NA
 _PLAIN = re.compile(r"(?<![\w'’@./-])[a-z]{2,}\b(?![@'’-]|\.\w)")
 # a person named in full, as the owner of something: "Irina Fedra's school"
 _FULL_NAME = re.compile(r"(?<=\w )[A-Z][a-z]+(?:\s[A-Z][a-z]+(?:-[A-Z][a-z]+)?)+(?=['’]s\b)")
+# whose view a question asks for: "What does Elmore say ...?", "according to Fullan", "Moore's view"
+_ATTRIBUTED = re.compile(
+    r"\b(?:according to|in the view of)\s+([A-Z][a-z]+(?:\s[A-Z]\.)?(?:\s[A-Z][a-z]+)?)"
+    r"|\b(?:do|does|did)\s+([A-Z][a-z]+(?:\s[A-Z]\.)?(?:\s[A-Z][a-z]+)?)\s+(?:say|think|argue|mean|"
+    r"define|describe|see|view|write|suggest|propose|recommend|call|claim|believe|want|mean)\b"
+    r"|\b([A-Z][a-z]+)['’]s\s+(?:view|argument|claim|definition|idea|point)\b"
+)
+_SHARE_ASKED = re.compile(r"\b(?:percentage|percent|proportion)\b|%", re.I)
+_SHARE = re.compile(r"%|\bper ?cent\b|\b(?:half|third|quarter)\b|\b(?:one|two|three|four|\d+)(?:\s[a-z]+){0,3}\sin\s(?:two|three|four|five|ten|\d{1,2})\b(?!\s*%)", re.I)  # fmt: skip
 _CHANGE_ASKED = re.compile(r"\b(?:improv\w*|increas\w*|gain\w*|gr[eo]w\w*|rise|rose|risen|fell|fall\w*|drop\w*|declin\w*|chang\w*)\b", re.I)  # fmt: skip
 _CHANGE = re.compile(r"\bfrom\b[^.;]*?\d[^.;]*?\bto\b[^.;]*?\d|\d[\d.,]*\s*(?:-\s*)?(?:percentage\s+)?points?\b|\b(?:up|down|gain\w*|rose|fell|increase\w*|decrease\w*)\b[^.;]*\d", re.I)  # fmt: skip
 _ROLE = re.compile(
@@ -145,12 +154,15 @@ class _Scorer:
         self.plain = {word for text in texts for word in _PLAIN.findall(text)}
         self.things = {m.group(1) for text in texts for m in _AFTER_ARTICLE.finditer(text)}
         self.q_terms = set(terms(question))
+        if kind.kind != WHO:  # "What does Elmore say about ...?": his view is asked, not his name
+            self.q_terms -= {t for m in _ATTRIBUTED.finditer(question) for t in terms(next(g for g in m.groups() if g))}
         self.idf = idf
         self.weight = {t: idf.get(t, 1.0) for t in self.q_terms}
         self.total = sum(self.weight.values()) or 1.0
         self.vector = vector
         self.measures = measures_in(question)
         self.change = bool(_CHANGE_ASKED.search(question))
+        self.share = bool(_SHARE_ASKED.search(question))  # "What percentage ...?": a share, "77%"
         self.roles = {_role(m.group(0)) for m in _ROLE.finditer(question)}  # "Who is the principal of ...?"
         # "Irina Fedra's school": a sentence saying "Irina's school" names it too
         self.named = {
@@ -276,6 +288,8 @@ class _Scorer:
                 return 0.0
             # "How much did it improve?" asks for a change: "from 33% ... to 82%", "a 14-point gain"
             if self.change and not _CHANGE.search(text):
+                return 0.5
+            if self.share and not _SHARE.search(text):
                 return 0.5
             # "How many students ...?" asks for a count of students: "1,340 students", not "$5,000"
             return 1.0 if not self.kind.counted or _counts(text, self.kind.counted) else 0.5
@@ -598,8 +612,9 @@ def _list_answer(scorer: _Scorer, scored, units, passages, document) -> Composed
             if len(run) >= 2:
                 items = sum(by_key[k].score for k in run) / len(run)
                 before = (hit, run[0][1] - 1)
-                if run[0][1] and found[before[1]].text.endswith(":"):
-                    items = (items + by_key[before].score) / 2  # the lead-in says what the list is
+                if run[0][1] and (found[before[1]].text.endswith(":") or found[before[1]].heading):
+                    # the lead-in or heading says what the list is: its items inherit from it
+                    items = max((items + by_key[before].score) / 2, by_key[before].score * CARRY)
                 groups.append((items, list(run)))
             run = []
     # numbered sections of a document ("1. Literacy", "2. Numeracy", ...), each its own passage
