@@ -525,12 +525,14 @@ def test_who_holds_a_role_is_a_person_not_the_place_asked_about(embeddings):
     assert (
         scorer.fits(Unit("Feeder schools: Cedar Grove PS, Pine Hill PS", 0, True, True, False), None) == 0.0
     )
-    # asked who someone is, the sentence naming them answers
+    # asked who someone is, the sentence naming them answers, and best with their role
     person = "Who is Irina Fedra?"
     teacher = Unit(
         "Grade-2 teacher Irina Fedra just finished a shared reading exercise.", 0, True, False, False
     )
-    assert _Scorer(person, question_kind(person), None, {}).fits(teacher, None) == 0.6
+    assert _Scorer(person, question_kind(person), None, {}).fits(teacher, None) == 1.0
+    named = Unit("Irina Fedra just finished a shared reading exercise.", 0, True, False, False)
+    assert _Scorer(person, question_kind(person), None, {}).fits(named, None) == 0.6
 
 
 def test_a_memos_field_line_is_quoted_whole(embeddings):
@@ -671,6 +673,13 @@ def test_who_takes_people_not_capitalised_things_and_knows_the_roles_under_the_p
     assert success.fits(unit("- Principal: Simone Baptiste (since 2022)"), None) == 0.6
     coach = scorer("Who is the literacy coach at Maple PS?", ["Maple PS"])
     assert coach.fits(unit("- Literacy coach: full-time (Rachel Ng)"), None) == 1.0
+    # asked who someone is, whatever role they have answers: a teacher too
+    albert = scorer("Who is Albert?")
+    assert albert.fits(unit("Albert Quah is a student success teacher in a high school."), None) == 1.0
+    assert albert.fits(unit("Albert Quah read a book on craft."), None) == 0.6
+    # a question naming a role asks for that role, though a capital follows "Who is"
+    maple = scorer("Who is Maple PS's principal?", ["Maple PS"])
+    assert maple.fits(unit("- Vice-principal: Kevin Osborne"), None) == 0.6
     # but asked who is in charge, a teacher or a coach is not: nor when asked who runs a school
     for asked in ("Who leads Maple PS?", "Who runs Maple PS?", "Who is in charge at Maple PS?"):
         charge = scorer(asked, ["Maple PS"])

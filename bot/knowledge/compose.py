@@ -106,6 +106,7 @@ _DEFINED_INLINE = re.compile(
 )
 _LIST_MARKER = re.compile(r"^\s*(?:[-*•·▪–]\s+|\(?\d{1,3}[.)]\s+)")
 _NUMBERED = re.compile(r"^\s*(\d{1,2})[.)]\s")
+_PERSON_ASKED = re.compile(r"\s*(?i:who\s+(?:is|was))\s+(?:(?:Dr|Mr|Ms|Mrs|Prof)\.?\s+)?[A-Z][a-z]")
 # roles that say only who is in charge: "Who leads numeracy?", "Who heads Maple PS?"
 _IN_CHARGE = {"lead", "head"}
 # roles that work under whoever is in charge: they answer only when asked for by name
@@ -155,7 +156,9 @@ class _Scorer:
         self.things = {m.group(1) for text in texts for m in _AFTER_ARTICLE.finditer(text)}
         self.q_terms = set(terms(question))
         if kind.kind != WHO:  # "What does Elmore say about ...?": his view is asked, not his name
-            self.q_terms -= {t for m in _ATTRIBUTED.finditer(question) for t in terms(next(g for g in m.groups() if g))}
+            self.q_terms -= {
+                t for m in _ATTRIBUTED.finditer(question) for t in terms(next(g for g in m.groups() if g))
+            }
         self.idf = idf
         self.weight = {t: idf.get(t, 1.0) for t in self.q_terms}
         self.total = sum(self.weight.values()) or 1.0
@@ -164,6 +167,8 @@ class _Scorer:
         self.change = bool(_CHANGE_ASKED.search(question))
         self.share = bool(_SHARE_ASKED.search(question))  # "What percentage ...?": a share, "77%"
         self.roles = {_role(m.group(0)) for m in _ROLE.finditer(question)}  # "Who is the principal of ...?"
+        # "Who is Albert?": whatever role the person has answers
+        self.person_asked = not self.roles and bool(_PERSON_ASKED.match(question))
         # "Irina Fedra's school": a sentence saying "Irina's school" names it too
         self.named = {
             t: group
@@ -278,6 +283,7 @@ class _Scorer:
             # principal?"; "Who leads / heads ...?" is answered by whoever is in charge, but not a deputy
             role = any(
                 _role(m.group(0)) in self.roles
+                or self.person_asked
                 or ((not self.roles or self.roles & _IN_CHARGE) and _role(m.group(0)) not in _UNDER)
                 for m in _ROLE.finditer(text)
             )
