@@ -72,7 +72,7 @@ _FULL_NAME = re.compile(r"(?<=\w )[A-Z][a-z]+(?:\s[A-Z][a-z]+(?:-[A-Z][a-z]+)?)+
 _ATTRIBUTED = re.compile(
     r"\b(?:according to|in the view of)\s+([A-Z][a-z]+(?:\s[A-Z]\.)?(?:\s[A-Z][a-z]+)?)"
     r"|\b(?:do|does|did)\s+([A-Z][a-z]+(?:\s[A-Z]\.)?(?:\s[A-Z][a-z]+)?)\s+(?:say|think|argue|mean|"
-    r"define|describe|see|view|write|suggest|propose|recommend|call|claim|believe|want|mean)\b"
+    r"define|describe|see|view|write|suggest|propose|recommend|call|claim|believe|want)\b"
     r"|\b([A-Z][a-z]+)['’]s\s+(?:view|argument|claim|definition|idea|point)\b"
 )
 _SHARE_ASKED = re.compile(r"\b(?:percentage|percent|proportion)\b|%", re.I)
