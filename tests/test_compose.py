@@ -28,6 +28,12 @@ def _answer(embeddings, question: str, passages: list[Passage], **kwargs):
     )  # fmt: skip
 
 
+def _fit(question: str):
+    """How far a sentence (not a list item) holds what the question asks for."""
+    scorer = _Scorer(question, question_kind(question), None, {})
+    return lambda text: scorer.fits(Unit(text, 0, True, False, False), None)
+
+
 def _quoted(answer) -> list[str]:
     return [s.strip() for s in re.split(r"\s*\[\d+\]\s*", answer.answer) if s.strip()]
 
@@ -212,11 +218,7 @@ def test_a_question_about_someones_view_asks_for_the_view_not_their_name(embeddi
 
 
 def test_what_percentage_asks_for_a_share():
-    asked = "What percentage of students graduate in Ontario?"
-    scorer = _Scorer(asked, question_kind(asked), None, {})
-
-    def fit(text: str) -> float:
-        return scorer.fits(Unit(text, 0, True, False, False), None)
+    fit = _fit("What percentage of students graduate in Ontario?")
 
     assert fit("The graduation rate rose from 68% to 77% over four years.") == 1.0
     assert fit("About one student in three is not yet at standard.") == 1.0
@@ -373,10 +375,7 @@ def test_how_many_asks_for_a_number_of_the_thing_counted(embeddings):
     ):
         assert question_kind(asked).counted == counted, asked
     counted = "How many students attend Maple PS?"
-    scorer = _Scorer(counted, question_kind(counted), None, {})
-
-    def fit(text: str) -> float:
-        return scorer.fits(Unit(text, 0, True, False, False), None)
+    fit = _fit(counted)
 
     assert fit("- Enrolment: 412 students (October 2025)") == 1.0
     assert fit("The school named 22 Grade 3 students not at standard.") == 1.0
