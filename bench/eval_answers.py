@@ -3,15 +3,18 @@
     python bench/eval_answers.py                  # every set, both halves
     python bench/eval_answers.py --half dev       # while tuning: the development halves only
     python bench/eval_answers.py --set district --show misses
-    python bench/eval_answers.py --half holdout   # the held-out questions: judged, never tuned on
+    python bench/eval_answers.py --half holdout2  # the held-out questions: judged, never tuned on
 
 Sets (a set is skipped when its documents are absent):
 - shared: ../shared/eval/dev_questions.jsonl over ../shared/reform-docs (a development set);
-- reform: bench/questions/reform-{dev,test,holdout}.jsonl over ../shared/reform-docs;
-- district: bench/questions/district-{dev,test,holdout}.jsonl over knowledge/ with its district data loaded.
+- reform: bench/questions/reform-{dev,test,holdout1,holdout2}.jsonl over ../shared/reform-docs;
+- district: bench/questions/district-{dev,test,holdout1,holdout2}.jsonl over knowledge/ with its district
+  data loaded.
 
-The holdout halves were written by a reviewer who never saw Resolute's answers, after the test halves
-had been read while fixing answers; `--half both` (the default) is dev and test, `--half all` adds them.
+The held-out sets were written by reviewers who never saw Resolute's answers. The first (holdout1) was
+measured three times on 4 December and then read to find what answers miss, so it is development
+material now; the second (holdout2) is the one that judges. `--half both` (the default) is dev and test,
+`--half all` adds both held-out sets.
 
 A question file has one {"q", "doc", "facts"} object a line: `doc` is the start of the expected
 document's file name; `facts` is a list of groups of strings, a group being found when any of its
@@ -34,6 +37,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 QUESTIONS = ROOT / "bench" / "questions"
+HALVES = ("dev", "test", "holdout1", "holdout2")
 
 
 @dataclass(frozen=True)
@@ -47,9 +51,9 @@ class EvalSet:
 SETS = [
     EvalSet("shared", SHARED / "reform-docs", {"dev": SHARED / "eval" / "dev_questions.jsonl"}),
     EvalSet("reform", SHARED / "reform-docs",
-            {half: QUESTIONS / f"reform-{half}.jsonl" for half in ("dev", "test", "holdout")}),
+            {half: QUESTIONS / f"reform-{half}.jsonl" for half in HALVES}),
     EvalSet("district", ROOT / "knowledge",
-            {half: QUESTIONS / f"district-{half}.jsonl" for half in ("dev", "test", "holdout")}, district=True),
+            {half: QUESTIONS / f"district-{half}.jsonl" for half in HALVES}, district=True),
 ]  # fmt: skip
 
 
@@ -140,8 +144,8 @@ def main() -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--set", choices=[s.name for s in SETS], action="append", help="Only these sets.")
-    parser.add_argument("--half", choices=["dev", "test", "holdout", "both", "all"], default="both",
-                        help="both: dev and test; all: dev, test and holdout.")  # fmt: skip
+    parser.add_argument("--half", choices=[*HALVES, "both", "all"], default="both",
+                        help="both: dev and test; all: every half, the held-out sets too.")  # fmt: skip
     parser.add_argument("--modes", default="hybrid", help="Retrieval modes: hybrid,dense,lexical.")
     parser.add_argument(
         "--show", choices=["none", "misses", "all"], default="none", help="Per-question lines."
@@ -154,7 +158,7 @@ def main() -> int:
         if not eval_set.docs.is_dir():
             print(f"[{eval_set.name}] skipped: {eval_set.docs} is absent")
             continue
-        wanted = {"both": ("dev", "test"), "all": ("dev", "test", "holdout")}.get(args.half, (args.half,))
+        wanted = {"both": ("dev", "test"), "all": HALVES}.get(args.half, (args.half,))
         halves = {h: p for h, p in eval_set.halves.items() if h in wanted and p.exists()}
         if not halves:
             continue
@@ -169,12 +173,12 @@ def main() -> int:
                         (eval_set.name, half, mode, evaluate(questions, services, mode, show=args.show))
                     )
     print(
-        f"\n{'set':9} {'half':7} {'mode':7} {'n':>3} {'cited':>6} {'MRR':>5} {'facts':>6} {'verbatim':>9} {'longest':>8}"
+        f"\n{'set':9} {'half':8} {'mode':7} {'n':>3} {'cited':>6} {'MRR':>5} {'facts':>6} {'verbatim':>9} {'longest':>8}"
     )
     for name, half, mode, t in rows:
-        print(f"{name:9} {half:7} {mode:7} {t['questions']:3d} {t['cited']:6.2f} {t['mrr']:5.2f} "
+        print(f"{name:9} {half:8} {mode:7} {t['questions']:3d} {t['cited']:6.2f} {t['mrr']:5.2f} "
               f"{t['fact_recall']:6.2f} {t['verbatim']:9.2f} {t['longest_answer']:8d}")  # fmt: skip
-    print("bars on the test and holdout halves: cited >= 0.95, facts >= 0.85, verbatim 1.00, longest <= 1000")
+    print("bars on the unseen questions (holdout2): cited >= 0.95, facts >= 0.85, verbatim 1.00, longest <= 1000")
     return 0
 
 
