@@ -59,12 +59,23 @@ def _quoted(answer) -> list[str]:
         ("What is the Monday Three?", "definition", None),  # "the" before a name: a thing named
         ("What is the Grade 3 reading target?", "fact", None),  # a value, though "Grade" is capitalised
         ("What was the Board's budget for coaches?", "fact", None),
+        # "the" before a term of two or three words that is not a value: a thing to define
+        ("What is the task environment in Moore's strategic triangle?", "definition", None),
+        ("What is the authorizing environment?", "definition", None),
+        ("What is the plan for Grade 9?", "fact", None),  # one word: what it is, not what it means
+        ("What is the graduation rate in 2025?", "fact", None),
+        ("What does Moore mean by strategic knowledge?", "definition", None),
     ],
 )
 def test_the_kind_of_answer_a_question_asks_for(question, kind, count):
     found = question_kind(question)
     assert (found.kind, found.count) == (kind, count)
     assert found.hint()  # a language model is told it too
+
+
+def test_a_definition_asked_for_names_the_thing_to_define():
+    assert question_kind("What is the task environment in Moore's triangle?").subject == {"task", "environ"}
+    assert question_kind("What does Moore mean by strategic capacity?").subject == {"strateg", "capac"}
 
 
 def test_sentence_vectors_are_stored_with_each_chunk_at_ingest(make_services, knowledge, embeddings):
@@ -708,3 +719,60 @@ def test_a_paragraphs_title_case_lead_names_what_it_defines(embeddings):
     assert answer.answer.startswith(
         "Tier 1: Learning Conversation. The principal, the cluster superintendent"
     )
+
+
+def test_an_answer_goes_on_through_the_list_item_it_reaches(embeddings):
+    passages = _passages(
+        embeddings,
+        "The triangle distinguishes the task environment from the authorizing environment.\n"
+        "· The task environment refers to the material conditions an organization faces. "
+        "In schools, that would be the children and what they need to learn.\n"
+        "· The authorizing environment refers to those who grant legitimacy and money.",
+    )
+    for asked in ("What is the task environment?", "How does the triangle set the task environment apart?"):
+        answer = _answer(embeddings, asked, passages)
+        assert "the material conditions" in answer.answer
+        assert "that would be the children" in answer.answer  # the rest of the item it reached
+
+
+def test_an_answer_runs_on_into_the_next_passage_even_one_already_found(embeddings):
+    passages = _passages(
+        embeddings,
+        "Funding rose. So the reading program is a deliberately contrarian program.",
+        "It takes a more optimistic view of what schools can do than earlier research.",
+    )
+    # both passages are among those found: the second still follows the first, where the reason is
+    answer = _answer(embeddings, "Why is the reading program contrarian?", passages)
+    assert re.search(r"contrarian program\. \[1\] It takes a more optimistic view", answer.answer)
+
+
+def test_a_lead_in_brings_the_list_it_introduces(embeddings):
+    passages = _passages(
+        embeddings,
+        "By strategic capacity, we mean three crucial things:\n"
+        "· First, the capacity to diagnose the environment.\n"
+        "· Second, a sense of the public value to be produced.\n"
+        "· Third, an idea of what to do now, in the short run.\n"
+        "Capacity is built over years.",
+    )
+    answer = _answer(embeddings, "What does Moore mean by strategic capacity?", passages)
+    for item in ("diagnose the environment", "public value", "short run"):
+        assert item in answer.answer
+
+
+def test_who_wants_someone_the_question_does_not_name():
+    asked = "Who does Moore credit with the idea of the instructional core?"
+    scorer = _Scorer(asked, question_kind(asked), None, {})
+
+    def fit(text: str) -> float:
+        return scorer.fits(Unit(text, 0, True, False, False), None)
+
+    # the author asked about is not who he credits; the one he credits is
+    assert fit("Notes by Mark Moore, author of the course.") < fit("Moore credits Richard Elmore with it.")
+    assert fit("Moore credits Richard Elmore with it.") == 0.6
+    # asked who someone is, the name asked about answers
+    who = _Scorer("Who was Anthony Alvarado?", question_kind("Who was Anthony Alvarado?"), None, {})
+    assert who.fits(Unit("Anthony Alvarado was the superintendent.", 0, True, False, False), None) == 1.0
+    # and "What does Elmore liken reform to?" asks his view, not for his name
+    liken = "What does Elmore liken reform to?"
+    assert "elmor" not in _Scorer(liken, question_kind(liken), None, {}).q_terms

@@ -35,6 +35,21 @@ def test_plain_text_headings_and_hard_wrapped_paragraphs():
     assert blocks[4].text == "By A. Writer, 2010"  # a byline is text, not a heading
 
 
+@pytest.mark.parametrize("markdown", [False, True])
+def test_a_sentence_a_page_break_cut_in_two_is_one_paragraph_again(markdown):
+    text = (
+        "Some systems let schools start at different\n\ntimes. Others do not.\n\n"
+        "A paragraph ends here.\n\nthe next one starts in lower case.\n\n"
+        "A list follows:\n\n- one item\n\nA paragraph without a stop\n\nThen Another Paragraph.\n"
+    )
+    blocks = [b.text for b in parse_plain_text(text, markdown=markdown)]
+    assert blocks[0] == "Some systems let schools start at different times. Others do not."
+    # a finished sentence, a list, or a capital after the break: the paragraphs stay apart
+    assert blocks[1:3] == ["A paragraph ends here.", "the next one starts in lower case."]
+    assert blocks[3:5] == ["A list follows:", "- one item"]
+    assert blocks[5:] == ["A paragraph without a stop", "Then Another Paragraph."]
+
+
 def test_a_markdown_tables_rows_are_read_one_a_block_with_their_column_names():
     text = (
         "## Sources\n\nThe documents, by author:\n\n| file | title | author |\n|---|:---|---|\n"

@@ -14,7 +14,7 @@ from bot.knowledge.text import split_sentences
 # silently dropped, so chunks stay well inside the window.
 DEFAULT_MAX_TOKENS = 200
 # Bump when loading or chunking changes what chunks a file gives: the next ingest redoes them all.
-CHUNKING_VERSION = 5
+CHUNKING_VERSION = 6
 
 
 @dataclass(frozen=True)

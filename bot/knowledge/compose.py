@@ -71,8 +71,10 @@ _FULL_NAME = re.compile(r"(?<=\w )[A-Z][a-z]+(?:\s[A-Z][a-z]+(?:-[A-Z][a-z]+)?)+
 # whose view a question asks for: "What does Elmore say ...?", "according to Fullan", "Moore's view"
 _ATTRIBUTED = re.compile(
     r"\b(?:according to|in the view of)\s+([A-Z][a-z]+(?:\s[A-Z]\.)?(?:\s[A-Z][a-z]+)?)"
+    # a verb of saying or thinking: "What does Elmore liken ...?", not "How does Riverbend support ...?"
     r"|\b(?:do|does|did)\s+([A-Z][a-z]+(?:\s[A-Z]\.)?(?:\s[A-Z][a-z]+)?)\s+(?:say|think|argue|mean|"
-    r"define|describe|see|view|write|suggest|propose|recommend|call|claim|believe|want)\b"
+    r"define|describe|see|view|write|suggest|propose|recommend|call|claim|believe|want|liken|compare|"
+    r"credit|consider|stress|emphasi[sz]e|conclude|find|note|explain|warn|insist|predict)\b"
     r"|\b([A-Z][a-z]+)['’]s\s+(?:view|argument|claim|definition|idea|point)\b"
 )
 _SHARE_ASKED = re.compile(r"\b(?:percentage|percent|proportion)\b|%", re.I)
@@ -275,7 +277,7 @@ class _Scorer:
             # asked who holds a role, a person the question does not name: not "Harbour View" in "the
             # principal of Harbour View" (but "Who is Irina Fedra?" is answered by a sentence naming her)
             named = any(
-                not (self.roles and set(terms(name)) <= self.q_terms)
+                not ((self.roles or not self.person_asked) and set(terms(name)) & self.q_terms)
                 and not any(set(terms(name)) <= school for school in self.schools)
                 for name in self._people(text)
             )
@@ -540,25 +542,35 @@ def _prose_answer(
     # its paragraph may follow, and other sentences only if they give one too
     typed = anchor.fit >= 0.6 and FIT_WEIGHT[kind] > 0.1
     hit, index = anchor.hit, anchor.index + 1
+    last = (anchor.hit, units[anchor.hit][anchor.index].line)  # the line of the sentence taken last
+    ran_on: list[int] = []  # the passages it ran on into, in order
+    introduced = units[anchor.hit][anchor.index].text.endswith(":")  # a list's lead-in taken last
     while room >= MAX_ANSWER_CHARS * WINDOW_LEFT:
         if index >= len(units[hit]):
             after = _next_passage(passages[hit], document)
-            if after is None or after in passages:
+            if after is None:
                 break
-            passages.append(after)
-            units.append(answer_units(after.text, after.location))
-            hit, index = len(passages) - 1, 0
+            if after not in passages:
+                passages.append(after)
+                units.append(answer_units(after.text, after.location))
+            hit, index = passages.index(after), 0
+            ran_on.append(hit)
             continue
         unit = units[hit][index]
         if _asks(unit):  # the next question of a FAQ
             break
-        same_line = hit == anchor.hit and unit.line == units[hit][anchor.index].line
+        # the rest of the paragraph or list item the answer has reached goes with it
+        same_line = (hit, unit.line) == last
         if unit.heading or (unit.in_list and not unit.first_in_line and not same_line):
             index += 1
             continue
         relevant = score_of.get((hit, index), 0.0) >= anchor.score * WINDOW_FLOOR
-        if not (same_line or (not typed and (relevant or _continues(unit)))) or not take(hit, index):
+        # "we mean three crucial things:": the list that follows is the answer
+        listed = introduced and (unit.in_list or (hit, unit.line) != last)
+        if not (same_line or listed or _continues(unit) or (not typed and relevant)) or not take(hit, index):
             break
+        introduced = unit.text.endswith(":") or (introduced and unit.in_list)
+        last = (hit, unit.line)
         index += 1
     # then the other sentences that answer well, while they are strong and there is room
     # asked for a name, number, date or definition the best sentence does not give: a sentence that
@@ -581,7 +593,7 @@ def _prose_answer(
             continue
         take(s.hit, s.index)
     lead = (anchor.hit, chosen[(anchor.hit, anchor.index)]) if (anchor.hit, anchor.index) in chosen else None
-    return Composed(_in_order(chosen, best, anchor.hit), passages, best=lead)
+    return Composed(_in_order(chosen, best, anchor.hit, ran_on), passages, best=lead)
 
 
 def _repeats(words: set[str], taken: set[str]) -> bool:
@@ -592,15 +604,15 @@ def _repeats(words: set[str], taken: set[str]) -> bool:
 
 
 def _in_order(
-    chosen: dict[tuple[int, int], str], best: list[_Sentence], anchor: int
+    chosen: dict[tuple[int, int], str], best: list[_Sentence], anchor: int, ran_on: list[int]
 ) -> list[tuple[int, str]]:
-    """Passages in the order their best sentence ranks; sentences in document order within each; a
-    passage the answer ran on into comes right after the anchor's."""
+    """Passages in the order their best sentence ranks; sentences in document order within each; the
+    passages the answer ran on into come right after the anchor's, in order."""
     rank: dict[int, float] = {}
     for s in best:
         rank.setdefault(s.hit, len(rank))
-    for hit, _ in chosen:
-        rank.setdefault(hit, rank[anchor] + hit / 1000)
+    for n, hit in enumerate(ran_on, 1):
+        rank[hit] = rank[anchor] + n / 1000
     return [(hit, chosen[(hit, index)]) for hit, index in sorted(chosen, key=lambda k: (rank[k[0]], k[1]))]
 
 

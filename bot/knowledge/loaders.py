@@ -148,7 +148,7 @@ def parse_plain_text(text: str, *, markdown: bool, heading: str = "") -> list[Bl
     for index, line in enumerate(lines):
         stripped = line.strip()
         if not stripped or _PAGE_NUMBER.match(stripped):
-            if not stripped:
+            if not stripped and not (current and _runs_on(current[-1], _next_nonblank(lines, index))):
                 flush()
                 header = []  # a blank line ends a table
             continue
@@ -210,6 +210,15 @@ def _next_nonblank(lines: list[str], index: int) -> str:
         if line.strip():
             return line.strip()
     return ""
+
+
+def _runs_on(line: str, next_line: str) -> bool:
+    """A sentence a page break cut in two: a line that stops mid-sentence, a blank line, and the rest
+    of the sentence in lower case ("... at different" / "" / "times. Some systems ...")."""
+    return not _SENTENCE_STOP.search(line) and next_line[:1].islower()
+
+
+_SENTENCE_STOP = re.compile(r"[.!?:;\"'”’)\]*_|]$")
 
 
 def _looks_like_heading(line: str, next_line: str) -> bool:

@@ -49,7 +49,13 @@ _DEFINITION_Q = re.compile(
     r"^(?:what(?:'s| is| are| was) (?!the\b|our\b|its\b|their\b)(?:an? )?(.+?)\??$"
     # "What is the goal for ...?" asks for a value; "What is the Monday Three?" names a thing
     r"|what(?:'s| is| are| was) the ((?-i:[A-Z][\w'’-]*)(?: (?:of|on|the|and|for|in|(?-i:[A-Z][\w'’-]*)))*)\??$"
-    r"|what (?:is|are) meant by (.+?)\??$|what do(?:es)? (.+?) mean\??$|define (.+?)\??$)",
+    r"|what (?:is|are) meant by (.+?)\??$|what do(?:es)? (?:.+?) mean by (.+?)\??$|what do(?:es)? (.+?) mean\??$"
+    r"|define (.+?)\??$"
+    # "What is the task environment in Moore's triangle?" names a thing; "What is the goal for ...?" a value
+    r"|what(?:'s| is| are| was) the (?!(?:[\w'’]+ )?(?:goal|target|rate|result|score|number|percentage|share|"
+    r"date|deadline|budget|cost|status|trend|gap|size|amount|total|average|name|role|purpose|point|"
+    r"difference|best|main|first|last|next|latest|current)\b)((?-i:[a-z][\w'’-]*(?: [a-z][\w'’-]*){1,2}))"
+    r"(?: (?:in|of|for|at|according to|within) .+)?\??$)",
     re.I,
 )
 
