@@ -776,3 +776,10 @@ def test_who_wants_someone_the_question_does_not_name():
     # and "What does Elmore liken reform to?" asks his view, not for his name
     liken = "What does Elmore liken reform to?"
     assert "elmor" not in _Scorer(liken, question_kind(liken), None, {}).q_terms
+
+
+def test_when_wants_a_date_the_question_does_not_give():
+    fit = _fit("When are the 2025 Schools on the Move recognised?")
+    assert fit("2025 is the first year a school could be a School on the Move.") == 0.0
+    assert fit("We will recognise these schools on November 13, 2025.") == 1.0
+    assert _fit("When does the plan end?")("The plan ends in 2026.") == 1.0

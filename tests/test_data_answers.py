@@ -46,6 +46,27 @@ def test_a_school_and_a_measure_get_that_value_its_trend_and_its_status(data, se
     assert "52.3%" in card.read_text()  # the card it cites says the same
 
 
+def test_a_student_group_a_target_is_set_for_gets_the_groups_results(data):
+    for asked in ("How are multilingual learners doing in Grade 3 reading?", "What is the Grade 3 reading result for ELL students?"):
+        text = _text(data, asked)
+        assert text.startswith("District grade 3 reading, multilingual learners (%): 58.4% in 2025"), asked
+        assert "the goal is 62 by 2026" in text  # the group's own target
+    text = _text(data, "How are multilingual learners doing in Grade 3 reading at Maple PS?")
+    assert text.startswith("Maple PS, grade 3 reading, multilingual learners: 62.1% in 2025")
+    # a school past its goal has met it (not "is met")
+    assert "Maple PS has met the goal (the trajectory expected 58.5 in 2025; the goal is 62 by 2026)" in text
+    # every student, when no group is named
+    assert _text(data, "How is Maple PS doing in Grade 3 reading?").startswith(
+        "Maple PS, grade 3 reading: 72.0% in 2025"
+    )
+
+
+def test_a_school_asked_about_beside_the_district_gets_the_districts_value_too(data):
+    text = _text(data, "Where does Westfield SS's graduation rate stand against the district's?")
+    assert "The district was at 81.2% in 2025, so Westfield SS is 4.7 points below the district." in text
+    assert "The district was at" not in _text(data, "What is Westfield SS's graduation rate?")
+
+
 def test_a_district_measure_in_a_year(data):
     text = _text(data, "What was the graduation rate in 2025?")
     assert text.startswith("District five-year graduation rate (%): 81.2% in 2025, up 0.9 points from 2024")
@@ -116,6 +137,7 @@ def test_reading_alone_gives_both_grades(data):
         "What support can a coasting school get?",  # what the documents offer, not which schools coast
         "What is a School on the Move?",
         "How many students are at Riverbend SS?",  # a count the results do not hold, not its results
+        "How does Maple PS keep its reading data wall up to date?",  # how it works, not its results
     ],
 )
 def test_people_practices_and_plans_are_not_data_questions(data, question):

@@ -19,6 +19,7 @@ from bot.district.cards import listed, measure_name, school_lines
 from bot.district.progress import STATUS_LABELS, Series, status_of
 from bot.district.service import District, NotLoaded
 from bot.knowledge.index import Hit
+from bot.knowledge.text import terms
 from bot.knowledge.vectors import Passage
 
 _GRADE = re.compile(r"\b(?:grade|gr\.?|g)\s*-?\s*(\d{1,2}|three|six)\b", re.I)
@@ -43,7 +44,16 @@ _DOCUMENT_TOPIC = re.compile(
 _MEASURED = re.compile(
     r"\b(?:results?|scores?|rates?|percent\w*|standard|on track|at risk|off track)\b|%", re.I
 )
-_PRACTICE = re.compile(r"\bdoing (?:about|to|for|with|differently)\b|\bwhat does .* do\b", re.I)
+_PRACTICE = re.compile(
+    r"\bdoing (?:about|to|for|with|differently)\b|\bwhat does .* do\b"
+    # "How does Maple PS keep its data wall up to date?" asks how it works, unlike "How did Maple PS do
+    # in reading?" or "How does Westfield SS compare with the district?"
+    r"|^\s*how (?:do|does|did)\b(?!.*\b(?:do|doing|perform\w*|compar\w*|fare\w*|rank\w*|score\w*|stack\w*|"
+    r"improv\w*|progress\w*|chang\w*|grow\w*|gain\w*|rise|rose|fall|fell|drop\w*|declin\w*|measure\w*)\b)",
+    re.I,
+)
+# "... against the district's?", "compared with the district": the district's value beside the school's
+_BESIDE_DISTRICT = re.compile(r"\b(?:district(?:['’]s)?|compar\w*|average)\b", re.I)
 _NOT_DATA = re.compile(r"^\s*(?:who|whom|whose|why)\b", re.I)  # people and reasons: the documents say
 # a school as a question names one: "Oak Hill PS", "Westfield Secondary School"
 _SCHOOL_LIKE = re.compile(
@@ -101,6 +111,8 @@ class DataQuestion:
     measures: tuple[str, ...] = ()
     year: int | None = None
     which: str | None = None  # "coasting", "on_the_move" or "schools"
+    group: str = "all"  # a student group a target is set for: "mll" for "multilingual learners"
+    beside_district: bool = False  # the school's value beside the district's
     lines: tuple[str, ...] = ()  # for "schools": which of the card's lines answer ("all", "secondary", ...)
 
     @property
@@ -216,7 +228,8 @@ class DataAnswers:
             return DataQuestion()
         if not measures and not school:
             return DataQuestion()
-        return DataQuestion(school, measures, year)
+        group = next((g for g, words in _groups(data).items() if words <= set(terms(question))), "all")
+        return DataQuestion(school, measures, year, group=group, beside_district=bool(_BESIDE_DISTRICT.search(question)))
 
     # -- answers -----------------------------------------------------------------------------------
     def _which(self, data: _Data, which: str) -> Hit:
@@ -231,15 +244,27 @@ class DataAnswers:
         school = data.schools[asked.school]
         sentences, location = [], ""
         for measure in asked.measures:
-            series = data.by_school.get(asked.school, {}).get(measure)
+            if asked.group == "all":
+                series = data.by_school.get(asked.school, {}).get(measure)
+            else:  # a group's results are read when asked for
+                series = self._district.store.school_series(
+                    {measure}, school_id=asked.school, group=asked.group
+                ).get(asked.school, {}).get(measure)  # fmt: skip
             if not series:
                 continue
-            label = measure_name(measure)
+            label = _label(data, measure, asked.group)
             location = location or f"{school.name}: {label}"
             sentences.append(self._value(f"{school.name}, {label.lower()}", series, asked.year))
-            standing = self._against_target(data, measure, series, asked.year)
+            standing = self._against_target(data, measure, series, asked.year, asked.group)
             if standing:
                 sentences.append(f"Against the district's target for it, {school.name} {standing}.")
+            overall = data.district.get((measure, asked.group), {})
+            year = asked.year if asked.year in series else max(series)
+            if asked.beside_district and year in overall:
+                diff = series[year] - overall[year]
+                where = "above" if diff > 0 else "below" if diff < 0 else "level with"
+                sentences.append(f"The district was at {overall[year]:.1f}% in {year}, so {school.name} is "
+                                 f"{abs(diff):.1f} points {where} the district.")  # fmt: skip
         if not sentences:
             return None
         return self._hit(data, asked.school, location, " ".join(sentences))
@@ -261,10 +286,10 @@ class DataAnswers:
     def _district_measure(self, data: _Data, asked: DataQuestion) -> Hit | None:
         sentences, location = [], ""
         for measure in asked.measures:
-            series = data.district.get((measure, "all"))
+            series = data.district.get((measure, asked.group))
             if not series:
                 continue
-            target = _target(data, measure)
+            target = _target(data, measure, asked.group)
             label = target.label if target else measure_name(measure)
             location = location or f"District {label}"
             sentences.append(self._value(f"District {label.lower()}", series, asked.year))
@@ -298,13 +323,14 @@ class DataAnswers:
         return text + "."
 
     @staticmethod
-    def _against_target(data: _Data, measure: str, series: Series, year: int | None) -> str:
-        target = _target(data, measure)
+    def _against_target(data: _Data, measure: str, series: Series, year: int | None, group: str = "all") -> str:
+        target = _target(data, measure, group)
         if target is None:
             return ""
         year = year if year in series else max(series)
         status = status_of(series[year], target.expected(year), target.goal_value, target.tolerance)
-        return (f"is {STATUS_LABELS[status]} (the trajectory expected {target.expected(year):.1f} in {year}; "
+        standing = "has met the goal" if status == "met" else f"is {STATUS_LABELS[status]}"
+        return (f"{standing} (the trajectory expected {target.expected(year):.1f} in {year}; "
                 f"the goal is {target.goal_value:g} by {target.goal_year})")  # fmt: skip
 
     def _hit(self, data: _Data, card: str, location: str, text: str) -> Hit:
@@ -430,5 +456,27 @@ def _measures(question: str, known: list[str]) -> tuple[str, ...]:
     return tuple(m for m in found if m in known)
 
 
-def _target(data: _Data, measure: str):
-    return next((t for t in data.config.targets if t.measure == measure and t.group == "all"), None)
+def _target(data: _Data, measure: str, group: str = "all"):
+    return next((t for t in data.config.targets if t.measure == measure and t.group == group), None)
+
+
+def _label(data: _Data, measure: str, group: str) -> str:
+    """What a measure is called: for a group, its target's label ("Grade 3 reading, multilingual
+    learners"); else its name ("Grade 6 mathematics")."""
+    target = _target(data, measure, group) if group != "all" else None
+    return target.label.removesuffix(" (%)") if target else measure_name(measure)
+
+
+def _groups(data: _Data) -> dict[str, set[str]]:
+    """The words that name each student group a target is set for: the words its label adds to the
+    measure's ("multilingual" in "Grade 3 reading, multilingual learners (%)"; "ELL" is the same word)."""
+    groups: dict[str, set[str]] = {}
+    for t in data.config.targets:
+        if t.group != "all":
+            overall = _target(data, t.measure)
+            plain = set(terms(overall.label if overall else measure_name(t.measure)))
+            groups[t.group] = (set(terms(t.label)) - plain - _ANY_STUDENTS) or {t.group}
+    return groups
+
+
+_ANY_STUDENTS = set(terms("learners students pupils children kids"))  # said of every group

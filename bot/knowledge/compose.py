@@ -152,6 +152,7 @@ class _Scorer:
         schools_named: SchoolsNamed = lambda text: (),
     ):
         self.kind = kind
+        self.asked = question.lower()
         # what the passages (texts) say of words: those they also write in lower case ("learning",
         # "partner"), and the capitalised pairs they put after an article ("the Learning Partner school")
         self.plain = {word for text in texts for word in _PLAIN.findall(text)}
@@ -301,8 +302,8 @@ class _Scorer:
                 return 0.5
             # "How many students ...?" asks for a count of students: "1,340 students", not "$5,000"
             return 1.0 if not self.kind.counted or _counts(text, self.kind.counted) else 0.5
-        if kind == WHEN:
-            return float(bool(_DATE.search(text)))
+        if kind == WHEN:  # a date the question gives is not the answer: "When are the 2025 schools ...?"
+            return float(any(m.group(0).lower() not in self.asked for m in _DATE.finditer(text)))
         if kind == WHY:
             return float(bool(_REASON.search(text)))
         if kind == DEFINITION:
