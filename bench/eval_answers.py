@@ -7,14 +7,15 @@
 
 Sets (a set is skipped when its documents are absent):
 - shared: ../shared/eval/dev_questions.jsonl over ../shared/reform-docs (a development set);
-- reform: bench/questions/reform-{dev,test,holdout1,holdout2}.jsonl over ../shared/reform-docs;
+- reform: bench/questions/reform-{dev,dev2,test,holdout1,holdout2}.jsonl over ../shared/reform-docs;
 - district: bench/questions/district-{dev,test,holdout1,holdout2}.jsonl over knowledge/ with its district
   data loaded.
 
 The held-out sets were written by reviewers who never saw Resolute's answers. The first (holdout1) was
 measured three times on 4 December and then read to find what answers miss, so it is development
-material now; the second (holdout2) is the one that judges. `--half both` (the default) is dev and test,
-`--half all` adds both held-out sets.
+material now; the second (holdout2) is the one that judges. reform-dev2 is a second development set,
+written to be read. `--half both` (the default) is the development and test halves, `--half all` adds
+both held-out sets.
 
 A question file has one {"q", "doc", "facts"} object a line: `doc` is the start of the expected
 document's file name; `facts` is a list of groups of strings, a group being found when any of its
@@ -37,7 +38,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 QUESTIONS = ROOT / "bench" / "questions"
-HALVES = ("dev", "test", "holdout1", "holdout2")
+HALVES = ("dev", "dev2", "test", "holdout1", "holdout2")
 
 
 @dataclass(frozen=True)
@@ -145,7 +146,7 @@ def main() -> int:
     )
     parser.add_argument("--set", choices=[s.name for s in SETS], action="append", help="Only these sets.")
     parser.add_argument("--half", choices=[*HALVES, "both", "all"], default="both",
-                        help="both: dev and test; all: every half, the held-out sets too.")  # fmt: skip
+                        help="both: dev, dev2 and test; all: every half, the held-out sets too.")  # fmt: skip
     parser.add_argument("--modes", default="hybrid", help="Retrieval modes: hybrid,dense,lexical.")
     parser.add_argument(
         "--show", choices=["none", "misses", "all"], default="none", help="Per-question lines."
@@ -158,7 +159,7 @@ def main() -> int:
         if not eval_set.docs.is_dir():
             print(f"[{eval_set.name}] skipped: {eval_set.docs} is absent")
             continue
-        wanted = {"both": ("dev", "test"), "all": HALVES}.get(args.half, (args.half,))
+        wanted = {"both": ("dev", "dev2", "test"), "all": HALVES}.get(args.half, (args.half,))
         halves = {h: p for h, p in eval_set.halves.items() if h in wanted and p.exists()}
         if not halves:
             continue
@@ -178,7 +179,9 @@ def main() -> int:
     for name, half, mode, t in rows:
         print(f"{name:9} {half:8} {mode:7} {t['questions']:3d} {t['cited']:6.2f} {t['mrr']:5.2f} "
               f"{t['fact_recall']:6.2f} {t['verbatim']:9.2f} {t['longest_answer']:8d}")  # fmt: skip
-    print("bars on the unseen questions (holdout2): cited >= 0.95, facts >= 0.85, verbatim 1.00, longest <= 1000")
+    print(
+        "bars on the unseen questions (holdout2): cited >= 0.95, facts >= 0.85, verbatim 1.00, longest <= 1000"
+    )
     return 0
 
 

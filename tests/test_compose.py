@@ -7,7 +7,15 @@ import pytest
 from sqlalchemy import select, update
 
 from bot.knowledge.answer import MAX_ANSWER_CHARS, Answerer, extractive_answer
-from bot.knowledge.compose import _list_answer, _prose_answer, _repeats, _Scorer, _Sentence, display
+from bot.knowledge.compose import (
+    _after_lead,
+    _list_answer,
+    _prose_answer,
+    _repeats,
+    _Scorer,
+    _Sentence,
+    display,
+)
 from bot.knowledge.index import Hit
 from bot.knowledge.questions import question_kind
 from bot.knowledge.text import Unit, answer_units, terms
@@ -783,3 +791,72 @@ def test_when_wants_a_date_the_question_does_not_give():
     assert fit("2025 is the first year a school could be a School on the Move.") == 0.0
     assert fit("We will recognise these schools on November 13, 2025.") == 1.0
     assert _fit("When does the plan end?")("The plan ends in 2026.") == 1.0
+
+
+def test_the_kinds_of_answer_read_decades_conclusions_and_a_writers_own_definitions():
+    assert _fit("When was the US first in high school completion?")("In the 1960s, the US was first.") == 1.0
+    why = _fit("Why do most initiatives start small?")
+    assert why("The reason they are small is that resources are limited.") == 1.0
+    assert why("Their optimism stems from the belief that practices are converging.") == 1.0
+    assert why("So Breakthrough is a deliberately contrarian book.") == 0.0  # a conclusion, not a reason
+    assert why("Resources are scarce, so initiatives start small.") == 1.0
+    what = _fit("What does Moore mean by an initiative?")
+    assert what("By initiatives, I mean something an individual agent can start.") == 1.0
+    assert what("Initiatives matter to leaders.") == 0.0
+    culture = _fit("What is the default culture?")
+    assert culture("Elmore stresses the default culture—the deeply rooted beliefs of schools.") == 0.7
+
+
+def test_a_sentence_the_list_after_it_finishes_brings_the_list(embeddings):
+    passages = _passages(
+        embeddings,
+        "Hattie studied teaching. Hattie tells us that the critical change agents are\n"
+        "- Knowledge and skills\n- A plan of action\n- Monitoring progress\n- A commitment to achieve\n"
+        "Irina is learning along these lines.",
+    )
+    answer = _answer(embeddings, "What does Hattie identify as the critical change agents?", passages)
+    for item in (
+        "Knowledge and skills",
+        "A plan of action",
+        "Monitoring progress",
+        "A commitment to achieve",
+    ):
+        assert item in answer.answer
+    assert "Irina" not in answer.answer  # the list ends where its items do
+
+
+def test_a_numbered_paragraphs_later_sentence_answers_on_its_own(embeddings):
+    passages = _passages(
+        embeddings,
+        "23) Leaders start with what is within reach. Some look beyond their first initiative.\n"
+        "24) Most initiatives begin small. The reason they are small is that at the outset, the "
+        "resources for making significant change are often quite limited.",
+    )
+    answer = _answer(embeddings, "Why do most reform initiatives start out small?", passages)
+    assert "resources for making significant change are often quite limited" in answer.answer
+    # a list item's sentence after its short lead still needs the lead
+    lead = answer_units("- Credit recovery. A student who failed retakes the missing part.")
+    assert lead[1].in_list and not lead[1].first_in_line
+    assert _after_lead(lead, 1)
+    assert not _after_lead(
+        answer_units("24) Most reform initiatives begin on a quite small scale. The reason is money."), 1
+    )
+
+
+def test_a_sentence_nearly_as_strong_as_the_best_is_not_crowded_out_by_what_follows_the_best(embeddings):
+    filler = " ".join(
+        f"District Two also ran program number {n} across its schools for years." for n in range(14)
+    )
+    passages = _passages(
+        embeddings,
+        "District Two treats high-performing and low-performing schools differently. " + filler,
+        "High-performing schools get more discretion over their programs, their budgets, their "
+        "professional development plans and their schedules; low-performing schools get more oversight, "
+        "more direction from the district office, more visits from its staff developers, and more of the "
+        "district's professional development money, which is concentrated on the schools with the "
+        "lowest-performing students for as long as it takes them to improve.",
+        source="other.md",
+    )
+    asked = "How does District Two treat high- and low-performing schools differently?"
+    answer = _answer(embeddings, asked, passages)
+    assert "more discretion" in answer.answer  # too long to fit once the best one's paragraph is taken

@@ -47,7 +47,10 @@ def test_a_school_and_a_measure_get_that_value_its_trend_and_its_status(data, se
 
 
 def test_a_student_group_a_target_is_set_for_gets_the_groups_results(data):
-    for asked in ("How are multilingual learners doing in Grade 3 reading?", "What is the Grade 3 reading result for ELL students?"):
+    for asked in (
+        "How are multilingual learners doing in Grade 3 reading?",
+        "What is the Grade 3 reading result for ELL students?",
+    ):
         text = _text(data, asked)
         assert text.startswith("District grade 3 reading, multilingual learners (%): 58.4% in 2025"), asked
         assert "the goal is 62 by 2026" in text  # the group's own target

@@ -229,7 +229,9 @@ class DataAnswers:
         if not measures and not school:
             return DataQuestion()
         group = next((g for g, words in _groups(data).items() if words <= set(terms(question))), "all")
-        return DataQuestion(school, measures, year, group=group, beside_district=bool(_BESIDE_DISTRICT.search(question)))
+        return DataQuestion(
+            school, measures, year, group=group, beside_district=bool(_BESIDE_DISTRICT.search(question))
+        )
 
     # -- answers -----------------------------------------------------------------------------------
     def _which(self, data: _Data, which: str) -> Hit:
@@ -323,7 +325,9 @@ class DataAnswers:
         return text + "."
 
     @staticmethod
-    def _against_target(data: _Data, measure: str, series: Series, year: int | None, group: str = "all") -> str:
+    def _against_target(
+        data: _Data, measure: str, series: Series, year: int | None, group: str = "all"
+    ) -> str:
         target = _target(data, measure, group)
         if target is None:
             return ""

@@ -51,6 +51,7 @@ OTHERS_FLOOR = 0.8  # a sentence from elsewhere joins the answer only if this st
 TYPED_FLOOR = 0.85  # and when it must hold a name, a number or a definition too
 UNSURE_FLOOR = 0.9  # and when one is asked for that neither it nor the best sentence holds
 WINDOW_FLOOR = 0.6  # past the best sentence's paragraph, a sentence follows it only if this strong
+RIVAL = 0.95  # a sentence this strong beside the best is taken before the best one's paragraph goes on
 
 
 # one word of a person's name: "Amara", "Jean-Marc", "O'Connell", "McGuinty" (not "Maple's")
@@ -94,18 +95,22 @@ _QUALIFIED = re.compile(
 )
 _NUMBER = re.compile(r"\d|%|\b(?:" + "|".join(NUMBER_WORDS) + r"|half|twice|double|dozen|hundred|thousand|million)\b", re.I)  # fmt: skip
 _DATE = re.compile(
-    r"\b(?:1[89]\d\d|20\d\d)\b|\b(?:January|February|March|April|May|June|July|August|September|October|"
+    r"\b(?:1[89]\d\d|20\d\d)s?\b|\b(?:January|February|March|April|May|June|July|August|September|October|"
     r"November|December)\b|\b(?:spring|summer|fall|autumn|winter)\b",
 )
 _REASON = re.compile(
     r"\b(?:because|so that|in order to|since|reason|due to|therefore|which is why|that is why|"
-    r"otherwise|helps?|so\b|the point|lead to|leads to|result)",
+    r"otherwise|helps?|(?<!^)(?<!^\W)so\b|the point|lead to|leads to|result|stems? from|given that|owing to)",
     re.I,
-)
+)  # a sentence that opens with "So" draws a conclusion: the reason is before it
 _DEFINING = re.compile(r"\b(?:is|are|means|refers to|describes|was|were)\b", re.I)
 _DEFINED_INLINE = re.compile(
-    r"\b(?:whereby|in which|means|refers to|that is|i\.e\.|defined as|called)\b", re.I
+    r"\b(?:whereby|in which|means|refers to|that is|i\.e\.|defined as|called)\b"
+    r"|\w[—–]\s?the\b",  # "the default culture of public schools—the deeply rooted beliefs ..."
+    re.I,
 )
+# "By initiatives, I mean ...": the writer's own definition
+_I_MEAN = re.compile(r"^\W*by (.{3,80}?),? (?:I|we) mean\b", re.I)
 _LIST_MARKER = re.compile(r"^\s*(?:[-*•·▪–]\s+|\(?\d{1,3}[.)]\s+)")
 _NUMBERED = re.compile(r"^\s*(\d{1,2})[.)]\s")
 _PERSON_ASKED = re.compile(r"\s*(?i:who\s+(?:is|was))\s+(?:(?:Dr|Mr|Ms|Mrs|Prof)\.?\s+)?[A-Z][a-z]")
@@ -319,6 +324,8 @@ class _Scorer:
                 and _DEFINING.search(" ".join(words[: reach + 2]))
             ):
                 return 1.0 if not _is_lead(unit) else 0.6
+            if subject and (own := _I_MEAN.match(text)) and subject <= set(terms(own.group(1))):
+                return 1.0
             if subject and subject <= set(terms(text)) and _DEFINED_INLINE.search(text):
                 return 0.7  # '... "collaborative competition" whereby ...'
             return 0.0
@@ -409,6 +416,31 @@ def _introduces(before: Unit, unit: Unit) -> bool:
 def _asks(unit: Unit) -> bool:
     """A question in the text (a FAQ's): it never answers, but says what the next line answers."""
     return unit.first_in_line and unit.text.rstrip("\"'”’*").endswith("?")
+
+
+def _after_lead(found: list[Unit], index: int) -> bool:
+    """A list item's sentence after its short lead ("Credit recovery. A student who ..."): it means
+    little without it. A numbered paragraph's later sentences ("23) The point is ... The reason ...")
+    stand on their own."""
+    unit = found[index]
+    if not unit.in_list or unit.first_in_line:
+        return False
+    first = next(i for i in range(index, -1, -1) if found[i].first_in_line)
+    return _is_lead(found[first])
+
+
+def _leads_in(found: list[Unit], index: int) -> bool:
+    """A list's lead-in: "we mean three things:", or a sentence the list finishes ("Hattie tells us
+    that the critical change agents are" before "- Knowledge and skills")."""
+    unit = found[index]
+    after = found[index + 1] if index + 1 < len(found) else None
+    return unit.text.endswith(":") or (
+        not unit.in_list
+        and not ENDS.search(unit.text)
+        and after is not None
+        and after.in_list
+        and after.first_in_line
+    )
 
 
 def _continues(unit: Unit) -> bool:
@@ -542,10 +574,33 @@ def _prose_answer(
     # a question asking for a name, a number or a definition that the best sentence gives: the rest of
     # its paragraph may follow, and other sentences only if they give one too
     typed = anchor.fit >= 0.6 and FIT_WEIGHT[kind] > 0.1
+    # asked for a name, number, date or definition the best sentence does not give: a sentence that
+    # gives none either joins only if nearly as strong
+    unsure = not typed and kind in (WHO, NUMBER, WHEN, DEFINITION)
+
+    def joins(s: _Sentence) -> bool:
+        return not (
+            (unsure and s.fit < 0.6 and s.score < anchor.score * UNSURE_FLOOR)
+            or s.unit.heading
+            or _asks(s.unit)
+            or _REPLY.match(s.unit.text)  # a FAQ's "No. ..." means nothing without its question
+            or _after_lead(units[s.hit], s.index)
+            or (typed and s.fit < anchor.fit)  # a name and role is joined by names with roles
+            # the question names the best sentence's document ("Maple PS"): not another school's principal
+            or (typed and titled[s.hit] < titled[anchor.hit])
+        )
+
+    # a sentence nearly as strong as the best comes before what merely follows the best
+    for s in best[1:]:
+        if s.score < anchor.score * RIVAL:
+            break
+        if joins(s):
+            take(s.hit, s.index)
     hit, index = anchor.hit, anchor.index + 1
     last = (anchor.hit, units[anchor.hit][anchor.index].line)  # the line of the sentence taken last
     ran_on: list[int] = []  # the passages it ran on into, in order
-    introduced = units[anchor.hit][anchor.index].text.endswith(":")  # a list's lead-in taken last
+    lead_in = _leads_in(units[anchor.hit], anchor.index)  # the sentence taken last leads in to a list
+    in_list = False  # the answer is in the list a lead-in introduced
     while room >= MAX_ANSWER_CHARS * WINDOW_LEFT:
         if index >= len(units[hit]):
             after = _next_passage(passages[hit], document)
@@ -567,32 +622,20 @@ def _prose_answer(
             continue
         relevant = score_of.get((hit, index), 0.0) >= anchor.score * WINDOW_FLOOR
         # "we mean three crucial things:": the list that follows is the answer
-        listed = introduced and (unit.in_list or (hit, unit.line) != last)
+        listed = (lead_in and (unit.in_list or (hit, unit.line) != last)) or (in_list and unit.in_list)
         if not (same_line or listed or _continues(unit) or (not typed and relevant)) or not take(hit, index):
             break
-        introduced = unit.text.endswith(":") or (introduced and unit.in_list)
+        in_list = (lead_in or in_list) and unit.in_list
+        lead_in = _leads_in(units[hit], index)
         last = (hit, unit.line)
         index += 1
     # then the other sentences that answer well, while they are strong and there is room
-    # asked for a name, number, date or definition the best sentence does not give: a sentence that
-    # gives none either joins only if nearly as strong
-    unsure = not typed and kind in (WHO, NUMBER, WHEN, DEFINITION)
     floor = anchor.score * (TYPED_FLOOR if typed else OTHERS_FLOOR)
     for s in best[1:]:
         if s.score < floor or room < 80:
             break
-        if (
-            (unsure and s.fit < 0.6 and s.score < anchor.score * UNSURE_FLOOR)
-            or s.unit.heading
-            or _asks(s.unit)
-            or _REPLY.match(s.unit.text)  # a FAQ's "No. ..." means nothing without its question
-            or (s.unit.in_list and not s.unit.first_in_line)
-            or (typed and s.fit < anchor.fit)  # a name and role is joined by names with roles
-            # the question names the best sentence's document ("Maple PS"): not another school's principal
-            or (typed and titled[s.hit] < titled[anchor.hit])
-        ):
-            continue
-        take(s.hit, s.index)
+        if joins(s):
+            take(s.hit, s.index)
     lead = (anchor.hit, chosen[(anchor.hit, anchor.index)]) if (anchor.hit, anchor.index) in chosen else None
     return Composed(_in_order(chosen, best, anchor.hit, ran_on), passages, best=lead)
 
