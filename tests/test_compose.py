@@ -242,6 +242,10 @@ def test_what_percentage_asks_for_a_share():
     assert fit("The graduation rate rose from 68% to 77% over four years.") == 1.0
     assert fit("About one student in three is not yet at standard.") == 1.0
     assert fit("More than 20,000 students are enrolled in 740 programs.") == 0.5
+    # a share asked for is the answer, though the question's "falling" would ask for a change
+    behind = _fit("What share of students were found to be falling behind on credits?")
+    assert behind("As many as 25% of the students were falling behind.") == 1.0
+    assert behind("The pass rate has gone from 65 to 81.") == 0.5
 
 
 def test_answers_quote_verbatim_without_duplicates_under_the_cap(embeddings):
@@ -535,6 +539,9 @@ def test_who_holds_a_role_is_a_person_not_the_place_asked_about(embeddings):
     )
     answer = _answer(embeddings, "Who is the principal of Harbour View PS?", harbour)
     assert _quoted(answer) == ["Principal: Daniel Okafor (since 2020)"]
+    # beside a sentence about as strong that names only a coach, the principal's line leads
+    answer = _answer(embeddings, "Who runs Harbour View PS?", harbour)
+    assert _quoted(answer)[0] == "Principal: Daniel Okafor (since 2020)"
     asked = "Who is the principal of Harbour View PS?"
     scorer = _Scorer(asked, question_kind(asked), None, {})
     place = Unit("They set out to make Harbour View the school where kids like math.", 0, True, False, False)
@@ -860,3 +867,18 @@ def test_a_sentence_nearly_as_strong_as_the_best_is_not_crowded_out_by_what_foll
     asked = "How does District Two treat high- and low-performing schools differently?"
     answer = _answer(embeddings, asked, passages)
     assert "more discretion" in answer.answer  # too long to fit once the best one's paragraph is taken
+
+
+def test_of_two_sentences_nearly_as_strong_the_one_holding_what_was_asked_leads():
+    passages = [
+        Passage("a", "hv.md", "Harbour View PS", "Requests", 0, "Six coaching days from Jean-Marc Tremblay."),
+        Passage("b", "hv.md", "Harbour View PS", "Staff", 1, "Principal: Daniel Okafor (since 2020)"),
+    ]
+    units = [answer_units(p.text, p.location) for p in passages]
+
+    def first(strong: float) -> str:
+        scored = [_Sentence(0, 0, units[0][0], 1.0, 0.6), _Sentence(1, 0, units[1][0], strong, 1.0)]
+        return _prose_answer("who", scored, units, list(passages), lambda p: [p], [0, 0]).parts[0][1]
+
+    assert first(0.97) == "Principal: Daniel Okafor (since 2020)"  # a name and the role asked about
+    assert first(0.8) == "Six coaching days from Jean-Marc Tremblay."  # far weaker: the best still leads

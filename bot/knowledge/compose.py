@@ -78,7 +78,7 @@ _ATTRIBUTED = re.compile(
     r"credit|consider|stress|emphasi[sz]e|conclude|find|note|explain|warn|insist|predict)\b"
     r"|\b([A-Z][a-z]+)['’]s\s+(?:view|argument|claim|definition|idea|point)\b"
 )
-_SHARE_ASKED = re.compile(r"\b(?:percentage|percent|proportion)\b|%", re.I)
+_SHARE_ASKED = re.compile(r"\b(?:percentage|percent|proportion|share)\b|%", re.I)
 _SHARE = re.compile(r"%|\bper ?cent\b|\b(?:half|third|quarter)\b|\b(?:one|two|three|four|\d+)(?:\s[a-z]+){0,3}\sin\s(?:two|three|four|five|ten|\d{1,2})\b(?!\s*%)", re.I)  # fmt: skip
 _CHANGE_ASKED = re.compile(r"\b(?:improv\w*|increas\w*|gain\w*|gr[eo]w\w*|rise|rose|risen|fell|fall\w*|drop\w*|declin\w*|chang\w*)\b", re.I)  # fmt: skip
 _CHANGE = re.compile(r"\bfrom\b[^.;]*?\d[^.;]*?\bto\b[^.;]*?\d|\d[\d.,]*\s*(?:-\s*)?(?:percentage\s+)?points?\b|\b(?:up|down|gain\w*|rose|fell|increase\w*|decrease\w*)\b[^.;]*\d", re.I)  # fmt: skip
@@ -300,10 +300,11 @@ class _Scorer:
         if kind == NUMBER:
             if not _NUMBER.search(text):
                 return 0.0
-            # "How much did it improve?" asks for a change: "from 33% ... to 82%", "a 14-point gain"
+            # "What share ... were falling behind?" asks for a share, "25%", whatever else it says;
+            # "How much did it improve?" for a change: "from 33% ... to 82%", "a 14-point gain"
+            if self.share:
+                return 1.0 if _SHARE.search(text) else 0.5
             if self.change and not _CHANGE.search(text):
-                return 0.5
-            if self.share and not _SHARE.search(text):
                 return 0.5
             # "How many students ...?" asks for a count of students: "1,340 students", not "$5,000"
             return 1.0 if not self.kind.counted or _counts(text, self.kind.counted) else 0.5
@@ -560,7 +561,10 @@ def _prose_answer(
         room -= len(text) + 5  # the space and the "[n]" marker
         return True
 
-    anchor = best[0]
+    # of the sentences nearly as strong as the best, the one that holds what was asked for leads
+    anchor = max((s for s in best if s.score >= best[0].score * RIVAL), key=lambda s: (s.fit, s.score))
+    best.remove(anchor)
+    best.insert(0, anchor)
     score_of = {(s.hit, s.index): s.score for s in scored}
     line = units[anchor.hit]
     first = anchor.index
