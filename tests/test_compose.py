@@ -73,6 +73,9 @@ def _quoted(answer) -> list[str]:
         ("What is the plan for Grade 9?", "fact", None),  # one word: what it is, not what it means
         ("What is the graduation rate in 2025?", "fact", None),
         ("What does Moore mean by strategic knowledge?", "definition", None),
+        ("What is the new funding request for 2026-27?", "fact", None),  # a value's word: a value
+        ("What is the literacy coaching budget?", "fact", None),
+        ("What is the district's reading target?", "fact", None),
     ],
 )
 def test_the_kind_of_answer_a_question_asks_for(question, kind, count):
@@ -882,3 +885,69 @@ def test_of_two_sentences_nearly_as_strong_the_one_holding_what_was_asked_leads(
 
     assert first(0.97) == "Principal: Daniel Okafor (since 2020)"  # a name and the role asked about
     assert first(0.8) == "Six coaching days from Jean-Marc Tremblay."  # far weaker: the best still leads
+
+
+def test_what_the_review_found_in_the_answer_window():
+    # every sentence scoring below zero still gets an answer (the near-tie rule once found none)
+    passages = [Passage("a", "a.md", "A", "", 0, "Grade 3 reading.")]
+    units = [answer_units(p.text, p.location) for p in passages]
+    scored = [_Sentence(0, 0, units[0][0], -0.3, 0.0)]
+    assert _prose_answer("when", scored, units, passages, lambda p: [p], [0]).parts
+    # a list does not run on into the next passage's (the next section's) list
+    text = "Priorities. We mean three crucial things:\n- Reading\n- Math\n- Graduation"
+    first = Passage("p0", "plan.md", "Plan", "Priorities", 0, text)
+    budget = Passage("p1", "plan.md", "Plan", "Budget", 1, "Budget\n- $5,000 for books\n- $9,000 for coaches")
+    both = [first, budget]
+    units = [answer_units(p.text, p.location) for p in both]
+    scored = [_Sentence(0, 1, units[0][1], 1.0, 0.0)]
+    parts = [t for _, t in _prose_answer("fact", scored, units, list(both), lambda p: both, [0, 0]).parts]
+    assert parts == ["We mean three crucial things:", "Reading", "Math", "Graduation"]
+
+
+def test_what_the_review_found_in_reading_questions():
+    # a date the question gives, as a whole word: "May" the month is not "may" the verb
+    may = _fit("When may principals negotiate next year's targets?")
+    assert may("The May check-in is where targets are agreed.") == 1.0
+    # "share" as a verb asks for no share
+    assert not _Scorer("How many schools share one coach?", question_kind("How many?"), None, {}).share
+    # a dash with spaces defines too; "So" after a list marker or in bold still concludes
+    assert _fit("What is the task environment?")("The task environment – the material conditions.") == 0.7
+    why = _fit("Why do initiatives start small?")
+    assert why("- So initiatives start small.") == 0.0 and why("**So** initiatives start small.") == 0.0
+    # a school is no one with a view: its name stays a word to find
+    asked = "How does Stonebridge compare with the district?"
+    schools = _Scorer(
+        asked,
+        question_kind(asked),
+        None,
+        {},
+        [],
+        [],
+        lambda t: ["Stonebridge PS"] if "Stonebridge" in t else [],
+    )
+    assert "stonebridg" in schools.q_terms
+
+
+def test_a_sentence_that_goes_on_from_another_joins_only_after_it():
+    item = "- A late bus for the credit rescue students who stay after school. This would cost $38,000."
+    passages = [
+        Passage("a", "ss.md", "Cedar Valley SS", "Requests", 0, item),
+        Passage("b", "memo.md", "Memo", "Buses", 0, "Late buses cost the board money every year."),
+    ]
+    units = [answer_units(p.text, p.location) for p in passages]
+
+    def parts(before: float) -> list[str]:
+        scored = [
+            _Sentence(1, 0, units[1][0], 1.0, 0.0),
+            _Sentence(0, 1, units[0][1], 0.99, 0.0),
+            _Sentence(0, 0, units[0][0], before, 0.0),
+        ]
+        return [
+            t for _, t in _prose_answer("fact", scored, units, list(passages), lambda p: [p], [0, 0]).parts
+        ]
+
+    assert "This would cost $38,000." not in parts(0.1)  # "This" alone, without what it is
+    assert parts(0.98)[1:] == [
+        "A late bus for the credit rescue students who stay after school.",
+        "This would cost $38,000.",
+    ]

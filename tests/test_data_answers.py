@@ -46,7 +46,7 @@ def test_a_school_and_a_measure_get_that_value_its_trend_and_its_status(data, se
     assert "52.3%" in card.read_text()  # the card it cites says the same
 
 
-def test_a_student_group_a_target_is_set_for_gets_the_groups_results(data):
+def test_a_student_group_a_target_is_set_for_gets_the_groups_results(data, services):
     for asked in (
         "How are multilingual learners doing in Grade 3 reading?",
         "What is the Grade 3 reading result for ELL students?",
@@ -54,8 +54,16 @@ def test_a_student_group_a_target_is_set_for_gets_the_groups_results(data):
         text = _text(data, asked)
         assert text.startswith("District grade 3 reading, multilingual learners (%): 58.4% in 2025"), asked
         assert "the goal is 62 by 2026" in text  # the group's own target
-    text = _text(data, "How are multilingual learners doing in Grade 3 reading at Maple PS?")
+    hit = data.answer("How are multilingual learners doing in Grade 3 reading at Maple PS?")
+    text = hit.passage.text
     assert text.startswith("Maple PS, grade 3 reading, multilingual learners: 62.1% in 2025")
+    assert "In 2025 the group counted 5 students." in text  # a handful of students: said so
+    # the card it cites has that section, and says the same
+    card = services.settings.cards_dir.resolve() / "RB01.md"
+    assert hit.passage.source == card.as_posix()
+    assert hit.passage.location == "Maple PS: Grade 3 reading, multilingual learners"
+    assert "## Maple PS: Grade 3 reading, multilingual learners" in card.read_text()
+    assert "2025: 62.1%" in card.read_text() and "In 2025 the group counted 5 students." in card.read_text()
     # a school past its goal has met it (not "is met")
     assert "Maple PS has met the goal (the trajectory expected 58.5 in 2025; the goal is 62 by 2026)" in text
     # every student, when no group is named
@@ -68,6 +76,16 @@ def test_a_school_asked_about_beside_the_district_gets_the_districts_value_too(d
     text = _text(data, "Where does Westfield SS's graduation rate stand against the district's?")
     assert "The district was at 81.2% in 2025, so Westfield SS is 4.7 points below the district." in text
     assert "The district was at" not in _text(data, "What is Westfield SS's graduation rate?")
+    # "how does ... stand / look", or any "how does" that names a result, asks for results
+    assert _text(data, "How does the graduation rate at Westfield SS sit against its target?")
+    assert _text(data, "How does Westfield SS's graduation rate stand against the district's?")
+    assert _text(data, "How did Maple PS's Grade 3 reading results look in 2025?").startswith(
+        "Maple PS, grade 3"
+    )
+    # comparing two schools is not asking for the district's value
+    assert "The district was at" not in _text(
+        data, "How does Westfield SS's graduation rate compare with Riverbend SS?"
+    )
 
 
 def test_a_district_measure_in_a_year(data):

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.district.cards import listed, measure_name, school_lines
+from bot.district.cards import group_label, listed, measure_name, school_lines
 from bot.district.progress import STATUS_LABELS, Series, status_of
 from bot.district.service import District, NotLoaded
 from bot.knowledge.index import Hit
@@ -44,16 +44,17 @@ _DOCUMENT_TOPIC = re.compile(
 _MEASURED = re.compile(
     r"\b(?:results?|scores?|rates?|percent\w*|standard|on track|at risk|off track)\b|%", re.I
 )
-_PRACTICE = re.compile(
-    r"\bdoing (?:about|to|for|with|differently)\b|\bwhat does .* do\b"
-    # "How does Maple PS keep its data wall up to date?" asks how it works, unlike "How did Maple PS do
-    # in reading?" or "How does Westfield SS compare with the district?"
-    r"|^\s*how (?:do|does|did)\b(?!.*\b(?:do|doing|perform\w*|compar\w*|fare\w*|rank\w*|score\w*|stack\w*|"
-    r"improv\w*|progress\w*|chang\w*|grow\w*|gain\w*|rise|rose|fall|fell|drop\w*|declin\w*|measure\w*)\b)",
+_PRACTICE = re.compile(r"\bdoing (?:about|to|for|with|differently)\b|\bwhat does .* do\b", re.I)
+# "How does Maple PS keep its data wall up to date?" asks how it works, unlike "How did Maple PS do in
+# reading?", "How does Westfield SS compare with the district?" or "How does its graduation rate stand?"
+_HOW_PRACTICE = re.compile(
+    r"^\s*how (?:do|does|did)\b(?!.*\b(?:do|doing|perform\w*|compar\w*|fare\w*|rank\w*|score\w*|stack\w*|"
+    r"improv\w*|progress\w*|chang\w*|grow\w*|gain\w*|rise|rose|fall|fell|drop\w*|declin\w*|measure\w*|"
+    r"stand\w*|look\w*|go|goes|went)\b)",
     re.I,
 )
-# "... against the district's?", "compared with the district": the district's value beside the school's
-_BESIDE_DISTRICT = re.compile(r"\b(?:district(?:['’]s)?|compar\w*|average)\b", re.I)
+# "... against the district's?", "compared with the district('s average)": its value beside the school's
+_BESIDE_DISTRICT = re.compile(r"\bdistrict(?:['’]s)?\b|\baverage\b", re.I)
 _NOT_DATA = re.compile(r"^\s*(?:who|whom|whose|why)\b", re.I)  # people and reasons: the documents say
 # a school as a question names one: "Oak Hill PS", "Westfield Secondary School"
 _SCHOOL_LIKE = re.compile(
@@ -204,7 +205,8 @@ class DataAnswers:
 
     # -- reading the question --------------------------------------------------------------------
     def _read(self, data: _Data, question: str) -> DataQuestion:
-        if _NOT_DATA.match(question) or _PRACTICE.search(question):
+        practice = _HOW_PRACTICE.search(question) and not _MEASURED.search(question)
+        if _NOT_DATA.match(question) or _PRACTICE.search(question) or practice:
             return DataQuestion()
         school = next(iter(_named(data, question)), None)
         which = "coasting" if _COASTING.search(question) else None
@@ -257,6 +259,11 @@ class DataAnswers:
             label = _label(data, measure, asked.group)
             location = location or f"{school.name}: {label}"
             sentences.append(self._value(f"{school.name}, {label.lower()}", series, asked.year))
+            if asked.group != "all":  # a group's result may count a handful of students: say how many
+                year = asked.year if asked.year in series else max(series)
+                counted = self._district.store.students(asked.school, measure, asked.group, year)
+                if counted is not None:
+                    sentences.append(f"In {year} the group counted {counted} students.")
             standing = self._against_target(data, measure, series, asked.year, asked.group)
             if standing:
                 sentences.append(f"Against the district's target for it, {school.name} {standing}.")
@@ -465,10 +472,9 @@ def _target(data: _Data, measure: str, group: str = "all"):
 
 
 def _label(data: _Data, measure: str, group: str) -> str:
-    """What a measure is called: for a group, its target's label ("Grade 3 reading, multilingual
-    learners"); else its name ("Grade 6 mathematics")."""
-    target = _target(data, measure, group) if group != "all" else None
-    return target.label.removesuffix(" (%)") if target else measure_name(measure)
+    """What a measure is called, as the school's card heads it: "Grade 6 mathematics", or for a group
+    "Grade 3 reading, multilingual learners"."""
+    return measure_name(measure) if group == "all" else group_label(data.config, measure, group)
 
 
 def _groups(data: _Data) -> dict[str, set[str]]:

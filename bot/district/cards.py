@@ -83,6 +83,13 @@ def listed(items: list[str], word: str = "and") -> str:
     return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} {word} {items[-1]}"
 
 
+def group_label(config, measure: str, group: str) -> str:
+    """What a student group's results on a measure are called: its target's label ("Grade 3 reading,
+    multilingual learners"), else the measure's name and the group's key ("Grade 6 writing, mll group")."""
+    target = next((t for t in config.targets if t.measure == measure and t.group == group), None)
+    return target.label.removesuffix(" (%)") if target else f"{measure_name(measure)}, {group} group"
+
+
 def _trend(series: Series) -> str:
     years = sorted(series)
     text = ", ".join(f"{y}: {series[y]:.1f}%" for y in years)
@@ -100,10 +107,13 @@ def write_cards(data: DistrictData, folder: Path) -> list[Path]:
     folder.mkdir(parents=True)
     district: dict[tuple[str, str], dict[int, list[tuple[float, int]]]] = {}
     by_school: dict[str, dict[str, Series]] = {}
+    groups: dict[tuple[str, str, str], dict[int, tuple[float, int]]] = {}  # (school, measure, group)
     for r in data.results:
         district.setdefault((r.measure, r.group), {}).setdefault(r.year, []).append((r.value, r.students))
         if r.group == "all":
             by_school.setdefault(r.school_id, {}).setdefault(r.measure, {})[r.year] = r.value
+        else:
+            groups.setdefault((r.school_id, r.measure, r.group), {})[r.year] = (r.value, r.students)
     weighted = {key: {y: sum(v * n for v, n in rows) / sum(n for _, n in rows) for y, rows in years.items()}
                 for key, years in district.items()}  # fmt: skip
     report = build_report(data.config, weighted, by_school)
@@ -132,6 +142,15 @@ def write_cards(data: DistrictData, folder: Path) -> list[Path]:
                 where = "above" if diff > 0 else "below" if diff < 0 else "level with"
                 lines.append(f"The district was at {overall:.1f}% in {latest}, so {school.name} is "
                              f"{abs(diff):.1f} points {where} the district.")  # fmt: skip
+        for (school_id, measure, group), years in sorted(groups.items()):
+            if school_id != school.school_id:
+                continue
+            label = group_label(data.config, measure, group)
+            latest = max(years)
+            lines += ["", f"## {school.name}: {label}", "",
+                      f"{school.name} {label.lower()} ({measure}, {group} group) by year: "
+                      f"{_trend({y: v for y, (v, _) in years.items()})} In {latest} the group counted "
+                      f"{years[latest][1]} students."]  # fmt: skip
         path = folder / f"{school.school_id}.md"
         path.write_text("\n".join(lines) + "\n", encoding="utf-8")
         written.append(path)

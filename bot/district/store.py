@@ -86,6 +86,15 @@ class DistrictStore:
                 out.setdefault(sid, {}).setdefault(measure, {})[year] = value
         return out
 
+    def students(self, school_id: str, measure: str, group: str, year: int) -> int | None:
+        """How many students a school's result for a group and year counts."""
+        query = select(results.c.students).where(
+            results.c.school_id == school_id, results.c.measure == measure,
+            results.c.student_group == group, results.c.year == year,
+        )  # fmt: skip
+        with self._engine.connect() as conn:
+            return conn.execute(query).scalar_one_or_none()
+
     def report(self, config: DistrictConfig) -> ProgressReport:
         """Progress on every target, Schools on the Move and coasting schools."""
         district = self.district_series()

@@ -78,7 +78,7 @@ _ATTRIBUTED = re.compile(
     r"credit|consider|stress|emphasi[sz]e|conclude|find|note|explain|warn|insist|predict)\b"
     r"|\b([A-Z][a-z]+)['’]s\s+(?:view|argument|claim|definition|idea|point)\b"
 )
-_SHARE_ASKED = re.compile(r"\b(?:percentage|percent|proportion|share)\b|%", re.I)
+_SHARE_ASKED = re.compile(r"\b(?:percentage|percent|proportion|share of|what share)\b|%", re.I)
 _SHARE = re.compile(r"%|\bper ?cent\b|\b(?:half|third|quarter)\b|\b(?:one|two|three|four|\d+)(?:\s[a-z]+){0,3}\sin\s(?:two|three|four|five|ten|\d{1,2})\b(?!\s*%)", re.I)  # fmt: skip
 _CHANGE_ASKED = re.compile(r"\b(?:improv\w*|increas\w*|gain\w*|gr[eo]w\w*|rise|rose|risen|fell|fall\w*|drop\w*|declin\w*|chang\w*)\b", re.I)  # fmt: skip
 _CHANGE = re.compile(r"\bfrom\b[^.;]*?\d[^.;]*?\bto\b[^.;]*?\d|\d[\d.,]*\s*(?:-\s*)?(?:percentage\s+)?points?\b|\b(?:up|down|gain\w*|rose|fell|increase\w*|decrease\w*)\b[^.;]*\d", re.I)  # fmt: skip
@@ -106,7 +106,7 @@ _REASON = re.compile(
 _DEFINING = re.compile(r"\b(?:is|are|means|refers to|describes|was|were)\b", re.I)
 _DEFINED_INLINE = re.compile(
     r"\b(?:whereby|in which|means|refers to|that is|i\.e\.|defined as|called)\b"
-    r"|\w[—–]\s?the\b",  # "the default culture of public schools—the deeply rooted beliefs ..."
+    r"|\w\s?[—–]\s?the\b",  # "the default culture of public schools—the deeply rooted beliefs ..."
     re.I,
 )
 # "By initiatives, I mean ...": the writer's own definition
@@ -157,16 +157,16 @@ class _Scorer:
         schools_named: SchoolsNamed = lambda text: (),
     ):
         self.kind = kind
-        self.asked = question.lower()
+        self.asked = question
         # what the passages (texts) say of words: those they also write in lower case ("learning",
         # "partner"), and the capitalised pairs they put after an article ("the Learning Partner school")
         self.plain = {word for text in texts for word in _PLAIN.findall(text)}
         self.things = {m.group(1) for text in texts for m in _AFTER_ARTICLE.finditer(text)}
         self.q_terms = set(terms(question))
         if kind.kind != WHO:  # "What does Elmore say about ...?": his view is asked, not his name
-            self.q_terms -= {
-                t for m in _ATTRIBUTED.finditer(question) for t in terms(next(g for g in m.groups() if g))
-            }
+            # (a school is no one with a view: "How does Stonebridge compare ...?")
+            viewers = [next(g for g in m.groups() if g) for m in _ATTRIBUTED.finditer(question)]
+            self.q_terms -= {t for name in viewers if not schools_named(name) for t in terms(name)}
         self.idf = idf
         self.weight = {t: idf.get(t, 1.0) for t in self.q_terms}
         self.total = sum(self.weight.values()) or 1.0
@@ -309,9 +309,11 @@ class _Scorer:
             # "How many students ...?" asks for a count of students: "1,340 students", not "$5,000"
             return 1.0 if not self.kind.counted or _counts(text, self.kind.counted) else 0.5
         if kind == WHEN:  # a date the question gives is not the answer: "When are the 2025 schools ...?"
-            return float(any(m.group(0).lower() not in self.asked for m in _DATE.finditer(text)))
+            return float(
+                any(not re.search(rf"\b{re.escape(m.group(0))}\b", self.asked) for m in _DATE.finditer(text))
+            )
         if kind == WHY:
-            return float(bool(_REASON.search(text)))
+            return float(bool(_REASON.search(_LIST_MARKER.sub("", text).lstrip("*_"))))
         if kind == DEFINITION:
             subject = self.kind.subject
             if lead_of is not None and subject and subject <= set(terms(lead_of.text)):
@@ -562,7 +564,12 @@ def _prose_answer(
         return True
 
     # of the sentences nearly as strong as the best, the one that holds what was asked for leads
-    anchor = max((s for s in best if s.score >= best[0].score * RIVAL), key=lambda s: (s.fit, s.score))
+    top = best[0].score
+
+    def near(s: _Sentence) -> bool:  # within RIVAL of the best score, whatever its sign
+        return s.score >= top - abs(top) * (1 - RIVAL)
+
+    anchor = max((s for s in best if near(s)), key=lambda s: (s.fit, s.score))
     best.remove(anchor)
     best.insert(0, anchor)
     score_of = {(s.hit, s.index): s.score for s in scored}
@@ -589,6 +596,8 @@ def _prose_answer(
             or _asks(s.unit)
             or _REPLY.match(s.unit.text)  # a FAQ's "No. ..." means nothing without its question
             or _after_lead(units[s.hit], s.index)
+            # "This would cost about $38,000 a year" means nothing without the sentence before it
+            or (_continues(s.unit) and s.index and (s.hit, s.index - 1) not in chosen)
             or (typed and s.fit < anchor.fit)  # a name and role is joined by names with roles
             # the question names the best sentence's document ("Maple PS"): not another school's principal
             or (typed and titled[s.hit] < titled[anchor.hit])
@@ -596,7 +605,7 @@ def _prose_answer(
 
     # a sentence nearly as strong as the best comes before what merely follows the best
     for s in best[1:]:
-        if s.score < anchor.score * RIVAL:
+        if not near(s):
             break
         if joins(s):
             take(s.hit, s.index)
@@ -615,6 +624,7 @@ def _prose_answer(
                 units.append(answer_units(after.text, after.location))
             hit, index = passages.index(after), 0
             ran_on.append(hit)
+            lead_in = in_list = False  # a list does not run on into the next passage's
             continue
         unit = units[hit][index]
         if _asks(unit):  # the next question of a FAQ

@@ -51,10 +51,9 @@ _DEFINITION_Q = re.compile(
     r"|what(?:'s| is| are| was) the ((?-i:[A-Z][\w'’-]*)(?: (?:of|on|the|and|for|in|(?-i:[A-Z][\w'’-]*)))*)\??$"
     r"|what (?:is|are) meant by (.+?)\??$|what do(?:es)? (?:.+?) mean by (.+?)\??$|what do(?:es)? (.+?) mean\??$"
     r"|define (.+?)\??$"
-    # "What is the task environment in Moore's triangle?" names a thing; "What is the goal for ...?" a value
-    r"|what(?:'s| is| are| was) the (?!(?:[\w'’]+ )?(?:goal|target|rate|result|score|number|percentage|share|"
-    r"date|deadline|budget|cost|status|trend|gap|size|amount|total|average|name|role|purpose|point|"
-    r"difference|best|main|first|last|next|latest|current)\b)((?-i:[a-z][\w'’-]*(?: [a-z][\w'’-]*){1,2}))"
+    # "What is the task environment in Moore's triangle?" names a thing (unless a word of it is a value's,
+    # _VALUE_WORDS below: "What is the literacy coaching budget?")
+    r"|what(?:'s| is| are| was) the ((?-i:[a-z][\w'’-]*(?: [a-z][\w'’-]*){1,2}))"
     r"(?: (?:in|of|for|at|according to|within) .+)?\??$)",
     re.I,
 )
@@ -80,6 +79,8 @@ def question_kind(question: str) -> QuestionKind:
         n = int(count) if count and count.isdigit() else NUMBER_WORDS.get((count or "").lower())
         return QuestionKind(LIST, count=n)
     defined = _DEFINITION_Q.match(q)
+    if defined and defined.lastindex == _THE_TERM and set(terms(defined.group(_THE_TERM))) & _VALUE_WORDS:
+        defined = None  # "What is the new funding request for 2026-27?" asks for a value
     if defined:
         subject = next(g for g in defined.groups() if g)
         subject = re.split(r"\s(?:at|in|for|from|within|across)\s", subject, maxsplit=1)[0]  # "X at Maple PS"
@@ -88,6 +89,16 @@ def question_kind(question: str) -> QuestionKind:
         return QuestionKind(HOW)
     return QuestionKind(FACT)
 
+
+_THE_TERM = _DEFINITION_Q.groups  # the last alternative's group: "the task environment"
+_VALUE_WORDS = set(
+    terms(
+        "goal target rate result score number percentage percent share date deadline budget cost status "
+        "trend gap size amount total average name role purpose point difference best main first last next "
+        "latest current funding request spending allocation price fee salary enrolment count level figure "
+        "value time timeline schedule year plan"
+    )
+)
 
 _HOW_MANY = re.compile(r"\bhow many ((?:[\w'’–-]+ ?){1,5})", re.I)
 _PLURALS = {"people", "children", "staff", "men", "women"}  # plurals without an "s"
