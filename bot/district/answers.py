@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.district.cards import group_label, listed, measure_name, school_lines
+from bot.district.cards import beside_district, group_label, listed, measure_name, school_lines
 from bot.district.progress import STATUS_LABELS, Series, status_of
 from bot.district.service import District, NotLoaded
 from bot.knowledge.index import Hit
@@ -259,8 +259,8 @@ class DataAnswers:
             label = _label(data, measure, asked.group)
             location = location or f"{school.name}: {label}"
             sentences.append(self._value(f"{school.name}, {label.lower()}", series, asked.year))
+            year = asked.year if asked.year in series else max(series)
             if asked.group != "all":  # a group's result may count a handful of students: say how many
-                year = asked.year if asked.year in series else max(series)
                 counted = self._district.store.students(asked.school, measure, asked.group, year)
                 if counted is not None:
                     sentences.append(f"In {year} the group counted {counted} students.")
@@ -268,12 +268,8 @@ class DataAnswers:
             if standing:
                 sentences.append(f"Against the district's target for it, {school.name} {standing}.")
             overall = data.district.get((measure, asked.group), {})
-            year = asked.year if asked.year in series else max(series)
-            if asked.beside_district and year in overall:
-                diff = series[year] - overall[year]
-                where = "above" if diff > 0 else "below" if diff < 0 else "level with"
-                sentences.append(f"The district was at {overall[year]:.1f}% in {year}, so {school.name} is "
-                                 f"{abs(diff):.1f} points {where} the district.")  # fmt: skip
+            if asked.beside_district and year in overall:  # as the card says it
+                sentences.append(beside_district(school.name, series[year], overall[year], year))
         if not sentences:
             return None
         return self._hit(data, asked.school, location, " ".join(sentences))

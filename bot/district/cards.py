@@ -83,6 +83,13 @@ def listed(items: list[str], word: str = "and") -> str:
     return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} {word} {items[-1]}"
 
 
+def beside_district(school: str, value: float, overall: float, year: int) -> str:
+    """'The district was at 81.2% in 2025, so Westfield SS is 4.7 points below the district.'"""
+    diff = value - overall
+    where = "above" if diff > 0 else "below" if diff < 0 else "level with"
+    return f"The district was at {overall:.1f}% in {year}, so {school} is {abs(diff):.1f} points {where} the district."
+
+
 def group_label(config, measure: str, group: str) -> str:
     """What a student group's results on a measure are called: its target's label ("Grade 3 reading,
     multilingual learners"), else the measure's name and the group's key ("Grade 6 writing, mll group")."""
@@ -138,10 +145,7 @@ def write_cards(data: DistrictData, folder: Path) -> list[Path]:
             latest = max(series)
             overall = weighted.get((measure, "all"), {}).get(latest)
             if overall is not None:
-                diff = series[latest] - overall
-                where = "above" if diff > 0 else "below" if diff < 0 else "level with"
-                lines.append(f"The district was at {overall:.1f}% in {latest}, so {school.name} is "
-                             f"{abs(diff):.1f} points {where} the district.")  # fmt: skip
+                lines.append(beside_district(school.name, series[latest], overall, latest))
         for (school_id, measure, group), years in sorted(groups.items()):
             if school_id != school.school_id:
                 continue
