@@ -38,7 +38,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 QUESTIONS = ROOT / "bench" / "questions"
-HALVES = ("dev", "dev2", "test", "holdout1", "holdout2")
+HALVES = ("dev", "dev2", "test", "holdout1", "holdout2", "holdout3")
 
 
 @dataclass(frozen=True)

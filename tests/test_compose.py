@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from sqlalchemy import select, update
 
-from bot.knowledge.answer import MAX_ANSWER_CHARS, Answerer, extractive_answer
+from bot.knowledge.answer import MAX_ANSWER_CHARS, Answerer, _cited, extractive_answer
 from bot.knowledge.compose import (
     _after_lead,
     _list_answer,
@@ -951,3 +951,66 @@ def test_a_sentence_that_goes_on_from_another_joins_only_after_it():
         "A late bus for the credit rescue students who stay after school.",
         "This would cost $38,000.",
     ]
+
+
+def test_a_folder_index_row_answers_who_wrote_a_document_and_nothing_else(embeddings):
+    passages = _passages(
+        embeddings,
+        "file: 003_foreword.txt; title: Foreword to Breakthrough; author: Richard F. Elmore; kind: foreword",
+        "Elmore likens most reform to a graveyard of good intentions that never reached the classroom.",
+        "The foreword to Breakthrough was read aloud by Lena Park at the leadership retreat.",
+    )
+    liken = _answer(embeddings, "In the Breakthrough foreword, what does Elmore liken reform to?", passages)
+    assert "graveyard" in liken.answer and "file:" not in liken.answer
+    wrote = _answer(embeddings, "Who wrote the foreword to Breakthrough?", passages)
+    assert wrote.answer.startswith("file: 003_foreword.txt; title: Foreword to Breakthrough")
+
+
+def test_a_lead_in_taken_beside_the_best_brings_its_list_from_the_next_passage(embeddings):
+    plan = Passage(
+        "p0", "plan.md", "Plan", "Priorities", 0, "Having few priorities only works if leaders repeat them."
+    )
+    lead = Passage(
+        "q0", "priorities.md", "Priorities", "Not a priority", 0,
+        "We chose not to make these into district priorities. Schools may still do good work in these areas:",
+    )  # fmt: skip
+    items = Passage(
+        "q1", "priorities.md", "Priorities", "Not a priority", 1,
+        "- A one-to-one device rollout. Deferred to the next plan.\n- A project-based learning initiative.\n\n"
+        "Each new initiative takes a principal's attention.",
+    )  # fmt: skip
+    found = [plan, lead]
+    units = [answer_units(p.text, p.location) for p in found]
+    scored = [
+        _Sentence(0, 0, units[0][0], 1.0, 0.0),
+        _Sentence(1, 0, units[1][0], 0.98, 0.0),
+        _Sentence(1, 1, units[1][1], 0.97, 0.0),
+    ]
+    composed = _prose_answer(
+        "list", scored, units, list(found),
+        lambda p: [lead, items] if p.source == "priorities.md" else [plan], [0, 0],
+    )  # fmt: skip
+    parts = [t for _, t in composed.parts]
+    assert parts[-4:] == [
+        "Schools may still do good work in these areas:",
+        "A one-to-one device rollout.",
+        "Deferred to the next plan.",
+        "A project-based learning initiative.",
+    ]  # the list's items, and no more of the next passage
+    hits = [Hit(p, 1.0, dense=0.5) for p in composed.passages]
+    lines = _cited(composed, hits).answer.split("\n")
+    # each item on its own line, its later sentences with it
+    assert lines[-2:] == [
+        "A one-to-one device rollout. Deferred to the next plan. [3]",
+        "A project-based learning initiative. [3]",
+    ]
+
+
+def test_the_best_sentences_lead_in_brings_its_list_when_the_list_starts_the_next_passage():
+    first = Passage("p0", "plan.md", "Plan", "Priorities", 0, "Priorities. We mean three crucial things:")
+    after = Passage("p1", "plan.md", "Plan", "Priorities", 1, "- Reading\n- Math\n- Graduation")
+    both = [first, after]
+    units = [answer_units(p.text, p.location) for p in both]
+    scored = [_Sentence(0, 1, units[0][1], 1.0, 0.0)]
+    parts = [t for _, t in _prose_answer("fact", scored, units, [first], lambda p: both, [0]).parts]
+    assert parts == ["We mean three crucial things:", "Reading", "Math", "Graduation"]

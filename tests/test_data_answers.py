@@ -96,6 +96,36 @@ def test_a_district_measure_in_a_year(data):
     assert "78.0% in 2022" in _text(data, "What was the graduation rate in 2022?")
 
 
+def test_a_change_since_a_year_gives_the_latest_value_and_the_change_from_then(data):
+    text = _text(data, "How much has the district grad rate gone up since 2021?")
+    assert text.startswith(
+        "District five-year graduation rate (%): 81.2% in 2025, up 0.9 points from 2024 and +3.6 since 2021, "
+        "when it was 77.6%."
+    )
+    assert "since 2023, when it was 63.0%." in _text(
+        data, "How has Maple PS's Grade 3 reading changed since 2023?"
+    )
+    # a year the results do not hold is said to be missing, not replaced silently
+    assert "+3.6 since 2021 (no result for 2019)." in _text(
+        data, "How much has the grad rate risen since 2019?"
+    )
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Did Brookside PS slip in Grade 6 math this year?",
+        "Has Brookside PS's Grade 6 math dropped?",
+        "Is Grade 6 math at Brookside PS getting worse?",
+        "Has Grade 6 math gone down at Brookside PS?",
+    ],
+)
+def test_how_a_result_moved_is_a_data_question(data, question):
+    assert _text(data, question).startswith(
+        "Brookside PS, grade 6 mathematics: 47.6% in 2025, down 1.5 points"
+    )
+
+
 def test_which_schools_are_coasting_or_on_the_move_comes_from_the_report(data, services):
     report = services.district.report()
     names = {s.school_id: s.name for s in services.district.store.schools().values()}

@@ -29,9 +29,13 @@ _SUBJECTS = {
     "graduation": r"graduat\w*|grad rate",
 }  # fmt: skip
 _YEAR = re.compile(r"\b(20\d\d)\b")
+_SINCE = re.compile(r"\bsince\s+(20\d\d)\b", re.I)  # "How much has it gone up since 2021?": the change
 _RESULTS = re.compile(
     r"\b(?:results?|scores?|rates?|percent\w*|doing|perform\w*|improv\w*|trend\w*|targets?|goals?|on track|"
     r"behind|at risk|off track|progress\w*|standard|achievement|data|numbers?|values?|rose|fell|went|change\w*|"
+    # how a result moved: "Did Brookside PS slip in Grade 6 math?"
+    r"slip\w*|slid\w*|dip\w*|drop\w*|declin\w*|falling|fallen|falls|climb\w*|gain\w*|gr[eo]w\w*|increas\w*|"
+    r"decreas\w*|jump\w*|worse|better|(?:go|goes|gone|going)\s+(?:up|down)|"
     r"how (?:well|much|many|far)|compare\w*)\b|%",
     re.I,
 )
@@ -111,6 +115,7 @@ class DataQuestion:
     school: str | None = None
     measures: tuple[str, ...] = ()
     year: int | None = None
+    since: int | None = None  # the year a change is asked from: the latest value is asked, beside it
     which: str | None = None  # "coasting", "on_the_move" or "schools"
     group: str = "all"  # a student group a target is set for: "mll" for "multilingual learners"
     beside_district: bool = False  # the school's value beside the district's
@@ -219,7 +224,8 @@ class DataAnswers:
         if school is None and (lines := _schools_asked(question, data)):
             return DataQuestion(which="schools", lines=lines)
         measures = _measures(question, data.measures)
-        year = int(found.group(1)) if (found := _YEAR.search(question)) else None
+        since = int(found.group(1)) if (found := _SINCE.search(question)) else None
+        year = next((int(y) for y in _YEAR.findall(question) if int(y) != since), None)
         # "How many students are at Riverbend SS?" counts something the results do not hold; "How much
         # did graduation rise?" names a measure
         counted = question if measures else _HOW_MANY.sub(" ", question)
@@ -232,7 +238,12 @@ class DataAnswers:
             return DataQuestion()
         group = next((g for g, words in _groups(data).items() if words <= set(terms(question))), "all")
         return DataQuestion(
-            school, measures, year, group=group, beside_district=bool(_BESIDE_DISTRICT.search(question))
+            school,
+            measures,
+            year,
+            since,
+            group=group,
+            beside_district=bool(_BESIDE_DISTRICT.search(question)),
         )
 
     # -- answers -----------------------------------------------------------------------------------
@@ -258,7 +269,7 @@ class DataAnswers:
                 continue
             label = _label(data, measure, asked.group)
             location = location or f"{school.name}: {label}"
-            sentences.append(self._value(f"{school.name}, {label.lower()}", series, asked.year))
+            sentences.append(self._value(f"{school.name}, {label.lower()}", series, asked.year, asked.since))
             year = asked.year if asked.year in series else max(series)
             if asked.group != "all":  # a group's result may count a handful of students: say how many
                 counted = self._district.store.students(asked.school, measure, asked.group, year)
@@ -297,7 +308,7 @@ class DataAnswers:
             target = _target(data, measure, asked.group)
             label = target.label if target else measure_name(measure)
             location = location or f"District {label}"
-            sentences.append(self._value(f"District {label.lower()}", series, asked.year))
+            sentences.append(self._value(f"District {label.lower()}", series, asked.year, asked.since))
             if target:
                 year = asked.year if asked.year in series else max(series)
                 status = status_of(series[year], target.expected(year), target.goal_value, target.tolerance)
@@ -310,8 +321,9 @@ class DataAnswers:
         return self._hit(data, "district-progress", location, " ".join(sentences))
 
     @staticmethod
-    def _value(subject: str, series: Series, year: int | None) -> str:
-        """'Maple PS, grade 6 mathematics: 52.3% in 2025, up 3.0 points from 2024 and +11.5 since 2021.'"""
+    def _value(subject: str, series: Series, year: int | None, since: int | None = None) -> str:
+        """'Maple PS, grade 6 mathematics: 52.3% in 2025, up 3.0 points from 2024 and +11.5 since 2021.'
+        With a year asked `since`: '... and +3.6 since 2022, when it was 77.6%.'"""
         if year not in series:
             shown = f" (no result for {year})" if year is not None else ""
             year = max(series)
@@ -323,8 +335,12 @@ class DataAnswers:
             step = series[year] - series[earlier[-1]]
             moved = "up" if step > 0 else "down" if step < 0 else "unchanged,"
             text += f", {moved} {abs(step):.1f} points from {earlier[-1]}"
-            if len(earlier) > 1:
+            if since in series and since < year:
+                text += f" and {series[year] - series[since]:+.1f} since {since}, when it was {series[since]:.1f}%"
+            elif len(earlier) > 1:
                 text += f" and {series[year] - series[earlier[0]]:+.1f} since {earlier[0]}"
+        if since is not None and since not in series:
+            text += f" (no result for {since})"
         return text + "."
 
     @staticmethod

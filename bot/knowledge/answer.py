@@ -335,9 +335,11 @@ def _cited(composed: Composed, hits: list[Hit]) -> Answer:
     order: dict[int, int] = {}
     text = ""
     alone = False  # a list item, or a line that is not a sentence, stands on its own line
-    for index, part in composed.parts:
+    for n, (index, part) in enumerate(composed.parts):
         own_line = composed.as_list or not ENDS.search(part)
-        text += ("\n" if own_line or alone else " ") if text else ""
+        # a list's item starts a line, and so does what follows the list
+        line = own_line or alone or n in composed.items or (n - 1 in composed.listed) > (n in composed.listed)
+        text += ("\n" if line else " ") if text else ""
         text += f"{part} [{order.setdefault(index, len(order) + 1)}]"
         alone = own_line
     text = re.sub(r" \[(\d+)\](?= [^\[]*\[\1\])", "", text)

@@ -51,6 +51,7 @@ OTHERS_FLOOR = 0.8  # a sentence from elsewhere joins the answer only if this st
 TYPED_FLOOR = 0.85  # and when it must hold a name, a number or a definition too
 UNSURE_FLOOR = 0.9  # and when one is asked for that neither it nor the best sentence holds
 WINDOW_FLOOR = 0.6  # past the best sentence's paragraph, a sentence follows it only if this strong
+CATALOGUE = 0.5  # taken off a folder index's row when the question is not about who wrote what
 RIVAL = 0.95  # a sentence this strong beside the best is taken before the best one's paragraph goes on
 
 
@@ -120,6 +121,12 @@ _IN_CHARGE = {"lead", "head"}
 _UNDER = {"vice", "teacher", "coach", "facilit", "counsellor", "counselor"}
 # words before a role that do not make it another one: "its new principal", "became principal"
 _SAME_ROLE = {"new", "current", "acting", "interim", "became", "becomes", "named", "appointed"}
+# a folder index's row naming a file ("file: 003_foreword.txt; title: ...; author: ..."): it says who wrote
+# a document and what it is called, and answers nothing else
+_CATALOGUE = re.compile(r"^(?:file|file ?name|path): [^;]+\.(?:txt|md|markdown|pdf|docx?|html?)\b", re.I)
+_ABOUT_DOCUMENT = re.compile(
+    r"\b(?:wr[io]te|written|writer|authou?rs?|authored|titled?|published|files?)\b", re.I
+)
 _REPLY = re.compile(r"(?:yes|no)\b[.,;!]", re.I)  # "Yes, as long as ...": the reply to a question
 _CONTINUATIONS = {"this", "these", "that", "those", "it", "they", "such", "but", "so", "thus", "hence",
                   "he", "she", "his", "her", "its", "their"}  # fmt: skip
@@ -143,6 +150,8 @@ class Composed:
     as_list: bool = False  # one item a line
     best: tuple[int, str] | None = None  # the sentence that answers best, and its passage
     unanswered: str | None = None  # the school asked about, when no sentence says what was asked of it
+    items: frozenset[int] = frozenset()  # the parts that open a list's item: each starts a line
+    listed: frozenset[int] = frozenset()  # the parts in a list (an item's later sentences too)
 
 
 class _Scorer:
@@ -172,6 +181,7 @@ class _Scorer:
         self.total = sum(self.weight.values()) or 1.0
         self.vector = vector
         self.measures = measures_in(question)
+        self.about_document = bool(_ABOUT_DOCUMENT.search(question))  # "Who wrote the foreword?"
         self.change = bool(_CHANGE_ASKED.search(question))
         self.share = bool(_SHARE_ASKED.search(question))  # "What percentage ...?": a share, "77%"
         self.roles = {_role(m.group(0)) for m in _ROLE.finditer(question)}  # "Who is the principal of ...?"
@@ -223,6 +233,8 @@ class _Scorer:
             score -= 0.25
         if len(new) < 2:  # says nothing the question did not
             score -= 0.15
+        if not self.about_document and _CATALOGUE.match(unit.text):
+            score -= CATALOGUE
         return score
 
     def _another_role(self, text: str) -> bool:
@@ -603,15 +615,42 @@ def _prose_answer(
             or (typed and titled[s.hit] < titled[anchor.hit])
         )
 
+    ran_on: list[tuple[int, int]] = []  # the passages an answer ran on into, each with the one before it
+
+    def with_list(hit: int, index: int) -> None:
+        """A sentence taken that leads in to a list ("... for them:") brings the list, even from the
+        next passage."""
+        if not _leads_in(units[hit], index):
+            return
+        line = None
+        while True:
+            index += 1
+            if index >= len(units[hit]):
+                # a list's items may go on in the next passage (a heading there ends it)
+                after = _next_passage(passages[hit], document)
+                if after is None:
+                    return
+                if after not in passages:
+                    passages.append(after)
+                    units.append(answer_units(after.text, after.location))
+                ran_on.append((passages.index(after), hit))
+                hit, index = passages.index(after), -1
+                continue
+            unit = units[hit][index]
+            if not unit.in_list or unit.heading:
+                return
+            if (unit.first_in_line or unit.line == line) and not take(hit, index):
+                return
+            line = unit.line
+
     # a sentence nearly as strong as the best comes before what merely follows the best
     for s in best[1:]:
         if not near(s):
             break
-        if joins(s):
-            take(s.hit, s.index)
+        if joins(s) and take(s.hit, s.index):
+            with_list(s.hit, s.index)
     hit, index = anchor.hit, anchor.index + 1
     last = (anchor.hit, units[anchor.hit][anchor.index].line)  # the line of the sentence taken last
-    ran_on: list[int] = []  # the passages it ran on into, in order
     lead_in = _leads_in(units[anchor.hit], anchor.index)  # the sentence taken last leads in to a list
     in_list = False  # the answer is in the list a lead-in introduced
     while room >= MAX_ANSWER_CHARS * WINDOW_LEFT:
@@ -622,9 +661,10 @@ def _prose_answer(
             if after not in passages:
                 passages.append(after)
                 units.append(answer_units(after.text, after.location))
+            ran_on.append((passages.index(after), hit))
             hit, index = passages.index(after), 0
-            ran_on.append(hit)
-            lead_in = in_list = False  # a list does not run on into the next passage's
+            # a list does not run on into the next passage's; a lead-in that ends its passage does
+            in_list = False
             continue
         unit = units[hit][index]
         if _asks(unit):  # the next question of a FAQ
@@ -648,10 +688,18 @@ def _prose_answer(
     for s in best[1:]:
         if s.score < floor or room < 80:
             break
-        if joins(s):
-            take(s.hit, s.index)
+        if joins(s) and take(s.hit, s.index):
+            with_list(s.hit, s.index)
     lead = (anchor.hit, chosen[(anchor.hit, anchor.index)]) if (anchor.hit, anchor.index) in chosen else None
-    return Composed(_in_order(chosen, best, anchor.hit, ran_on), passages, best=lead)
+    order = _in_order(chosen, best, ran_on)
+    listed = [n for n, (hit, index) in enumerate(order) if units[hit][index].in_list]
+    return Composed(
+        [(hit, chosen[(hit, index)]) for hit, index in order],
+        passages,
+        best=lead,
+        items=frozenset(n for n in listed if units[order[n][0]][order[n][1]].first_in_line),
+        listed=frozenset(listed),
+    )
 
 
 def _repeats(words: set[str], taken: set[str]) -> bool:
@@ -662,16 +710,16 @@ def _repeats(words: set[str], taken: set[str]) -> bool:
 
 
 def _in_order(
-    chosen: dict[tuple[int, int], str], best: list[_Sentence], anchor: int, ran_on: list[int]
-) -> list[tuple[int, str]]:
+    chosen: dict[tuple[int, int], str], best: list[_Sentence], ran_on: list[tuple[int, int]]
+) -> list[tuple[int, int]]:
     """Passages in the order their best sentence ranks; sentences in document order within each; the
-    passages the answer ran on into come right after the anchor's, in order."""
+    passages the answer ran on into come right after the one it ran on from."""
     rank: dict[int, float] = {}
     for s in best:
         rank.setdefault(s.hit, len(rank))
-    for n, hit in enumerate(ran_on, 1):
-        rank[hit] = rank[anchor] + n / 1000
-    return [(hit, chosen[(hit, index)]) for hit, index in sorted(chosen, key=lambda k: (rank[k[0]], k[1]))]
+    for n, (hit, before) in enumerate(ran_on, 1):
+        rank[hit] = rank[before] + n / 1000
+    return sorted(chosen, key=lambda k: (rank[k[0]], k[1]))
 
 
 def _list_answer(scorer: _Scorer, scored, units, passages, document) -> Composed | None:
