@@ -5,7 +5,7 @@ import pytest
 from click.testing import CliRunner
 
 from bot.cli import main
-from bot.knowledge.answer import MAX_ANSWER_CHARS, check_citations, extractive_answer
+from bot.knowledge.answer import MAX_ANSWER_CHARS, Answerer, check_citations, extractive_answer
 from bot.knowledge.index import Hit, Passage
 
 
@@ -122,3 +122,12 @@ def test_filler_sentences_never_include_list_items_out_of_their_list():
     answer = extractive_answer("graduation 2025", hits, {})
     assert "81 percent" in answer.answer
     assert "10 points below" not in answer.answer  # the item means nothing without its lead-in
+
+
+def test_a_person_named_in_full_in_a_passage_found_is_answered_whatever_the_meaning_score(services):
+    # a bare name resembles little in meaning: with a bar no passage reaches, only the name can answer
+    strict = Answerer(index=services.index(), threshold=0.99)
+    answer = strict.ask("Who is Farah Haddad?")
+    assert "Its principal is Ms. Farah Haddad." in answer.answer
+    assert "couldn't find anything" in strict.ask("Who is Jane Doe?").answer  # a name no passage has
+    assert "couldn't find anything" in strict.ask("Who is the principal?").answer

@@ -76,6 +76,11 @@ def _quoted(answer) -> list[str]:
         ("What is the new funding request for 2026-27?", "fact", None),  # a value's word: a value
         ("What is the literacy coaching budget?", "fact", None),
         ("What is the district's reading target?", "fact", None),
+        # a clause before the question proper does not set its kind
+        ("When Albert's school looked at its data, what share of students were behind?", "number", None),
+        ("Per Moore, why do initiatives start small?", "why", None),
+        ("In Elmore's terms, what is standards-based reform?", "definition", None),
+        ("How do people define a systemic effect?", "definition", None),
     ],
 )
 def test_the_kind_of_answer_a_question_asks_for(question, kind, count):
@@ -87,6 +92,28 @@ def test_the_kind_of_answer_a_question_asks_for(question, kind, count):
 def test_a_definition_asked_for_names_the_thing_to_define():
     assert question_kind("What is the task environment in Moore's triangle?").subject == {"task", "environ"}
     assert question_kind("What does Moore mean by strategic capacity?").subject == {"strateg", "capac"}
+    assert question_kind("How do people define a systemic effect in the sector?").subject == {
+        "system",
+        "effect",
+    }
+
+
+def test_what_defines_and_what_gives_a_reason():
+    define = _fit("What is standards-based reform?")
+    assert (
+        define("Standards-based reform sounds very simple: society sets standards.") == 1.0
+    )  # after a colon
+    assert (
+        define("Standards-based reforms are delivering a clear signal to schools.") == 0.0
+    )  # doing, not being
+    assert define("Standards-based reform is nothing more than setting standards.") == 1.0
+    assert (
+        _fit("What is a systemic effect?")("To many, a systemic effect is simply a function of scale.") == 1.0
+    )
+    why = _fit("Why do exceptional schools not change the system?")
+    assert why("They studied exemplary schools over the past decade or so.") == 0.0  # "or so" gives no reason
+    assert why("The schools have tried hard, so far without success.") == 0.0
+    assert why("The culture allows exceptions, so nothing else has to change.") == 1.0
 
 
 def test_sentence_vectors_are_stored_with_each_chunk_at_ingest(make_services, knowledge, embeddings):

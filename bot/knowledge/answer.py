@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Literal, Protocol
 
 import numpy as np
 
-from bot.knowledge.compose import ENDS, MAX_ANSWER_CHARS, Composed, SchoolsNamed, compose
+from bot.knowledge.compose import ENDS, MAX_ANSWER_CHARS, PERSON_NAME, Composed, SchoolsNamed, compose
 from bot.knowledge.index import Hit, KnowledgeIndex, Mode, Passage
 from bot.knowledge.questions import NUMBER, WHEN, WHO, QuestionKind, question_kind
 
@@ -136,7 +136,9 @@ class Answerer:
             # a question about people, practices or plans is answered from the documents, and a data
             # answer already cites its card
             hits = [h for h in hits if not self._data.is_card(h.passage)]
-        if data is None and (not hits or self.relevance(vector, hits) < self._threshold):
+        if data is None and (
+            not hits or (self.relevance(vector, hits) < self._threshold and not _person_found(question, hits))
+        ):
             return self._nothing_found()
         hits = hits[: self._k]
         named = self._data.namer() if self._data else lambda text: ()  # the results read once a question
@@ -280,6 +282,12 @@ class Answerer:
                 "so these are the passages themselves.",
             )
         return checked
+
+
+def _person_found(question: str, hits: list[Hit]) -> bool:
+    """A person the question names in full is named in a passage found: "Who is Elaine Fink?" resembles
+    little in meaning, but the passage naming her answers it."""
+    return any(name.group(0) in h.passage.text for name in PERSON_NAME.finditer(question) for h in hits)
 
 
 def check_citations(text: str, hits: list[Hit]) -> Answer | None:

@@ -58,7 +58,7 @@ RIVAL = 0.95  # a sentence this strong beside the best is taken before the best 
 # one word of a person's name: "Amara", "Jean-Marc", "O'Connell", "McGuinty" (not "Maple's")
 _NAME_WORD = r"(?:[A-Z][a-z]*['’]?)?[A-Z][a-z]+(?:-[A-Z][a-z]+)?"
 # a person's name; not a place's ("Cedar Grove PS", "Harbour View School")
-_NAME = re.compile(
+PERSON_NAME = re.compile(
     # a person takes no article: "a Focused Partnership", "the Priorities Room" are not people
     r"(?<!\b[Aa] )(?<!\b[Aa]n )(?<!\b[Tt]he )"
     r"\b(?:(?:Dr|Mr|Ms|Mrs|Prof)\.\s)?" + _NAME_WORD + r"\s(?:[A-Z]\.\s)?" + _NAME_WORD + r"\b"
@@ -101,16 +101,23 @@ _DATE = re.compile(
 )
 _REASON = re.compile(
     r"\b(?:because|so that|in order to|since|reason|due to|therefore|which is why|that is why|"
-    r"otherwise|helps?|(?<!^)(?<!^\W)so\b|the point|lead to|leads to|result|stems? from|given that|owing to)",
+    # "so" as a conjunction ("..., so ..."), not "or so", "so far", nor an opening "So"
+    r"otherwise|helps?|(?<=, )so\b(?! (?:far|many|much|long|on)\b)|the point|lead to|leads to|result|"
+    r"stems? from|given that|owing to)",
     re.I,
 )  # a sentence that opens with "So" draws a conclusion: the reason is before it
-_DEFINING = re.compile(r"\b(?:is|are|means|refers to|describes|was|were)\b", re.I)
+# "X is ...", not "X are delivering ..." (what it is doing is no definition)
+_DEFINING = re.compile(
+    r"\b(?:is|are|was|were)\b(?!\s+(?!(?:no|some|every|any)thing\b)\w+ing\b)|\b(?:means|refers to|describes)\b",
+    re.I,
+)
 _DEFINED_INLINE = re.compile(
     r"\b(?:whereby|in which|means|refers to|that is|i\.e\.|defined as|called)\b"
     r"|\w\s?[—–]\s?the\b",  # "the default culture of public schools—the deeply rooted beliefs ..."
     re.I,
 )
 # "By initiatives, I mean ...": the writer's own definition
+_OPENING = re.compile(r"^\W*(?:to|for|in|on|at|by|according to)\s[^,]{1,30},\s", re.I)  # "To many, "
 _I_MEAN = re.compile(r"^\W*by (.{3,80}?),? (?:I|we) mean\b", re.I)
 _LIST_MARKER = re.compile(r"^\s*(?:[-*•·▪–]\s+|\(?\d{1,3}[.)]\s+)")
 _NUMBERED = re.compile(r"^\s*(\d{1,2})[.)]\s")
@@ -259,7 +266,7 @@ class _Scorer:
         """The people a text names. A capitalised pair that is not one is tried again from its second
         word: "Director of Learning Tomas Lindqvist"."""
         at = 0
-        while found := _NAME.search(text, at):
+        while found := PERSON_NAME.search(text, at):
             name = found.group(0)
             # "Lena Park has run ..." names her; "The Board ..." names no one
             if (found.start() or name.split()[0].lower() not in STOPWORDS) and self._person(name):
@@ -330,13 +337,15 @@ class _Scorer:
             subject = self.kind.subject
             if lead_of is not None and subject and subject <= set(terms(lead_of.text)):
                 return 1.0  # the sentence after a bold-led item naming the thing: its definition
-            # "Credit recovery is ...", "A check-in is ...": the thing named first, then what it is
-            words = _LIST_MARKER.sub("", text).split()
+            # "Credit recovery is ...", "A check-in is ...": the thing named first, then what it is (after
+            # a short opening phrase: "To many, a systemic effect is ...")
+            words = _OPENING.sub("", _LIST_MARKER.sub("", text)).split()
             reach = len(subject) + 2
             if (
                 subject
                 and subject <= set(terms(" ".join(words[:reach])))
-                and _DEFINING.search(" ".join(words[: reach + 2]))
+                # "... is ...", or what it is after a colon: "Standards-based reform sounds simple: ..."
+                and (_DEFINING.search(" ".join(words[: reach + 2])) or ":" in " ".join(words[: reach + 4]))
             ):
                 return 1.0 if not _is_lead(unit) else 0.6
             if subject and (own := _I_MEAN.match(text)) and subject <= set(terms(own.group(1))):

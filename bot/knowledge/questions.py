@@ -50,7 +50,7 @@ _DEFINITION_Q = re.compile(
     # "What is the goal for ...?" asks for a value; "What is the Monday Three?" names a thing
     r"|what(?:'s| is| are| was) the ((?-i:[A-Z][\w'’-]*)(?: (?:of|on|the|and|for|in|(?-i:[A-Z][\w'’-]*)))*)\??$"
     r"|what (?:is|are) meant by (.+?)\??$|what do(?:es)? (?:.+?) mean by (.+?)\??$|what do(?:es)? (.+?) mean\??$"
-    r"|define (.+?)\??$"
+    r"|define (.+?)\??$|how (?:do|does|did|would|should) .+? define (.+?)\??$"
     # "What is the task environment in Moore's triangle?" names a thing (unless a word of it is a value's,
     # _VALUE_WORDS below: "What is the literacy coaching budget?")
     r"|what(?:'s| is| are| was) the ((?-i:[a-z][\w'’-]*(?: [a-z][\w'’-]*){1,2}))"
@@ -59,9 +59,13 @@ _DEFINITION_Q = re.compile(
 )
 
 
+# a clause before the question proper: "When Albert's school looked, what share ...?", "Per Moore, why ...?"
+_LEADING_CLAUSE = re.compile(r"^[^,?]{3,100},\s+(?=(?:who|whom|whose|what|which|when|why|how)\b)", re.I)
+
+
 def question_kind(question: str) -> QuestionKind:
-    """Read what kind of answer a question wants from its first words."""
-    q = " ".join(question.strip().split())
+    """Read what kind of answer a question wants from its first words (after any clause before them)."""
+    q = _LEADING_CLAUSE.sub("", " ".join(question.strip().split()))
     low = q.lower()
     if re.match(r"(?:who|whom|whose)\b", low) or re.search(r"\bwhich (?:person|people|leader)\b", low):
         return QuestionKind(WHO)
