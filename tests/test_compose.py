@@ -1041,3 +1041,36 @@ def test_the_best_sentences_lead_in_brings_its_list_when_the_list_starts_the_nex
     scored = [_Sentence(0, 1, units[0][1], 1.0, 0.0)]
     parts = [t for _, t in _prose_answer("fact", scored, units, [first], lambda p: both, [0]).parts]
     assert parts == ["We mean three crucial things:", "Reading", "Math", "Graduation"]
+
+
+def test_a_list_item_in_lower_case_comes_after_the_lead_in_it_finishes():
+    text = (
+        "Ms. Baptiste asked for:\n"
+        "- a second Student Success Teacher, because one teacher cannot keep up with the review lists.\n"
+        "- an after-school credit recovery lab."
+    )
+    found = [Passage("p0", "riverbend.md", "Riverbend SS", "Support requested", 0, text)]
+    units = [answer_units(p.text, p.location) for p in found]
+    scored = [_Sentence(0, 1, units[0][1], 1.0, 1.0)]
+    parts = [t for _, t in _prose_answer("why", scored, units, list(found), lambda p: found, [0]).parts]
+    assert parts[:2] == [
+        "Ms. Baptiste asked for:",
+        "a second Student Success Teacher, because one teacher cannot keep up with the review lists.",
+    ]
+    # an item that is a sentence of its own stands without it
+    own = Passage(
+        "p1", "r.md", "Riverbend SS", "Practices", 0, "The school keeps:\n- A credit map. It is reviewed."
+    )
+    units = [answer_units(own.text, own.location)]
+    scored = [_Sentence(0, 1, units[0][1], 1.0, 1.0)]
+    assert _prose_answer("why", scored, units, [own], lambda p: [own], [0]).parts[0][1] == "A credit map."
+    # and when it joins beside another answer
+    other = Passage("q0", "memo.md", "Memo", "Staffing", 0, "Riverbend SS asked for more staff this year.")
+    both = [other, *found]
+    units = [answer_units(p.text, p.location) for p in both]
+    scored = [_Sentence(0, 0, units[0][0], 1.0, 0.0), _Sentence(1, 1, units[1][1], 0.98, 0.0)]
+    parts = [t for _, t in _prose_answer("fact", scored, units, list(both), lambda p: [p], [0, 0]).parts]
+    assert parts[-2:] == [
+        "Ms. Baptiste asked for:",
+        "a second Student Success Teacher, because one teacher cannot keep up with the review lists.",
+    ]

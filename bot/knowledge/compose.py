@@ -453,6 +453,17 @@ def _after_lead(found: list[Unit], index: int) -> bool:
     return _is_lead(found[first])
 
 
+def _lead_in_of(found: list[Unit], index: int) -> int | None:
+    """The lead-in a list item finishes ("Ms. Baptiste asked for:" before "- a second teacher, because
+    ..."): an item in lower case means little without it."""
+    unit = found[index]
+    text = _LIST_MARKER.sub("", unit.text)
+    if not (unit.in_list and unit.first_in_line and text[:1].islower()):
+        return None
+    before = next((i for i in range(index - 1, -1, -1) if not found[i].in_list), None)
+    return before if before is not None and found[before].text.endswith(":") else None
+
+
 def _leads_in(found: list[Unit], index: int) -> bool:
     """A list's lead-in: "we mean three things:", or a sentence the list finishes ("Hattie tells us
     that the critical change agents are" before "- Knowledge and skills")."""
@@ -599,6 +610,8 @@ def _prose_answer(
     head = line[first].text.split(" ", 1)[0].lower().strip("\"'“”,")
     if first and (head in _CONTINUATIONS or _is_lead(line[first - 1])) and not line[first - 1].heading:
         first -= 1
+    if (lead := _lead_in_of(line, anchor.index)) is not None:
+        take(anchor.hit, lead)
     for index in range(first, anchor.index + 1):
         take(anchor.hit, index, cut=True)
     # what follows the anchor: an answer usually goes on past the sentence that names it, sometimes
@@ -625,6 +638,11 @@ def _prose_answer(
         )
 
     ran_on: list[tuple[int, int]] = []  # the passages an answer ran on into, each with the one before it
+
+    def take_led(s: _Sentence) -> bool:
+        """Take a sentence, after its list's lead-in if the item finishes the lead-in's sentence."""
+        lead = _lead_in_of(units[s.hit], s.index)
+        return (lead is None or take(s.hit, lead)) and take(s.hit, s.index)
 
     def with_list(hit: int, index: int) -> None:
         """A sentence taken that leads in to a list ("... for them:") brings the list, even from the
@@ -656,7 +674,7 @@ def _prose_answer(
     for s in best[1:]:
         if not near(s):
             break
-        if joins(s) and take(s.hit, s.index):
+        if joins(s) and take_led(s):
             with_list(s.hit, s.index)
     hit, index = anchor.hit, anchor.index + 1
     last = (anchor.hit, units[anchor.hit][anchor.index].line)  # the line of the sentence taken last
@@ -697,7 +715,7 @@ def _prose_answer(
     for s in best[1:]:
         if s.score < floor or room < 80:
             break
-        if joins(s) and take(s.hit, s.index):
+        if joins(s) and take_led(s):
             with_list(s.hit, s.index)
     lead = (anchor.hit, chosen[(anchor.hit, anchor.index)]) if (anchor.hit, anchor.index) in chosen else None
     order = _in_order(chosen, best, ran_on)
