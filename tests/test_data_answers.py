@@ -295,6 +295,11 @@ def test_questions_about_the_districts_schools_are_answered_from_its_list(data, 
         "Creek PS, Sunnyside PS and Stonebridge PS) and 2 secondary (Lakeshore SS and Cedar Valley SS)."
     )
     assert south in card
+    # the cluster, or the level, before "schools"
+    for asked in ("Which South cluster schools are there?", "What are the schools in the South cluster?",
+                  "List the South cluster's schools"):  # fmt: skip
+        assert _text(data, asked) == south, asked
+    assert _text(data, "Which high schools are there?") == secondary
     assert _text(data, "How many secondary schools are in the North cluster?").endswith(
         "1 secondary (Northgate SS)."
     )

@@ -78,16 +78,17 @@ _ON_THE_MOVE = re.compile(r"\bon the move\b", re.I)
 # "How many schools does Riverbend have?", "Which schools are in the South cluster?", "List the secondary
 # schools": the district's schools, counted or named, when nothing else is asked of them
 _SCHOOLS_ASKED = re.compile(
-    r"^\s*(?P<ask>how many|which|what|list|name)\s+(?:(?:all|of|the|our|its|district['’]?s?)\s+)*"
-    r"(?:(?P<level>elementary|primary|secondary|high)\s+)?schools\b(?P<rest>[^?.!]*)[?.!]?\s*$",
+    r"^\s*(?P<ask>how many|which|what(?:\s+are)?|list|name)\s+(?P<before>(?:[\w'’]+\s+){0,5}?)schools\b"
+    r"(?P<rest>[^?.!]*)[?.!]?\s*$",
     re.I,
-)
+)  # "Which North cluster schools are there?": a cluster or a level may come before "schools" too
+_LEVEL = re.compile(r"\b(elementary|primary|secondary|high)\b", re.I)
 _LEVEL_WORDS = {"primary": "elementary", "high": "secondary"}
 # what else a question about the district's schools may say: "are there", "in the district", "does ... have"
 _SCHOOLS_FILLER = {
     "are", "is", "there", "in", "the", "our", "this", "its", "does", "do", "we", "have", "has", "run", "runs",
     "operate", "total", "all", "altogether", "now", "currently", "district", "district's", "board",
-    "board's", "system", "cluster", "clusters", "each", "of", "by", "per",
+    "board's", "system", "cluster", "clusters", "cluster's", "each", "of", "by", "per", "districts",
 }  # fmt: skip
 
 
@@ -440,7 +441,9 @@ def _schools_asked(question: str, data: _Data) -> tuple[str, ...]:
     asked = _SCHOOLS_ASKED.match(question)
     if asked is None:
         return ()
-    rest = asked.group("rest").lower()
+    rest = f"{asked.group('before')} {asked.group('rest')}".lower()
+    level = next(iter(_LEVEL.findall(asked.group("before"))), "").lower()
+    rest = _LEVEL.sub(" ", rest, count=1) if level else rest
     clusters = [key for key in data.school_lines if key.startswith("cluster:")]
     named = []
     for key in sorted(clusters, key=len, reverse=True):  # "North East" before "North"
@@ -453,7 +456,6 @@ def _schools_asked(question: str, data: _Data) -> tuple[str, ...]:
         return ()
     if named:  # its schools by level: "How many secondary schools are in the North cluster?" too
         return tuple(sorted(named))
-    level = (asked.group("level") or "").lower()
     level = _LEVEL_WORDS.get(level, level)
     if level:  # a level the district does not have: the count by level shows it
         return (level,) if level in data.school_lines else ("all",)
