@@ -126,6 +126,29 @@ def test_how_a_result_moved_is_a_data_question(data, question):
     )
 
 
+def test_which_schools_stand_where_against_a_target_comes_from_the_card(data, services):
+    on_track = data.answer("Which schools are on track in Grade 3 reading?")
+    assert on_track.passage.text == (
+        "Grade 3 reading at the provincial standard in 2025, on track: Willow Creek PS 73.2%, Harbour View PS "
+        "73.0%, Fairview PS 72.1%, Maple PS 72.0%, Sunnyside PS 70.5%."
+    )
+    assert on_track.passage.location == "Grade 3 reading at the provincial standard: the schools"
+    card = Path(on_track.passage.source).read_text()
+    assert f"## {on_track.passage.location}" in card and on_track.passage.text in card  # says what it cites
+    behind = _text(data, "Which schools are behind in Grade 6 math?")  # at risk and off track, in that order
+    assert behind.index(", at risk: Fairview PS 54.5%") < behind.index(", off track: Maple PS 52.3%")
+    assert "Pine Hollow PS 36.2%." in behind and "met the goal" not in behind
+    assert _text(data, "What schools have met the Grade 6 reading target?").startswith(
+        "Grade 6 reading at the provincial standard in 2025, met the goal: Juniper PS 81.6%,"
+    )
+    assert _text(data, "Which school has the lowest graduation rate?") == (
+        "Five-year graduation rate in 2025, highest: Lakeshore SS 87.7%; lowest: Westfield SS 76.5%."
+    )
+    # a school named, or no status asked: not a question about the schools' standing
+    assert _text(data, "Is Maple PS on track in Grade 3 reading?").startswith("Maple PS, grade 3 reading")
+    assert data.answer("Which schools have a reading data wall?") is None
+
+
 def test_which_schools_are_coasting_or_on_the_move_comes_from_the_report(data, services):
     report = services.district.report()
     names = {s.school_id: s.name for s in services.district.store.schools().values()}

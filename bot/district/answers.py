@@ -15,7 +15,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.district.cards import beside_district, group_label, listed, measure_name, school_lines
+from bot.district.cards import (
+    beside_district,
+    group_label,
+    listed,
+    measure_name,
+    school_lines,
+    standing_lines,
+)
 from bot.district.progress import STATUS_LABELS, Series, status_of
 from bot.district.service import District, NotLoaded
 from bot.knowledge.index import Hit
@@ -32,7 +39,7 @@ _YEAR = re.compile(r"\b(20\d\d)\b")
 _SINCE = re.compile(r"\bsince\s+(20\d\d)\b", re.I)  # "How much has it gone up since 2021?": the change
 _RESULTS = re.compile(
     r"\b(?:results?|scores?|rates?|percent\w*|doing|perform\w*|improv\w*|trend\w*|targets?|goals?|on track|"
-    r"behind|at risk|off track|progress\w*|standard|achievement|data|numbers?|values?|rose|fell|went|change\w*|"
+    r"behind|at risk|off track|progress\w*|standard|achievement|data(?!\s+walls?)|numbers?|values?|rose|fell|went|change\w*|"
     # how a result moved: "Did Brookside PS slip in Grade 6 math?"
     r"slip\w*|slid\w*|dip\w*|drop\w*|declin\w*|falling|fallen|falls|climb\w*|gain\w*|gr[eo]w\w*|increas\w*|"
     r"decreas\w*|jump\w*|worse|better|(?:go|goes|gone|going)\s+(?:up|down)|"
@@ -84,6 +91,22 @@ _SCHOOLS_ASKED = re.compile(
 )  # "Which North cluster schools are there?": a cluster or a level may come before "schools" too
 _LEVEL = re.compile(r"\b(elementary|primary|secondary|high)\b", re.I)
 _LEVEL_WORDS = {"primary": "elementary", "high": "secondary"}
+# "Which schools are on track in Grade 3 reading?", "What school has the lowest graduation rate?"
+_WHICH_SCHOOLS = re.compile(
+    r"\b(?:which|what)\b(?:\s+[\w'’-]+){0,3}?\s+schools?\b|\blist\b.*\bschools\b", re.I
+)
+_STANDINGS = (
+    (re.compile(r"\bon track\b", re.I), ("on_track",)),
+    (re.compile(r"\boff track\b", re.I), ("off_track",)),
+    (re.compile(r"\bat risk\b", re.I), ("at_risk",)),
+    (re.compile(r"\b(?:met|meet\w*|reached|hit|achieved|passed)\b.*\b(?:goal|target)s?\b", re.I), ("met",)),
+    (
+        re.compile(r"\b(?:behind|struggl\w*|need\w* (?:help|support)|falling short)\b", re.I),
+        ("at_risk", "off_track"),
+    ),
+    (re.compile(r"\bahead\b", re.I), ("met", "on_track")),
+    (re.compile(r"\b(?:highest|best|top|strongest|lowest|worst|bottom|weakest)\b", re.I), ("highest",)),
+)
 # what else a question about the district's schools may say: "are there", "in the district", "does ... have"
 _SCHOOLS_FILLER = {
     "are", "is", "there", "in", "the", "our", "this", "its", "does", "do", "we", "have", "has", "run", "runs",
@@ -117,7 +140,8 @@ class DataQuestion:
     measures: tuple[str, ...] = ()
     year: int | None = None
     since: int | None = None  # the year a change is asked from: the latest value is asked, beside it
-    which: str | None = None  # "coasting", "on_the_move" or "schools"
+    which: str | None = None  # "coasting", "on_the_move", "schools" or "standing"
+    standing: tuple[str, ...] = ()  # for "standing": the statuses asked for ("on_track", ...) or "highest"
     group: str = "all"  # a student group a target is set for: "mll" for "multilingual learners"
     beside_district: bool = False  # the school's value beside the district's
     lines: tuple[str, ...] = ()  # for "schools": which of the card's lines answer ("all", "secondary", ...)
@@ -160,6 +184,8 @@ class DataAnswers:
         if asked.which == "schools":
             text = " ".join(data.school_lines[key] for key in asked.lines)
             return self._hit(data, "district-progress", "The district's schools", text)
+        if asked.which == "standing":
+            return self._standing(data, asked)
         if asked.which:
             return self._which(data, asked.which)
         if asked.school and asked.measures:
@@ -225,6 +251,12 @@ class DataAnswers:
         if school is None and (lines := _schools_asked(question, data)):
             return DataQuestion(which="schools", lines=lines)
         measures = _measures(question, data.measures)
+        if school is None and measures and _WHICH_SCHOOLS.search(question):
+            standing = tuple(s for pattern, found in _STANDINGS if pattern.search(question) for s in found)
+            if standing:
+                return DataQuestion(
+                    measures=measures, which="standing", standing=tuple(dict.fromkeys(standing))
+                )
         since = int(found.group(1)) if (found := _SINCE.search(question)) else None
         year = next((int(y) for y in _YEAR.findall(question) if int(y) != since), None)
         # "How many students are at Riverbend SS?" counts something the results do not hold; "How much
@@ -255,6 +287,20 @@ class DataAnswers:
         text = (f"Coasting schools, offered support: {names}." if which == "coasting"
                 else f"Schools on the Move: {names}.")  # fmt: skip
         return self._hit(data, "district-progress", "Schools on the Move and coasting schools", text)
+
+    def _standing(self, data: _Data, asked: DataQuestion) -> Hit | None:
+        """The schools with the status asked for on each target measure named, as the card lists them."""
+        names = {sid: school.name for sid, school in data.schools.items()}
+        sentences, location = [], ""
+        for measure in asked.measures:
+            target = _target(data, measure)
+            lines = standing_lines(target, data.by_school, names) if target else {}
+            if lines:
+                location = location or f"{target.label.removesuffix(' (%)')}: the schools"
+                sentences += [lines[status] for status in asked.standing]
+        if not sentences:
+            return None
+        return self._hit(data, "district-progress", location, " ".join(sentences))
 
     def _school_measures(self, data: _Data, asked: DataQuestion) -> Hit | None:
         school = data.schools[asked.school]

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from bot.district.model import DistrictData, School
-from bot.district.progress import STATUS_LABELS, Series, build_report
+from bot.district.progress import STATUS_LABELS, Series, build_report, status_of
 
 MEASURE_NAMES = {
     "g3_reading": "Grade 3 reading", "g3_writing": "Grade 3 writing", "g3_math": "Grade 3 mathematics",
@@ -90,6 +90,29 @@ def beside_district(school: str, value: float, overall: float, year: int) -> str
     return f"The district was at {overall:.1f}% in {year}, so {school} is {abs(diff):.1f} points {where} the district."
 
 
+def standing_lines(target, by_school: dict[str, dict[str, Series]], names: dict[str, str]) -> dict[str, str]:
+    """The schools on a target's measure in the latest year any has a result, by status against the
+    target's trajectory and highest first, as the card says them and as "Which schools are on track in
+    Grade 3 reading?" is answered: one line a status ("met", "on_track", ...) and "highest" (the highest
+    and the lowest). {} when no school has a result."""
+    values = {sid: series for sid, measures in by_school.items() if (series := measures.get(target.measure))}
+    if not values:
+        return {}
+    year = max(max(series) for series in values.values())
+    ranked = sorted(((names.get(sid, sid), s[year]) for sid, s in values.items() if year in s),
+                    key=lambda item: (-item[1], item[0]))  # fmt: skip
+    subject = f"{target.label.removesuffix(' (%)')} in {year}"
+    lines = {}
+    for status, label in STATUS_LABELS.items():
+        found = [f"{name} {value:.1f}%" for name, value in ranked
+                 if status_of(value, target.expected(year), target.goal_value, target.tolerance) == status]  # fmt: skip
+        said = "met the goal" if status == "met" else label
+        lines[status] = f"{subject}, {said}: {', '.join(found) or 'no school'}."
+    (top, high), (bottom, low) = ranked[0], ranked[-1]
+    lines["highest"] = f"{subject}, highest: {top} {high:.1f}%; lowest: {bottom} {low:.1f}%."
+    return lines
+
+
 def group_label(config, measure: str, group: str) -> str:
     """What a student group's results on a measure are called: its target's label ("Grade 3 reading,
     multilingual learners"), else the measure's name and the group's key ("Grade 6 writing, mll group")."""
@@ -167,6 +190,9 @@ def write_cards(data: DistrictData, folder: Path) -> list[Path]:
                   f"{p.latest_year}; the goal is {t.goal_value:g} by {t.goal_year}. Status: "
                   f"{STATUS_LABELS[p.status]}.", ""]  # fmt: skip
     schools = {s.school_id: s.name for s in data.schools}
+    for p in report.targets:  # the schools against each target for all students
+        if p.target.group == "all" and (standing := standing_lines(p.target, by_school, schools)):
+            lines += [f"## {p.target.label.removesuffix(' (%)')}: the schools", "", *standing.values(), ""]
     lines += ["## Schools on the Move and coasting schools", "",
               "Schools on the Move: " + (", ".join(schools[s] for s in report.schools_on_the_move) or "none") + ".",
               "Coasting schools, offered support: " + (", ".join(schools[s] for s in report.coasting_schools) or "none")

@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 # Passages retrieved for an answer: its sentences are chosen from all of them, and only those
 # quoted are cited.
 CANDIDATE_PASSAGES = 10
+CARDS_DEEPER = 6  # how many times deeper the documents are searched for when the data cards crowd them out
 LLM_PASSAGES = 6  # of them, shown to a language model (after the data card, if any)
 SUPPORT_MARGIN = 0.15  # a passage backs a data answer only if this much above the relevance threshold
 # Cosine similarity (all-MiniLM-L6-v2) of the best passage or sentence below which the question is
@@ -136,6 +137,9 @@ class Answerer:
             # a question about people, practices or plans is answered from the documents, and a data
             # answer already cites its card
             hits = [h for h in hits if not self._data.is_card(h.passage)]
+            if len(hits) < self._k:  # the cards crowded the documents out: look deeper for documents
+                deeper = self._search(query, vector, self._k * CARDS_DEEPER)
+                hits = [h for h in deeper if not self._data.is_card(h.passage)][: self._k]
         if data is None and (
             not hits or (self.relevance(vector, hits) < self._threshold and not _person_found(question, hits))
         ):
