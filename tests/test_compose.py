@@ -1074,3 +1074,38 @@ def test_a_list_item_in_lower_case_comes_after_the_lead_in_it_finishes():
         "Ms. Baptiste asked for:",
         "a second Student Success Teacher, because one teacher cannot keep up with the review lists.",
     ]
+
+
+def test_when_a_weekday_answers_and_who_is_on_a_team_the_roles_do():
+    assert _fit("When does the student success team meet?")("The team meets every Wednesday morning.") == 1.0
+    members = "It is made up of the cluster superintendent, the priority lead, a coach and a principal."
+    assert _fit("Who is on the support team?")(members) == 1.0
+    listed = (
+        "Only the principal, the priority leads involved, the Director of Learning and the Superintendent."
+    )
+    assert _fit("Who is the superintendent?")(listed) < 1.0  # a role asked for, not the team's make-up
+
+
+def test_a_lead_in_says_what_its_list_says_and_a_schools_own_document_speaks_first(embeddings):
+    kind = question_kind("What has Maple PS asked for?")
+    scorer = _Scorer("What has Maple PS asked for?", kind, None, {})
+    lead, bare = (
+        Unit("Maple PS asked for:", 0, True, False, False),
+        Unit("Maple PS asked.", 0, True, False, False),
+    )
+    assert scorer.score(lead, 0.5, 0.0, None) - scorer.score(bare, 0.5, 0.0, None) == pytest.approx(0.15)
+    # the same sentence in the plan and in the school's profile: the profile's leads
+    plan = Passage(
+        "a", "plan.md", "Improvement Plan", "Targets", 0, "Agreed targets are signed off by June 15."
+    )
+    # (its title is the school's code: the title's words are not what makes it the school's)
+    own = Passage(
+        "b", "riverbend-ss.md", "RB16 profile", "Targets", 0, "Agreed targets are signed off by June 15."
+    )
+    passages = with_sentence_vectors([plan, own], embeddings.embed_documents, batch=64)
+    question = "What targets did Riverbend SS agree to?"
+    answer = extractive_answer(
+        question, [Hit(p, 0.5, dense=0.5) for p in passages], {}, vector=embeddings.embed_query(question),
+        schools_named=lambda text: ["Riverbend SS"] if "Riverbend SS" in text or "RB16" in text else [],
+    )  # fmt: skip
+    assert answer.sources[0].source == "riverbend-ss.md"

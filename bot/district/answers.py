@@ -52,6 +52,16 @@ _DOCUMENT_TOPIC = re.compile(
     r"strateg\w*|practices?|networks?|lead(?:s|er|ers)?|meetings?)\b|\$",
     re.I,
 )
+# "How did Juniper PS do in Grade 6 reading?", "How is Maple PS going in math?"
+_HOW_IT_DID = re.compile(
+    r"\bhow (?:is|are|was|were|did|does|do|has|have)\b.*\b(?:do|fare[sd]?|go|going|gone)\b", re.I
+)
+# "the idea behind the problem wall" asks why, not how far behind
+_RATIONALE = re.compile(
+    r"\b(?:idea|ideas|thinking|reason|reasons|logic|rationale|story|principle|research|team|people)\s+behind\b",
+    re.I,
+)
+_TARGETS = re.compile(r"\b(?:targets?|goals?)\b", re.I)
 _MEASURED = re.compile(
     r"\b(?:results?|scores?|rates?|percent\w*|standard|on track|at risk|off track)\b|%", re.I
 )
@@ -261,10 +271,12 @@ class DataAnswers:
         year = next((int(y) for y in _YEAR.findall(question) if int(y) != since), None)
         # "How many students are at Riverbend SS?" counts something the results do not hold; "How much
         # did graduation rise?" names a measure
-        counted = question if measures else _HOW_MANY.sub(" ", question)
-        results = bool(_RESULTS.search(counted)) or year is not None
+        counted = _RATIONALE.sub(" ", question if measures else _HOW_MANY.sub(" ", question))
+        results = bool(_RESULTS.search(counted) or _HOW_IT_DID.search(counted)) or year is not None
         if _DOCUMENT_TOPIC.search(question) and not _MEASURED.search(question):
             results = False
+        if school and not measures and _TARGETS.search(question) and not _MEASURED.search(question):
+            results = False  # "What 2026 targets did Riverbend SS agree to?": its profile says
         if not results:  # "What is Maple PS's plan?" names a school but asks no result
             return DataQuestion()
         if not measures and not school:

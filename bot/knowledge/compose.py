@@ -46,6 +46,7 @@ TITLED = 0.2  # times the share of the question's words (by rarity) its document
 # taken off a school's own document (its profile) when a question naming no school asks what something is:
 # "What is credit recovery?" asks for the district's definition, not how one school describes its own
 ONE_SCHOOLS = 0.1
+OWN_SCHOOL = 0.1  # added to the documents of the school a question names (its profile): its own say
 WINDOW_LEFT = 0.35  # the sentences after the best one may use the room down to this share
 OTHERS_FLOOR = 0.8  # a sentence from elsewhere joins the answer only if this strong beside the best
 TYPED_FLOOR = 0.85  # and when it must hold a name, a number or a definition too
@@ -97,7 +98,8 @@ _QUALIFIED = re.compile(
 _NUMBER = re.compile(r"\d|%|\b(?:" + "|".join(NUMBER_WORDS) + r"|half|twice|double|dozen|hundred|thousand|million)\b", re.I)  # fmt: skip
 _DATE = re.compile(
     r"\b(?:1[89]\d\d|20\d\d)s?\b|\b(?:January|February|March|April|May|June|July|August|September|October|"
-    r"November|December)\b|\b(?:spring|summer|fall|autumn|winter)\b",
+    r"November|December)\b|\b(?:spring|summer|fall|autumn|winter)\b"
+    r"|\b(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)s?\b",  # "every Wednesday morning"
 )
 _REASON = re.compile(
     r"\b(?:because|so that|in order to|since|reason|due to|therefore|which is why|that is why|"
@@ -133,6 +135,10 @@ _SAME_ROLE = {"new", "current", "acting", "interim", "became", "becomes", "named
 _CATALOGUE = re.compile(r"^(?:file|file ?name|path): [^;]+\.(?:txt|md|markdown|pdf|docx?|html?)\b", re.I)
 _ABOUT_DOCUMENT = re.compile(
     r"\b(?:wr[io]te|written|writer|authou?rs?|authored|titled?|published|files?)\b", re.I
+)
+_MEMBERS = re.compile(
+    r"\bwho(?:['’]s| is| are| sits?| serves?)?(?: actually)? (?:on|in|part of)\b|\bmade up of\b|\bmembers?\b",
+    re.I,
 )
 _REPLY = re.compile(r"(?:yes|no)\b[.,;!]", re.I)  # "Yes, as long as ...": the reply to a question
 _CONTINUATIONS = {"this", "these", "that", "those", "it", "they", "such", "but", "so", "thus", "hence",
@@ -189,6 +195,7 @@ class _Scorer:
         self.vector = vector
         self.measures = measures_in(question)
         self.about_document = bool(_ABOUT_DOCUMENT.search(question))  # "Who wrote the foreword?"
+        self.members = bool(_MEMBERS.search(question))  # "Who is on the support team?"
         self.change = bool(_CHANGE_ASKED.search(question))
         self.share = bool(_SHARE_ASKED.search(question))  # "What percentage ...?": a share, "77%"
         self.roles = {_role(m.group(0)) for m in _ROLE.finditer(question)}  # "Who is the principal of ...?"
@@ -238,8 +245,8 @@ class _Scorer:
             score += CONFLICT / 2
         if (unit.heading and self.kind.kind != LIST) or _asks(unit):
             score -= 0.25
-        if len(new) < 2:  # says nothing the question did not
-            score -= 0.15
+        if len(new) < 2 and not unit.text.endswith(":"):  # says nothing the question did not (a lead-in's
+            score -= 0.15  # list says it)
         if not self.about_document and _CATALOGUE.match(unit.text):
             score -= CATALOGUE
         return score
@@ -315,6 +322,10 @@ class _Scorer:
                 for m in _ROLE.finditer(text)
             )
             fit = 0.6 * named + 0.4 * role
+            # "Who is on the support team?": the roles it is made up of ("the cluster superintendent, the
+            # priority lead, a coach ...") answer as names do
+            if self.members and len({_role(m.group(0)) for m in _ROLE.finditer(text)}) >= 3:
+                fit = 1.0
             return fit * (0.3 if self._another_role(text) else 1.0)
         if kind == NUMBER:
             if not _NUMBER.search(text):
@@ -534,6 +545,8 @@ def compose(
     titled = [TITLED * scorer.overlap(set(terms(p.title)), named=False) for p in passages]
     if kind.kind == DEFINITION and not about:
         titled = [t - ONE_SCHOOLS * bool(named_in(p.title)) for t, p in zip(titled, passages, strict=True)]
+    elif about:  # "What targets did Riverbend SS agree to?": its own document says, before the plan's
+        titled = [t + OWN_SCHOOL * (set(about) <= named_in(p.title)) for t, p in zip(titled, passages, strict=True)]
     headed = [named_in(f"{p.title}\n{p.location}") for p in passages] if scorer.subjects else []
     lines = [p.text.split("\n") for p in passages]
     for hit, (passage, found) in enumerate(zip(passages, units, strict=True)):
