@@ -546,7 +546,9 @@ def compose(
     if kind.kind == DEFINITION and not about:
         titled = [t - ONE_SCHOOLS * bool(named_in(p.title)) for t, p in zip(titled, passages, strict=True)]
     elif about:  # "What targets did Riverbend SS agree to?": its own document says, before the plan's
-        titled = [t + OWN_SCHOOL * (set(about) <= named_in(p.title)) for t, p in zip(titled, passages, strict=True)]
+        titled = [
+            t + OWN_SCHOOL * (set(about) <= named_in(p.title)) for t, p in zip(titled, passages, strict=True)
+        ]
     headed = [named_in(f"{p.title}\n{p.location}") for p in passages] if scorer.subjects else []
     lines = [p.text.split("\n") for p in passages]
     for hit, (passage, found) in enumerate(zip(passages, units, strict=True)):
