@@ -216,6 +216,7 @@ def test_reading_alone_gives_both_grades(data):
         "What's the idea behind the problem wall at Harbour View PS?",  # why, not how far behind
         "What 2026 targets did Riverbend SS sign up for?",  # its profile says, not its results
         "Which schools have a reading data wall?",  # a practice, not data
+        "Stonebridge PS's numbers look like the district's, so why is it in a Learning Conversation?",
     ],
 )
 def test_people_practices_and_plans_are_not_data_questions(data, question):

@@ -76,7 +76,7 @@ _HOW_PRACTICE = re.compile(
 )
 # "... against the district's?", "compared with the district('s average)": its value beside the school's
 _BESIDE_DISTRICT = re.compile(r"\bdistrict(?:['’]s)?\b|\baverage\b", re.I)
-_NOT_DATA = re.compile(r"^\s*(?:who|whom|whose|why)\b", re.I)  # people and reasons: the documents say
+_NOT_DATA = re.compile(r"^\s*(?:who|whom|whose)\b|\bwhy\b", re.I)  # people and reasons: the documents say
 # a school as a question names one: "Oak Hill PS", "Westfield Secondary School"
 _SCHOOL_LIKE = re.compile(
     r"\b((?:[A-Z][\w'’.-]*\s+){1,4}(?:PS|SS|P\.S\.|S\.S\.|Public School|Secondary School|Elementary School))"
@@ -248,7 +248,7 @@ class DataAnswers:
     # -- reading the question --------------------------------------------------------------------
     def _read(self, data: _Data, question: str) -> DataQuestion:
         practice = _HOW_PRACTICE.search(question) and not _MEASURED.search(question)
-        if _NOT_DATA.match(question) or _PRACTICE.search(question) or practice:
+        if _NOT_DATA.search(question) or _PRACTICE.search(question) or practice:
             return DataQuestion()
         school = next(iter(_named(data, question)), None)
         which = "coasting" if _COASTING.search(question) else None
