@@ -1094,6 +1094,9 @@ def test_a_lead_in_says_what_its_list_says_and_a_schools_own_document_speaks_fir
         Unit("Maple PS asked.", 0, True, False, False),
     )
     assert scorer.score(lead, 0.5, 0.0, None) - scorer.score(bare, 0.5, 0.0, None) == pytest.approx(0.15)
+    # but only a lead-in to what was asked: "Enrolment:" shares no word with the question
+    other, stop = Unit("Enrolment:", 0, True, False, False), Unit("Enrolment.", 0, True, False, False)
+    assert scorer.score(other, 0.5, 0.0, None) == pytest.approx(scorer.score(stop, 0.5, 0.0, None))
     # the same sentence in the plan and in the school's profile: the profile's leads
     plan = Passage(
         "a", "plan.md", "Improvement Plan", "Targets", 0, "Agreed targets are signed off by June 15."

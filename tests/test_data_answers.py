@@ -409,6 +409,32 @@ def test_the_answerer_puts_the_data_first_and_keeps_cards_out_of_other_questions
     assert recovery.answer.startswith("Credit recovery. A student who fails a course")
 
 
+def test_what_another_school_says_neither_supports_nor_answers_for_the_school_asked_about(services):
+    services.ingester.ingest([SAMPLE])
+    services.ingester.ingest([services.settings.cards_dir])
+    # Northgate PS's profile says "Grade 3 reading was 52% in 2025": no support for Pine Hollow PS's figure
+    figure = services.answerer.ask("What's the Grade 3 reading number for Pine Hollow PS?")
+    assert figure.answer.startswith("Pine Hollow PS, grade 3 reading: 67.2% in 2025")
+    assert [s.n for s in figure.sources] == [1] and "52%" not in figure.answer
+    # Harbour View PS's "Secondary destination: most Grade 8 students go on to Lakeshore SS" is not Maple's
+    destination = services.answerer.ask("Where do our Grade 8 students from Maple go?")
+    assert "Lakeshore SS" not in destination.answer
+
+
+def test_a_groups_gap_with_all_students_and_where_a_school_is_at(data, services):
+    text = _text(data, "What's the gap between multilingual learners and all students in Grade 3 reading?")
+    gap = "The gap with all students was 10.1 points in 2025 (11.7 in 2024): it narrowed."
+    assert text.endswith(gap)
+    assert gap in (services.settings.cards_dir / "district-progress.md").read_text()  # the card says it too
+    assert _text(data, "Where is Cedar Grove PS at in Grade 6 writing?").startswith(
+        "Cedar Grove PS, grade 6 writing: 76.3% in 2025"
+    )
+    between = _text(data, "How many points did the district gain in Grade 3 reading between 2022 and 2025?")
+    assert between.startswith("District grade 3 reading at the provincial standard (%): 68.4% in 2025")
+    assert "+7.4 since 2022, when it was 61.0%." in between
+    assert data.answer("Where do our Grade 8 students from Maple PS go?") is None  # no measure: the documents
+
+
 def test_a_name_two_schools_share_picks_neither(data):
     # Northgate PS and Northgate SS: "Northgate" alone could be either, so no school is guessed (and the
     # answerer asks which: see the unknown-school test)

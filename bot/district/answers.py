@@ -17,13 +17,14 @@ from pathlib import Path
 
 from bot.district.cards import (
     beside_district,
+    gap_sentence,
     group_label,
     listed,
     measure_name,
     school_lines,
     standing_lines,
 )
-from bot.district.progress import STATUS_LABELS, Series, status_of
+from bot.district.progress import STATUS_LABELS, Series, gap, status_of
 from bot.district.service import District, NotLoaded
 from bot.knowledge.index import Hit
 from bot.knowledge.text import terms
@@ -36,7 +37,8 @@ _SUBJECTS = {
     "graduation": r"graduat\w*|grad rate",
 }  # fmt: skip
 _YEAR = re.compile(r"\b(20\d\d)\b")
-_SINCE = re.compile(r"\bsince\s+(20\d\d)\b", re.I)  # "How much has it gone up since 2021?": the change
+# "How much has it gone up since 2021?", "between 2022 and 2025": the change from that year
+_SINCE = re.compile(r"\b(?:since|between|from)\s+(20\d\d)\b", re.I)
 _RESULTS = re.compile(
     r"\b(?:results?|scores?|rates?|percent\w*|doing|perform\w*|improv\w*|trend\w*|targets?|goals?|on track|"
     r"behind|at risk|off track|progress\w*|standard|achievement|data(?!\s+walls?)|numbers?|values?|rose|fell|went|change\w*|"
@@ -56,6 +58,8 @@ _DOCUMENT_TOPIC = re.compile(
 _HOW_IT_DID = re.compile(
     r"\bhow (?:is|are|was|were|did|does|do|has|have)\b.*\b(?:do|fare[sd]?|go|going|gone)\b", re.I
 )
+# with a measure named: "Where is Cedar Grove PS at in Grade 6 writing?", "the gap in Grade 3 reading"
+_WHERE_OR_GAP = re.compile(r"\bwhere (?:is|are|was|were|does|do)\b|\bgaps?\b", re.I)
 # "the idea behind the problem wall" asks why, not how far behind
 _RATIONALE = re.compile(
     r"\b(?:idea|ideas|thinking|reason|reasons|logic|rationale|story|principle|research|team|people)\s+behind\b",
@@ -273,6 +277,7 @@ class DataAnswers:
         # did graduation rise?" names a measure
         counted = _RATIONALE.sub(" ", question if measures else _HOW_MANY.sub(" ", question))
         results = bool(_RESULTS.search(counted) or _HOW_IT_DID.search(counted)) or year is not None
+        results = results or bool(measures and _WHERE_OR_GAP.search(counted))
         if _DOCUMENT_TOPIC.search(question) and not _MEASURED.search(question):
             results = False
         if school and not measures and _TARGETS.search(question) and not _MEASURED.search(question):
@@ -375,6 +380,9 @@ class DataAnswers:
                     f"The trajectory expected {target.expected(year):.1f} in {year}; the goal is "
                     f"{target.goal_value:g} by {target.goal_year}. Status: {STATUS_LABELS[status]}."
                 )
+            everyone = data.district.get((measure, "all"))
+            if asked.group != "all" and everyone and (found := gap(series, everyone)):  # as the card says it
+                sentences.append(gap_sentence(found))
         if not sentences:
             return None
         return self._hit(data, "district-progress", location, " ".join(sentences))

@@ -113,6 +113,15 @@ def standing_lines(target, by_school: dict[str, dict[str, Series]], names: dict[
     return lines
 
 
+def gap_sentence(gap: dict) -> str:
+    """'The gap with all students was 10.0 points in 2025 (12.4 in 2024): it narrowed.'"""
+    text = f"The gap with all students was {gap['value']:.1f} points in {gap['year']}"
+    if "previous_year" in gap:
+        moved = "narrowed" if gap["narrowed"] else "did not narrow"
+        text += f" ({gap['previous_value']:.1f} in {gap['previous_year']}): it {moved}"
+    return text + "."
+
+
 def group_label(config, measure: str, group: str) -> str:
     """What a student group's results on a measure are called: its target's label ("Grade 3 reading,
     multilingual learners"), else the measure's name and the group's key ("Grade 6 writing, mll group")."""
@@ -188,7 +197,7 @@ def write_cards(data: DistrictData, folder: Path) -> list[Path]:
         lines += [f"## District {t.label}{who}", "",
                   f"District {t.label.lower()}{who}: {_trend(p.trend)} The trajectory expected {p.expected:.1f} in "
                   f"{p.latest_year}; the goal is {t.goal_value:g} by {t.goal_year}. Status: "
-                  f"{STATUS_LABELS[p.status]}.", ""]  # fmt: skip
+                  f"{STATUS_LABELS[p.status]}." + (f" {gap_sentence(p.gap)}" if p.gap else ""), ""]  # fmt: skip
     schools = {s.school_id: s.name for s in data.schools}
     for p in report.targets:  # the schools against each target for all students
         if p.target.group == "all" and (standing := standing_lines(p.target, by_school, schools)):

@@ -199,7 +199,11 @@ class Answerer:
         if best is None:
             return Answer(text, "extractive", sources)
         index, sentence = best
-        hit = next((h for h in hits if h.passage.id == composed.passages[index].id), None)
+        passage = composed.passages[index]
+        # a sentence about another school does not support a school's figure
+        if not set(named(question)) <= set(named(f"{passage.title}\n{passage.location}\n{sentence}")):
+            return Answer(text, "extractive", sources)
+        hit = next((h for h in hits if h.passage.id == passage.id), None)
         close = hit is not None and (hit.dense or 0.0) >= self._threshold + SUPPORT_MARGIN
         if close and len(text) + len(sentence) + 5 <= MAX_ANSWER_CHARS:
             text += f" {sentence} [2]"

@@ -245,8 +245,9 @@ class _Scorer:
             score += CONFLICT / 2
         if (unit.heading and self.kind.kind != LIST) or _asks(unit):
             score -= 0.25
-        if len(new) < 2 and not unit.text.endswith(":"):  # says nothing the question did not (a lead-in's
-            score -= 0.15  # list says it)
+        # says nothing the question did not (unless it leads in to a list on what was asked: the list says it)
+        if len(new) < 2 and not (unit.text.endswith(":") and overlap):
+            score -= 0.15
         if not self.about_document and _CATALOGUE.match(unit.text):
             score -= CATALOGUE
         return score
@@ -537,6 +538,7 @@ def compose(
     named, and a school's own document (its title names it) is told from the district's.
     """
     named_in = cache(lambda text: frozenset(schools_named(text)))
+    foreign: frozenset[int] = frozenset()  # the passages of other schools' documents than the one asked about
     about = list(schools_named(question))
     scorer = _Scorer(question, kind, vector, idf, about, [p.text for p in passages], named_in)
     units = [answer_units(p.text, p.location) for p in passages]
@@ -545,10 +547,11 @@ def compose(
     titled = [TITLED * scorer.overlap(set(terms(p.title)), named=False) for p in passages]
     if kind.kind == DEFINITION and not about:
         titled = [t - ONE_SCHOOLS * bool(named_in(p.title)) for t, p in zip(titled, passages, strict=True)]
-    elif about:  # "What targets did Riverbend SS agree to?": its own document says, before the plan's
-        titled = [
-            t + OWN_SCHOOL * (set(about) <= named_in(p.title)) for t, p in zip(titled, passages, strict=True)
-        ]
+    elif about:  # "What targets did Riverbend SS agree to?": its own document says, before the plan's, and
+        # another school's profile ("Secondary destination: Lakeshore SS") does not speak for it
+        owned = [_own(about, named_in(p.title)) for p in passages]
+        titled = [t + OWN_SCHOOL * own for t, own in zip(titled, owned, strict=True)]
+        foreign = frozenset(hit for hit, own in enumerate(owned) if own < 0)
     headed = [named_in(f"{p.title}\n{p.location}") for p in passages] if scorer.subjects else []
     lines = [p.text.split("\n") for p in passages]
     for hit, (passage, found) in enumerate(zip(passages, units, strict=True)):
@@ -572,7 +575,14 @@ def compose(
         listed = _list_answer(scorer, scored, units, passages, document)
         if listed is not None:
             return listed
-    return _prose_answer(kind.kind, scored, units, list(passages), document, titled)
+    return _prose_answer(kind.kind, scored, units, list(passages), document, titled, foreign)
+
+
+def _own(about: Sequence[str], titled: Collection[str]) -> int:
+    """1 for a document whose title names the schools asked about, -1 for another school's, else 0."""
+    if set(about) <= set(titled):
+        return 1
+    return -1 if titled else 0
 
 
 def _next_passage(passage: Passage, document: Callable[[Passage], list[Passage]]) -> Passage | None:
@@ -586,6 +596,7 @@ def _prose_answer(
     passages: list[Passage],
     document: Callable[[Passage], list[Passage]],
     titled: list[float],
+    foreign: frozenset[int] = frozenset(),
 ) -> Composed:
     best = sorted(scored, key=lambda s: s.score, reverse=True)
     chosen: dict[tuple[int, int], str] = {}
@@ -650,6 +661,8 @@ def _prose_answer(
             or (typed and s.fit < anchor.fit)  # a name and role is joined by names with roles
             # the question names the best sentence's document ("Maple PS"): not another school's principal
             or (typed and titled[s.hit] < titled[anchor.hit])
+            # nor, beside it, what another school's profile says of itself
+            or (s.hit in foreign and anchor.hit not in foreign)
         )
 
     ran_on: list[tuple[int, int]] = []  # the passages an answer ran on into, each with the one before it
