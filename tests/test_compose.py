@@ -9,6 +9,7 @@ from sqlalchemy import select, update
 from bot.knowledge.answer import MAX_ANSWER_CHARS, Answerer, _cited, extractive_answer
 from bot.knowledge.compose import (
     _after_lead,
+    _catalogues,
     _list_answer,
     _prose_answer,
     _repeats,
@@ -981,16 +982,32 @@ def test_a_sentence_that_goes_on_from_another_joins_only_after_it():
 
 
 def test_a_folder_index_row_answers_who_wrote_a_document_and_nothing_else(embeddings):
-    passages = _passages(
-        embeddings,
-        "file: 003_foreword.txt; title: Foreword to Breakthrough; author: Richard F. Elmore; kind: foreword",
-        "Elmore likens most reform to a graveyard of good intentions that never reached the classroom.",
-        "The foreword to Breakthrough was read aloud by Lena Park at the leadership retreat.",
+    index = (
+        "file: 003_foreword.txt; title: Foreword to Breakthrough; author: Richard F. Elmore; kind: foreword"
     )
+    passages = [
+        *_passages(
+            embeddings,
+            index,
+            "Ideas in these files: what Elmore likens reform to in his foreword.",
+            source="INDEX.md",
+        ),
+        *_passages(
+            embeddings,
+            "Elmore likens most reform to a graveyard of good intentions that never reached the classroom.",
+            "The foreword to Breakthrough was read aloud by Lena Park at the leadership retreat.",
+        ),
+    ]
     liken = _answer(embeddings, "In the Breakthrough foreword, what does Elmore liken reform to?", passages)
-    assert "graveyard" in liken.answer and "file:" not in liken.answer
+    assert "graveyard" in liken.answer and "file:" not in liken.answer and "Ideas in" not in liken.answer
     wrote = _answer(embeddings, "Who wrote the foreword to Breakthrough?", passages)
     assert wrote.answer.startswith("file: 003_foreword.txt; title: Foreword to Breakthrough")
+
+    # the index's prose is the index's too, though it names no file itself
+    def document(p):
+        return [q for q in passages if q.source == p.source]
+
+    assert _catalogues(passages[1], document) and not _catalogues(passages[2], document)
 
 
 def test_a_lead_in_taken_beside_the_best_brings_its_list_from_the_next_passage(embeddings):

@@ -52,7 +52,7 @@ OTHERS_FLOOR = 0.8  # a sentence from elsewhere joins the answer only if this st
 TYPED_FLOOR = 0.85  # and when it must hold a name, a number or a definition too
 UNSURE_FLOOR = 0.9  # and when one is asked for that neither it nor the best sentence holds
 WINDOW_FLOOR = 0.6  # past the best sentence's paragraph, a sentence follows it only if this strong
-CATALOGUE = 0.5  # taken off a folder index's row when the question is not about who wrote what
+CATALOGUE = 0.5  # taken off a folder index (its rows and its prose) when the question is not who wrote what
 RIVAL = 0.95  # a sentence this strong beside the best is taken before the best one's paragraph goes on
 
 
@@ -130,8 +130,8 @@ _IN_CHARGE = {"lead", "head"}
 _UNDER = {"vice", "teacher", "coach", "facilit", "counsellor", "counselor"}
 # words before a role that do not make it another one: "its new principal", "became principal"
 _SAME_ROLE = {"new", "current", "acting", "interim", "became", "becomes", "named", "appointed"}
-# a folder index's row naming a file ("file: 003_foreword.txt; title: ...; author: ..."): it says who wrote
-# a document and what it is called, and answers nothing else
+# a folder index's row naming a file ("file: 003_foreword.txt; title: ...; author: ..."): the index says who
+# wrote a document and what it is called, and answers nothing else
 _CATALOGUE = re.compile(r"^(?:file|file ?name|path): [^;]+\.(?:txt|md|markdown|pdf|docx?|html?)\b", re.I)
 _ABOUT_DOCUMENT = re.compile(
     r"\b(?:wr[io]te|written|writer|authou?rs?|authored|titled?|published|files?)\b", re.I
@@ -248,8 +248,6 @@ class _Scorer:
         # says nothing the question did not (unless it leads in to a list on what was asked: the list says it)
         if len(new) < 2 and not (unit.text.endswith(":") and overlap):
             score -= 0.15
-        if not self.about_document and _CATALOGUE.match(unit.text):
-            score -= CATALOGUE
         return score
 
     def _another_role(self, text: str) -> bool:
@@ -552,6 +550,9 @@ def compose(
         owned = [_own(about, named_in(p.title)) for p in passages]
         titled = [t + OWN_SCHOOL * own for t, own in zip(titled, owned, strict=True)]
         foreign = frozenset(hit for hit, own in enumerate(owned) if own < 0)
+    if not scorer.about_document:  # a folder's index says what its files are, not what they say
+        index = {p.source: _catalogues(p, document) for p in reversed(passages)}  # one look a document
+        titled = [t - CATALOGUE * index[p.source] for t, p in zip(titled, passages, strict=True)]
     headed = [named_in(f"{p.title}\n{p.location}") for p in passages] if scorer.subjects else []
     lines = [p.text.split("\n") for p in passages]
     for hit, (passage, found) in enumerate(zip(passages, units, strict=True)):
@@ -576,6 +577,11 @@ def compose(
         if listed is not None:
             return listed
     return _prose_answer(kind.kind, scored, units, list(passages), document, titled, foreign)
+
+
+def _catalogues(passage: Passage, document: Callable[[Passage], list[Passage]]) -> bool:
+    """Whether the passage's document is a folder's index: a row of it names a file."""
+    return any(_CATALOGUE.match(line.strip()) for p in document(passage) for line in p.text.split("\n"))
 
 
 def _own(about: Sequence[str], titled: Collection[str]) -> int:
