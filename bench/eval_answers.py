@@ -1,21 +1,20 @@
 """Answer-quality evaluation: ingest each set's documents into a temporary data dir and ask every question.
 
-    python bench/eval_answers.py                  # every set, both halves
+    python bench/eval_answers.py                  # every set's development and test halves
     python bench/eval_answers.py --half dev       # while tuning: the development halves only
     python bench/eval_answers.py --set district --show misses
-    python bench/eval_answers.py --half holdout2  # the held-out questions: judged, never tuned on
+    python bench/eval_answers.py --half holdout3  # the held-out questions: judged, never tuned on
 
 Sets (a set is skipped when its documents are absent):
 - shared: ../shared/eval/dev_questions.jsonl over ../shared/reform-docs (a development set);
-- reform: bench/questions/reform-{dev,dev2,test,holdout1,holdout2}.jsonl over ../shared/reform-docs;
-- district: bench/questions/district-{dev,test,holdout1,holdout2}.jsonl over knowledge/ with its district
-  data loaded.
+- reform: bench/questions/reform-{dev,dev2,test,holdout1,holdout2,holdout3}.jsonl over ../shared/reform-docs;
+- district: bench/questions/district-{dev,dev2,dev3,test,holdout1,holdout2,holdout3}.jsonl over knowledge/
+  with its district data loaded.
 
-The held-out sets were written by reviewers who never saw Resolute's answers. The first (holdout1) was
-measured three times on 4 December and then read to find what answers miss, so it is development
-material now; the second (holdout2) is the one that judges. reform-dev2 is a second development set,
-written to be read. `--half both` (the default) is the development and test halves, `--half all` adds
-both held-out sets.
+The held-out sets were written by reviewers who never saw Resolute's answers. holdout1 and holdout2 were
+measured (totals only) and then read to find what answers miss, so they are development material now;
+holdout3 is the one that judges. dev2 and dev3 are development sets written to be read. `--half both`
+(the default) is the dev, dev2, dev3 and test halves; `--half all` adds every held-out set.
 
 A question file has one {"q", "doc", "facts"} object a line: `doc` is the start of the expected
 document's file name; `facts` is a list of groups of strings, a group being found when any of its
@@ -38,7 +37,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 QUESTIONS = ROOT / "bench" / "questions"
-HALVES = ("dev", "dev2", "test", "holdout1", "holdout2", "holdout3")
+HALVES = ("dev", "dev2", "dev3", "test", "holdout1", "holdout2", "holdout3")
 
 
 @dataclass(frozen=True)
@@ -146,7 +145,7 @@ def main() -> int:
     )
     parser.add_argument("--set", choices=[s.name for s in SETS], action="append", help="Only these sets.")
     parser.add_argument("--half", choices=[*HALVES, "both", "all"], default="both",
-                        help="both: dev, dev2 and test; all: every half, the held-out sets too.")  # fmt: skip
+                        help="both: dev, dev2, dev3 and test; all: every half, the held-out sets too.")  # fmt: skip
     parser.add_argument("--modes", default="hybrid", help="Retrieval modes: hybrid,dense,lexical.")
     parser.add_argument(
         "--show", choices=["none", "misses", "all"], default="none", help="Per-question lines."
@@ -159,7 +158,7 @@ def main() -> int:
         if not eval_set.docs.is_dir():
             print(f"[{eval_set.name}] skipped: {eval_set.docs} is absent")
             continue
-        wanted = {"both": ("dev", "dev2", "test"), "all": HALVES}.get(args.half, (args.half,))
+        wanted = {"both": ("dev", "dev2", "dev3", "test"), "all": HALVES}.get(args.half, (args.half,))
         halves = {h: p for h, p in eval_set.halves.items() if h in wanted and p.exists()}
         if not halves:
             continue
@@ -180,7 +179,7 @@ def main() -> int:
         print(f"{name:9} {half:8} {mode:7} {t['questions']:3d} {t['cited']:6.2f} {t['mrr']:5.2f} "
               f"{t['fact_recall']:6.2f} {t['verbatim']:9.2f} {t['longest_answer']:8d}")  # fmt: skip
     print(
-        "bars on the unseen questions (holdout2): cited >= 0.95, facts >= 0.85, verbatim 1.00, longest <= 1000"
+        "bars on the unseen questions (holdout3): cited >= 0.95, facts >= 0.85, verbatim 1.00, longest <= 1000"
     )
     return 0
 
