@@ -120,6 +120,8 @@ def test_a_change_since_a_year_gives_the_latest_value_and_the_change_from_then(d
         "Has Grade 6 math gone down at Brookside PS?",
         "How did Brookside PS do in Grade 6 math this year?",
         "How is Brookside PS going in Grade 6 math?",
+        "How does Brookside PS's Grade 6 math stack up against the district?",
+        "How many points did Brookside PS lose in Grade 6 math?",
     ],
 )
 def test_how_a_result_moved_is_a_data_question(data, question):
@@ -217,6 +219,9 @@ def test_reading_alone_gives_both_grades(data):
         "What 2026 targets did Riverbend SS sign up for?",  # its profile says, not its results
         "Which schools have a reading data wall?",  # a practice, not data
         "Stonebridge PS's numbers look like the district's, so why is it in a Learning Conversation?",
+        "For School on the Move purposes, which measures count for a secondary school?",  # the idea
+        "How many families came to Harbour View PS's family math night?",  # a count the results lack
+        "What's Stonebridge PS's 'students behind the average' plan about?",  # a plan, not a result
     ],
 )
 def test_people_practices_and_plans_are_not_data_questions(data, question):

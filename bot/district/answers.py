@@ -42,6 +42,7 @@ _SINCE = re.compile(r"\b(?:since|between|from)\s+(20\d\d)\b", re.I)
 _RESULTS = re.compile(
     r"\b(?:results?|scores?|rates?|percent\w*|doing|perform\w*|improv\w*|trend\w*|targets?|goals?|on track|"
     r"behind|at risk|off track|progress\w*|standard|achievement|data(?!\s+walls?)|numbers?|values?|rose|fell|went|change\w*|"
+    r"stack\w* up|measur\w* up|versus|vs|against the district|"
     # how a result moved: "Did Brookside PS slip in Grade 6 math?"
     r"slip\w*|slid\w*|dip\w*|drop\w*|declin\w*|falling|fallen|falls|climb\w*|gain\w*|gr[eo]w\w*|increas\w*|"
     r"decreas\w*|jump\w*|worse|better|(?:go|goes|gone|going)\s+(?:up|down)|"
@@ -51,7 +52,7 @@ _RESULTS = re.compile(
 # what a plan or memo is about, not a result: "How much did the memo request for numeracy coaches?"
 _DOCUMENT_TOPIC = re.compile(
     r"\b(?:budget\w*|costs?|fund\w*|spend\w*|money|dollars?|request\w*|memo|coach\w*|staff\w*|FTE|hir\w+|"
-    r"strateg\w*|practices?|networks?|lead(?:s|er|ers)?|meetings?)\b|\$",
+    r"strateg\w*|practices?|networks?|lead(?:s|er|ers)?|meetings?|plans?)\b|\$",
     re.I,
 )
 # "How did Juniper PS do in Grade 6 reading?", "How is Maple PS going in math?"
@@ -92,6 +93,10 @@ _COASTING = re.compile(r"\bcoast\w*\b", re.I)
 # "Which schools are coasting?" asks for the list; "What support can a coasting school get?" and "What is a
 # School on the Move?" ask what the documents say
 _LIST_ASKED = re.compile(r"\b(?:which|list|name|how many|any)\b|\bwhat schools\b", re.I)
+# "Which measures count for a School on the Move?" asks about the idea, not which schools
+_WHICH_ELSE = re.compile(r"\b(?:which|what)\s+(?!schools?\b|ones?\b|of\b|are\b|is\b|were\b)[a-z]+s\b", re.I)
+# "How many families came to the math night?" counts what the results do not hold; points do
+_HOW_MANY_ELSE = re.compile(r"\bhow many\s+(?!points?\b|percent|percentage)", re.I)
 _ABOUT_IT = re.compile(
     r"\b(?:support|help|strateg\w*|means?|meaning|defin\w*|why|how|criteria)\b|^\s*what (?:is|are)\b", re.I
 )
@@ -258,7 +263,12 @@ class DataAnswers:
         which = "coasting" if _COASTING.search(question) else None
         if which is None and _ON_THE_MOVE.search(question):
             which = "on_the_move"
-        if which and (school or _LIST_ASKED.search(question) or not _ABOUT_IT.search(question)):
+        asked_else = _WHICH_ELSE.search(_ON_THE_MOVE.sub(" ", question))
+        if (
+            which
+            and not asked_else
+            and (school or _LIST_ASKED.search(question) or not _ABOUT_IT.search(question))
+        ):
             return DataQuestion(which=which)
         if which:
             return DataQuestion()
@@ -275,7 +285,8 @@ class DataAnswers:
         year = next((int(y) for y in _YEAR.findall(question) if int(y) != since), None)
         # "How many students are at Riverbend SS?" counts something the results do not hold; "How much
         # did graduation rise?" names a measure
-        counted = _RATIONALE.sub(" ", question if measures else _HOW_MANY.sub(" ", question))
+        counts_else = not measures or _HOW_MANY_ELSE.search(question)
+        counted = _RATIONALE.sub(" ", _HOW_MANY.sub(" ", question) if counts_else else question)
         results = bool(_RESULTS.search(counted) or _HOW_IT_DID.search(counted)) or year is not None
         results = results or bool(measures and _WHERE_OR_GAP.search(counted))
         if _DOCUMENT_TOPIC.search(question) and not _MEASURED.search(question):
