@@ -11,6 +11,7 @@ from bot.knowledge.compose import (
     _after_lead,
     _catalogues,
     _list_answer,
+    _own,
     _prose_answer,
     _repeats,
     _Scorer,
@@ -100,6 +101,10 @@ def test_a_definition_asked_for_names_the_thing_to_define():
 
 
 def test_what_defines_and_what_gives_a_reason():
+    systemic, coach = _fit("What is a systemic effect?"), _fit("What is a literacy coach?")
+    assert systemic("In 2019, a systemic effect was found in three districts.") == 0.0  # a year opens it
+    assert coach("Literacy coach: full-time (Rachel Ng)") == 0.0  # a field's label, not a definition
+    assert _fit("What is coasting?")("Coasting is being stuck near the average for years.") == 1.0
     define = _fit("What is standards-based reform?")
     assert (
         define("Standards-based reform sounds very simple: society sets standards.") == 1.0
@@ -1101,6 +1106,7 @@ def test_when_a_weekday_answers_and_who_is_on_a_team_the_roles_do():
         "Only the principal, the priority leads involved, the Director of Learning and the Superintendent."
     )
     assert _fit("Who is the superintendent?")(listed) < 1.0  # a role asked for, not the team's make-up
+    assert _fit("Who is in charge of a Focused Partnership?")(members) < 1.0
 
 
 def test_a_lead_in_says_what_its_list_says_and_a_schools_own_document_speaks_first(embeddings):
@@ -1129,3 +1135,8 @@ def test_a_lead_in_says_what_its_list_says_and_a_schools_own_document_speaks_fir
         schools_named=lambda text: ["Riverbend SS"] if "Riverbend SS" in text or "RB16" in text else [],
     )  # fmt: skip
     assert answer.sources[0].source == "riverbend-ss.md"
+    # two schools asked about: each one's own document is its own
+    assert (
+        _own(["Riverbend SS", "Maple PS"], ["Riverbend SS"]) == 1
+        and _own(["Maple PS"], ["Riverbend SS"]) == -1
+    )

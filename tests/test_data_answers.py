@@ -130,6 +130,10 @@ def test_how_a_result_moved_is_a_data_question(data, question):
     )
 
 
+def test_whether_a_school_met_its_targets_is_answered_from_its_results(data):
+    assert _text(data, "Has Maple PS met its targets?").startswith("Maple PS in 2025:")
+
+
 def test_which_schools_stand_where_against_a_target_comes_from_the_card(data, services):
     on_track = data.answer("Which schools are on track in Grade 3 reading?")
     assert on_track.passage.text == (
@@ -150,6 +154,34 @@ def test_which_schools_stand_where_against_a_target_comes_from_the_card(data, se
     )
     # a school named, or no status asked: not a question about the schools' standing
     assert _text(data, "Is Maple PS on track in Grade 3 reading?").startswith("Maple PS, grade 3 reading")
+    # a status denied: the others ("not on track" is behind it; "haven't met" is every other status)
+    not_on_track = _text(data, "Which schools are not on track in Grade 3 reading?")
+    assert ", at risk: Cedar Grove PS" in not_on_track and ", off track: " in not_on_track
+    assert ", on track:" not in not_on_track and "met the goal" not in not_on_track
+    not_met = _text(data, "Which schools haven't met the Grade 6 reading target?")
+    assert ", on track: Northgate PS 77.5%" in not_met and "met the goal" not in not_met
+    # what the lists by status do not tell (a year, a group, a cluster, the district, a change) is not
+    # answered by them; nor are practices ("meetings") or a school's coach
+    for other in (
+        "Which schools were on track in Grade 3 reading in 2023?",
+        "Which schools are on track for multilingual learners in Grade 3 reading?",
+        "Which North cluster schools are behind in Grade 6 math?",
+        "Which schools are behind the district in Grade 6 math?",
+        "Which schools had the best improvement in Grade 3 reading?",
+        "Which schools got a numeracy coach for being behind in Grade 6 math?",
+        "Which schools' meetings look at the Grade 3 reading target?",
+        "What can schools do to get on track in Grade 3 reading?",
+    ):
+        found = data.answer(other)
+        assert found is None or not found.passage.location.endswith(": the schools"), other
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["What was the list of coasting schools in 2024?", "What does the list of coasting schools look like?"],
+)
+def test_the_coasting_list_asked_for_in_other_words(data, question):
+    assert _text(data, question).startswith("Coasting schools, offered support:")
 
 
 def test_which_schools_are_coasting_or_on_the_move_comes_from_the_report(data, services):
@@ -222,6 +254,11 @@ def test_reading_alone_gives_both_grades(data):
         "For School on the Move purposes, which measures count for a secondary school?",  # the idea
         "How many families came to Harbour View PS's family math night?",  # a count the results lack
         "What's Stonebridge PS's 'students behind the average' plan about?",  # a plan, not a result
+        "How do Maple PS teachers go about teaching Grade 6 math?",
+        "Where do Grade 6 math students at Maple PS go for extra help?",
+        "Where is the Grade 3 reading data wall at Maple PS?",
+        "What does research say about the gap in Grade 3 reading?",
+        "Is Maple PS better than Northgate PS in Grade 6 math?",  # two schools: not one school's figure
     ],
 )
 def test_people_practices_and_plans_are_not_data_questions(data, question):
@@ -424,6 +461,24 @@ def test_what_another_school_says_neither_supports_nor_answers_for_the_school_as
     # Harbour View PS's "Secondary destination: most Grade 8 students go on to Lakeshore SS" is not Maple's
     destination = services.answerer.ask("Where do our Grade 8 students from Maple go?")
     assert "Lakeshore SS" not in destination.answer
+
+
+def test_a_year_is_a_year_a_change_is_a_change(data):
+    # "from 2023" alone is that year's results, not the change since it
+    assert _text(data, "What were Maple PS's Grade 6 math results from 2023?").startswith(
+        "Maple PS, grade 6 mathematics: 43.7% in 2023"
+    )
+    # years given the wrong way round, the year before, and the latest year as the start
+    assert "80.3% in 2024" in _text(data, "How much did graduation rise between 2024 and 2022?")
+    before = _text(data, "How has Maple PS's Grade 3 reading changed since 2024?")
+    assert "up 4.0 points from 2024, when it was 68.0%." in before and "since 2024" not in before
+    assert "(2025 is the latest year with a result: there is no change since then)" in _text(
+        data, "How much has the grad rate gone up since 2025?"
+    )
+    # a group's gap in the year asked
+    assert "The gap with all students was 13.3 points in 2023" in _text(
+        data, "What was the gap for multilingual learners in Grade 3 reading in 2023?"
+    )
 
 
 def test_a_groups_gap_with_all_students_and_where_a_school_is_at(data, services):

@@ -38,7 +38,9 @@ _SUBJECTS = {
 }  # fmt: skip
 _YEAR = re.compile(r"\b(20\d\d)\b")
 # "How much has it gone up since 2021?", "between 2022 and 2025": the change from that year
-_SINCE = re.compile(r"\b(?:since|between|from)\s+(20\d\d)\b", re.I)
+_SINCE = re.compile(
+    r"\bsince\s+(20\d\d)\b|\b(?:between|from)\s+(20\d\d)\s+(?:and|to|until|through)\s+(20\d\d)\b", re.I
+)  # "from 2023" alone asks for that year's results
 _RESULTS = re.compile(
     r"\b(?:results?|scores?|rates?|percent\w*|doing|perform\w*|improv\w*|trend\w*|targets?|goals?|on track|"
     r"behind|at risk|off track|progress\w*|standard|achievement|data(?!\s+walls?)|numbers?|values?|rose|fell|went|change\w*|"
@@ -57,10 +59,16 @@ _DOCUMENT_TOPIC = re.compile(
 )
 # "How did Juniper PS do in Grade 6 reading?", "How is Maple PS going in math?"
 _HOW_IT_DID = re.compile(
-    r"\bhow (?:is|are|was|were|did|does|do|has|have)\b.*\b(?:do|fare[sd]?|go|going|gone)\b", re.I
+    r"\bhow (?:is|are|was|were|did|does|do|has|have)\b.*\b(?:do|fare[sd]?|go|going|gone)\b"
+    r"(?!\s+(?:about|for|to|into|through|over|with)\b)",
+    re.I,
 )
-# with a measure named: "Where is Cedar Grove PS at in Grade 6 writing?", "the gap in Grade 3 reading"
-_WHERE_OR_GAP = re.compile(r"\bwhere (?:is|are|was|were|does|do)\b|\bgaps?\b", re.I)
+# with a measure named: "Where is Cedar Grove PS at in Grade 6 writing?" (not "Where do students go for
+# help?", "Where is the data wall?")
+_WHERE = re.compile(
+    r"\bwhere (?:is|are|was|were|does|do)\b(?!.*\b(?:go|goes|get|find|kept|keep|walls?|room|office)\b)", re.I
+)
+_GAP = re.compile(r"\bgaps?\b", re.I)  # with a student group named: "the gap for multilingual learners"
 # "the idea behind the problem wall" asks why, not how far behind
 _RATIONALE = re.compile(
     r"\b(?:idea|ideas|thinking|reason|reasons|logic|rationale|story|principle|research|team|people)\s+behind\b",
@@ -94,7 +102,11 @@ _COASTING = re.compile(r"\bcoast\w*\b", re.I)
 # School on the Move?" ask what the documents say
 _LIST_ASKED = re.compile(r"\b(?:which|list|name|how many|any)\b|\bwhat schools\b", re.I)
 # "Which measures count for a School on the Move?" asks about the idea, not which schools
-_WHICH_ELSE = re.compile(r"\b(?:which|what)\s+(?!schools?\b|ones?\b|of\b|are\b|is\b|were\b)[a-z]+s\b", re.I)
+_WHICH_ELSE = re.compile(
+    r"\b(?:which|what)\s+(?:measures?|criteria|results?|subjects?|grades?|requirements?|rules?|conditions?|"
+    r"kinds?|steps?|things?)\b",
+    re.I,
+)
 # "How many families came to the math night?" counts what the results do not hold; points do
 _HOW_MANY_ELSE = re.compile(r"\bhow many\s+(?!points?\b|percent|percentage)", re.I)
 _ABOUT_IT = re.compile(
@@ -112,13 +124,27 @@ _LEVEL = re.compile(r"\b(elementary|primary|secondary|high)\b", re.I)
 _LEVEL_WORDS = {"primary": "elementary", "high": "secondary"}
 # "Which schools are on track in Grade 3 reading?", "What school has the lowest graduation rate?"
 _WHICH_SCHOOLS = re.compile(
-    r"\b(?:which|what)\b(?:\s+[\w'’-]+){0,3}?\s+schools?\b|\blist\b.*\bschools\b", re.I
+    r"\b(?:which|what)\s+(?:(?:elementary|secondary|primary|high)\s+)?schools?\b(?!['’])|\blist\b.*\bschools\b",
+    re.I,
 )
+# what the card's lists by status do not tell: a year, a cluster or level, the district's value, a change
+_STANDING_ELSE = re.compile(
+    r"\b20\d\d\b|\bcluster\b|\b(?:elementary|secondary|primary|high)\b|\bdistrict\b|\baverage\b|"
+    r"\bimprov\w*|\bchang\w*|\bgain\w*|\bprogress\w*|\bgrow\w*|\brose\b|\bfell\b",
+    re.I,
+)
+# "met the Grade 6 reading target", "reached its goal" (not "meetings look at the target")
+_MET = re.compile(
+    r"\b(?:met|meets?|meeting|reached|hit|achieved|passed)\s+(?:(?:the|its|their|our)\s+)?"
+    r"(?:[\w-]+\s+){0,4}?(?:goal|target)s?\b",
+    re.I,
+)
+_NEGATED = re.compile(r"\b(?:not|never|yet to)\b|n['’]t\b", re.I)  # "Which schools are not on track?"
 _STANDINGS = (
     (re.compile(r"\bon track\b", re.I), ("on_track",)),
     (re.compile(r"\boff track\b", re.I), ("off_track",)),
     (re.compile(r"\bat risk\b", re.I), ("at_risk",)),
-    (re.compile(r"\b(?:met|meet\w*|reached|hit|achieved|passed)\b.*\b(?:goal|target)s?\b", re.I), ("met",)),
+    (_MET, ("met",)),
     (
         re.compile(r"\b(?:behind|struggl\w*|need\w* (?:help|support)|falling short)\b", re.I),
         ("at_risk", "off_track"),
@@ -275,29 +301,32 @@ class DataAnswers:
         if school is None and (lines := _schools_asked(question, data)):
             return DataQuestion(which="schools", lines=lines)
         measures = _measures(question, data.measures)
-        if school is None and measures and _WHICH_SCHOOLS.search(question):
-            standing = tuple(s for pattern, found in _STANDINGS if pattern.search(question) for s in found)
+        group = next((g for g, words in _groups(data).items() if words <= set(terms(question))), "all")
+        topic = _DOCUMENT_TOPIC.search(question) and not _MEASURED.search(question)
+        if school is None and measures and not topic and _WHICH_SCHOOLS.search(question):
+            standing = _standing_asked(question, group)
             if standing:
-                return DataQuestion(
-                    measures=measures, which="standing", standing=tuple(dict.fromkeys(standing))
-                )
-        since = int(found.group(1)) if (found := _SINCE.search(question)) else None
-        year = next((int(y) for y in _YEAR.findall(question) if int(y) != since), None)
+                return DataQuestion(measures=measures, which="standing", standing=standing)
+        since, year = _years(question)
         # "How many students are at Riverbend SS?" counts something the results do not hold; "How much
         # did graduation rise?" names a measure
         counts_else = not measures or _HOW_MANY_ELSE.search(question)
         counted = _RATIONALE.sub(" ", _HOW_MANY.sub(" ", question) if counts_else else question)
         results = bool(_RESULTS.search(counted) or _HOW_IT_DID.search(counted)) or year is not None
-        results = results or bool(measures and _WHERE_OR_GAP.search(counted))
-        if _DOCUMENT_TOPIC.search(question) and not _MEASURED.search(question):
+        results = results or bool(
+            measures and (_WHERE.search(counted) or (group != "all" and _GAP.search(counted)))
+        )
+        if topic:
             results = False
-        if school and not measures and _TARGETS.search(question) and not _MEASURED.search(question):
-            results = False  # "What 2026 targets did Riverbend SS agree to?": its profile says
+        own_targets = school and not measures and _TARGETS.search(question) and not _MEASURED.search(question)
+        if own_targets and not _MET.search(question):
+            results = False  # "What 2026 targets did Riverbend SS agree to?": its profile says (not "met")
         if not results:  # "What is Maple PS's plan?" names a school but asks no result
             return DataQuestion()
         if not measures and not school:
             return DataQuestion()
-        group = next((g for g, words in _groups(data).items() if words <= set(terms(question))), "all")
+        if len(_named(data, question)) > 1 and re.search(r"\bthan\b", question, re.I):
+            return DataQuestion()  # "Is Maple PS better than Northgate PS ...?": not one school's figure
         return DataQuestion(
             school,
             measures,
@@ -392,7 +421,11 @@ class DataAnswers:
                     f"{target.goal_value:g} by {target.goal_year}. Status: {STATUS_LABELS[status]}."
                 )
             everyone = data.district.get((measure, "all"))
-            if asked.group != "all" and everyone and (found := gap(series, everyone)):  # as the card says it
+            upto = (
+                asked.year if asked.year in series else max(series)
+            )  # the year asked: its gap, and the one before
+            until = {y: v for y, v in series.items() if y <= upto}
+            if asked.group != "all" and everyone and (found := gap(until, everyone)):  # as the card says it
                 sentences.append(gap_sentence(found))
         if not sentences:
             return None
@@ -413,12 +446,16 @@ class DataAnswers:
             step = series[year] - series[earlier[-1]]
             moved = "up" if step > 0 else "down" if step < 0 else "unchanged,"
             text += f", {moved} {abs(step):.1f} points from {earlier[-1]}"
-            if since in series and since < year:
+            if since == earlier[-1]:  # the year before: its value, not the same change twice
+                text += f", when it was {series[since]:.1f}%"
+            elif since in series and since < year:
                 text += f" and {series[year] - series[since]:+.1f} since {since}, when it was {series[since]:.1f}%"
             elif len(earlier) > 1:
                 text += f" and {series[year] - series[earlier[0]]:+.1f} since {earlier[0]}"
         if since is not None and since not in series:
             text += f" (no result for {since})"
+        elif since is not None and since >= year:
+            text += f" ({year} is the latest year with a result: there is no change since then)"
         return text + "."
 
     @staticmethod
@@ -556,6 +593,37 @@ def _measures(question: str, known: list[str]) -> tuple[str, ...]:
         else:
             found += [f"g{g}_{subject}" for g in grades]
     return tuple(m for m in found if m in known)
+
+
+def _years(question: str) -> tuple[int | None, int | None]:
+    """(the year a change is asked from, the year asked): "since 2021" -> (2021, None); "between 2024 and
+    2022" -> (2022, 2024); "in 2023" -> (None, 2023)."""
+    found = _SINCE.search(question)
+    if found is None:
+        return None, next((int(y) for y in _YEAR.findall(question)), None)
+    if found.group(1):
+        return int(found.group(1)), next(
+            (int(y) for y in _YEAR.findall(question) if y != found.group(1)), None
+        )
+    first, second = sorted((int(found.group(2)), int(found.group(3))))
+    return first, second
+
+
+def _standing_asked(question: str, group: str) -> tuple[str, ...]:
+    """The statuses (or "highest") a question about which schools stand where asks for; () when it asks
+    what the card's lists do not tell (a year, a group, a cluster or level, beside the district, a change)."""
+    if group != "all" or _STANDING_ELSE.search(question):
+        return ()
+    asked = tuple(
+        dict.fromkeys(s for pattern, found in _STANDINGS if pattern.search(question) for s in found)
+    )
+    if asked and _NEGATED.search(question) and "highest" not in asked:
+        # "not on track": behind it; "not met the target": every other status; "not behind": ahead
+        asked = _NOT.get(asked, tuple(s for s in STATUS_LABELS if s not in asked))
+    return asked
+
+
+_NOT = {("on_track",): ("at_risk", "off_track"), ("at_risk", "off_track"): ("met", "on_track")}
 
 
 def _target(data: _Data, measure: str, group: str = "all"):

@@ -110,7 +110,7 @@ _REASON = re.compile(
 )  # a sentence that opens with "So" draws a conclusion: the reason is before it
 # "X is ...", not "X are delivering ..." (what it is doing is no definition)
 _DEFINING = re.compile(
-    r"\b(?:is|are|was|were)\b(?!\s+(?!(?:no|some|every|any)thing\b)\w+ing\b)|\b(?:means|refers to|describes)\b",
+    r"\b(?:is|are|was|were)\b(?!\s+(?!(?:no|some|every|any)thing\b|being\b)\w+ing\b)|\b(?:means|refers to|describes)\b",
     re.I,
 )
 _DEFINED_INLINE = re.compile(
@@ -119,7 +119,8 @@ _DEFINED_INLINE = re.compile(
     re.I,
 )
 # "By initiatives, I mean ...": the writer's own definition
-_OPENING = re.compile(r"^\W*(?:to|for|in|on|at|by|according to)\s[^,]{1,30},\s", re.I)  # "To many, "
+_OPENING = re.compile(r"^\W*(?:to|for|in|on|at|by|according to)\s[^,\d]{1,30},\s", re.I)  # "To many, "
+_SAYS_WHAT = re.compile(r"\b(?:sounds?|seems?|looks?|comes? down to|boils? down to)\b[^:]{0,40}:", re.I)
 _I_MEAN = re.compile(r"^\W*by (.{3,80}?),? (?:I|we) mean\b", re.I)
 _LIST_MARKER = re.compile(r"^\s*(?:[-*•·▪–]\s+|\(?\d{1,3}[.)]\s+)")
 _NUMBERED = re.compile(r"^\s*(\d{1,2})[.)]\s")
@@ -137,7 +138,8 @@ _ABOUT_DOCUMENT = re.compile(
     r"\b(?:wr[io]te|written|writer|authou?rs?|authored|titled?|published|files?)\b", re.I
 )
 _MEMBERS = re.compile(
-    r"\bwho(?:['’]s| is| are| sits?| serves?)?(?: actually)? (?:on|in|part of)\b|\bmade up of\b|\bmembers?\b",
+    r"\bwho(?:['’]s| is| are| sits?| serves?)?(?: actually)? (?:on|in(?! charge)|part of)\b|\bmade up of\b|"
+    r"\bmembers?\b",
     re.I,
 )
 _REPLY = re.compile(r"(?:yes|no)\b[.,;!]", re.I)  # "Yes, as long as ...": the reply to a question
@@ -354,8 +356,12 @@ class _Scorer:
             if (
                 subject
                 and subject <= set(terms(" ".join(words[:reach])))
-                # "... is ...", or what it is after a colon: "Standards-based reform sounds simple: ..."
-                and (_DEFINING.search(" ".join(words[: reach + 2])) or ":" in " ".join(words[: reach + 4]))
+                # "... is ...", or what it is after a colon: "Standards-based reform sounds simple: ..." (not
+                # a field's label: "Literacy coach: full-time")
+                and (
+                    _DEFINING.search(" ".join(words[: reach + 2]))
+                    or _SAYS_WHAT.search(" ".join(words[: reach + 4]))
+                )
             ):
                 return 1.0 if not _is_lead(unit) else 0.6
             if subject and (own := _I_MEAN.match(text)) and subject <= set(terms(own.group(1))):
@@ -585,8 +591,8 @@ def _catalogues(passage: Passage, document: Callable[[Passage], list[Passage]]) 
 
 
 def _own(about: Sequence[str], titled: Collection[str]) -> int:
-    """1 for a document whose title names the schools asked about, -1 for another school's, else 0."""
-    if set(about) <= set(titled):
+    """1 for a document whose title names a school asked about, -1 for another school's, else 0."""
+    if set(about) & set(titled):
         return 1
     return -1 if titled else 0
 
