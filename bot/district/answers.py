@@ -44,7 +44,7 @@ _SINCE = re.compile(
 _RESULTS = re.compile(
     r"\b(?:results?|scores?|rates?|percent\w*|doing|perform\w*|improv\w*|trend\w*|targets?|goals?|on track|"
     r"behind|at risk|off track|progress\w*|standard|achievement|data(?!\s+walls?)|numbers?|values?|rose|fell|went|change\w*|"
-    r"stack\w* up|measur\w* up|versus|vs|against the district|"
+    r"stack\w* up|measur\w* up|versus|vs|against the district|above|below|ahead of|"
     # how a result moved: "Did Brookside PS slip in Grade 6 math?"
     r"slip\w*|slid\w*|dip\w*|drop\w*|declin\w*|falling|fallen|falls|climb\w*|gain\w*|gr[eo]w\w*|increas\w*|"
     r"decreas\w*|jump\w*|worse|better|(?:go|goes|gone|going)\s+(?:up|down)|"
@@ -75,6 +75,10 @@ _RATIONALE = re.compile(
     re.I,
 )
 _TARGETS = re.compile(r"\b(?:targets?|goals?)\b", re.I)
+# "since the plan started": the change from the target's baseline year
+_SINCE_PLAN = re.compile(r"\bsince the (?:plan|baseline)\b(?:\s+(?:started|began|began|was adopted))?", re.I)
+# "How soon after ...?", "When do teachers enter ...?": a time, which the documents give, not a result
+_TIMING = re.compile(r"^\s*(?:when|how soon|how long|how often|by when|what day|what time)\b", re.I)
 _MEASURED = re.compile(
     r"\b(?:results?|scores?|rates?|percent\w*|standard|on track|at risk|off track)\b|%", re.I
 )
@@ -283,7 +287,7 @@ class DataAnswers:
     # -- reading the question --------------------------------------------------------------------
     def _read(self, data: _Data, question: str) -> DataQuestion:
         practice = _HOW_PRACTICE.search(question) and not _MEASURED.search(question)
-        if _NOT_DATA.search(question) or _PRACTICE.search(question) or practice:
+        if _NOT_DATA.search(question) or _PRACTICE.search(question) or practice or _TIMING.match(question):
             return DataQuestion()
         school = next(iter(_named(data, question)), None)
         which = "coasting" if _COASTING.search(question) else None
@@ -302,12 +306,15 @@ class DataAnswers:
             return DataQuestion(which="schools", lines=lines)
         measures = _measures(question, data.measures)
         group = next((g for g, words in _groups(data).items() if words <= set(terms(question))), "all")
-        topic = _DOCUMENT_TOPIC.search(question) and not _MEASURED.search(question)
+        plan_start = _SINCE_PLAN.search(question)
+        topic = _DOCUMENT_TOPIC.search(_SINCE_PLAN.sub(" ", question)) and not _MEASURED.search(question)
         if school is None and measures and not topic and _WHICH_SCHOOLS.search(question):
             standing = _standing_asked(question, group)
             if standing:
                 return DataQuestion(measures=measures, which="standing", standing=standing)
         since, year = _years(question)
+        if plan_start and since is None and (target := _target(data, measures[0]) if measures else None):
+            since = target.baseline_year  # "since the plan started": from its baseline
         # "How many students are at Riverbend SS?" counts something the results do not hold; "How much
         # did graduation rise?" names a measure
         counts_else = not measures or _HOW_MANY_ELSE.search(question)
@@ -433,8 +440,8 @@ class DataAnswers:
 
     @staticmethod
     def _value(subject: str, series: Series, year: int | None, since: int | None = None) -> str:
-        """'Maple PS, grade 6 mathematics: 52.3% in 2025, up 3.0 points from 2024 and +11.5 since 2021.'
-        With a year asked `since`: '... and +3.6 since 2022, when it was 77.6%.'"""
+        """'Maple PS, grade 6 mathematics: 52.3% in 2025, up 3.0 points from 49.3% in 2024 and +11.5 since
+        2021.' With a year asked `since`: '... and +3.6 since 2022, when it was 77.6%.'"""
         if year not in series:
             shown = f" (no result for {year})" if year is not None else ""
             year = max(series)
@@ -445,9 +452,9 @@ class DataAnswers:
         if earlier:
             step = series[year] - series[earlier[-1]]
             moved = "up" if step > 0 else "down" if step < 0 else "unchanged,"
-            text += f", {moved} {abs(step):.1f} points from {earlier[-1]}"
-            if since == earlier[-1]:  # the year before: its value, not the same change twice
-                text += f", when it was {series[since]:.1f}%"
+            text += f", {moved} {abs(step):.1f} points from {series[earlier[-1]]:.1f}% in {earlier[-1]}"
+            if since == earlier[-1]:  # the year before: said already
+                pass
             elif since in series and since < year:
                 text += f" and {series[year] - series[since]:+.1f} since {since}, when it was {series[since]:.1f}%"
             elif len(earlier) > 1:
