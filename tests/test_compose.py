@@ -120,6 +120,20 @@ def test_what_defines_and_what_gives_a_reason():
     assert why("They studied exemplary schools over the past decade or so.") == 0.0  # "or so" gives no reason
     assert why("The schools have tried hard, so far without success.") == 0.0
     assert why("The culture allows exceptions, so nothing else has to change.") == 1.0
+    assert why("It costs little, as it draws on partners that already exist.") == 1.0  # "as" gives a reason
+    assert why("As it happens, the schools stayed the same.") == 0.0
+
+
+def test_authors_cited_by_surname_answer_who():
+    question = "Who did the study of high-achieving California districts?"
+    # the passages write "literacy" and "numeracy" as ordinary words: those are no surnames
+    scorer = _Scorer(question, question_kind(question), None, {}, texts=["literacy and numeracy come first"])
+
+    def who(text):
+        return scorer.fits(Unit(text, 0, True, False, False), None)
+
+    assert who("Murphy and Hallinger, in a study of California districts, found common strategies.") >= 0.6
+    assert who("Literacy and Numeracy were the first two priorities, in a study of districts.") < 0.6
 
 
 def test_sentence_vectors_are_stored_with_each_chunk_at_ingest(make_services, knowledge, embeddings):

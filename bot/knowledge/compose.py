@@ -66,6 +66,7 @@ PERSON_NAME = re.compile(
     r"(?!\s+(?:[A-Z]{2,}\b|(?:Public |Secondary |High |Elementary )?Schools?\b|District|Board|University|"
     r"College|Ministry|Department|Council|Institute|Cent(?:re|er)))"
 )
+_SURNAMES = re.compile(r"\b([A-Z][a-z]{2,}) (?:and|&) ([A-Z][a-z]{2,})\b")
 _AFTER_ARTICLE = re.compile(r"\b(?:[Aa]n?|[Tt]he)\s(" + _NAME_WORD + r"\s" + _NAME_WORD + r")\b")
 # a word written in lower case, not inside a name or an address ("Jean-Marc", "h.kowalski@...")
 _PLAIN = re.compile(r"(?<![\w'’@./-])[a-z]{2,}\b(?![@'’-]|\.\w)")
@@ -105,6 +106,7 @@ _REASON = re.compile(
     r"\b(?:because|so that|in order to|since|reason|due to|therefore|which is why|that is why|"
     # "so" as a conjunction ("..., so ..."), not "or so", "so far", nor an opening "So"
     r"otherwise|helps?|(?<=, )so\b(?! (?:far|many|much|long|on)\b)|the point|lead to|leads to|result|"
+    r"(?<=, )as (?:it|they|this|these|its|their)\b|"  # "..., as it draws on resources that exist"
     r"stems? from|given that|owing to)",
     re.I,
 )  # a sentence that opens with "So" draws a conclusion: the reason is before it
@@ -282,6 +284,10 @@ class _Scorer:
                 at = found.end()
             else:
                 at = found.start() + len(name.split()[0]) + 1
+        # authors cited by surname: "Murphy and Hallinger, in a study of ...", not "Literacy and Numeracy"
+        for pair in _SURNAMES.finditer(text):
+            if not any(word.lower() in self.plain or word.lower() in STOPWORDS for word in pair.groups()):
+                yield pair.group(0)
 
     def _person(self, name: str) -> bool:
         """A capitalised pair that names a person: "Dr. Amara Osei", "Liam O'Connell", "Rose Martin", but
