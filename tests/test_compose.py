@@ -1114,6 +1114,10 @@ def test_a_list_item_in_lower_case_comes_after_the_lead_in_it_finishes():
 
 def test_when_a_weekday_answers_and_who_is_on_a_team_the_roles_do():
     assert _fit("When does the student success team meet?")("The team meets every Wednesday morning.") == 1.0
+    left = _fit("When did students who dropped out usually leave?")
+    assert left("Most left in the eighth grade.") == 1.0 and left("Most left at age 16.") == 1.0
+    assert left("Most left the Grade 3 reading program.") == 0.0  # "Grade 3" names a grade, not a time
+    assert _fit("How many people are doing that work?")("Hundreds of thousands of people do it.") == 1.0
     members = "It is made up of the cluster superintendent, the priority lead, a coach and a principal."
     assert _fit("Who is on the support team?")(members) == 1.0
     listed = (

@@ -96,11 +96,14 @@ _QUALIFIED = re.compile(
     r"managers?|officers?|trustees?|ministers?|premiers?|teachers?|coach(?:es)?|facilitators?|counsell?ors?)\b",
     re.I,
 )
-_NUMBER = re.compile(r"\d|%|\b(?:" + "|".join(NUMBER_WORDS) + r"|half|twice|double|dozen|hundred|thousand|million)\b", re.I)  # fmt: skip
+_NUMBER = re.compile(r"\d|%|\b(?:" + "|".join(NUMBER_WORDS) + r"|half|twice|double|dozens?|hundreds?|thousands?|millions?)\b", re.I)  # fmt: skip
 _DATE = re.compile(
     r"\b(?:1[89]\d\d|20\d\d)s?\b|\b(?:January|February|March|April|May|June|July|August|September|October|"
     r"November|December)\b|\b(?:spring|summer|fall|autumn|winter)\b"
-    r"|\b(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)s?\b",  # "every Wednesday morning"
+    r"|\b(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)s?\b"  # "every Wednesday morning"
+    # a stage of schooling or of life: "in the eighth grade", "at age 16"
+    r"|\b(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|\d{1,2}th) grade\b"
+    r"|\bat (?:the )?age (?:of )?\d{1,2}\b",
 )
 _REASON = re.compile(
     r"\b(?:because|so that|in order to|since|reason|due to|therefore|which is why|that is why|"
