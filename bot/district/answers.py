@@ -453,11 +453,9 @@ class DataAnswers:
             step = series[year] - series[earlier[-1]]
             moved = "up" if step > 0 else "down" if step < 0 else "unchanged,"
             text += f", {moved} {abs(step):.1f} points from {series[earlier[-1]]:.1f}% in {earlier[-1]}"
-            if since == earlier[-1]:  # the year before: said already
-                pass
-            elif since in series and since < year:
+            if since in series and since < earlier[-1]:  # (the year before's value is said already)
                 text += f" and {series[year] - series[since]:+.1f} since {since}, when it was {series[since]:.1f}%"
-            elif len(earlier) > 1:
+            elif since != earlier[-1] and len(earlier) > 1:
                 text += f" and {series[year] - series[earlier[0]]:+.1f} since {earlier[0]}"
         if since is not None and since not in series:
             text += f" (no result for {since})"

@@ -688,6 +688,17 @@ def _prose_answer(
 
     ran_on: list[tuple[int, int]] = []  # the passages an answer ran on into, each with the one before it
 
+    def run_on(hit: int) -> int | None:
+        """The document's next passage after this one (found or not), as an index: None at its end."""
+        after = _next_passage(passages[hit], document)
+        if after is None:
+            return None
+        if after not in passages:
+            passages.append(after)
+            units.append(answer_units(after.text, after.location))
+        ran_on.append((passages.index(after), hit))
+        return passages.index(after)
+
     def take_led(s: _Sentence) -> bool:
         """Take a sentence, after its list's lead-in if the item finishes the lead-in's sentence."""
         lead = _lead_in_of(units[s.hit], s.index)
@@ -703,14 +714,9 @@ def _prose_answer(
             index += 1
             if index >= len(units[hit]):
                 # a list's items may go on in the next passage (a heading there ends it)
-                after = _next_passage(passages[hit], document)
-                if after is None:
+                if (following := run_on(hit)) is None:
                     return
-                if after not in passages:
-                    passages.append(after)
-                    units.append(answer_units(after.text, after.location))
-                ran_on.append((passages.index(after), hit))
-                hit, index = passages.index(after), -1
+                hit, index = following, -1
                 continue
             unit = units[hit][index]
             if not unit.in_list or unit.heading:
@@ -731,14 +737,9 @@ def _prose_answer(
     in_list = False  # the answer is in the list a lead-in introduced
     while room >= MAX_ANSWER_CHARS * WINDOW_LEFT:
         if index >= len(units[hit]):
-            after = _next_passage(passages[hit], document)
-            if after is None:
+            if (following := run_on(hit)) is None:
                 break
-            if after not in passages:
-                passages.append(after)
-                units.append(answer_units(after.text, after.location))
-            ran_on.append((passages.index(after), hit))
-            hit, index = passages.index(after), 0
+            hit, index = following, 0
             # a list does not run on into the next passage's; a lead-in that ends its passage does
             in_list = False
             continue
