@@ -3,17 +3,17 @@
     python bench/eval_answers.py                  # every set's development and test halves
     python bench/eval_answers.py --half dev       # while tuning: the development halves only
     python bench/eval_answers.py --set district --show misses
-    python bench/eval_answers.py --half holdout5  # the held-out questions: judged, never tuned on
+    python bench/eval_answers.py --half holdout6  # the held-out questions: judged, never tuned on
 
 Sets (a set is skipped when its documents are absent):
 - shared: ../shared/eval/dev_questions.jsonl over ../shared/reform-docs (a development set);
-- reform: bench/questions/reform-{dev,dev2,test,holdout1..5}.jsonl over ../shared/reform-docs;
-- district: bench/questions/district-{dev,dev2,dev3,test,holdout1..5}.jsonl over knowledge/ with its
+- reform: bench/questions/reform-{dev,dev2,test,holdout1..6}.jsonl over ../shared/reform-docs;
+- district: bench/questions/district-{dev,dev2,dev3,test,holdout1..6}.jsonl over knowledge/ with its
   district data loaded.
 
-The held-out sets were written by reviewers who never saw Resolute's answers. holdout1 to holdout4 were
+The held-out sets were written by reviewers who never saw Resolute's answers. holdout1 to holdout5 were
 measured (totals only) and then read to find what answers miss, so they are development material now;
-holdout5 is the one that judges. dev2 and dev3 are development sets written to be read. `--half both`
+holdout6 is the one that judges. dev2 and dev3 are development sets written to be read. `--half both`
 (the default) is the dev, dev2, dev3 and test halves; `--half all` adds every held-out set.
 
 A question file has one {"q", "doc", "facts"} object a line: `doc` is the start of the expected
@@ -37,7 +37,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 QUESTIONS = ROOT / "bench" / "questions"
-HALVES = ("dev", "dev2", "dev3", "test", "holdout1", "holdout2", "holdout3", "holdout4", "holdout5")
+HALVES = ("dev", "dev2", "dev3", "test", "holdout1", "holdout2", "holdout3", "holdout4", "holdout5", "holdout6")
 
 
 @dataclass(frozen=True)
@@ -179,7 +179,7 @@ def main() -> int:
         print(f"{name:9} {half:8} {mode:7} {t['questions']:3d} {t['cited']:6.2f} {t['mrr']:5.2f} "
               f"{t['fact_recall']:6.2f} {t['verbatim']:9.2f} {t['longest_answer']:8d}")  # fmt: skip
     print(
-        "bars on the unseen questions (holdout5): cited >= 0.95, facts >= 0.85, verbatim 1.00, longest <= 1000"
+        "bars on the unseen questions (holdout6): cited >= 0.95, facts >= 0.85, verbatim 1.00, longest <= 1000"
     )
     return 0
 
