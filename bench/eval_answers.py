@@ -37,7 +37,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 QUESTIONS = ROOT / "bench" / "questions"
-HALVES = ("dev", "dev2", "dev3", "test", "holdout1", "holdout2", "holdout3", "holdout4", "holdout5", "holdout6")
+HALVES = ("dev", "dev2", "dev3", "test", *(f"holdout{n}" for n in range(1, 7)))
 
 
 @dataclass(frozen=True)

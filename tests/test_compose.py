@@ -83,6 +83,12 @@ def _quoted(answer) -> list[str]:
         ("Per Moore, why do initiatives start small?", "why", None),
         ("In Elmore's terms, what is standards-based reform?", "definition", None),
         ("How do people define a systemic effect?", "definition", None),
+        # several things asked for: a plural before the verb
+        ("What kinds of people does Moore see launching system change?", "list", None),
+        ("Which familiar school practices does Elmore blame on loose coupling?", "list", None),
+        ("What key ideas sit at the center of the model?", "list", None),
+        ("What process does Elmore describe?", "fact", None),  # one thing
+        ("What does the strategy involve?", "fact", None),
     ],
 )
 def test_the_kind_of_answer_a_question_asks_for(question, kind, count):
@@ -1158,3 +1164,31 @@ def test_a_lead_in_says_what_its_list_says_and_a_schools_own_document_speaks_fir
         _own(["Riverbend SS", "Maple PS"], ["Riverbend SS"]) == 1
         and _own(["Maple PS"], ["Riverbend SS"]) == -1
     )
+
+
+def test_a_question_asking_for_several_things_prefers_a_sentence_naming_several():
+    fit = _fit("What kinds of new ideas could unsettle the system from within?")
+    # items after a dash, a colon or "among them"; items in semicolons; items that open alike
+    assert fit(
+        "The system has unsettling elements – new ideas about teaching, about managing, and about money."
+    )
+    assert fit("The top needs to do a few things well: set targets, invest in capacity, and report results.")
+    assert fit("It explains large high schools; tracking that condemns students; and special programs.")
+    assert fit("They tried new ideas about teaching, new ideas about funding, and new ideas about staff.")
+    # commas that join clauses, not items, name nothing
+    assert not fit(
+        "When pressures accumulate on the system, either in politics or in its tasks, change comes."
+    )
+    assert not fit("Business-as-usual in schools is what sustains the current loose coupling.")
+    assert not fit("Reform can be traced (in Ontario, Alberta, and elsewhere) to a few leaders.")
+
+
+def test_of_two_sentences_nearly_as_strong_a_list_of_things_does_not_push_the_best_aside():
+    passages = [
+        Passage("a", "m.md", "Moore", "Leaders", 0, "Just as the CEOs of Microsoft and Google see it."),
+        Passage("b", "m.md", "Moore", "Change", 1, "Whether one seeks one change, or another, or a third."),
+    ]
+    units = [answer_units(p.text, p.location) for p in passages]
+    scored = [_Sentence(0, 0, units[0][0], 1.0, 0.0), _Sentence(1, 0, units[1][0], 0.97, 1.0)]
+    composed = _prose_answer("list", scored, units, list(passages), lambda p: [p], [0, 0])
+    assert composed.parts[0][1].startswith("Just as the CEOs")

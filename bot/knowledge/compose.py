@@ -39,7 +39,7 @@ MAX_ANSWER_CHARS = 1000
 CARRY = 0.8  # the share of the sentence before's (or a list's lead-in's) similarity a sentence inherits
 HEADING_CARRY = 0.6  # and of its section heading's
 # how much holding the kind of thing asked for (a name, a number, a definition) counts
-FIT_WEIGHT = {WHO: 0.35, NUMBER: 0.35, WHEN: 0.35, DEFINITION: 0.4, WHY: 0.15, HOW: 0.1, LIST: 0.0, FACT: 0.0}
+FIT_WEIGHT = {WHO: 0.35, NUMBER: 0.35, WHEN: 0.35, DEFINITION: 0.4, WHY: 0.15, HOW: 0.1, LIST: 0.1, FACT: 0.0}
 CONFLICT = 0.3  # taken off a sentence about another grade or subject than the one asked about
 UNFIT = 0.1  # taken off a sentence that holds no name, number, date or definition when one is asked for
 TITLED = 0.2  # times the share of the question's words (by rarity) its document's title holds: "Maple PS"
@@ -378,6 +378,8 @@ class _Scorer:
             if subject and subject <= set(terms(text)) and _DEFINED_INLINE.search(text):
                 return 0.7  # '... "collaborative competition" whereby ...'
             return 0.0
+        if kind == LIST:  # several things asked for: a sentence naming several, or leading in to a list
+            return float(_enumerates(text) or text.endswith(":"))
         if kind == HOW:
             return 0.5 * bool(
                 re.search(r"\b(?:by|through|using|each|every|first|then|weekly|meet)", text, re.I)
@@ -409,6 +411,25 @@ def _in_context(units: list[Unit], dense: np.ndarray) -> list[float]:
         elif not unit.in_list:
             lead_in = own if unit.text.endswith(":") else None
     return carried
+
+
+_SEPARATOR = re.compile(r"\s*(?:[,;]|\s[–—]\s|\s-\s)\s*")
+_INTRODUCED = re.compile(r":\s|\s[–—]\s|\b(?:among them|including|such as|the following)\b", re.I)
+
+
+def _enumerates(text: str) -> bool:
+    """A sentence naming several things: items after a colon, a dash or "among them" ("The top needs
+    to do a small number of critical things well: establish ..., invest in ..., and ..."), items in
+    semicolons, or items that open alike ("new ideas about ..., new ideas about ...")."""
+    text = re.sub(r"\([^)]*\)", "", text)
+    introduced = _INTRODUCED.search(text)
+    if introduced and len([p for p in _SEPARATOR.split(text[introduced.end() :]) if p]) >= 2:
+        return True
+    if text.count(";") >= 2:
+        return True
+    parts = [re.sub(r"^(?:and|or)\s", "", p.lower()) for p in _SEPARATOR.split(text)]
+    openings = [" ".join(p.split()[:2]) for p in parts if len(p.split()) >= 3]
+    return len(openings) >= 3 and len(openings) - len(set(openings)) >= 1
 
 
 def _counts(text: str, counted: str) -> bool:
@@ -648,7 +669,9 @@ def _prose_answer(
     def near(s: _Sentence) -> bool:  # within RIVAL of the best score, whatever its sign
         return s.score >= top - abs(top) * (1 - RIVAL)
 
-    anchor = max((s for s in best if near(s)), key=lambda s: (s.fit, s.score))
+    # (a sentence naming several things is a weaker sign of an answer than a name or a number: it adds
+    # to the score only)
+    anchor = max((s for s in best if near(s)), key=lambda s: (s.fit if kind != LIST else 0, s.score))
     best.remove(anchor)
     best.insert(0, anchor)
     score_of = {(s.hit, s.index): s.score for s in scored}

@@ -59,6 +59,14 @@ _DEFINITION_Q = re.compile(
 )
 
 
+# "What kinds of people ...?", "Which familiar practices does ...?", "What key ideas sit ...?": several
+# things are asked for (the plural its head noun is, before the verb)
+_MANY_ASKED = re.compile(
+    r"^(?:what|which) (?:(?:kinds?|types?|sorts?) of (?:\w+ )*?\w+|(?:[a-z-]+ ){0,3}?[a-z-]+[^s\W]s)"
+    r" (?:do|does|did|are|were|have|has|had|can|could|should|would|must|will|sit|lie|make|made|go|come)\b()",
+    re.I,
+)
+
 # a clause before the question proper: "When Albert's school looked, what share ...?", "Per Moore, why ...?"
 _LEADING_CLAUSE = re.compile(r"^[^,?]{3,100},\s+(?=(?:who|whom|whose|what|which|when|why|how)\b)", re.I)
 
@@ -77,7 +85,7 @@ def question_kind(question: str) -> QuestionKind:
         return QuestionKind(NUMBER, counted=_counted(low))
     if re.match(r"why\b|what (?:is|was) the (?:reason|rationale|point)\b|for what reason\b", low):
         return QuestionKind(WHY)
-    listed = _LIST_Q.match(q)
+    listed = _LIST_Q.match(q) or _MANY_ASKED.match(q)
     if listed:
         count = listed.group(1)
         n = int(count) if count and count.isdigit() else NUMBER_WORDS.get((count or "").lower())
