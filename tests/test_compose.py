@@ -128,6 +128,10 @@ def test_what_defines_and_what_gives_a_reason():
     assert why("The culture allows exceptions, so nothing else has to change.") == 1.0
     assert why("It costs little, as it draws on partners that already exist.") == 1.0  # "as" gives a reason
     assert why("As it happens, the schools stayed the same.") == 0.0
+    # "since" gives a reason, unless it gives a time
+    assert why("Since the staff were new, the cycle never took hold.") == 1.0
+    assert why("Since January 2025, the school has kept a reading data wall.") == 0.0
+    assert why("The wall has been there since 2023.") == 0.0
 
 
 def test_authors_cited_by_surname_answer_who():

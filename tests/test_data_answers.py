@@ -480,6 +480,9 @@ def test_a_year_is_a_year_a_change_is_a_change(data):
     assert "+4.7 since 2022, when it was 49.8%." in _text(
         data, "How much has Fairview PS improved in Grade 6 math since the plan started?"
     )
+    assert "+4.7 since 2022, when it was 49.8%." in _text(
+        data, "How has Fairview PS's Grade 6 math moved since the 2022 baseline?"
+    )
     assert "(2025 is the latest year with a result: there is no change since then)" in _text(
         data, "How much has the grad rate gone up since 2025?"
     )

@@ -37,13 +37,15 @@ _SUBJECTS = {
     "graduation": r"graduat\w*|grad rate",
 }  # fmt: skip
 _YEAR = re.compile(r"\b(20\d\d)\b")
-# "How much has it gone up since 2021?", "between 2022 and 2025": the change from that year
+# "How much has it gone up since 2021?", "since the 2022 baseline", "between 2022 and 2025": the change
+# from that year
 _SINCE = re.compile(
-    r"\bsince\s+(20\d\d)\b|\b(?:between|from)\s+(20\d\d)\s+(?:and|to|until|through)\s+(20\d\d)\b", re.I
+    r"\bsince\s+(?:the\s+|our\s+)?(20\d\d)\b|\b(?:between|from)\s+(20\d\d)\s+(?:and|to|until|through)\s+(20\d\d)\b",
+    re.I,
 )  # "from 2023" alone asks for that year's results
 _RESULTS = re.compile(
     r"\b(?:results?|scores?|rates?|percent\w*|doing|perform\w*|improv\w*|trend\w*|targets?|goals?|on track|"
-    r"behind|at risk|off track|progress\w*|standard|achievement|data(?!\s+walls?)|numbers?|values?|rose|fell|went|change\w*|"
+    r"behind|at risk|off track|progress\w*|standard|achievement|data(?!\s+walls?)|numbers?|values?|rose|fell|went|moved|change\w*|"
     r"stack\w* up|measur\w* up|versus|vs|against the district|above|below|ahead of|"
     # how a result moved: "Did Brookside PS slip in Grade 6 math?"
     r"slip\w*|slid\w*|dip\w*|drop\w*|declin\w*|falling|fallen|falls|climb\w*|gain\w*|gr[eo]w\w*|increas\w*|"

@@ -106,7 +106,9 @@ _DATE = re.compile(
     r"|\bat (?:the )?age (?:of )?\d{1,2}\b",
 )
 _REASON = re.compile(
-    r"\b(?:because|so that|in order to|since|reason|due to|therefore|which is why|that is why|"
+    # "since" as a cause, not a time: "Since January 2025, ...", "since 2022", "since then"
+    r"\b(?:because|so that|in order to|since(?!\s+(?:\d|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b|"
+    r"then\b|last\b|the (?:start|beginning|end|fall|spring|summer|winter)\b))|reason|due to|therefore|which is why|that is why|"
     # "so" as a conjunction ("..., so ..."), not "or so", "so far", nor an opening "So"
     r"otherwise|helps?|(?<=, )so\b(?! (?:far|many|much|long|on)\b)|the point|lead to|leads to|result|"
     r"(?<=, )as (?:it|they|this|these|its|their)\b|"  # "..., as it draws on resources that exist"
