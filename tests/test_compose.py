@@ -19,7 +19,7 @@ from bot.knowledge.compose import (
     display,
 )
 from bot.knowledge.index import Hit
-from bot.knowledge.questions import question_kind
+from bot.knowledge.questions import question_kind, second_kind
 from bot.knowledge.text import Unit, answer_units, terms
 from bot.knowledge.vectors import Passage, with_sentence_vectors
 from bot.store.tables import chunks, index_meta
@@ -1196,3 +1196,20 @@ def test_of_two_sentences_nearly_as_strong_a_list_of_things_does_not_push_the_be
     scored = [_Sentence(0, 0, units[0][0], 1.0, 0.0), _Sentence(1, 0, units[1][0], 0.97, 1.0)]
     composed = _prose_answer("list", scored, units, list(passages), lambda p: [p], [0, 0])
     assert composed.parts[0][1].startswith("Just as the CEOs")
+
+
+def test_a_question_asking_two_kinds_of_thing_gets_a_sentence_for_each(embeddings):
+    assert second_kind("Who picks the coaches, and how many of them are there?").kind == "number"
+    assert second_kind("How big has it grown - how many programs?").kind == "number"
+    assert second_kind("What are literacy and numeracy?") is None  # one question naming two things
+    filler = " ".join(f"The coaches ran session number {n} with teachers in the district." for n in range(12))
+    passages = _passages(
+        embeddings,
+        "The district coordinator picks and trains the literacy coaches for every school. " + filler,
+        "Coaching is paid for by the province. There are 14 literacy coaches in the district this year.",
+    )
+    answer = _answer(
+        embeddings, "Who picks and trains the literacy coaches, and how many of them are there?", passages
+    )
+    assert answer.answer.startswith("The district coordinator picks and trains")
+    assert "There are 14 literacy coaches" in answer.answer

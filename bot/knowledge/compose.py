@@ -30,6 +30,7 @@ from bot.knowledge.questions import (
     QuestionKind,
     conflict,
     measures_in,
+    second_kind,
 )
 from bot.knowledge.text import STOPWORDS, Unit, answer_units, terms
 from bot.knowledge.vectors import Passage
@@ -577,6 +578,15 @@ def compose(
     foreign: frozenset[int] = frozenset()  # the passages of other schools' documents than the one asked about
     about = list(schools_named(question))
     scorer = _Scorer(question, kind, vector, idf, about, [p.text for p in passages], named_in)
+    # "Who picks the student success teachers, and how many are there?": the second part asks for another
+    # kind of thing, and its best sentence joins the answer
+    other = second_kind(question)
+    second = (
+        _Scorer(question, other, vector, idf, about, [p.text for p in passages], named_in)
+        if other is not None and other.kind != kind.kind and other.kind in (WHO, NUMBER, WHEN, DEFINITION)
+        else None
+    )
+    also: _Sentence | None = None
     units = [answer_units(p.text, p.location) for p in passages]
     scored: list[_Sentence] = []
     # whose profile, which plan: how much of the question each passage's document title holds
@@ -606,6 +616,9 @@ def compose(
             said_of = not scorer.subjects or scorer.said_of(headed[hit] | named_in(lines[hit][unit.line]))
             score = scorer.score(unit, similarity[index], prior, lead_of, said_of=said_of)
             scored.append(_Sentence(hit, index, unit, score, scorer.fits(unit, lead_of) if said_of else 0.0))
+            if second is not None and said_of and second.fits(unit, lead_of) >= 0.6:
+                candidate = _Sentence(hit, index, unit, second.score(unit, similarity[index], prior, lead_of))
+                also = candidate if also is None or candidate.score > also.score else also
     if not scored:
         return Composed([], passages)
     if scorer.subjects and max(s.fit for s in scored) < 0.6:  # nothing says it of the school asked about
@@ -614,7 +627,7 @@ def compose(
         listed = _list_answer(scorer, scored, units, passages, document)
         if listed is not None:
             return listed
-    return _prose_answer(kind.kind, scored, units, list(passages), document, titled, foreign)
+    return _prose_answer(kind.kind, scored, units, list(passages), document, titled, foreign, also)
 
 
 def _catalogues(passage: Passage, document: Callable[[Passage], list[Passage]]) -> bool:
@@ -641,6 +654,7 @@ def _prose_answer(
     document: Callable[[Passage], list[Passage]],
     titled: list[float],
     foreign: frozenset[int] = frozenset(),
+    also: _Sentence | None = None,
 ) -> Composed:
     best = sorted(scored, key=lambda s: s.score, reverse=True)
     chosen: dict[tuple[int, int], str] = {}
@@ -750,6 +764,9 @@ def _prose_answer(
                 return
             line = unit.line
 
+    # what the question's second part asks for ("..., and how many are there?") comes next
+    if also is not None and (also.hit, also.index) not in chosen:
+        take_led(also)
     # a sentence nearly as strong as the best comes before what merely follows the best
     for s in best[1:]:
         if not near(s):

@@ -102,6 +102,17 @@ def question_kind(question: str) -> QuestionKind:
     return QuestionKind(FACT)
 
 
+# "..., and how many of them are there?", "... - how many programs?": a second question after the first
+_SECOND = re.compile(r"(?:,?\s+and|\s+[-–—])\s+(?=(?:who|whom|whose|what|which|when|how)\b)", re.I)
+
+
+def second_kind(question: str) -> QuestionKind | None:
+    """What a question's second part asks for ("Who picks them, and how many are there?": a number),
+    or None when it asks one thing."""
+    parts = _SECOND.split(" ".join(question.strip().split()), maxsplit=1)
+    return question_kind(parts[1]) if len(parts) == 2 else None
+
+
 _THE_TERM = _DEFINITION_Q.groups  # the last alternative's group: "the task environment"
 _VALUE_WORDS = set(
     terms(
