@@ -44,6 +44,8 @@ def test_a_school_and_a_measure_get_that_value_its_trend_and_its_status(data, se
     card = services.settings.cards_dir.resolve() / "RB01.md"
     assert hit.passage.source == card.as_posix() and hit.passage.location == "Maple PS: Grade 6 mathematics"
     assert "52.3%" in card.read_text()  # the card it cites says the same
+    both = data.answer("How is Maple PS doing in Grade 6 reading and math?")
+    assert both.passage.location == "Maple PS: Grade 6 reading; Maple PS: Grade 6 mathematics"
 
 
 def test_a_student_group_a_target_is_set_for_gets_the_groups_results(data, services):
@@ -152,6 +154,14 @@ def test_which_schools_stand_where_against_a_target_comes_from_the_card(data, se
     assert _text(data, "What schools have met the Grade 6 reading target?").startswith(
         "Grade 6 reading at the provincial standard in 2025, met the goal: Juniper PS 81.6%,"
     )
+    # two measures: each one's lists cited to its own section of the card
+    reading = data.answer("Which schools are behind in reading?")
+    assert reading.passage.location == (
+        "Grade 3 reading at the provincial standard: the schools; "
+        "Grade 6 reading at the provincial standard: the schools"
+    )
+    for section in reading.passage.location.split("; "):
+        assert f"## {section}" in card
     assert _text(data, "Which school has the lowest graduation rate?") == (
         "Five-year graduation rate in 2025, highest: Lakeshore SS 87.7%; lowest: Westfield SS 76.5%."
     )

@@ -357,20 +357,20 @@ class DataAnswers:
     def _standing(self, data: _Data, asked: DataQuestion) -> Hit | None:
         """The schools with the status asked for on each target measure named, as the card lists them."""
         names = {sid: school.name for sid, school in data.schools.items()}
-        sentences, location = [], ""
+        sentences, sections = [], []  # each measure's lists come from its own section of the card
         for measure in asked.measures:
             target = _target(data, measure)
             lines = standing_lines(target, data.by_school, names) if target else {}
             if lines:
-                location = location or f"{target.label.removesuffix(' (%)')}: the schools"
+                sections.append(f"{target.label.removesuffix(' (%)')}: the schools")
                 sentences += [lines[status] for status in asked.standing]
         if not sentences:
             return None
-        return self._hit(data, "district-progress", location, " ".join(sentences))
+        return self._hit(data, "district-progress", "; ".join(sections), " ".join(sentences))
 
     def _school_measures(self, data: _Data, asked: DataQuestion) -> Hit | None:
         school = data.schools[asked.school]
-        sentences, location = [], ""
+        sentences, sections = [], []  # each measure's figures come from its own section of the card
         for measure in asked.measures:
             if asked.group == "all":
                 series = data.by_school.get(asked.school, {}).get(measure)
@@ -381,7 +381,7 @@ class DataAnswers:
             if not series:
                 continue
             label = _label(data, measure, asked.group)
-            location = location or f"{school.name}: {label}"
+            sections.append(f"{school.name}: {label}")
             sentences.append(self._value(f"{school.name}, {label.lower()}", series, asked.year, asked.since))
             year = asked.year if asked.year in series else max(series)
             if asked.group != "all":  # a group's result may count a handful of students: say how many
@@ -396,7 +396,7 @@ class DataAnswers:
                 sentences.append(beside_district(school.name, series[year], overall[year], year))
         if not sentences:
             return None
-        return self._hit(data, asked.school, location, " ".join(sentences))
+        return self._hit(data, asked.school, "; ".join(sections), " ".join(sentences))
 
     def _school_overview(self, data: _Data, school_id: str) -> Hit | None:
         school = data.schools[school_id]
