@@ -89,6 +89,7 @@ def _quoted(answer) -> list[str]:
         ("What key ideas sit at the center of the model?", "list", None),
         ("What process does Elmore describe?", "fact", None),  # one thing
         ("What does the strategy involve?", "fact", None),
+        ("What is Harbour View doing to get kids to like math?", "how", None),  # practices, no definition
     ],
 )
 def test_the_kind_of_answer_a_question_asks_for(question, kind, count):

@@ -154,6 +154,11 @@ def test_which_schools_stand_where_against_a_target_comes_from_the_card(data, se
     assert _text(data, "What schools have met the Grade 6 reading target?").startswith(
         "Grade 6 reading at the provincial standard in 2025, met the goal: Juniper PS 81.6%,"
     )
+    # a level every school with these results has narrows nothing
+    assert _text(data, "Which elementary schools are off track on Grade 6 math?").startswith(
+        "Grade 6 mathematics at the provincial standard in 2025, off track: Maple PS 52.3%"
+    )
+    assert ", off track: Cedar Valley SS 77.8%" in _text(data, "Which high schools are behind on graduation?")
     # two measures: each one's lists cited to its own section of the card
     reading = data.answer("Which schools are behind in reading?")
     assert reading.passage.location == (

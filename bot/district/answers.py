@@ -311,7 +311,7 @@ class DataAnswers:
         plan_start = _SINCE_PLAN.search(question)
         topic = _DOCUMENT_TOPIC.search(_SINCE_PLAN.sub(" ", question)) and not _MEASURED.search(question)
         if school is None and measures and not topic and _WHICH_SCHOOLS.search(question):
-            standing = _standing_asked(question, group)
+            standing = _standing_asked(_level_said(question, data, measures), group)
             if standing:
                 return DataQuestion(measures=measures, which="standing", standing=standing)
         since, year = _years(question)
@@ -628,6 +628,19 @@ def _standing_asked(question: str, group: str) -> tuple[str, ...]:
         # "not on track": behind it; "not met the target": every other status; "not behind": ahead
         asked = _NOT.get(asked, tuple(s for s in STATUS_LABELS if s not in asked))
     return asked
+
+
+_LEVEL_WORDS = {"elementary": r"elementary|primary", "secondary": r"secondary|high(?:\s+schools?)?"}
+
+
+def _level_said(question: str, data: _Data, measures: tuple[str, ...]) -> str:
+    """The question without a level that every school with these results has: "Which elementary schools
+    are off track in Grade 6 math?" asks of every school with Grade 6 results, so it is a question the
+    lists by status answer."""
+    levels = {data.schools[sid].level for sid, held in data.by_school.items() if set(measures) & set(held)}
+    if len(levels) != 1 or (words := _LEVEL_WORDS.get(next(iter(levels)))) is None:
+        return question
+    return re.sub(rf"\b(?:{words})\b", " ", question, flags=re.I)
 
 
 _NOT = {("on_track",): ("at_risk", "off_track"), ("at_risk", "off_track"): ("met", "on_track")}

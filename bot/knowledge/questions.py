@@ -67,6 +67,8 @@ _MANY_ASKED = re.compile(
     re.I,
 )
 
+_DOING = re.compile(r"^what (?:is|are|was|were) (?!the\b)[\w'’. -]{2,60}? doing\b(?! well\b)", re.I)
+
 # a clause before the question proper: "When Albert's school looked, what share ...?", "Per Moore, why ...?"
 _LEADING_CLAUSE = re.compile(r"^[^,?]{3,100},\s+(?=(?:who|whom|whose|what|which|when|why|how)\b)", re.I)
 
@@ -85,6 +87,8 @@ def question_kind(question: str) -> QuestionKind:
         return QuestionKind(NUMBER, counted=_counted(low))
     if re.match(r"why\b|what (?:is|was) the (?:reason|rationale|point)\b|for what reason\b", low):
         return QuestionKind(WHY)
+    if _DOING.match(q):  # "What is Harbour View doing to get kids to like math?": how, not what it is
+        return QuestionKind(HOW)
     listed = _LIST_Q.match(q) or _MANY_ASKED.match(q)
     if listed:
         count = listed.group(1)
