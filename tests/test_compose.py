@@ -90,6 +90,10 @@ def _quoted(answer) -> list[str]:
         ("What process does Elmore describe?", "fact", None),  # one thing
         ("What does the strategy involve?", "fact", None),
         ("What is Harbour View doing to get kids to like math?", "how", None),  # practices, no definition
+        # the question is the last sentence ("Ms." and "F." end none)
+        ("Moore talks about strategic capacity. What are the three parts?", "list", 3),
+        ("Who is Ms. Baptiste?", "who", None),
+        ("When did Richard F. Elmore write it?", "when", None),
     ],
 )
 def test_the_kind_of_answer_a_question_asks_for(question, kind, count):
@@ -1214,3 +1218,18 @@ def test_a_question_asking_two_kinds_of_thing_gets_a_sentence_for_each(embedding
     )
     assert answer.answer.startswith("The district coordinator picks and trains")
     assert "There are 14 literacy coaches" in answer.answer
+
+
+def test_a_sentence_saying_what_the_one_before_means_defines_it_and_comes_after_it(embeddings):
+    passages = _passages(
+        embeddings,
+        "Loose coupling returns when schools choose whether they take part, in which improvement stays in "
+        "pockets. Schools vary a great deal.",
+        'Analysts have a term for the way schools are organized: "loose coupling." Put simply, this means '
+        "that the people who manage schools do not manage how teaching is done.",
+        source="other.md",
+    )
+    answer = _answer(embeddings, "What is loose coupling?", passages)
+    assert answer.answer.startswith(
+        'Analysts have a term for the way schools are organized: "loose coupling." Put simply, this means'
+    )

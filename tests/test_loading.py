@@ -160,6 +160,13 @@ def test_sentence_splitting_keeps_abbreviations():
         "Call J. Tremblay, ext. 2214.",
         "Or Rm. 3 at the board office.",
     ]
+    # a closing quote or bracket stays with the sentence it closes
+    assert split_sentences('They call it "loose coupling." Put simply, it means this. (See below.) Then') == [
+        'They call it "loose coupling."',
+        "Put simply, it means this.",
+        "(See below.)",
+        "Then",
+    ]
 
 
 def test_a_title_line_without_text_of_its_own_is_still_the_title(tmp_path):

@@ -630,7 +630,7 @@ def _standing_asked(question: str, group: str) -> tuple[str, ...]:
     return asked
 
 
-_LEVEL_WORDS = {"elementary": r"elementary|primary", "secondary": r"secondary|high(?:\s+schools?)?"}
+_LEVEL_SAID = {"elementary": r"elementary|primary", "secondary": r"secondary|high(?:\s+schools?)?"}
 
 
 def _level_said(question: str, data: _Data, measures: tuple[str, ...]) -> str:
@@ -638,7 +638,7 @@ def _level_said(question: str, data: _Data, measures: tuple[str, ...]) -> str:
     are off track in Grade 6 math?" asks of every school with Grade 6 results, so it is a question the
     lists by status answer."""
     levels = {data.schools[sid].level for sid, held in data.by_school.items() if set(measures) & set(held)}
-    if len(levels) != 1 or (words := _LEVEL_WORDS.get(next(iter(levels)))) is None:
+    if len(levels) != 1 or (words := _LEVEL_SAID.get(next(iter(levels)))) is None:
         return question
     return re.sub(rf"\b(?:{words})\b", " ", question, flags=re.I)
 

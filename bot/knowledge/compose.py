@@ -482,8 +482,20 @@ def _scrap(text: str) -> bool:
 
 
 def _introduces(before: Unit, unit: Unit) -> bool:
-    """A bold lead before its definition, or a FAQ's question before its answer."""
-    return (_is_lead(before) and before.line == unit.line) or _asks(before)
+    """A bold lead before its definition, a FAQ's question before its answer, or a sentence before the one
+    saying what it means ('... a term for it: "loose coupling." Put simply, this means ...')."""
+    return (
+        (_is_lead(before) and before.line == unit.line)
+        or _asks(before)
+        or (before.line == unit.line and bool(_THIS_MEANS.match(unit.text)))
+    )
+
+
+_THIS_MEANS = re.compile(
+    r"^\W*(?:(?:put simply|simply put|in other words|that is|in short|in plain terms)\s*,\s*)?"
+    r"(?:this|that|it)\s+(?:means|refers to)\b",
+    re.I,
+)
 
 
 def _asks(unit: Unit) -> bool:
@@ -694,7 +706,11 @@ def _prose_answer(
     line = units[anchor.hit]
     first = anchor.index
     head = line[first].text.split(" ", 1)[0].lower().strip("\"'“”,")
-    if first and (head in _CONTINUATIONS or _is_lead(line[first - 1])) and not line[first - 1].heading:
+    if (
+        first
+        and (head in _CONTINUATIONS or _is_lead(line[first - 1]) or _THIS_MEANS.match(line[first].text))
+        and not line[first - 1].heading
+    ):
         first -= 1
     if (lead := _lead_in_of(line, anchor.index)) is not None:
         take(anchor.hit, lead)

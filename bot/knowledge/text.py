@@ -40,7 +40,8 @@ def split_sentences(text: str) -> list[str]:
         stem = last_word.rstrip(".!?").lower()
         if last_word.endswith(".") and (stem in _ABBREVIATIONS or len(stem) == 1):
             continue
-        parts.append(text[start : match.start()].strip())
+        closing = len(match.group(0)) - len(match.group(0).lstrip("\"'”’)]"))  # '... "loose coupling."'
+        parts.append(text[start : match.start() + closing].strip())
         start = match.end()
     parts.append(text[start:].strip())
     return [p for p in parts if p]
