@@ -88,6 +88,7 @@ def _quoted(answer) -> list[str]:
         ("Which familiar school practices does Elmore blame on loose coupling?", "list", None),
         ("What key ideas sit at the center of the model?", "list", None),
         ("What process does Elmore describe?", "fact", None),  # one thing
+        ("What status does Maple PS have?", "fact", None),  # "status" is no plural
         ("What does the strategy involve?", "fact", None),
         ("What is Harbour View doing to get kids to like math?", "how", None),  # practices, no definition
         # the question is the last sentence ("Ms." and "F." end none)

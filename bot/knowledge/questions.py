@@ -60,9 +60,9 @@ _DEFINITION_Q = re.compile(
 
 
 # "What kinds of people ...?", "Which familiar practices does ...?", "What key ideas sit ...?": several
-# things are asked for (the plural its head noun is, before the verb)
+# things are asked for (a plural before the verb; not "focus", "status", "analysis")
 _MANY_ASKED = re.compile(
-    r"^(?:what|which) (?:(?:kinds?|types?|sorts?) of (?:\w+ )*?\w+|(?:[a-z-]+ ){0,3}?[a-z-]+[^s\W]s)"
+    r"^(?:what|which) (?:(?:kinds?|types?|sorts?) of (?:\w+ )*?\w+|(?:[a-z-]+ ){0,3}?[a-z-]+[^\Wsiu]s)"
     r" (?:do|does|did|are|were|have|has|had|can|could|should|would|must|will|sit|lie|make|made|go|come)\b()",
     re.I,
 )
