@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.knowledge.text import terms
+from bot.knowledge.text import split_sentences, terms
 
 WHO, NUMBER, WHEN, DEFINITION, WHY, LIST, HOW, FACT = (
     "who", "number", "when", "definition", "why", "list", "how", "fact",
@@ -69,11 +69,6 @@ _MANY_ASKED = re.compile(
 
 _DOING = re.compile(r"^what (?:is|are|was|were) (?!the\b)[\w'’. -]{2,60}? doing\b(?! well\b)", re.I)
 
-# a sentence's end ("... capacity. What ..."), not a title's or an initial's ("Ms. Baptiste", "Richard F. Elmore")
-_SENTENCE_END = re.compile(
-    r"(?<=[.!?])(?<!\b(?:Dr|Mr|Ms|St)\.)(?<!\bMrs\.)(?<!\bProf\.)(?<!\b[A-Z]\.)\s+(?=[A-Z])"
-)
-
 # a clause before the question proper: "When Albert's school looked, what share ...?", "Per Moore, why ...?"
 _LEADING_CLAUSE = re.compile(r"^[^,?]{3,100},\s+(?=(?:who|whom|whose|what|which|when|why|how)\b)", re.I)
 
@@ -82,7 +77,8 @@ def question_kind(question: str) -> QuestionKind:
     """Read what kind of answer a question wants from its first words (after any clause before them)."""
     q = " ".join(question.strip().split())
     # "Moore talks about strategic capacity. What are the three parts?": the question is the last sentence
-    q = _SENTENCE_END.split(q)[-1] if q.endswith("?") else q
+    # ("Ms." and "F." end no sentence: the splitter knows titles and initials)
+    q = split_sentences(q)[-1] if q.endswith("?") else q
     q = _LEADING_CLAUSE.sub("", q)
     low = q.lower()
     if re.match(r"(?:who|whom|whose)\b", low) or re.search(r"\bwhich (?:person|people|leader)\b", low):
