@@ -19,7 +19,7 @@ from bot.knowledge.compose import (
     display,
 )
 from bot.knowledge.index import Hit
-from bot.knowledge.questions import question_kind, second_kind
+from bot.knowledge.questions import question_kind, second_kind, spelled_out
 from bot.knowledge.text import Unit, answer_units, terms
 from bot.knowledge.vectors import Passage, with_sentence_vectors
 from bot.store.tables import chunks, index_meta
@@ -95,6 +95,10 @@ def _quoted(answer) -> list[str]:
         ("Moore talks about strategic capacity. What are the three parts?", "list", 3),
         ("Who is Ms. Baptiste?", "who", None),
         ("When did Richard F. Elmore write it?", "when", None),
+        # a request around the question asks it all the same
+        ("Remind me who the three cluster supers are?", "who", None),
+        ("Can you tell me when the digest posts?", "when", None),
+        ("Could you please tell me why focus matters?", "why", None),
     ],
 )
 def test_the_kind_of_answer_a_question_asks_for(question, kind, count):
@@ -1141,6 +1145,23 @@ def test_when_a_weekday_answers_and_who_is_on_a_team_the_roles_do():
     )
     assert _fit("Who is the superintendent?")(listed) < 1.0  # a role asked for, not the team's make-up
     assert _fit("Who is in charge of a Focused Partnership?")(members) < 1.0
+    # a list of three, two of them the same role: "the guidance head and the special education head"
+    team = (
+        "The team meets every Wednesday morning: Ms. Baptiste or a vice-principal, Mr. Thompson, the guidance "
+        "head and the special education head."
+    )
+    assert _fit("Who sits on the weekly student success team?")(team) == 1.0
+    assert _fit("Who sits on the team?")("The head of science asked the head of music to brief the head of art.") < 1.0
+
+
+def test_a_leaders_shorthand_is_read_as_the_documents_write_it():
+    assert spelled_out("Who's the VP at Maple, and who are the cluster supers?") == (
+        "Who's the vice-principal at Maple, and who are the cluster superintendents?"
+    )
+    assert spelled_out("How many VPs are there? What are the grad rates?") == (
+        "How many vice-principals are there? What are the graduation rates?"
+    )
+    assert spelled_out("Is it super clear? A vp?") == "Is it super clear? A vp?"  # words, not shorthand
 
 
 def test_a_lead_in_says_what_its_list_says_and_a_schools_own_document_speaks_first(embeddings):

@@ -540,13 +540,14 @@ def test_a_school_without_a_profile_gets_no_other_schools_principal(data, servic
     assert data.schools_named("Who is the principal of Willow Creek?") == ["Willow Creek PS"]
     assert data.schools_named("How is Northgate doing?") == []  # PS or SS: neither
     assert data.schools_named("What does Riverbend ask of its principals?") == []  # the district
-    # Willow Creek has results but no profile; Cedar Valley SS's profile lists it as a feeder school
+    # Willow Creek has results but no profile; Cedar Valley SS's profile lists it as a feeder school:
+    # its principal is the one schools.csv gives, cited to its card, never Cedar Valley's
     services.ingester.ingest([SAMPLE])
     services.ingester.ingest([services.settings.cards_dir])
     answer = services.answerer.ask("Who is the principal of Willow Creek?")
-    assert (
-        answer.answer == "Nothing in the knowledge base answers that for Willow Creek PS, so I won't guess."
-    )
+    assert answer.answer == "The principal of Willow Creek PS is Teresa Alvarez. [1]"
+    assert [(s.title, s.location) for s in answer.sources] == [("Willow Creek PS (RB08): results", "introduction")]
+    assert "Its principal is Teresa Alvarez." in (services.settings.cards_dir / "RB08.md").read_text()
     assert services.answerer.ask("Who is the principal of Cedar Valley SS?").answer.startswith(
         "Principal: Raymond Desjardins"
     )
@@ -609,3 +610,108 @@ def test_the_model_is_asked_only_when_what_it_is_shown_says_it_of_the_school(mak
     answer = answerer.ask("Who is the principal of Willow Creek?")
     assert answer.mode == "extractive" and llm.prompts == []
     assert "Lena Park" in answer.answer and "Desjardins" not in answer.answer
+
+
+def test_without_principals_in_schools_csv_no_principal_is_guessed(make_services, tmp_path):
+    knowledge = tmp_path / "sample"
+    shutil.copytree(SAMPLE, knowledge)
+    schools = knowledge / "district" / "schools.csv"
+    # the column is optional: a list of schools without it loads as before
+    schools.write_text("\n".join(row.rsplit(",", 1)[0] for row in schools.read_text().splitlines()) + "\n")
+    services = make_services(knowledge_dir=knowledge)
+    services.district.load()
+    services.ingester.ingest([knowledge])
+    services.ingester.ingest([services.settings.cards_dir])
+    answer = services.answerer.ask("Who is the principal of Willow Creek?")
+    assert (
+        answer.answer == "Nothing in the knowledge base answers that for Willow Creek PS, so I won't guess."
+    )
+    assert "principal" not in (services.settings.cards_dir / "RB08.md").read_text()
+    assert services.data_answers.schools_named("Angela Moretti's school") == []
+
+
+@pytest.mark.parametrize(
+    ("question", "school"),
+    [
+        ("How is Angela Moretti's school doing in Grade 3 math?", ["Maple PS"]),
+        ("Okafor's school has basically cracked math.", ["Harbour View PS"]),
+        ("Marisol's school has had a rough few years.", ["Northgate PS"]),
+        ("Ms. Moretti's staff chose the reading cycle.", ["Maple PS"]),
+        ("Geoffrey Hart mentioned his kids. How are they doing at his school?", ["Stonebridge PS"]),
+        # a person, not a school: a full name alone, or with no "his school" / "her school" after it
+        ("Who is Angela Moretti?", []),
+        ("Mr. Okafor and his staff chose numeracy.", []),
+        ("Geoffrey Hart spoke at the meeting.", []),
+    ],
+)
+def test_a_school_named_by_its_principal(data, question, school):
+    assert data.schools_named(question) == school
+
+
+def test_a_first_name_two_principals_share_names_neither(make_services, tmp_path):
+    knowledge = tmp_path / "sample"
+    shutil.copytree(SAMPLE, knowledge)
+    schools = knowledge / "district" / "schools.csv"
+    schools.write_text(schools.read_text().replace("Samuel Achebe", "Angela Brooks"))
+    services = make_services(knowledge_dir=knowledge)
+    services.district.load()
+    named = services.data_answers.schools_named
+    assert named("Angela's school") == []  # Maple PS or Birchwood PS: neither is guessed
+    assert named("Angela Moretti's school") == ["Maple PS"] and named("Brooks's school") == ["Birchwood PS"]
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        (  # the school by its principal; the context sentence's "meeting" asks nothing of the plan
+            "Geoffrey Hart mentioned his multilingual kids at the last meeting. How are they doing in Grade 3 "
+            "reading at his school?",
+            "Stonebridge PS, grade 3 reading, multilingual learners: 57.6% in 2025",
+        ),
+        (  # a School on the Move named, but a measure of one school asked for
+            "Angela Moretti's school is a School on the Move, but how's their Grade 3 math looking against the "
+            "district?",
+            "Maple PS, grade 3 mathematics: 56.7% in 2025",
+        ),
+        (
+            "Which of our high schools are off track on grad rates right now?",
+            "Five-year graduation rate in 2025, off track: Cedar Valley SS 77.8%, Westfield SS 76.5%.",
+        ),
+        (
+            "quick one - which elementaries are off track on grade 3 reading?",
+            "Grade 3 reading at the provincial standard in 2025, off track: Stonebridge PS",
+        ),
+        (  # the plan's trajectory is the card's
+            "Board will ask: where's district Grade 6 math vs where the plan said we'd be by 2025?",
+            "District grade 6 mathematics at the provincial standard (%): 53.1% in 2025",
+        ),
+    ],
+)
+def test_questions_as_leaders_type_them(data, question, expected):
+    assert _text(data, question).startswith(expected)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        # "do credit rescue" is a practice; "How did they do in ...?" is a result
+        "A lot of Cedar Valley kids ride the bus for an hour. How do they do credit rescue if students can't "
+        "stay after school?",
+        "How does Cedar Valley SS do credit rescue for students behind on credits?",
+        "At Cedar Valley SS, how do they do credit rescue during the day?",
+        "What kind of Grade 6 math gains did we see in schools whose teachers made it to all six network "
+        "sessions, vs the rest?",  # the plan's finding, not a school's result
+    ],
+)
+def test_practices_asked_as_leaders_type_them_are_not_data_questions(data, question):
+    assert not data.about_data(question) and data.answer(question) is None
+
+
+def test_the_answerer_reads_a_leaders_shorthand_and_a_school_by_its_principal(services):
+    services.ingester.ingest([SAMPLE])
+    services.ingester.ingest([services.settings.cards_dir])
+    vp = services.answerer.ask("Who's the VP at Maple?")
+    assert vp.answer.startswith("Vice-principal: Kevin Osborne")
+    team = services.answerer.ask("Who sits on Simone Baptiste's weekly student success team?")
+    assert "the guidance head and the special education head" in team.answer
+    assert {s.title for s in team.sources} == {"Riverbend SS (RB16)"}

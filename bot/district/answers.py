@@ -27,14 +27,14 @@ from bot.district.cards import (
 from bot.district.progress import STATUS_LABELS, Series, gap, status_of
 from bot.district.service import District, NotLoaded
 from bot.knowledge.index import Hit
-from bot.knowledge.text import terms
+from bot.knowledge.text import split_sentences, terms
 from bot.knowledge.vectors import Passage
 
 _GRADE = re.compile(r"\b(?:grade|gr\.?|g)\s*-?\s*(\d{1,2}|three|six)\b", re.I)
 _GRADE_WORDS = {"three": "3", "six": "6"}
 _SUBJECTS = {
     "reading": r"read\w*|literacy", "math": r"math\w*|numeracy", "writing": r"writ\w*",
-    "graduation": r"graduat\w*|grad rate",
+    "graduation": r"graduat\w*|grad rates?",
 }  # fmt: skip
 _YEAR = re.compile(r"\b(20\d\d)\b")
 # "How much has it gone up since 2021?", "since the 2022 baseline", "between 2022 and 2025": the change
@@ -59,10 +59,16 @@ _DOCUMENT_TOPIC = re.compile(
     r"strateg\w*|practices?|networks?|lead(?:s|er|ers)?|meetings?|plans?)\b|\$",
     re.I,
 )
+# "do" as a result: "How did Juniper PS do in Grade 6 reading?", "How did they do?" (not "How do they do
+# credit rescue ...?", which asks how a practice works)
+_DO_WELL = (
+    r"do(?=\s*(?:[?.!,]|$)|\s+(?:in|on|at|this|last|so|overall|against|compared|relative|since|from|across|"
+    r"between|during|over)\b)"
+)
 # "How did Juniper PS do in Grade 6 reading?", "How is Maple PS going in math?"
 _HOW_IT_DID = re.compile(
-    r"\bhow (?:is|are|was|were|did|does|do|has|have)\b.*\b(?:do|fare[sd]?|go|going|gone)\b"
-    r"(?!\s+(?:about|for|to|into|through|over|with)\b)",
+    rf"\bhow (?:is|are|was|were|did|does|do|has|have)\b.*\b(?:{_DO_WELL}|(?:fare[sd]?|go|going|gone)\b"
+    r"(?!\s+(?:about|for|to|into|through|over|with)\b))",
     re.I,
 )
 # with a measure named: "Where is Cedar Grove PS at in Grade 6 writing?" (not "Where do students go for
@@ -81,20 +87,25 @@ _TARGETS = re.compile(r"\b(?:targets?|goals?)\b", re.I)
 _SINCE_PLAN = re.compile(r"\bsince the (?:plan|baseline)\b(?:\s+(?:started|began|began|was adopted))?", re.I)
 # "How soon after ...?", "When do teachers enter ...?": a time, which the documents give, not a result
 _TIMING = re.compile(r"^\s*(?:when|how soon|how long|how often|by when|what day|what time)\b", re.I)
+# a result named, or its trajectory: "where's district Grade 6 math vs where the plan said we'd be?"
 _MEASURED = re.compile(
-    r"\b(?:results?|scores?|rates?|percent\w*|standard|on track|at risk|off track)\b|%", re.I
+    r"\b(?:results?|scores?|rates?|percent\w*|standard|on track|at risk|off track|trajector\w*)\b|%|"
+    r"\bwhere (?:the plan|we) (?:said|expected|wanted|hoped)\b",
+    re.I,
 )
 _PRACTICE = re.compile(r"\bdoing (?:about|to|for|with|differently)\b|\bwhat does .* do\b", re.I)
 # "How does Maple PS keep its data wall up to date?" asks how it works, unlike "How did Maple PS do in
 # reading?", "How does Westfield SS compare with the district?" or "How does its graduation rate stand?"
 _HOW_PRACTICE = re.compile(
-    r"^\s*how (?:do|does|did)\b(?!.*\b(?:do|doing|perform\w*|compar\w*|fare\w*|rank\w*|score\w*|stack\w*|"
+    rf"^\s*how (?:do|does|did)\b(?!.*\b(?:{_DO_WELL}|doing|perform\w*|compar\w*|fare\w*|rank\w*|score\w*|stack\w*|"
     r"improv\w*|progress\w*|chang\w*|grow\w*|gain\w*|rise|rose|fall|fell|drop\w*|declin\w*|measure\w*|"
     r"stand\w*|look\w*|go|goes|went)\b)",
     re.I,
 )
 # "... against the district's?", "compared with the district('s average)": its value beside the school's
 _BESIDE_DISTRICT = re.compile(r"\bdistrict(?:['’]s)?\b|\baverage\b", re.I)
+# "Who is the principal of Willow Creek?": the school's list says, when it gives principals
+_PRINCIPAL_ASKED = re.compile(r"^\s*who(?:['’]s|\s+is|\s+was)?\s+(?:the\s+)?principal\b(?!s)", re.I)
 _NOT_DATA = re.compile(r"^\s*(?:who|whom|whose)\b|\bwhy\b", re.I)  # people and reasons: the documents say
 # a school as a question names one: "Oak Hill PS", "Westfield Secondary School"
 _SCHOOL_LIKE = re.compile(
@@ -129,8 +140,10 @@ _SCHOOLS_ASKED = re.compile(
 _LEVEL = re.compile(r"\b(elementary|primary|secondary|high)\b", re.I)
 _LEVEL_WORDS = {"primary": "elementary", "high": "secondary"}
 # "Which schools are on track in Grade 3 reading?", "What school has the lowest graduation rate?"
+# "Which of our high schools ...?", "which elementaries ...?"
 _WHICH_SCHOOLS = re.compile(
-    r"\b(?:which|what)\s+(?:(?:elementary|secondary|primary|high)\s+)?schools?\b(?!['’])|\blist\b.*\bschools\b",
+    r"\b(?:which|what)\s+(?:of\s+(?:our|the)\s+)?(?:(?:(?:elementary|secondary|primary|high)\s+)?schools?\b(?!['’])|"
+    r"elementaries|secondaries|primaries)\b|\blist\b.*\bschools\b",
     re.I,
 )
 # what the card's lists by status do not tell: a year, a cluster or level, the district's value, a change
@@ -176,6 +189,8 @@ class _Data:
     names: re.Pattern  # how a question or passage names a school, longest names first
     by_name: dict[str, str]  # a name as written, lower-cased: its school's id
     shared: dict[str, list[str]]  # a short name two schools share ("northgate"): their names
+    principals: re.Pattern  # how a text names a school by its principal: "Okafor's", "Angela Moretti's"
+    by_principal: dict[str, str]  # a principal's name as written, lower-cased: the school's id
     school_lines: dict[str, str]  # the card's "The district's schools", by what each line answers
     district: dict[tuple[str, str], Series]
     by_school: dict[str, dict[str, Series]]
@@ -247,6 +262,18 @@ class DataAnswers:
             return self._district_measure(data, asked)
         return None
 
+    def principal(self, question: str) -> Hit | None:
+        """"Who is the principal of Willow Creek?" as `schools.csv` answers it, citing the school's card:
+        for when no document says it of that school."""
+        data = self._current()
+        if data is None or not _PRINCIPAL_ASKED.match(question):
+            return None
+        school = next((data.schools[sid] for sid in _named(data, question)), None)
+        if school is None or not school.principal:
+            return None
+        text = f"The principal of {school.name} is {school.principal}."
+        return self._hit(data, school.school_id, "introduction", text)
+
     def unknown_school(self, question: str, texts: list[str]) -> str | None:
         """What to say instead of an answer when the question names a school ("Oak Hill PS") that the
         results do not hold and none of the texts (the passages found for it) mentions, or names a school
@@ -288,13 +315,19 @@ class DataAnswers:
 
     # -- reading the question --------------------------------------------------------------------
     def _read(self, data: _Data, question: str) -> DataQuestion:
-        practice = _HOW_PRACTICE.search(question) and not _MEASURED.search(question)
-        if _NOT_DATA.search(question) or _PRACTICE.search(question) or practice or _TIMING.match(question):
+        # "Geoffrey Hart mentioned his multilingual kids at the last meeting. How are they doing in Grade
+        # 3 reading at his school?": what is asked is the last sentence; the one before names what it is of
+        asked = split_sentences(question)[-1] if question.endswith("?") else question
+        practice = _HOW_PRACTICE.search(asked) and not _MEASURED.search(asked)
+        if _NOT_DATA.search(asked) or _PRACTICE.search(asked) or practice or _TIMING.match(asked):
             return DataQuestion()
         school = next(iter(_named(data, question)), None)
+        measures = _measures(question, data.measures)
         which = "coasting" if _COASTING.search(question) else None
         if which is None and _ON_THE_MOVE.search(question):
             which = "on_the_move"
+        if which and school and measures:  # "Maple PS is a School on the Move, but how's its Grade 3 math?"
+            which = None
         asked_else = _WHICH_ELSE.search(_ON_THE_MOVE.sub(" ", question))
         if (
             which
@@ -306,10 +339,9 @@ class DataAnswers:
             return DataQuestion()
         if school is None and (lines := _schools_asked(question, data)):
             return DataQuestion(which="schools", lines=lines)
-        measures = _measures(question, data.measures)
         group = next((g for g, words in _groups(data).items() if words <= set(terms(question))), "all")
         plan_start = _SINCE_PLAN.search(question)
-        topic = _DOCUMENT_TOPIC.search(_SINCE_PLAN.sub(" ", question)) and not _MEASURED.search(question)
+        topic = _DOCUMENT_TOPIC.search(_SINCE_PLAN.sub(" ", asked)) and not _MEASURED.search(question)
         if school is None and measures and not topic and _WHICH_SCHOOLS.search(question):
             standing = _standing_asked(_level_said(question, data, measures), group)
             if standing:
@@ -505,6 +537,7 @@ class DataAnswers:
                 measures = sorted({m for m, _ in district})
                 self._data = _Data(
                     loaded_at, config, schools, *_school_names(schools, config.name),
+                    *_principal_names(schools),
                     school_lines(config.name, schools.values()), district,
                     store.school_series(set(measures)), store.report(config), measures,
                 )  # fmt: skip
@@ -549,9 +582,39 @@ _LONG_FORMS = {
 }
 
 
+def _principal_names(schools: dict) -> tuple[re.Pattern, dict[str, str]]:
+    """How a text names a school by its principal, as `schools.csv` gives them: "Angela Moretti's school",
+    "Ms. Moretti's staff", "Okafor's school", "Marisol's school" (in the possessive: "Angela Moretti" alone
+    is a person); the full name in a text that says "his school" or "her school" (`_named` checks that).
+    A form two principals share names neither."""
+    forms: dict[str, set[str]] = {}
+    for sid, school in schools.items():
+        words = school.principal.split()
+        if not words:
+            continue
+        found = {school.principal, words[0], words[-1]}
+        found |= {f"{title} {words[-1]}" for title in ("Mr.", "Ms.", "Mrs.", "Dr.", "Mr", "Ms", "Mrs", "Dr")}
+        for form in found:
+            forms.setdefault(form.lower(), set()).add(sid)
+    by_form = {form: next(iter(sids)) for form, sids in forms.items() if len(sids) == 1}
+    alternatives = "|".join(re.escape(f) for f in sorted(by_form, key=len, reverse=True)) or r"(?!)"
+    return re.compile(rf"\b(?P<name>{alternatives})(?P<own>['’]s\b)?", re.I), by_form
+
+
+_THEIR_SCHOOL = re.compile(r"\b(?:his|her|their) school\b", re.I)  # "Geoffrey Hart ... at his school"
+
+
 def _named(data: _Data, text: str) -> list[str]:
-    """The ids of the schools a text names, in the order it first names them."""
-    return list(dict.fromkeys(data.by_name[m.group("name").lower()] for m in data.names.finditer(text)))
+    """The ids of the schools a text names, in the order it first names them: by name, or by its
+    principal ("Okafor's school")."""
+    found = [(m.start(), data.by_name[m.group("name").lower()]) for m in data.names.finditer(text)]
+    their = _THEIR_SCHOOL.search(text)
+    for m in data.principals.finditer(text):
+        name = m.group("name").lower()
+        full = " " in name and name.split()[0].rstrip(".") not in {"mr", "ms", "mrs", "dr"}
+        if m.group("own") or (full and their):
+            found.append((m.start(), data.by_principal[name]))
+    return list(dict.fromkeys(sid for _, sid in sorted(found)))
 
 
 def _schools_asked(question: str, data: _Data) -> tuple[str, ...]:
@@ -630,7 +693,10 @@ def _standing_asked(question: str, group: str) -> tuple[str, ...]:
     return asked
 
 
-_LEVEL_SAID = {"elementary": r"elementary|primary", "secondary": r"secondary|high(?:\s+schools?)?"}
+_LEVEL_SAID = {
+    "elementary": r"elementary|elementaries|primary|primaries",
+    "secondary": r"secondary|secondaries|high(?:\s+schools?)?",
+}
 
 
 def _level_said(question: str, data: _Data, measures: tuple[str, ...]) -> str:

@@ -162,7 +162,9 @@ def write_cards(data: DistrictData, folder: Path) -> list[Path]:
         measures = by_school.get(school.school_id, {})
         lines = [f"# {school.name} ({school.school_id}): results", "",
                  f"{school.name} ({school.school_id}) is {_kind(school.level)} in the {school.cluster or ''} "
-                 f"cluster of {name}. Values are the percentage of students meeting the provincial standard "
+                 f"cluster of {name}."
+                 + (f" Its principal is {school.principal}." if school.principal else "")
+                 + " Values are the percentage of students meeting the provincial standard "
                  "(for graduation, the five-year graduation rate)."]  # fmt: skip
         if school.school_id in report.schools_on_the_move:
             lines.append(f"{school.name} is one of the Schools on the Move: it rose for three years running on "

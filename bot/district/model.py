@@ -37,6 +37,7 @@ class School:
     name: str
     level: str
     cluster: str
+    principal: str = ""  # optional: "Angela Moretti's school" names Maple PS
 
 
 @dataclass(frozen=True)
@@ -129,7 +130,9 @@ def _schools(path: Path, problems: list[str]) -> list[School]:
             problems.append(f"{path}: line {line}: school_id '{row['school_id']}' appears twice")
         else:
             seen.add(row["school_id"])
-            schools.append(School(row["school_id"], row["name"], row["level"], row["cluster"]))
+            schools.append(
+                School(row["school_id"], row["name"], row["level"], row["cluster"], row.get("principal", ""))
+            )
     return schools
 
 

@@ -55,7 +55,7 @@ class DistrictStore:
         """Every school by id."""
         with self._engine.connect() as conn:
             rows = conn.execute(select(schools)).all()
-        return {r.school_id: School(r.school_id, r.name, r.level, r.cluster) for r in rows}
+        return {r.school_id: School(r.school_id, r.name, r.level, r.cluster, r.principal or "") for r in rows}
 
     def district_series(self) -> dict[tuple[str, str], Series]:
         """(measure, group) -> year -> students-weighted mean of the school values."""

@@ -12,7 +12,7 @@ import numpy as np
 
 from bot.knowledge.compose import ENDS, MAX_ANSWER_CHARS, PERSON_NAME, Composed, SchoolsNamed, compose
 from bot.knowledge.index import Hit, KnowledgeIndex, Mode, Passage
-from bot.knowledge.questions import NUMBER, WHEN, WHO, QuestionKind, question_kind
+from bot.knowledge.questions import NUMBER, WHEN, WHO, QuestionKind, question_kind, spelled_out
 
 if TYPE_CHECKING:  # importing LangChain's model classes takes half a second a cold `ask` need not pay
     from langchain_core.language_models import BaseChatModel
@@ -83,6 +83,10 @@ class DataAnswering(Protocol):
     def is_card(self, passage: Passage) -> bool:
         """Whether a passage is a data card."""
 
+    def principal(self, question: str) -> Hit | None:
+        """The principal of the school a "Who is the principal of ...?" question names, as the district's
+        list of schools gives it, citing the school's data card; None if it gives none."""
+
     def unknown_school(self, question: str, texts: list[str]) -> str | None:
         """What to say when the question names a school that neither the results nor these passages
         know, else None."""
@@ -121,7 +125,7 @@ class Answerer:
 
     def ask(self, question: str, *, history: list[Turn] | None = None) -> Answer:
         """Answer a question from the index, never from nothing."""
-        question = " ".join(question.split())
+        question = spelled_out(" ".join(question.split()))  # "the VP at Maple": its vice-principal
         if not question:
             raise ValueError("the question is empty")
         query = question
@@ -187,9 +191,13 @@ class Answerer:
     ) -> Answer:
         idf, document = self._context()
         if data is None:
-            return extractive_answer(
+            answer = extractive_answer(
                 question, hits, idf, vector=vector, document=document, schools_named=named
             )
+            # no document names the principal of the school asked about: the district's list of schools may
+            if not answer.sources and self._data and (roster := self._data.principal(question)):
+                return Answer(f"{roster.passage.text} [1]", "extractive", [_source(1, roster)])
+            return answer
         # the value asked for first, then the one sentence of the documents that best supports it
         text, sources = f"{data.passage.text} [1]", [_source(1, data)]
         if not hits:

@@ -336,8 +336,10 @@ class _Scorer:
             )
             fit = 0.6 * named + 0.4 * role
             # "Who is on the support team?": the roles it is made up of ("the cluster superintendent, the
-            # priority lead, a coach ...") answer as names do
-            if self.members and len({_role(m.group(0)) for m in _ROLE.finditer(text)}) >= 3:
+            # priority lead, a coach ...") answer as names do, and so does a list of three ("a
+            # vice-principal, the guidance head and the special education head")
+            held = [_role(m.group(0)) for m in _ROLE.finditer(text)]
+            if self.members and (len(set(held)) >= 3 or (len(held) >= 3 and _enumerates(text))):
                 fit = 1.0
             return fit * (0.3 if self._another_role(text) else 1.0)
         if kind == NUMBER:

@@ -71,6 +71,28 @@ _DOING = re.compile(r"^what (?:is|are|was|were) (?!the\b)[\w'’. -]{2,60}? doin
 
 # a clause before the question proper: "When Albert's school looked, what share ...?", "Per Moore, why ...?"
 _LEADING_CLAUSE = re.compile(r"^[^,?]{3,100},\s+(?=(?:who|whom|whose|what|which|when|why|how)\b)", re.I)
+# a request around the question: "Remind me who the three cluster supers are?", "Can you tell me when ...?"
+_ASKING = re.compile(
+    r"^(?:(?:can|could|would) you\s+)?(?:please\s+)?(?:remind me|tell me|let me know|do you know|any idea)\s+"
+    r"(?=(?:who|whom|whose|what|which|when|why|how)\b)",
+    re.I,
+)
+
+
+# what leaders type for what the documents write: "the VP at Maple", "the cluster supers", "grad rates"
+_SHORTHAND = (
+    (re.compile(r"\bVPs\b"), "vice-principals"),
+    (re.compile(r"\bVP\b"), "vice-principal"),
+    (re.compile(r"\bsupers\b", re.I), "superintendents"),
+    (re.compile(r"\bgrad (rates?)\b", re.I), r"graduation \1"),
+)
+
+
+def spelled_out(question: str) -> str:
+    """The question with a leader's shorthand written as the documents write it."""
+    for pattern, plain in _SHORTHAND:
+        question = pattern.sub(plain, question)
+    return question
 
 
 def question_kind(question: str) -> QuestionKind:
@@ -79,7 +101,7 @@ def question_kind(question: str) -> QuestionKind:
     # "Moore talks about strategic capacity. What are the three parts?": the question is the last sentence
     # ("Ms." and "F." end no sentence: the splitter knows titles and initials)
     q = split_sentences(q)[-1] if q.endswith("?") else q
-    q = _LEADING_CLAUSE.sub("", q)
+    q = _ASKING.sub("", _LEADING_CLAUSE.sub("", q))
     low = q.lower()
     if re.match(r"(?:who|whom|whose)\b", low) or re.search(r"\bwhich (?:person|people|leader)\b", low):
         return QuestionKind(WHO)

@@ -107,6 +107,7 @@ schools = Table(
     Column("name", String(300), nullable=False),
     Column("level", String(100), nullable=False),
     Column("cluster", String(100), nullable=False),
+    Column("principal", String(300)),  # optional: none in schools.csv is NULL
 )
 
 results = Table(
