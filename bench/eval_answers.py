@@ -3,18 +3,19 @@
     python bench/eval_answers.py                  # every set's development and test halves
     python bench/eval_answers.py --half dev       # while tuning: the development halves only
     python bench/eval_answers.py --set district --show misses
-    python bench/eval_answers.py --half holdout6  # the held-out questions: judged, never tuned on
+    python bench/eval_answers.py --half holdout7  # the held-out questions: judged, never tuned on
 
 Sets (a set is skipped when its documents are absent):
 - shared: ../shared/eval/dev_questions.jsonl over ../shared/reform-docs (a development set);
-- reform: bench/questions/reform-{dev,dev2,dev3,test,holdout1..6}.jsonl over ../shared/reform-docs;
-- district: bench/questions/district-{dev,dev2,dev3,dev4,test,holdout1..6}.jsonl over knowledge/ with its
-  district data loaded.
+- reform: bench/questions/reform-{dev,dev2,dev3,test,holdout1..7}.jsonl over ../shared/reform-docs;
+- district: bench/questions/district-{dev,dev2,dev3,dev4,dev5,test,holdout1..7}.jsonl over knowledge/ with
+  its district data loaded.
 
 The held-out sets were written by reviewers who never saw Resolute's answers. holdout1 to holdout5 were
 measured (totals only) and then read to find what answers miss, so they are development material now;
-holdout6 is the one that judges. dev2, dev3 and dev4 are development sets written to be read. `--half
-both` (the default) is the dev, dev2, dev3, dev4 and test halves; `--half all` adds every held-out set.
+holdout6 was measured at the start and the end of a session, totals only, and holdout7 is the one that
+judges. dev2 to dev5 are development sets written to be read. `--half both` (the default) is the dev,
+dev2, dev3, dev4, dev5 and test halves; `--half all` adds every held-out set.
 
 A question file has one {"q", "doc", "facts"} object a line: `doc` is the start of the expected
 document's file name; `facts` is a list of groups of strings, a group being found when any of its
@@ -37,7 +38,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 QUESTIONS = ROOT / "bench" / "questions"
-HALVES = ("dev", "dev2", "dev3", "dev4", "test", *(f"holdout{n}" for n in range(1, 7)))
+HALVES = ("dev", "dev2", "dev3", "dev4", "dev5", "test", *(f"holdout{n}" for n in range(1, 8)))
 
 
 @dataclass(frozen=True)
@@ -145,7 +146,7 @@ def main() -> int:
     )
     parser.add_argument("--set", choices=[s.name for s in SETS], action="append", help="Only these sets.")
     parser.add_argument("--half", choices=[*HALVES, "both", "all"], default="both",
-                        help="both: dev, dev2, dev3, dev4 and test; all: every half, the held-out sets too.")  # fmt: skip
+                        help="both: dev, dev2 to dev5 and test; all: every half, the held-out sets too.")  # fmt: skip
     parser.add_argument("--modes", default="hybrid", help="Retrieval modes: hybrid,dense,lexical.")
     parser.add_argument(
         "--show", choices=["none", "misses", "all"], default="none", help="Per-question lines."
@@ -158,7 +159,9 @@ def main() -> int:
         if not eval_set.docs.is_dir():
             print(f"[{eval_set.name}] skipped: {eval_set.docs} is absent")
             continue
-        wanted = {"both": ("dev", "dev2", "dev3", "dev4", "test"), "all": HALVES}.get(args.half, (args.half,))
+        wanted = {"both": ("dev", "dev2", "dev3", "dev4", "dev5", "test"), "all": HALVES}.get(
+            args.half, (args.half,)
+        )
         halves = {h: p for h, p in eval_set.halves.items() if h in wanted and p.exists()}
         if not halves:
             continue
@@ -179,7 +182,7 @@ def main() -> int:
         print(f"{name:9} {half:8} {mode:7} {t['questions']:3d} {t['cited']:6.2f} {t['mrr']:5.2f} "
               f"{t['fact_recall']:6.2f} {t['verbatim']:9.2f} {t['longest_answer']:8d}")  # fmt: skip
     print(
-        "bars on the unseen questions (holdout6): cited >= 0.95, facts >= 0.85, verbatim 1.00, longest <= 1000"
+        "bars on the unseen questions (holdout7): cited >= 0.95, facts >= 0.85, verbatim 1.00, longest <= 1000"
     )
     return 0
 
