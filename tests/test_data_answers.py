@@ -569,11 +569,10 @@ def test_a_language_model_is_not_asked_what_no_passage_says_of_the_school(servic
     services.ingester.ingest([services.settings.cards_dir])
     llm = RecordingChatModel(replies=["Raymond Desjardins is the principal [1]."])
     answerer = Answerer(index=services.index(), llm=llm, data=services.data_answers)
-    # a model shown Cedar Valley SS's profile would name its principal for Willow Creek: it is not asked
+    # a model shown Cedar Valley SS's profile would name its principal for Willow Creek: it is not asked,
+    # and the district's list of schools answers
     answer = answerer.ask("Who is the principal of Willow Creek?")
-    assert (
-        answer.answer == "Nothing in the knowledge base answers that for Willow Creek PS, so I won't guess."
-    )
+    assert answer.answer == "The principal of Willow Creek PS is Teresa Alvarez. [1]"
     assert llm.prompts == []
     # a school the passages speak of is asked about, and the model is told which school that is
     answer = answerer.ask("Who is the principal of Cedar Valley SS?")
