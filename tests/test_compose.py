@@ -1151,7 +1151,10 @@ def test_when_a_weekday_answers_and_who_is_on_a_team_the_roles_do():
         "head and the special education head."
     )
     assert _fit("Who sits on the weekly student success team?")(team) == 1.0
-    assert _fit("Who sits on the team?")("The head of science asked the head of music to brief the head of art.") < 1.0
+    assert (
+        _fit("Who sits on the team?")("The head of science asked the head of music to brief the head of art.")
+        < 1.0
+    )
 
 
 def test_a_leaders_shorthand_is_read_as_the_documents_write_it():

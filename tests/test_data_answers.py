@@ -546,7 +546,9 @@ def test_a_school_without_a_profile_gets_no_other_schools_principal(data, servic
     services.ingester.ingest([services.settings.cards_dir])
     answer = services.answerer.ask("Who is the principal of Willow Creek?")
     assert answer.answer == "The principal of Willow Creek PS is Teresa Alvarez. [1]"
-    assert [(s.title, s.location) for s in answer.sources] == [("Willow Creek PS (RB08): results", "introduction")]
+    assert [(s.title, s.location) for s in answer.sources] == [
+        ("Willow Creek PS (RB08): results", "introduction")
+    ]
     assert "Its principal is Teresa Alvarez." in (services.settings.cards_dir / "RB08.md").read_text()
     assert services.answerer.ask("Who is the principal of Cedar Valley SS?").answer.startswith(
         "Principal: Raymond Desjardins"

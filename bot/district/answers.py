@@ -263,7 +263,7 @@ class DataAnswers:
         return None
 
     def principal(self, question: str) -> Hit | None:
-        """"Who is the principal of Willow Creek?" as `schools.csv` answers it, citing the school's card:
+        """ "Who is the principal of Willow Creek?" as `schools.csv` answers it, citing the school's card:
         for when no document says it of that school."""
         data = self._current()
         if data is None or not _PRINCIPAL_ASKED.match(question):
