@@ -263,8 +263,8 @@ class DataAnswers:
         return None
 
     def principal(self, question: str) -> Hit | None:
-        """ "Who is the principal of Willow Creek?" as `schools.csv` answers it, citing the school's card:
-        for when no document says it of that school."""
+        """The answer to "Who is the principal of Willow Creek?" that `schools.csv` gives, citing the
+        school's card: for when no document says it of that school."""
         data = self._current()
         if data is None or not _PRINCIPAL_ASKED.match(question):
             return None
