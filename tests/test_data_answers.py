@@ -643,6 +643,7 @@ def test_without_principals_in_schools_csv_no_principal_is_guessed(make_services
         ("Who is Angela Moretti?", []),
         ("Mr. Okafor and his staff chose numeracy.", []),
         ("Geoffrey Hart spoke at the meeting.", []),
+        ("Jean-Marc's visits help.", []),  # not Marc Bouchard's school
     ],
 )
 def test_a_school_named_by_its_principal(data, question, school):

@@ -598,7 +598,8 @@ def _principal_names(schools: dict) -> tuple[re.Pattern, dict[str, str]]:
             forms.setdefault(form.lower(), set()).add(sid)
     by_form = {form: next(iter(sids)) for form, sids in forms.items() if len(sids) == 1}
     alternatives = "|".join(re.escape(f) for f in sorted(by_form, key=len, reverse=True)) or r"(?!)"
-    return re.compile(rf"\b(?P<name>{alternatives})(?P<own>['’]s\b)?", re.I), by_form
+    # (not "Jean-Marc's" for a principal called Marc)
+    return re.compile(rf"(?<![\w-])(?P<name>{alternatives})(?P<own>['’]s\b)?", re.I), by_form
 
 
 _THEIR_SCHOOL = re.compile(r"\b(?:his|her|their) school\b", re.I)  # "Geoffrey Hart ... at his school"
