@@ -1164,7 +1164,10 @@ def test_a_leaders_shorthand_is_read_as_the_documents_write_it():
     assert spelled_out("How many VPs are there? What are the grad rates?") == (
         "How many vice-principals are there? What are the graduation rates?"
     )
-    assert spelled_out("Is it super clear? A vp?") == "Is it super clear? A vp?"  # words, not shorthand
+    assert spelled_out("How are ML students and MLLs doing?") == (
+        "How are multilingual students and multilingual learners doing?"
+    )
+    assert spelled_out("Is it super clear? A vp? ML models?") == "Is it super clear? A vp? ML models?"
 
 
 def test_a_lead_in_says_what_its_list_says_and_a_schools_own_document_speaks_first(embeddings):

@@ -683,6 +683,22 @@ def test_a_first_name_two_principals_share_names_neither(make_services, tmp_path
             "quick one - which elementaries are off track on grade 3 reading?",
             "Grade 3 reading at the provincial standard in 2025, off track: Stonebridge PS",
         ),
+        (  # a goal met, said with its value
+            "Which elementaries have already hit the 75% grade 3 reading goal?",
+            "Grade 3 reading at the provincial standard in 2025, met the goal: Riverside PS 77.7%, Birchwood PS 77.2%.",
+        ),
+        (  # "who's bottom" asks which school, not which person
+            "who's bottom of the pile in grade 3 math right now?",
+            "Grade 3 mathematics at the provincial standard in 2025, highest: Willow Creek PS 70.6%; lowest: Pine Hollow PS",
+        ),
+        (  # "moving" asks for a change; a coasting school's figures say it is coasting
+            "Is Beatriz Santos's school moving at all on graduation?",
+            "Westfield SS, graduation rate: 76.5% in 2025, down 0.1 points",
+        ),
+        (
+            "How is Riverbend secondary doing on graduation?",
+            "Riverbend SS, graduation rate",
+        ),
         (  # the plan's trajectory is the card's
             "Board will ask: where's district Grade 6 math vs where the plan said we'd be by 2025?",
             "District grade 6 mathematics at the provincial standard (%): 53.1% in 2025",
@@ -703,6 +719,8 @@ def test_questions_as_leaders_type_them(data, question, expected):
         "At Cedar Valley SS, how do they do credit rescue during the day?",
         "What kind of Grade 6 math gains did we see in schools whose teachers made it to all six network "
         "sessions, vs the rest?",  # the plan's finding, not a school's result
+        "What's the bar for a school to count as a School on the Move?",  # the idea, not the list
+        "What's the bar for Schools on the Move?",
     ],
 )
 def test_practices_asked_as_leaders_type_them_are_not_data_questions(data, question):
@@ -714,6 +732,16 @@ def test_the_answerer_reads_a_leaders_shorthand_and_a_school_by_its_principal(se
     services.ingester.ingest([services.settings.cards_dir])
     vp = services.answerer.ask("Who's the VP at Maple?")
     assert vp.answer.startswith("Vice-principal: Kevin Osborne")
+    ml = services.answerer.ask("how are ML students doing in gr 3 reading across the district?")
+    assert ml.answer.startswith("District grade 3 reading, multilingual learners (%): 58.4% in 2025")
     team = services.answerer.ask("Who sits on Simone Baptiste's weekly student success team?")
     assert "the guidance head and the special education head" in team.answer
     assert {s.title for s in team.sources} == {"Riverbend SS (RB16)"}
+
+
+def test_a_coasting_schools_figures_say_it_is_coasting(data):
+    westfield = _text(data, "What is Westfield SS's graduation rate?")
+    assert westfield.endswith(
+        "Westfield SS is coasting: its results are close to the district's but have not moved."
+    )
+    assert "coasting" not in _text(data, "What is Lakeshore SS's graduation rate?")

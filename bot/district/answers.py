@@ -45,7 +45,7 @@ _SINCE = re.compile(
 )  # "from 2023" alone asks for that year's results
 _RESULTS = re.compile(
     r"\b(?:results?|scores?|rates?|percent\w*|doing|perform\w*|improv\w*|trend\w*|targets?|goals?|on track|"
-    r"behind|at risk|off track|progress\w*|standard|achievement|data(?!\s+walls?)|numbers?|values?|rose|fell|went|moved|change\w*|"
+    r"behind|at risk|off track|progress\w*|standard|achievement|data(?!\s+walls?)|numbers?|values?|rose|fell|went|moved|moving|change\w*|"
     r"stack\w* up|measur\w* up|versus|vs|against the district|above|below|ahead of|"
     # how a result moved: "Did Brookside PS slip in Grade 6 math?"
     r"slip\w*|slid\w*|dip\w*|drop\w*|declin\w*|falling|fallen|falls|climb\w*|gain\w*|gr[eo]w\w*|increas\w*|"
@@ -107,6 +107,12 @@ _BESIDE_DISTRICT = re.compile(r"\bdistrict(?:['’]s)?\b|\baverage\b", re.I)
 # "Who is the principal of Willow Creek?": the school's list says, when it gives principals
 _PRINCIPAL_ASKED = re.compile(r"^\s*who(?:['’]s|\s+is|\s+was)?\s+(?:the\s+)?principal\b(?!s)", re.I)
 _NOT_DATA = re.compile(r"^\s*(?:who|whom|whose)\b|\bwhy\b", re.I)  # people and reasons: the documents say
+# but "who's bottom of the pile in Grade 3 math?" asks which school stands where
+_WHO_STANDS = re.compile(
+    r"^\s*who(?:['’]s|\s+is|\s+are)?\s+(?:at\s+the\s+)?(?:bottom|top|lowest|highest|best|worst|behind|ahead|"
+    r"strongest|weakest|off track|on track|at risk)\b",
+    re.I,
+)
 # a school as a question names one: "Oak Hill PS", "Westfield Secondary School"
 _SCHOOL_LIKE = re.compile(
     r"\b((?:[A-Z][\w'’.-]*\s+){1,4}(?:PS|SS|P\.S\.|S\.S\.|Public School|Secondary School|Elementary School))"
@@ -127,7 +133,9 @@ _WHICH_ELSE = re.compile(
 # "How many families came to the math night?" counts what the results do not hold; points do
 _HOW_MANY_ELSE = re.compile(r"\bhow many\s+(?!points?\b|percent|percentage)", re.I)
 _ABOUT_IT = re.compile(
-    r"\b(?:support|help|strateg\w*|means?|meaning|defin\w*|why|how|criteria)\b|^\s*what (?:is|are)\b", re.I
+    r"\b(?:support|help|strateg\w*|means?|meaning|defin\w*|why|how|criteria|bar|qualif\w*|count as|requir\w*)\b|"
+    r"^\s*what (?:is|are)\b",
+    re.I,
 )
 _ON_THE_MOVE = re.compile(r"\bon the move\b", re.I)
 # "How many schools does Riverbend have?", "Which schools are in the South cluster?", "List the secondary
@@ -155,7 +163,7 @@ _STANDING_ELSE = re.compile(
 # "met the Grade 6 reading target", "reached its goal" (not "meetings look at the target")
 _MET = re.compile(
     r"\b(?:met|meets?|meeting|reached|hit|achieved|passed)\s+(?:(?:the|its|their|our)\s+)?"
-    r"(?:[\w-]+\s+){0,4}?(?:goal|target)s?\b",
+    r"(?:[\w%.-]+\s+){0,4}?(?:goal|target)s?\b",
     re.I,
 )
 _NEGATED = re.compile(r"\b(?:not|never|yet to)\b|n['’]t\b", re.I)  # "Which schools are not on track?"
@@ -319,7 +327,13 @@ class DataAnswers:
         # 3 reading at his school?": what is asked is the last sentence; the one before names what it is of
         asked = split_sentences(question)[-1] if question.endswith("?") else question
         practice = _HOW_PRACTICE.search(asked) and not _MEASURED.search(asked)
-        if _NOT_DATA.search(asked) or _PRACTICE.search(asked) or practice or _TIMING.match(asked):
+        who_stands = bool(_WHO_STANDS.match(asked))
+        if (
+            (_NOT_DATA.search(asked) and not who_stands)
+            or _PRACTICE.search(asked)
+            or practice
+            or _TIMING.match(asked)
+        ):
             return DataQuestion()
         school = next(iter(_named(data, question)), None)
         measures = _measures(question, data.measures)
@@ -342,7 +356,7 @@ class DataAnswers:
         group = next((g for g, words in _groups(data).items() if words <= set(terms(question))), "all")
         plan_start = _SINCE_PLAN.search(question)
         topic = _DOCUMENT_TOPIC.search(_SINCE_PLAN.sub(" ", asked)) and not _MEASURED.search(question)
-        if school is None and measures and not topic and _WHICH_SCHOOLS.search(question):
+        if school is None and measures and not topic and (_WHICH_SCHOOLS.search(question) or who_stands):
             standing = _standing_asked(_level_said(question, data, measures), group)
             if standing:
                 return DataQuestion(measures=measures, which="standing", standing=standing)
@@ -428,6 +442,10 @@ class DataAnswers:
                 sentences.append(beside_district(school.name, series[year], overall[year], year))
         if not sentences:
             return None
+        if asked.school in data.report.coasting_schools:  # a school offered support: said with its figures
+            sentences.append(
+                f"{school.name} is coasting: its results are close to the district's but have not moved."
+            )
         return self._hit(data, asked.school, "; ".join(sections), " ".join(sentences))
 
     def _school_overview(self, data: _Data, school_id: str) -> Hit | None:
@@ -578,7 +596,7 @@ def _school_names(schools: dict, district: str) -> tuple[re.Pattern, dict[str, s
 
 _LONG_FORMS = {
     "PS": ("Public School", "P.S.", "Elementary School"),
-    "SS": ("Secondary School", "S.S.", "High School"),
+    "SS": ("Secondary School", "S.S.", "High School", "Secondary", "High"),
 }
 
 

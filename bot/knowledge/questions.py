@@ -85,6 +85,8 @@ _SHORTHAND = (
     (re.compile(r"\bVP\b"), "vice-principal"),
     (re.compile(r"\bsupers\b", re.I), "superintendents"),
     (re.compile(r"\bgrad (rates?)\b", re.I), r"graduation \1"),
+    (re.compile(r"\bMLLs?\b"), "multilingual learners"),
+    (re.compile(r"\bML\b(?=\s+(?:students|learners|kids|pupils)\b)"), "multilingual"),
 )
 
 
