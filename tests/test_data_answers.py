@@ -745,3 +745,11 @@ def test_a_coasting_schools_figures_say_it_is_coasting(data):
         "Westfield SS is coasting: its results are close to the district's but have not moved."
     )
     assert "coasting" not in _text(data, "What is Lakeshore SS's graduation rate?")
+
+
+def test_a_trend_asked_for_gets_every_years_value(data):
+    trend = _text(data, "Lakeshore's grad rate looks like it's slipping - what's the trend?")
+    assert "By year: 2021: 94.6%, 2022: 95.4%, 2023: 93.1%, 2024: 91.9%, 2025: 87.7%." in trend
+    district = _text(data, "What's the trend in district Grade 6 math?")
+    assert "By year: 2021: 47.5%, 2022: 48.0%" in district
+    assert "By year" not in _text(data, "What is Lakeshore SS's graduation rate?")

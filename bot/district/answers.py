@@ -103,6 +103,10 @@ _HOW_PRACTICE = re.compile(
     re.I,
 )
 # "... against the district's?", "compared with the district('s average)": its value beside the school's
+# "Lakeshore's grad rate looks like it's slipping - what's the trend?": each year's value, as the card gives it
+_BY_YEAR = re.compile(
+    r"\btrends?\b|\bover (?:the|these) (?:years|last)\b|\byear (?:by|on|over) year\b|\bhistory\b", re.I
+)
 _BESIDE_DISTRICT = re.compile(r"\bdistrict(?:['’]s)?\b|\baverage\b", re.I)
 # "Who is the principal of Willow Creek?": the school's list says, when it gives principals
 _PRINCIPAL_ASKED = re.compile(r"^\s*who(?:['’]s|\s+is|\s+was)?\s+(?:the\s+)?principal\b(?!s)", re.I)
@@ -218,6 +222,7 @@ class DataQuestion:
     standing: tuple[str, ...] = ()  # for "standing": the statuses asked for ("on_track", ...) or "highest"
     group: str = "all"  # a student group a target is set for: "mll" for "multilingual learners"
     beside_district: bool = False  # the school's value beside the district's
+    by_year: bool = False  # every year's value too: "What's the trend?"
     lines: tuple[str, ...] = ()  # for "schools": which of the card's lines answer ("all", "secondary", ...)
 
     @property
@@ -389,6 +394,7 @@ class DataAnswers:
             since,
             group=group,
             beside_district=bool(_BESIDE_DISTRICT.search(question)),
+            by_year=bool(_BY_YEAR.search(question)),
         )
 
     # -- answers -----------------------------------------------------------------------------------
@@ -429,6 +435,8 @@ class DataAnswers:
             label = _label(data, measure, asked.group)
             sections.append(f"{school.name}: {label}")
             sentences.append(self._value(f"{school.name}, {label.lower()}", series, asked.year, asked.since))
+            if asked.by_year:
+                sentences.append(_by_year(series))
             year = asked.year if asked.year in series else max(series)
             if asked.group != "all":  # a group's result may count a handful of students: say how many
                 counted = self._district.store.students(asked.school, measure, asked.group, year)
@@ -472,6 +480,8 @@ class DataAnswers:
             label = target.label if target else measure_name(measure)
             location = location or f"District {label}"
             sentences.append(self._value(f"District {label.lower()}", series, asked.year, asked.since))
+            if asked.by_year:
+                sentences.append(_by_year(series))
             if target:
                 year = asked.year if asked.year in series else max(series)
                 status = status_of(series[year], target.expected(year), target.goal_value, target.tolerance)
@@ -729,6 +739,11 @@ def _level_said(question: str, data: _Data, measures: tuple[str, ...]) -> str:
 
 
 _NOT = {("on_track",): ("at_risk", "off_track"), ("at_risk", "off_track"): ("met", "on_track")}
+
+
+def _by_year(series: Series) -> str:
+    """'By year: 2021: 94.6%, 2022: 95.4%, ...'"""
+    return "By year: " + ", ".join(f"{y}: {series[y]:.1f}%" for y in sorted(series)) + "."
 
 
 def _target(data: _Data, measure: str, group: str = "all"):
