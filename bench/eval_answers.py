@@ -8,14 +8,14 @@
 Sets (a set is skipped when its documents are absent):
 - shared: ../shared/eval/dev_questions.jsonl over ../shared/reform-docs (a development set);
 - reform: bench/questions/reform-{dev,dev2,dev3,test,holdout1..7}.jsonl over ../shared/reform-docs;
-- district: bench/questions/district-{dev,dev2,dev3,dev4,dev5,test,holdout1..7}.jsonl over knowledge/ with
+- district: bench/questions/district-{dev,dev2..dev6,test,holdout1..7}.jsonl over knowledge/ with
   its district data loaded.
 
 The held-out sets were written by reviewers who never saw Resolute's answers. holdout1 to holdout5 were
 measured (totals only) and then read to find what answers miss, so they are development material now;
 holdout6 was measured at the start and the end of a session, totals only, and holdout7 is the one that
-judges. dev2 to dev5 are development sets written to be read. `--half both` (the default) is the dev,
-dev2, dev3, dev4, dev5 and test halves; `--half all` adds every held-out set.
+judges. dev2 to dev6 are development sets written to be read. `--half both` (the default) is the dev,
+dev2 to dev6 and test halves; `--half all` adds every held-out set.
 
 A question file has one {"q", "doc", "facts"} object a line: `doc` is the start of the expected
 document's file name; `facts` is a list of groups of strings, a group being found when any of its
@@ -38,7 +38,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 QUESTIONS = ROOT / "bench" / "questions"
-HALVES = ("dev", "dev2", "dev3", "dev4", "dev5", "test", *(f"holdout{n}" for n in range(1, 8)))
+DEVELOPMENT = ("dev", "dev2", "dev3", "dev4", "dev5", "dev6", "test")
+HALVES = (*DEVELOPMENT, *(f"holdout{n}" for n in range(1, 8)))
 
 
 @dataclass(frozen=True)
@@ -146,7 +147,7 @@ def main() -> int:
     )
     parser.add_argument("--set", choices=[s.name for s in SETS], action="append", help="Only these sets.")
     parser.add_argument("--half", choices=[*HALVES, "both", "all"], default="both",
-                        help="both: dev, dev2 to dev5 and test; all: every half, the held-out sets too.")  # fmt: skip
+                        help="both: dev, dev2 to dev6 and test; all: every half, the held-out sets too.")  # fmt: skip
     parser.add_argument("--modes", default="hybrid", help="Retrieval modes: hybrid,dense,lexical.")
     parser.add_argument(
         "--show", choices=["none", "misses", "all"], default="none", help="Per-question lines."
@@ -159,9 +160,7 @@ def main() -> int:
         if not eval_set.docs.is_dir():
             print(f"[{eval_set.name}] skipped: {eval_set.docs} is absent")
             continue
-        wanted = {"both": ("dev", "dev2", "dev3", "dev4", "dev5", "test"), "all": HALVES}.get(
-            args.half, (args.half,)
-        )
+        wanted = {"both": DEVELOPMENT, "all": HALVES}.get(args.half, (args.half,))
         halves = {h: p for h, p in eval_set.halves.items() if h in wanted and p.exists()}
         if not halves:
             continue
