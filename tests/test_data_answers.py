@@ -753,3 +753,18 @@ def test_a_trend_asked_for_gets_every_years_value(data):
     district = _text(data, "What's the trend in district Grade 6 math?")
     assert "By year: 2021: 47.5%, 2022: 48.0%" in district
     assert "By year" not in _text(data, "What is Lakeshore SS's graduation rate?")
+
+
+@pytest.mark.parametrize(
+    ("question", "school"),
+    [
+        ("How is HVPS doing in Grade 6 math?", ["Harbour View PS"]),
+        ("Simone keeps asking for a second teacher at RSS", ["Riverbend SS"]),
+        ("How is Northgate Secondary doing?", ["Northgate SS"]),
+        ("NSS and NPS", ["Northgate SS", "Northgate PS"]),
+        ("an rss feed", []),  # initials in capitals only
+        ("How is BPS doing?", []),  # Birchwood PS or Brookside PS: neither
+    ],
+)
+def test_a_school_named_by_its_initials(data, question, school):
+    assert data.schools_named(question) == school

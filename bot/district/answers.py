@@ -591,6 +591,13 @@ def _school_names(schools: dict, district: str) -> tuple[re.Pattern, dict[str, s
         for suffix, forms in _LONG_FORMS.items():
             if school.name.endswith(f" {suffix}"):
                 names.extend((f"{school.name[: -len(suffix)]}{form}", sid) for form in forms)
+    # "RSS" for Riverbend SS, "HVPS" for Harbour View PS: initials, in capitals only, and never shared
+    # ("BPS": Birchwood PS or Brookside PS names neither, and is asked about by no one)
+    initials: dict[str, set[str]] = {}
+    for sid, school in schools.items():
+        words = school.name.split()
+        if len(words) > 1 and words[-1] in _LONG_FORMS:
+            initials.setdefault("".join(w[0] for w in words[:-1]).upper() + words[-1], set()).add(sid)
     counts: dict[str, set[str]] = {}
     for text, sid in names:
         counts.setdefault(text.lower(), set()).add(sid)
@@ -598,8 +605,13 @@ def _school_names(schools: dict, district: str) -> tuple[re.Pattern, dict[str, s
         text: sorted(schools[sid].name for sid in sids) for text, sids in counts.items() if len(sids) > 1
     }
     names = [(text, sid) for text, sid in names if len(counts[text.lower()]) == 1]  # "Northgate": PS or SS?
+    names += [(text, next(iter(sids))) for text, sids in initials.items() if len(sids) == 1]
+    names = [(text, sid) for text, sid in names if text not in initials or text.lower() not in counts]
     names.sort(key=lambda n: len(n[0]), reverse=True)  # "Northgate SS" before "Northgate"
-    alternatives = "|".join(re.escape(text) for text, _ in names) or r"(?!)"
+    alternatives = (
+        "|".join(f"(?-i:{re.escape(text)})" if text in initials else re.escape(text) for text, _ in names)
+        or r"(?!)"
+    )
     pattern = re.compile(rf"\b(?P<name>{alternatives})(?:['’]s)?\b", re.I)
     return pattern, {text.lower(): sid for text, sid in names}, shared
 
