@@ -312,10 +312,17 @@ def test_an_unknown_school_is_said_to_be_unknown_not_answered_with_other_results
     assert services.data_answers.schools_named("How is Northgate Secondary School doing?") == ["Northgate SS"]
     assert services.data_answers.schools_named("Is Maple Public School on track?") == ["Maple PS"]
     assert unknown("How is Northgate Public School doing?", []) is None
-    for question in ("How is Northgate doing in Grade 3 reading?", "Who is the principal of Northgate?"):
+    for question in ("How is Northgate doing?", "Who is the principal of Northgate?"):
         answer = services.answerer.ask(question)
         assert answer.answer.startswith("Northgate could be Northgate PS or Northgate SS.")
         assert answer.sources == []
+    # but a measure only one of them has results for says which: Northgate SS has no Grade 3 reading, and
+    # Northgate PS no graduation rate; the answer names the school it is about
+    assert unknown("How is Northgate doing in Grade 3 reading?", []) is None
+    reading = services.answerer.ask("How is Northgate doing in Grade 3 reading?")
+    assert reading.answer.startswith("Northgate PS, grade 3 reading: 52.0% in 2025")
+    graduation = services.answerer.ask("How is Northgate doing on graduation?")
+    assert graduation.answer.startswith("Northgate SS, graduation rate: 83.4% in 2025")
 
 
 def test_nothing_found_lists_the_documents_and_the_results_once_not_every_card(services):
@@ -523,7 +530,7 @@ def test_a_groups_gap_with_all_students_and_where_a_school_is_at(data, services)
 
 def test_a_name_two_schools_share_picks_neither(data):
     # Northgate PS and Northgate SS: "Northgate" alone could be either, so no school is guessed (and the
-    # answerer asks which: see the unknown-school test)
+    # answerer asks which, unless a measure only one of them has says which: see the unknown-school test)
     assert data.schools_named("How is Northgate doing in Grade 3 reading?") == []
     assert _text(data, "How is Northgate SS doing on graduation?").startswith("Northgate SS, graduation rate")
 

@@ -295,6 +295,8 @@ class DataAnswers:
         data = self._current()
         if data is None or self.schools_named(question):
             return None
+        if self._read(data, question).school:  # "Northgate" in Grade 3 reading: only Northgate PS has it
+            return None
         for short, names in data.shared.items():  # "How is Northgate doing?": Northgate PS or SS?
             # even when the documents speak of one of them only: a leader who meant the other must not
             # be given its facts
@@ -340,8 +342,8 @@ class DataAnswers:
             or _TIMING.match(asked)
         ):
             return DataQuestion()
-        school = next(iter(_named(data, question)), None)
         measures = _measures(question, data.measures)
+        school = next(iter(_named(data, question)), None) or _only_one_has(data, question, measures)
         which = "coasting" if _COASTING.search(question) else None
         if which is None and _ON_THE_MOVE.search(question):
             which = "on_the_move"
@@ -620,6 +622,20 @@ _LONG_FORMS = {
     "PS": ("Public School", "P.S.", "Elementary School"),
     "SS": ("Secondary School", "S.S.", "High School", "Secondary", "High"),
 }
+
+
+def _only_one_has(data: _Data, question: str, measures: tuple[str, ...]) -> str | None:
+    """The school a name two schools share means when only one of them has results for the measures
+    asked about: "How is Northgate doing in Grade 3 reading?" (Northgate SS has no Grade 3)."""
+    for short, names in data.shared.items():
+        if measures and re.search(rf"\b{re.escape(short)}\b", question, re.I):
+            held = [
+                sid
+                for sid in (data.by_name[n.lower()] for n in names)
+                if set(measures) & set(data.by_school.get(sid, {}))
+            ]
+            return held[0] if len(held) == 1 else None
+    return None
 
 
 def _principal_names(schools: dict) -> tuple[re.Pattern, dict[str, str]]:
