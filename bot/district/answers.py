@@ -297,15 +297,13 @@ class DataAnswers:
             return None
         if self._read(data, question).school:  # "Northgate" in Grade 3 reading: only Northgate PS has it
             return None
-        for short, names in data.shared.items():  # "How is Northgate doing?": Northgate PS or SS?
-            # even when the documents speak of one of them only: a leader who meant the other must not
-            # be given its facts
-            if re.search(rf"\b{re.escape(short)}\b", question, re.I):
-                name = re.sub(r"\s+\S+$", "", names[0])  # as the results write it: "Northgate"
-                return (
-                    f"{name} could be {listed(names, 'or')}. Which one do you mean? Ask again with its "
-                    "full name."
-                )
+        # "How is Northgate doing?": Northgate PS or SS? Even when the documents speak of one of them only:
+        # a leader who meant the other must not be given its facts
+        if names := _shared_named(data, question):
+            name = re.sub(r"\s+\S+$", "", names[0])  # as the results write it: "Northgate"
+            return (
+                f"{name} could be {listed(names, 'or')}. Which one do you mean? Ask again with its full name."
+            )
         found = _SCHOOL_LIKE.search(question)
         if found is None:
             return None
@@ -627,15 +625,17 @@ _LONG_FORMS = {
 def _only_one_has(data: _Data, question: str, measures: tuple[str, ...]) -> str | None:
     """The school a name two schools share means when only one of them has results for the measures
     asked about: "How is Northgate doing in Grade 3 reading?" (Northgate SS has no Grade 3)."""
-    for short, names in data.shared.items():
-        if measures and re.search(rf"\b{re.escape(short)}\b", question, re.I):
-            held = [
-                sid
-                for sid in (data.by_name[n.lower()] for n in names)
-                if set(measures) & set(data.by_school.get(sid, {}))
-            ]
-            return held[0] if len(held) == 1 else None
-    return None
+    ids = [data.by_name[name.lower()] for name in _shared_named(data, question)] if measures else []
+    held = [sid for sid in ids if set(measures) & set(data.by_school.get(sid, {}))]
+    return held[0] if len(held) == 1 else None
+
+
+def _shared_named(data: _Data, text: str) -> list[str]:
+    """The schools a name two of them share stands for, if the text uses one ("Northgate"), else []."""
+    return next(
+        (names for short, names in data.shared.items() if re.search(rf"\b{re.escape(short)}\b", text, re.I)),
+        [],
+    )
 
 
 def _principal_names(schools: dict) -> tuple[re.Pattern, dict[str, str]]:
