@@ -167,6 +167,7 @@ checkin_items = Table(
     Column("score", Float, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Index("ix_checkin_items_week", "week", "user_id"),
+    sqlite_autoincrement=True,  # ids are never reused: a button naming an item never names another
 )
 
 checkin_support = Table(
@@ -182,6 +183,7 @@ checkin_support = Table(
     Column("taken_at", DateTime(timezone=True)),
     Column("done_at", DateTime(timezone=True)),
     Index("ix_checkin_support_status", "status"),
+    sqlite_autoincrement=True,  # a button naming a request never names a later one
 )
 
 checkin_sends = Table(
@@ -220,6 +222,9 @@ notes = Table(
     Index("ix_notes_school_created", "school_id", "created_at"),
     Index("ix_notes_student_key", "student_key"),
     Index("ix_notes_follow_up", "follow_up"),
+    # ids are never reused (PostgreSQL's sequences never reuse one either): an Edit or Delete button
+    # left in an old message can never name a newer note
+    sqlite_autoincrement=True,
 )
 
 note_audit = Table(
@@ -241,4 +246,38 @@ note_followups = Table(
     Column("status", String(20), nullable=False),  # posting | posted
     Column("claimed_at", DateTime(timezone=True), nullable=False),
     Column("posted_at", DateTime(timezone=True)),
+)
+
+
+# A deleted note leaves only a hash of its fields, so an import can tell a row that was deleted on
+# purpose (refused unless --restore) from a new one; nothing readable is kept.
+note_tombstones = Table(
+    "note_tombstones",
+    metadata,
+    Column("hash", String(64), primary_key=True),
+    Column("deleted_at", DateTime(timezone=True), nullable=False),
+)
+
+# Messages Resolute posted that quote a note (a follow-up reminder, the weekly DM of an author's notes,
+# a DM answer that cited it, a confirmation sent by DM): redacted with chat.update when the note goes.
+note_copies = Table(
+    "note_copies",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("note_id", Integer, nullable=False),
+    Column("channel", String(40), nullable=False),
+    Column("ts", String(40), nullable=False),
+    Column("kind", String(20), nullable=False),  # followup | weekly | answer | confirmation
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_note_copies_note", "note_id"),
+    Index("ix_note_copies_message", "channel", "ts"),
+)
+
+# Export files Resolute uploaded to someone's DM: deleted from Slack (files.delete) after 24 hours.
+note_exports = Table(
+    "note_exports",
+    metadata,
+    Column("file_id", String(40), primary_key=True),
+    Column("user_id", String(40), nullable=False),
+    Column("uploaded_at", DateTime(timezone=True), nullable=False),
 )
