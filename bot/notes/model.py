@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 NOTES_CORPUS = "notes"  # the private corpus notes are searched in; never the public one
 # the one refusal, the same words whatever was asked: no count, no hint whether anything matches
@@ -50,6 +52,14 @@ class Note:
             "follow_up": self.follow_up.isoformat() if self.follow_up else None,
             "author": self.author, "created_at": self.created_at.isoformat(),
         }  # fmt: skip
+
+
+def fields_hash(*, author: str, created_at: datetime, draft: Draft | Note) -> str:
+    """A one-way hash of a note's every field: what a deleted note leaves behind (note_tombstones), so an
+    import can recognise it without anything readable being kept."""
+    held = [author, created_at.astimezone(UTC).isoformat(), draft.school, draft.student, draft.type,
+            draft.tier, draft.priority, draft.text, draft.follow_up.isoformat() if draft.follow_up else None]  # fmt: skip
+    return hashlib.sha256(json.dumps(held, ensure_ascii=False).encode()).hexdigest()
 
 
 @dataclass(frozen=True)
