@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from apscheduler.schedulers.background import BackgroundScheduler
 
     from bot.checkins.sending import Sender
+    from bot.notes.copies import Recall
     from bot.notes.sending import FollowUps
     from bot.notes.service import Notes
     from bot.services import Services
@@ -63,6 +64,13 @@ class JobContext:
         services = self.services
         return FollowUps(notes=services.notes, people=services.checkins.store, district=services.district,
                          client=self.client)  # fmt: skip
+
+    @cached_property
+    def recall(self) -> Recall:
+        """What the notes take back from Slack: messages that quoted a note now gone, old export files."""
+        from bot.notes.copies import Recall
+
+        return Recall(copies=self.services.notes.copies, client=self.client)
 
 
 _context: JobContext | None = None  # set once per process by start_jobs (a job can only name its function)
@@ -107,7 +115,8 @@ def post_weekly_digest(district: District, client: WebClient, *, now: datetime |
         report = district.report()
         names = {sid: s.name for sid, s in store.schools().items()}
         before = store.last_digest(channel, before_week=week)
-        digest = build_digest(config, report, names, week=week, before=before, notes=_note_counts(notes, due))
+        counts = _note_counts(notes, due, channel, client, now)
+        digest = build_digest(config, report, names, week=week, before=before, notes=counts)
         posted = client.chat_postMessage(
             channel=channel, text=cut(digest.text, FALLBACK_CHARS), blocks=digest.blocks
         )
@@ -126,17 +135,29 @@ def post_weekly_digest(district: District, client: WebClient, *, now: datetime |
     return f"posted the digest for {week} to {channel} with {len(digest.charts)} charts"
 
 
-def _note_counts(notes: Notes | None, due: datetime) -> dict[tuple[str, str | None], int] | None:
-    """The interventions logged in the week up to the digest's time, by (type, priority); None: notes off."""
+def _note_counts(notes: Notes | None, due: datetime, channel: str, client: WebClient,
+                 now: datetime) -> dict[tuple[str, str | None], int] | None:  # fmt: skip
+    """The interventions logged in the week up to the digest's time, by (type, priority); None (no line):
+    notes off, or someone in `channel` not entitled to notes (even counts say what the team is doing)."""
     if notes is None:
         return None
+    from slack_sdk.errors import SlackApiError
+
     from bot.notes.model import NotesOff
+    from bot.slack.members import channel_members
 
     until = due.astimezone(UTC)  # stored times are UTC (SQLite compares them as text)
     try:
         notes.config()  # notes turned off keep their rows until retention: no line then
+        itself = client.auth_test()["user_id"]  # Resolute, in the channel to post: not a reader
+        if not notes.only_readers_in(channel, members=channel_members(client), now=now, besides=[itself]):
+            log.info("the digest's notes line is left out: not everyone in %s is entitled to notes", channel)
+            return None
         return notes.counts(until - timedelta(days=7), until)
     except NotesOff:
+        return None
+    except SlackApiError as exc:  # who is in the channel is unknown: no line, rather than a wrong one
+        log.warning("the digest's notes line is left out: Slack answered %s", exc.response.get("error"))
         return None
 
 
@@ -165,9 +186,12 @@ def checkin_tick() -> list[str]:
 
 def notes_tick() -> list[str]:
     """The notes' job, every minute: send each follow-up reminder that is due and not yet sent (by any
-    instance). Its lines name note ids only."""
+    instance); redact Resolute's messages that quoted a note since deleted or expired, and delete export
+    files a day old. Its lines name note ids, messages and files only."""
     context = _current()
-    said = context.follow_ups.tick(context.clock())
+    now = context.clock()
+    said = context.follow_ups.tick(now) + context.recall.tick(now)
+    context.services.notes.forget_deleted(pending_only=True)  # a deletion the database was too busy to scrub
     for line in said:
         log.info("notes: %s", line)
     return said

@@ -78,6 +78,8 @@ class Services:
         self._indexes: dict[str, KnowledgeIndex] = {}
         self._vectorstores: dict[str, object] = {}
         self._lock = threading.Lock()  # listeners run on several threads; one index per corpus
+        self._text_free: set[str] = set()  # private corpora whose collection is known to hold no text
+        self._text_lock = threading.RLock()
         if embeddings is not None:  # an already loaded model, shared by several Services
             self.__dict__["embeddings"] = embeddings
 
@@ -123,6 +125,7 @@ class Services:
         from bot.knowledge.vectorstore import check_corpus, make_vectorstore
 
         check_corpus(corpus)
+        self._forget_private_text(corpus)
         with self._lock:
             if corpus not in self._vectorstores:
                 self._vectorstores[corpus] = make_vectorstore(
@@ -136,18 +139,40 @@ class Services:
     def index(self, corpus: str = PUBLIC) -> KnowledgeIndex:
         """Hybrid retrieval over one corpus's committed passages (the public one unless named)."""
         from bot.knowledge.index import KnowledgeIndex
-        from bot.knowledge.vectorstore import check_corpus, get_collection
+        from bot.knowledge.vectorstore import check_corpus
 
         check_corpus(corpus)
         with self._lock:
             if corpus not in self._indexes:
                 self._indexes[corpus] = KnowledgeIndex(
                     engine=self.engine,
-                    collection=get_collection(self.chroma_client, self.embeddings_id, corpus),
+                    collection=self._collection(corpus),
                     embeddings=self.embeddings,
                     corpus=corpus,
                 )
             return self._indexes[corpus]
+
+    def _collection(self, corpus: str):
+        """A corpus's chromadb collection for this model; a private one holds ids and vectors only."""
+        from bot.knowledge.vectorstore import get_collection
+
+        self._forget_private_text(corpus)
+        return get_collection(self.chroma_client, self.embeddings_id, corpus)
+
+    def _forget_private_text(self, corpus: str) -> None:
+        """Once a process, before a private corpus's collection is first used: one written by an earlier
+        version kept the corpus's text in Chroma's files; drop it, make Chroma's file forget it, and
+        embed the corpus again from SQL (every other thread waits for that)."""
+        from bot.knowledge.vectorstore import forget_private_text
+
+        if corpus == PUBLIC:
+            return
+        with self._text_lock:  # reentrant: the restore below asks for the collection again
+            if corpus in self._text_free:
+                return
+            self._text_free.add(corpus)
+            if forget_private_text(self.chroma_client, self.embeddings_id, corpus):
+                self.ingester.upsert_texts(corpus, [])
 
     @cached_property
     def ingester(self) -> Ingester:
@@ -155,11 +180,10 @@ class Services:
         from bot.knowledge.chunking import TokenCounter
         from bot.knowledge.embeddings import local_model_path
         from bot.knowledge.ingest import Ingester
-        from bot.knowledge.vectorstore import get_collection
 
         return Ingester(
             engine=self.engine,
-            collections=lambda corpus: get_collection(self.chroma_client, self.embeddings_id, corpus),
+            collections=self._collection,
             # the model loads only when something needs embedding
             embed_documents=lambda texts: self.embeddings.embed_documents(texts),
             embeddings_id=self.embeddings_id,
@@ -223,16 +247,19 @@ class Services:
         from bot.slack.asking import Asking
 
         return Asking(answerer=self.answerer, answer_log=self.answer_log,
-                      priorities=self.district.home_priorities, answerer_for=self.answerer_for)  # fmt: skip
+                      priorities=self.district.home_priorities, answerer_for=self.answerer_for,
+                      note_copies=self.notes.copies)  # fmt: skip
 
     def warm_up(self) -> None:
         """Load the model, the index and the check-in classifier now, so the first question is not the
         slow one and a check-in form is saved within the 3 seconds Slack waits."""
         from bot.checkins.service import NotConfigured
+        from bot.notes.model import NOTES_CORPUS
 
         self.asking  # noqa: B018 (builds the answerer, the engine and the log)
         self.index(PUBLIC).snapshot()
         self.embeddings.embed_query("warm up")
+        self._forget_private_text(NOTES_CORPUS)  # after an upgrade, before the first note is asked about
         with contextlib.suppress(NotConfigured):  # check-ins off: nothing to classify
             self.checkins.classify(["warm up"])
 
@@ -262,9 +289,11 @@ class Services:
     @cached_property
     def notes(self):
         """Intervention notes: private to the readers the district file entitles."""
+        from bot.notes.copies import NoteCopies
         from bot.notes.service import Notes
         from bot.notes.store import NotesStore
 
         return Notes(
-            store=NotesStore(engine=self.engine), district=self.district, corpus=lambda: self.ingester
-        )
+            store=NotesStore(engine=self.engine), district=self.district, corpus=lambda: self.ingester,
+            copies=NoteCopies(engine=self.engine, clock=self.clock),
+        )  # fmt: skip

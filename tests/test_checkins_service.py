@@ -16,7 +16,7 @@ from bot.checkins import schedule
 from bot.checkins.cli import checkin
 from bot.checkins.commands import BadCommand, Command, parse
 from bot.checkins.sending import Sender
-from bot.checkins.service import FIELD_CHARS, Refusal, block_id
+from bot.checkins.service import FIELD_CHARS, ClearFirst, Refusal, block_id
 from bot.cli import main
 from bot.district.config import CheckinsConfig
 from bot.slack.fake import BOT_TOKEN as TOKEN
@@ -161,7 +161,7 @@ def test_checkin_text_is_read_into_a_command(typed, command):
     [
         ("away 2026-10-26", "2026-10-26 is not after today (2026-10-26)"),
         (f"support <@{BEN}> <@{CAL}>: {NOTES}", "Ask one person per request"),
-        ("literacy read with Grade 2", "Resolute does not know `literacy`"),
+        ("literacy read with Grade 2", "Did you mean `/checkin literacy: read with Grade 2`?"),
     ],
 )
 def test_checkin_text_it_cannot_read_says_why(typed, wrong):
@@ -192,7 +192,9 @@ def test_the_form_replaces_what_was_filed_and_a_refused_one_keeps_it(services, n
     assert [(i.field, i.filed, i.text) for i in items] == [
         ("did", "literacy", READING_WALK), ("did", "literacy", GUIDED), ("next", "numeracy", FRACTIONS)]  # fmt: skip
     assert request is None
-    for refused, why in [(({}, (None, "")), "empty"), (({}, (ANA, "")), "both the person"),
+    with pytest.raises(ClearFirst):  # an emptied form clears only once the member confirms
+        checkins.save_form(BEN, W44, {}, (None, ""), at)
+    for refused, why in [(({}, (ANA, "")), "both the person"),
                          (({"other": BUSES}, (None, PELICAN)), "both the person"),
                          (({"other": BUSES}, (BEN, PELICAN)), "asked yourself")]:  # fmt: skip
         with pytest.raises(Refusal, match=why):
@@ -349,7 +351,16 @@ def test_checkin_summary_json_has_the_weeks_figures_items_and_support(services):
     result = CliRunner().invoke(main, ["checkin", "summary", "--week", W45, "--json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
-    keys = ["week", "closes", "participation", "on_message_share", "trend", "items", "support_requests"]
+    keys = [
+        "week",
+        "closes",
+        "closed",
+        "participation",
+        "on_message_share",
+        "trend",
+        "items",
+        "support_requests",
+    ]
     assert list(data) == keys
     assert data["week"] == W45 and data["closes"] == "2026-11-04T17:00:00-05:00"
     assert data["participation"] == {"answered": 2, "members": 2, "rate": 1.0, "skipped": 1}

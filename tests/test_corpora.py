@@ -239,11 +239,14 @@ def test_the_next_upsert_refills_a_private_collection_that_lost_its_vectors(make
     embedded = _recording(again, monkeypatch)
     report = again.ingester.upsert_texts(NOTES, [])
     assert report.vectors_restored == report.chunks_embedded == report.chunks_total == 2
-    assert sorted(embedded) == sorted(written["documents"])
+    with again.engine.connect() as conn:
+        stored = conn.execute(select(chunks.c.text).where(chunks.c.corpus == NOTES)).scalars().all()
+    assert sorted(embedded) == sorted(stored)  # embedded again from the text SQL keeps
     restored = again.vectorstore(NOTES).get(include=["documents", "metadatas"])
     assert sorted(zip(restored["ids"], restored["documents"], restored["metadatas"], strict=True)) == sorted(
         zip(written["ids"], written["documents"], written["metadatas"], strict=True)
-    )  # the same ids, text and metadata as the upsert wrote
+    )  # the same ids and metadata as the upsert wrote
+    assert set(written["documents"]) == {None}  # a private collection holds no text: SQL alone does
     top = again.index(NOTES).search(QUESTION, k=1, mode="dense")[0]
     assert top.passage.source == "note:1" and top.dense > 0.5
     assert _vector_ids(again, PUBLIC) == public  # the public corpus was not touched

@@ -5,19 +5,25 @@ protocol: signed requests in, Web API calls out to the fake Slack."""
 from __future__ import annotations
 
 import json
+import re
 import time
 from datetime import UTC, datetime
 
 import pytest
+from langchain_core.messages import AIMessage
+from langchain_core.outputs import ChatGeneration, ChatResult
+from slack_sdk import WebClient
 from sqlalchemy import select
 
+import bot.jobs
+from bot.notes.copies import REDACTED
 from bot.notes.model import NOTES_CORPUS
 from bot.slack.answer_log import WITHHELD
 from bot.slack.app import make_slack_app
 from bot.slack.fake import BOT_TOKEN as TOKEN
 from bot.slack.fake import BOT_USER
 from bot.store.tables import slack_answers
-from tests.conftest import serving
+from tests.conftest import RecordingChatModel, serving
 from tests.test_district import TOML, write_district
 from tests.test_slack import SECRET, Slack, answers_in, mention
 
@@ -135,3 +141,85 @@ def test_leaving_the_channel_takes_the_notes_out_of_direct_answers(team, fake_sl
     assert slack.event(event)[0] == 200
     dm(slack, fake_slack, ANA, DM_ANA, QUESTION)
     assert "Tuesday lunch" not in shown(answered(fake_slack, 2)[-1])
+
+
+# -- what the answer log keeps, and what Resolute takes back from Slack ------------------------------------
+PARAPHRASE = "The pupil practises fractions with the maths coach at Tuesday lunchtimes"
+
+
+class CitesADocument(RecordingChatModel):
+    """A model that says what the note says but cites the first passage it was shown that is not a note."""
+
+    def _generate(self, messages, stop=None, run_manager=None, **kwargs):
+        prompt = messages[-1].content
+        self.prompts.append(prompt)
+        shown = re.findall(r"^\[(\d+)\] (.*)$", prompt, flags=re.MULTILINE)
+        document = next(n for n, title in shown if not title.startswith("Note by"))
+        reply = AIMessage(content=f"{PARAPHRASE} [{document}].")
+        return ChatResult(generations=[ChatGeneration(message=reply)])
+
+
+@pytest.fixture
+def team_with_model(make_services, knowledge, fake_slack):
+    """The team above, with a language model configured."""
+    write_district(knowledge / "district", toml=TOML + '\n[notes]\nreaders = "channel"\n')
+    services = make_services(slack_bot_token=TOKEN, slack_signing_secret=SECRET, slack_api_url=fake_slack.url,
+                             clock=lambda: NOW)  # fmt: skip
+    services.__dict__["llm"] = CitesADocument()
+    services.ingester.ingest([knowledge])
+    services.district.load()
+    fake_slack.members[LEAD] = [ANA, BOT_USER]
+    with serving(make_slack_app(services)) as url:
+        yield services, Slack(url, SECRET)
+
+
+def test_an_answer_whose_model_was_shown_a_note_is_not_kept_even_citing_only_a_document(
+    team_with_model, fake_slack
+):
+    services, slack = team_with_model
+    session = note_session(services)
+    note = session.log(session.draft({"text": NOTE, "type": "tutoring"}, now=NOW), now=NOW)
+    dm(slack, fake_slack, ANA, DM_ANA, QUESTION)
+    [answer] = answered(fake_slack, 1)
+    [prompt] = services.llm.prompts
+    assert "every Tuesday lunch" in prompt  # the model read the note
+    assert PARAPHRASE in shown(answer) and "Note by" not in shown(answer)  # and cited a document
+    with services.engine.connect() as conn:
+        [row] = conn.execute(select(slack_answers.c.question, slack_answers.c.answer)).all()
+    assert row.question == WITHHELD and row.answer == WITHHELD
+    # what it said came from the note: deleting the note takes the answer back from Slack too
+    bot.jobs.use(services, WebClient(token=TOKEN, base_url=fake_slack.url), clock=lambda: NOW)
+    session.delete(note.id, now=NOW)
+    assert bot.jobs.notes_tick() == [f"redacted message {answer.reply['ts']} in {DM_ANA}"]
+    [message] = [m for m in fake_slack.messages[DM_ANA] if m["ts"] == answer.reply["ts"]]
+    assert message["text"] == REDACTED and PARAPHRASE not in json.dumps(message)
+
+
+def test_a_direct_answer_that_quoted_a_note_is_redacted_when_the_note_is_deleted(team, fake_slack):
+    services, slack = team
+    session = note_session(services)
+    note = session.log(session.draft({"text": NOTE, "type": "tutoring"}, now=NOW), now=NOW)
+    other = session.log(session.draft({"text": "Grade 9 credit recovery check on Fridays", "type": "other"},
+                                      now=NOW), now=NOW)  # fmt: skip
+    dm(slack, fake_slack, ANA, DM_ANA, QUESTION)
+    [answer] = answered(fake_slack, 1)
+    assert "every Tuesday lunch" in shown(answer)
+    bot.jobs.use(services, WebClient(token=TOKEN, base_url=fake_slack.url), clock=lambda: NOW)
+    session.delete(other.id, now=NOW)  # a note the answer did not quote: the answer stays
+    assert bot.jobs.notes_tick() == []
+    session.delete(note.id, now=NOW)
+    assert bot.jobs.notes_tick() == [f"redacted message {answer.reply['ts']} in {DM_ANA}"]
+    [message] = [m for m in fake_slack.messages[DM_ANA] if m["ts"] == answer.reply["ts"]]
+    assert message["text"] == REDACTED and "Tuesday lunch" not in json.dumps(message)
+    assert bot.jobs.notes_tick() == [] and len(fake_slack.called("chat.update")) == 1
+
+
+def test_nothing_found_for_an_entitled_reader_names_no_note_author(team, fake_slack):
+    services, slack = team
+    session = note_session(services)
+    session.log(session.draft({"text": NOTE, "type": "tutoring"}, now=NOW), now=NOW)
+    dm(slack, fake_slack, ANA, DM_ANA, "What colour are the clouds on Neptune?")
+    [reply] = answered(fake_slack, 1)
+    said = shown(reply)
+    assert "I couldn't find anything" in said and "Lakeside Improvement Plan" in said
+    assert ANA not in said and "Note by" not in said

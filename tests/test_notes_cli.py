@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import json
+from datetime import UTC, datetime
 
 import pytest
 from click.testing import CliRunner
@@ -16,6 +17,7 @@ from tests.test_district import write_district
 
 TOML = CHECKINS_TOML + '\n[notes]\nreaders = ["UANA", "UBEN"]\n'  # schools A (Alpha PS) and B (Beta PS)
 KEYS = ["id", "school", "student", "type", "tier", "priority", "text", "follow_up", "author", "created_at"]
+NOW = datetime(2026, 11, 21, 15, 0, tzinfo=UTC)
 HEADER = "school,student,type,tier,priority,text,follow_up,author,created_at\n"
 GOOD = HEADER + (
     'A,S0001,credit_rescue,2,literacy,"Lab make-up plan agreed, weekly check-in",,UANA,'
@@ -29,7 +31,9 @@ GOOD = HEADER + (
 def cli(tmp_path, monkeypatch, embeddings):
     """Run `resolute ...` on the test's data dir, with the session's embedding model; loads the district."""
     monkeypatch.setenv("RESOLUTE_KNOWLEDGE_DIR", str(tmp_path / "knowledge"))
-    monkeypatch.setattr("bot.cli.Services", functools.partial(Services, embeddings=embeddings))
+    # a fixed clock: an import refuses rows older than retention_days, so today matters
+    built = functools.partial(Services, embeddings=embeddings, clock=lambda: NOW)
+    monkeypatch.setattr("bot.cli.Services", built)
 
     def run(*args: str, toml: str | None = TOML):
         if toml is not None:

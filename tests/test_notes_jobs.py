@@ -17,6 +17,7 @@ import bot.jobs
 from bot.jobs import post_weekly_digest
 from bot.notes.model import NOTES_CORPUS
 from bot.notes.sending import FollowUps
+from bot.slack.blocks import notes as kit
 from bot.slack.fake import BOT_TOKEN as TOKEN
 from tests.test_checkins_week import TOML as CHECKINS_TOML
 from tests.test_district import write_district
@@ -115,7 +116,7 @@ def test_a_follow_up_reminds_its_author_at_nine_their_own_time_and_once_across_a
     assert "Alpha PS" in rendered(to_ana) and "Fri 20 Nov 2026" in rendered(to_ana)
     [edit] = [e for b in to_ana.args["blocks"] if b["type"] == "actions" for e in b["elements"]
               if e["action_id"] == "notes_edit"]  # fmt: skip
-    assert edit["value"] == str(ana.id)
+    assert edit["value"] == kit.note_value(ana)
     resolute.restart()  # a new process on the same database, later that day and the next
     assert resolute.tick(VANCOUVER_9AM + MINUTE) == []
     assert resolute.tick(VANCOUVER_9AM + timedelta(days=1)) == []
@@ -340,3 +341,24 @@ def test_the_notes_jobs_are_scheduled_by_reference_every_minute_and_daily_at_2_3
         assert daily.trigger.get_next_fire_time(None, utc(11, 25, 12)) == utc(11, 26, 7, 30)  # 02:30 EST
     finally:
         scheduler.shutdown(wait=False)
+
+
+def test_the_digest_s_notes_line_goes_only_to_a_channel_whose_members_all_read_notes(start, team):
+    from bot.slack.fake import BOT_USER
+
+    running = start(toml=CHECKINS_TOML + '\n[notes]\nreaders = ["UANA", "UBEN"]\n')  # the digest goes to LEAD
+    running.log(ANA, "Confidential note", at=FRIDAY_3PM - timedelta(hours=1), type="tutoring")
+    team.members[LEAD] = [ANA, BEN, CAL, BOT_USER]  # Cal reads the digest but not notes
+    post_weekly_digest(
+        running.services.district, running.client, now=FRIDAY_3PM, notes=running.services.notes
+    )
+    assert "Interventions" not in rendered(team.called("chat.postMessage")[-1])
+    team.members[LEAD] = [ANA, BEN, BOT_USER]  # only readers (and Resolute itself): the line is there
+    running.services.notes.forget_members(LEAD)
+    post_weekly_digest(running.services.district, running.client, now=FRIDAY_3PM + timedelta(days=7),
+                       notes=running.services.notes)  # fmt: skip
+    assert ":memo: *Interventions logged this week*" in rendered(team.called("chat.postMessage")[-1])
+    team.errors["conversations.members"] = "missing_scope"  # who is there is unknown: no line
+    post_weekly_digest(running.services.district, running.client, now=FRIDAY_3PM + timedelta(days=14),
+                       notes=running.services.notes)  # fmt: skip
+    assert "Interventions" not in rendered(team.called("chat.postMessage")[-1])

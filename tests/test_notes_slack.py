@@ -246,8 +246,8 @@ def test_a_note_is_logged_with_the_form_and_confirmed_privately_with_its_buttons
     assert str(note.follow_up) == "2026-12-01"
     confirmed = fake_slack.wait_for("response_url")[-1].args  # where /note was typed, privately
     text = shown(confirmed)
-    assert all(part in text for part in ("Note logged", TEXT, STUDENT, "Alpha PS (A)", "tier 2"))
-    assert buttons(confirmed) == {kit.EDIT: [str(note.id)], kit.DELETE: [str(note.id)]}
+    assert all(part in text for part in ("Note logged", TEXT, STUDENT, "Alpha PS (A)", "*Tier:* 2"))
+    assert buttons(confirmed) == {kit.EDIT: [kit.note_value(note)], kit.DELETE: [kit.note_value(note)]}
     [delete] = [e for b in confirmed["blocks"] if b["type"] == "actions" for e in b["elements"]
                 if e["action_id"] == kit.DELETE]  # fmt: skip
     assert delete["confirm"]["confirm"]["text"] == "Delete"  # Slack asks before it is pressed
@@ -259,7 +259,7 @@ def test_a_note_is_logged_in_one_line_with_its_fields_in_any_order(desk):
     [note] = desk.stored()
     assert (note.school, note.student, note.type, note.tier, note.priority) == ("B", STUDENT, "tutoring", 3, "literacy")  # fmt: skip
     assert TEXT in note.text and "Note logged" in reply["text"]
-    assert buttons(reply) == {kit.EDIT: [str(note.id)], kit.DELETE: [str(note.id)]}
+    assert buttons(reply) == {kit.EDIT: [kit.note_value(note)], kit.DELETE: [kit.note_value(note)]}
 
 
 def test_bad_input_says_what_is_wrong_and_keeps_what_was_typed(desk):
@@ -286,15 +286,15 @@ def test_notes_are_listed_newest_first_ten_at_a_time_with_more(desk):
         logged.append(desk.log(text=f"Note number {n:02d} about tutoring", school="AB"[n % 2 == 0], type="tutoring"))  # fmt: skip
     first = desk.command(ANA, "/notes")
     assert "Note number 22" in shown(first) and "Note number 12" not in shown(first)
-    assert buttons(first)[kit.EDIT] == [str(n.id) for n in logged[::-1][:10]]
+    assert buttons(first)[kit.EDIT] == [kit.note_value(n) for n in logged[::-1][:10]]
     second = desk.press(ANA, kit.MORE, buttons(first)[kit.MORE][0])
-    assert buttons(second)[kit.EDIT] == [str(n.id) for n in logged[::-1][10:20]]
+    assert buttons(second)[kit.EDIT] == [kit.note_value(n) for n in logged[::-1][10:20]]
     third = desk.press(ANA, kit.MORE, buttons(second)[kit.MORE][0])
-    assert buttons(third)[kit.EDIT] == [str(n.id) for n in logged[::-1][20:]] and kit.MORE not in buttons(third)  # fmt: skip
+    assert buttons(third)[kit.EDIT] == [kit.note_value(n) for n in logged[::-1][20:]] and kit.MORE not in buttons(third)  # fmt: skip
 
     in_a = desk.command(ANA, "/notes", "school:A")  # the filters go on to the next page
     rest = desk.press(ANA, kit.MORE, buttons(in_a)[kit.MORE][0])
-    assert buttons(in_a)[kit.EDIT] + buttons(rest)[kit.EDIT] == [str(n.id) for n in logged[::-1] if n.school == "A"]  # fmt: skip
+    assert buttons(in_a)[kit.EDIT] + buttons(rest)[kit.EDIT] == [kit.note_value(n) for n in logged[::-1] if n.school == "A"]  # fmt: skip
     assert len(buttons(in_a)[kit.MORE][0]) <= 2000
     assert "No notes match" in shown(desk.command(ANA, "/notes", "student:XX-0000"))
     bad = shown(desk.command(ANA, "/notes", "school:A since:yesterday"))
@@ -305,13 +305,13 @@ def test_others_see_notes_but_only_the_author_or_an_admin_may_change_them(desk, 
     note = desk.log(ANA, school="A", type="tutoring")
     seen_by_ben = desk.command(BEN, "/notes")
     assert TEXT in shown(seen_by_ben) and kit.EDIT not in buttons(seen_by_ben)  # no buttons for BEN
-    assert desk.press(BEN, kit.EDIT, str(note.id))["text"] == NOT_YOURS
-    refused = desk.press(BEN, kit.DELETE, str(note.id))  # the service's reason
+    assert desk.press(BEN, kit.EDIT, kit.note_value(note))["text"] == NOT_YOURS
+    refused = desk.press(BEN, kit.DELETE, kit.note_value(note))  # the service's reason
     assert refused["text"] == f"only its author (<@{ANA}>) or an admin can change note {note.id}"
     assert [n.id for n in desk.stored()] == [note.id]
 
     # the admin: the form, filled in
-    form = desk.press(ADA, kit.EDIT, str(note.id), block_id=kit.ONE, opens=True)
+    form = desk.press(ADA, kit.EDIT, kit.note_value(note), block_id=kit.ONE, opens=True)
     held = {b["block_id"]: b["element"] for b in form["blocks"] if b["type"] == "input"}
     assert held[kit.TEXT]["initial_value"] == TEXT and held[kit.SCHOOL]["initial_option"]["value"] == "A"
     assert desk.submit(ADA, form, text="Moved to Thursdays.") is None
@@ -324,13 +324,13 @@ def test_others_see_notes_but_only_the_author_or_an_admin_may_change_them(desk, 
     # 3,250 characters, more than Slack's form holds: logging refuses it, but a note stored by other means
     # (straight into the database) must not be opened in a form that would cut it
     long = desk.services.notes.store.add(Draft(text="A long note. " * 250), ANA, desk.now[0])
-    assert desk.press(ANA, kit.EDIT, str(long.id))["text"] == TOO_LONG.format(id=long.id)
+    assert desk.press(ANA, kit.EDIT, kit.note_value(long))["text"] == TOO_LONG.format(id=long.id)
     desk.session(ANA).delete(long.id, now=desk.now[0])
 
-    gone = desk.press(ANA, kit.DELETE, str(note.id), block_id=kit.ONE)  # the author
+    gone = desk.press(ANA, kit.DELETE, kit.note_value(note), block_id=kit.ONE)  # the author
     assert gone["replace_original"] is True and "deleted" in gone["text"] and "Thursdays" not in shown(gone)
     assert desk.stored() == []
-    assert desk.press(ANA, kit.EDIT, str(note.id))["text"] == GONE
+    assert desk.press(ANA, kit.EDIT, kit.note_value(note))["text"] == GONE
 
 
 def test_an_export_arrives_as_a_file_in_a_direct_message(desk, fake_slack):

@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 USAGE = (
     "`/checkin` opens your check-in · `/checkin literacy: what you did` adds an item under a priority · "
     "`/checkin other: what else took your time` · `/checkin support @person: what you need` · "
-    "`/checkin skip` skips this week · `/checkin away YYYY-MM-DD` pauses prompts until then · "
+    "`/checkin skip` skips this week · `/checkin clear` withdraws everything you filed this week · "
+    "`/checkin away YYYY-MM-DD` pauses prompts until then, `/checkin back` ends it sooner · "
     "`/checkin status` shows what you have filed · `/checkin summary` shows the summary so far"
 )
 _MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
-_WORDS = {"skip", "away", "status", "summary", "help"}
+_WORDS = {"skip", "away", "back", "clear", "status", "summary", "help"}
+_DASHES = "-–—"
+
+
+def invisible(text: str) -> bool:
+    """Nothing to read: only spaces and format characters (zero-width spaces and joiners, soft hyphens)."""
+    return all(c.isspace() or unicodedata.category(c) == "Cf" for c in text)
 
 
 class BadCommand(Exception):
@@ -22,7 +30,7 @@ class BadCommand(Exception):
 
 @dataclass(frozen=True)
 class Command:
-    verb: str  # open | item | support | skip | away | status | summary | help
+    verb: str  # open | item | support | skip | away | back | clear | status | summary | help
     field: str | None = None  # did | other, for an item
     priority: str | None = None  # for an item filed under a priority
     person: str | None = None  # for support
@@ -43,11 +51,16 @@ def parse(text: str, priority_keys: list[str], *, today: date) -> Command:
         return _support(text[len("support") :])
     key, colon, item = text.partition(":")
     key = key.strip().lower()
+    bare = word.rstrip(_DASHES)
+    if (not colon or " " in key) and bare in [*priority_keys, "other"] and rest.lstrip(_DASHES + " "):
+        # `literacy - text`, `literacy text`: the colon is what files it
+        meant = f"{bare}: {(head[len(bare) :] + ' ' + rest).lstrip(_DASHES + ' ')}"
+        raise BadCommand(f"Did you mean `/checkin {meant}`? Put a colon after `{bare}`.")
     if not colon or " " in key:
         raise BadCommand(f"Resolute does not know `{head}`. {USAGE}")
     if key != "other" and key not in priority_keys:
         raise BadCommand(f"`{key}` is not one of the priorities ({', '.join(priority_keys)}) or `other`.")
-    if not item.strip():
+    if invisible(item):
         raise BadCommand(f"Nothing to add after `{key}:`; write what you did, e.g. `/checkin {key}: ...`.")
     if key == "other":
         return Command("item", field="other", text=item.strip())
@@ -68,6 +81,13 @@ def _word(word: str, rest: str, today: date) -> Command:
         raise BadCommand(
             f"{until.isoformat()} is not after today ({today.isoformat()}); give the date you are back."
         )
+    try:
+        latest = today.replace(year=today.year + 1)
+    except ValueError:  # 29 February
+        latest = today + timedelta(days=365)
+    if until > latest:
+        raise BadCommand(f"{until.isoformat()} is more than a year away; give the date you are back, by "
+                         f"{latest.isoformat()} at the latest (and `/checkin away` again then if need be).")  # fmt: skip
     return Command("away", until=until)
 
 
@@ -79,6 +99,6 @@ def _support(rest: str) -> Command:
                          "`/checkin support @person: what you need`.")  # fmt: skip
     if len(people) > 1:
         raise BadCommand("Ask one person per request: `/checkin support @person: what you need`.")
-    if not colon or not what.strip():
+    if not colon or invisible(what):
         raise BadCommand("Say what you need after the person: `/checkin support @person: what you need`.")
     return Command("support", person=people[0], text=what.strip())

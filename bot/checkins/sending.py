@@ -3,8 +3,10 @@
 `Sender.tick(now)` runs every minute (bot.jobs:checkin_tick) and sends whatever is due and not yet
 sent. A claim in SQL per week, kind and recipient makes each message go out once across retries,
 restarts and several `serve` processes; a send that fails gives its claim back and is tried on the
-next tick. A prompt missed while no instance was running goes out when one comes back, as long as the
-week's check-in is still open. After a week's summary, each author of intervention notes that week
+next tick, unless Slack refuses a support message for good (a bot, a closed account): that one is not
+tried again, and a request that never reached its person closes with a word to the requester. A request
+still waiting after four weeks closes with a word to both. A prompt missed while no instance was
+running goes out when one comes back, as long as the week's check-in is still open. After a week's summary, each author of intervention notes that week
 gets a private DM listing their own notes (nothing about notes goes to the channel).
 """
 
@@ -20,7 +22,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.checkins import schedule
 from bot.checkins.service import CheckIns, NotConfigured
-from bot.checkins.store import DONE, TAKEN, Support
+from bot.checkins.store import UNSENT, Support
 from bot.slack.blocks import checkins as blocks
 from bot.slack.blocks.kit import FALLBACK_CHARS, cut
 
@@ -30,6 +32,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MEMBERS_TTL = timedelta(minutes=10)  # how long the channel's member list is reused
+# Slack's answers that may pass: anything else it answers about a direct message it will answer again
+TRANSIENT = {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
 TZ_TTL = timedelta(days=1)  # how long a member's time zone (users.info) is reused
 
 
@@ -66,6 +70,7 @@ class Sender:
             said += self._card(week, now)
             for w in (schedule.shift(week, -1), week):
                 said += self._summary(w, now)
+            self.checkins.expire(now)
             said += self.deliver_support(now)
             return said
 
@@ -143,11 +148,25 @@ class Sender:
         return self._post(week, kind, user, now, text=text, blocks=built)
 
     def _post(self, week: str, kind: str, recipient: str, now: datetime, *, channel: str | None = None,
-              **message) -> list[str]:  # fmt: skip
+              final: bool = False, **message) -> list[str]:  # fmt: skip
+        """Post once; `final`: a refusal Slack will repeat is recorded, not retried (support messages)."""
         if not self.store.claim(week, kind, recipient, now):
             return []
         try:
             posted = self.client.chat_postMessage(channel=channel or recipient, **message)
+        except SlackApiError as exc:
+            error = exc.response.get("error")
+            if final and error not in TRANSIENT:
+                self.store.refused(week, kind, recipient, now)
+                log.warning(
+                    "Slack refused the check-in %s for %s (%s); it is not tried again", kind, week, error
+                )
+                return [f"{kind} {week} -> {recipient} refused: {error}"]
+            self.store.release(week, kind, recipient)
+            log.warning(
+                "the check-in %s for %s could not be sent (%s); the next tick retries", kind, week, error
+            )
+            return []
         except Exception:
             self.store.release(week, kind, recipient)  # nothing went out: the next tick tries again
             log.exception("the check-in %s for %s could not be sent; the next tick retries", kind, week)
@@ -179,10 +198,16 @@ class Sender:
         return self.post_summary(week, now)
 
     def post_summary(self, week: str, now: datetime) -> list[str]:
-        """Post a week's summary to the channel (once) with its trend chart in the thread."""
+        """Post a week's summary to the channel (once) with its trend chart in the thread. Before the close it
+        is the summary so far, labelled so, posted each time asked: the close's own summary still goes out."""
         config, c = self.checkins.settings()
         summary = self.checkins.summary(week, now)
         text, built = blocks.summary_message(summary, config.priorities)
+        if not summary["closed"]:
+            posted = self.client.chat_postMessage(
+                channel=c.channel, text=cut(text, FALLBACK_CHARS), blocks=built
+            )
+            return [f"summary so far {week} -> {c.channel} at {posted['ts']}"]
         said = self._post(week, "summary", c.channel, now, text=cut(text, FALLBACK_CHARS), blocks=built)
         if said and summary["trend"]:
             from bot.checkins.chart import trend_chart
@@ -233,7 +258,11 @@ class Sender:
                 log.warning("the week's notes DMs wait: Slack answered %s", exc.response.get("error"))
                 break
             text, built = week_message(notes, schools, since=since, until=until)
-            said += self._post(week, "notes", author, now, text=text, blocks=built)
+            sent_now = self._post(week, "notes", author, now, text=text, blocks=built)
+            if sent_now:  # taken back from Slack if one of these notes is deleted or expires
+                ts = self.store.message_ts(week, "notes", author)
+                self.notes.copies.record([n.id for n in notes], channel=author, ts=ts, kind="weekly")
+            said += sent_now
         return said
 
     # -- support -------------------------------------------------------------------------------------
@@ -246,14 +275,25 @@ class Sender:
 
     def _support(self, request: Support, kind: str, now: datetime) -> list[str]:
         data = request.as_dict(now)
+        to = (
+            request.to_user
+            if kind in ("support_ask", "support_withdrawn", "support_expired_to")
+            else request.from_user
+        )
         if kind == "support_ask":
             text, built = blocks.support_request_message(data)
-            return self._post(request.week, kind, str(request.id), now, channel=request.to_user, text=text,
-                              blocks=built)  # fmt: skip
-        assert kind in ("support_taken", "support_done") and request.status in (TAKEN, DONE)
-        text, built = blocks.support_update_message(data)
-        return self._post(request.week, kind, str(request.id), now, channel=request.from_user, text=text,
-                          blocks=built)  # fmt: skip
+        elif kind in ("support_taken", "support_done"):
+            text, built = blocks.support_update_message(data)
+        else:
+            first = self.store.support(request.handed_from) if request.handed_from else None
+            text, built = blocks.support_news_message(kind, data, handed_by=first.to_user if first else None)
+        said = self._post(
+            request.week, kind, str(request.id), now, channel=to, text=text, blocks=built, final=True
+        )
+        refused = kind == "support_ask" and said and " refused: " in said[0]
+        if refused and self.store.move_support(request.id, UNSENT, now):  # it never reached them: closed, and
+            said += self._support(self.store.support(request.id), "support_unsent", now)  # the requester told
+        return said
 
 
 def _aware(moment: datetime, now: datetime) -> datetime:

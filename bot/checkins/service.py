@@ -8,16 +8,32 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.checkins import schedule
-from bot.checkins.store import ANSWERED, DONE, SKIPPED, TAKEN, CheckinStore, Item, NewItem, Support
+from bot.checkins.classify import NONE_BELOW
+from bot.checkins.commands import invisible
+from bot.checkins.store import (
+    ACTIVE,
+    ANSWERED,
+    DECLINED,
+    DONE,
+    HANDED,
+    SKIPPED,
+    TAKEN,
+    WITHDRAWN,
+    CheckinStore,
+    Item,
+    NewItem,
+    Support,
+)
 from bot.district.config import CheckinsConfig, DistrictConfig
 from bot.district.service import District, NotLoaded
 
 FIELD_CHARS = 3000  # Slack's limit on a modal input: a field's items must fit back into the modal
 TREND_WEEKS = 12
+SUPPORT_DAYS = 28  # a request nobody has closed after four weeks is closed, and both people told
 
 
 class NotConfigured(Exception):
@@ -28,6 +44,14 @@ class Refusal(Exception):
     """What is wrong with a request, in words for the person who made it."""
 
 
+class ClearFirst(Exception):
+    """A form saved with every field empty: the member confirms before their `count` items go."""
+
+    def __init__(self, week: str, count: int) -> None:
+        super().__init__(f"{count} items in {week}")
+        self.week, self.count = week, count
+
+
 def block_id(field: str, priority: str | None) -> str:
     """Where a field's text lives in the modal: 'did:literacy', 'next:literacy', 'other'."""
     return f"{field}:{priority}" if priority else field
@@ -35,9 +59,13 @@ def block_id(field: str, priority: str | None) -> str:
 
 def lines(text: str) -> list[str]:
     """A modal field's items: one a line, bullets and blank lines dropped."""
-    return [
-        line.strip().lstrip("-•*").strip() for line in text.splitlines() if line.strip().lstrip("-•*").strip()
-    ]
+    kept = (line.strip().lstrip("-•*").strip() for line in text.splitlines())
+    return [line for line in kept if not invisible(line)]  # a zero-width space alone is a blank line
+
+
+def asks_to_move(item: Item) -> bool:
+    """Filed under a priority, but read as serving none: the member is asked to keep it there or move it."""
+    return item.filed is not None and item.priority is None
 
 
 class CheckIns:
@@ -92,21 +120,43 @@ class CheckIns:
             classifier = self._classifier[1]
         return classifier.classify(texts, filed) if texts else []
 
-    def _new_items(self, entries: list[tuple[str, str | None, str]]) -> list[NewItem]:
-        verdicts = self.classify([text for _, _, text in entries], [filed for _, filed, _ in entries])
-        return [
-            NewItem(field, filed, text, v.priority, v.score)
-            for (field, filed, text), v in zip(entries, verdicts, strict=True)
-        ]
+    def _new_items(self, entries: list[tuple[str, str | None, str]], kept: list[Item] = ()) -> list[NewItem]:
+        """Items to store. Filed under a priority, an item shows there unless the classifier is confident it
+        serves none (then the member is asked); an item saved again unchanged keeps what it was (and so the
+        member's own choice)."""
+        known = {(i.field, i.filed, i.text): (i.priority, i.score) for i in kept}
+        fresh = [e for e in entries if e not in known]
+        verdicts = dict(
+            zip(fresh, self.classify([t for _, _, t in fresh], [f for _, f, _ in fresh]), strict=True)
+        )
+        out = []
+        for entry in entries:
+            field, filed, text = entry
+            if entry in known:
+                out.append(NewItem(field, filed, text, *known[entry]))
+                continue
+            v = verdicts[entry]
+            confident_none = v.priority is None and v.score < NONE_BELOW
+            out.append(
+                NewItem(field, filed, text, filed if filed and not confident_none else v.priority, v.score)
+            )
+        return out
 
     # -- filing --------------------------------------------------------------------------------------
     def add(self, user: str, field: str, filed: str | None, text: str, now: datetime) -> tuple[str, Item]:
         """One item from `/checkin key: text`; returns the week and the item as stored."""
         week = self.week(now)
+        if invisible(text):
+            raise Refusal("That item has nothing to read in it: write what you did.")
         mine = [i for i in self.store.items(week, user) if i.field == field and i.filed == filed]
-        if len("\n".join([*(i.text for i in mine), text])) > FIELD_CHARS:
-            raise Refusal(f"That field already holds {sum(len(i.text) + 1 for i in mine)} characters this week, "
-                          f"and Slack's form holds {FIELD_CHARS}; edit it with `/checkin` to make room.")  # fmt: skip
+        used = len("\n".join(i.text for i in mine)) + (1 if mine else 0)  # a line break before the new one
+        if used + len(text) > FIELD_CHARS:
+            held = (
+                f"already holds {used:,} of them this week, so this one can be at most {FIELD_CHARS - used:,}"
+            )
+            raise Refusal(f"That item is {len(text):,} characters. A field of the check-in form holds {FIELD_CHARS:,} "
+                          f"characters in all (Slack's limit) and this one {held}: shorten it, or edit the "
+                          "field with `/checkin`.")  # fmt: skip
         self.store.add_items(week, user, self._new_items([(field, filed, text)]), now)
         return week, self.store.items(week, user)[-1]
 
@@ -133,10 +183,13 @@ class CheckIns:
             for field in ("did", "next"):
                 entries += [(field, p.key, line) for line in lines(texts.get(block_id(field, p.key), ""))]
         entries += [("other", None, line) for line in lines(texts.get("other", ""))]
+        saved = self.store.items(week, user)
         if not entries and not person:
+            if saved:  # withdrawing everything: asked first, then `clear`
+                raise ClearFirst(week, len(saved))
             raise Refusal("Your check-in is empty: write at least one thing you did, or use `/checkin skip`.")
-        if entries or not self.store.items(week, user):
-            self.store.add_items(week, user, self._new_items(entries), now, replace=True)
+        if entries or not saved:
+            self.store.add_items(week, user, self._new_items(entries, saved), now, replace=True)
         request = self.ask(user, person, need, now, week=week) if person else None
         return self.store.items(week, user), request
 
@@ -145,6 +198,42 @@ class CheckIns:
         if person == user:
             raise Refusal("You asked yourself for support; pick the colleague whose help you need.")
         return self.store.add_support(week or self.week(now), user, person, text, now)
+
+    def clear(self, user: str, week: str, now: datetime) -> str:
+        """Withdraw everything a member filed for a week (still open): as if they had not answered."""
+        self.check_open(week, now)
+        removed = self.store.clear(week, user)
+        if not removed:
+            return f"You have nothing filed for the week of {schedule.label(week)}."
+        return (f"Cleared your check-in for the week of {schedule.label(week)}: {_items(removed)} removed. "
+                "Fill it in again with `/checkin`, or skip the week with `/checkin skip`.")  # fmt: skip
+
+    def to_clear(self, user: str, now: datetime) -> tuple[str, int]:
+        """The open week and how many items the member has filed in it (what `/checkin clear` would remove)."""
+        week = self.week(now)
+        return week, len(self.store.items(week, user))
+
+    def refile(self, item_id: int, user: str, keep: bool, now: datetime) -> tuple[Item, str]:
+        """The member's answer to "keep it there, or move it to Anything else?"; it stands."""
+        item = self.store.item(item_id)
+        if item is None or item.user != user or not asks_to_move(item):
+            raise Refusal(
+                "That item has been changed or removed since; `/checkin status` shows your check-in."
+            )
+        self.check_open(item.week, now)
+        config, _ = self.settings()
+        name = next((p.name for p in config.priorities if p.key == item.filed), item.filed)
+        if keep:
+            changed = self.store.refile(item, priority=item.filed)
+            said = f"Kept under *{name}*"
+        else:
+            changed = self.store.refile(item, field="other", filed=None)
+            said = "Moved to *Anything else*"
+        if not changed:
+            raise Refusal(
+                "That item has been changed or removed since; `/checkin status` shows your check-in."
+            )
+        return item, said
 
     def skip(self, user: str, now: datetime) -> str:
         week = self.week(now)
@@ -158,30 +247,79 @@ class CheckIns:
 
     def away(self, user: str, until: date) -> str:
         self.store.set_away(user, until)
-        return f"Prompts are paused until {until:%a %d %b %Y}; welcome back then."
+        return f"Prompts are paused until {until:%a %d %b %Y}; welcome back then. `/checkin back` ends it sooner."
+
+    def back(self, user: str, now: datetime) -> str:
+        """End an away early: prompts resume (this week's, if it is still open and was missed)."""
+        person = self.store.people([user]).get(user)
+        if not person or not person[2] or person[2] <= now.date():
+            return "You are not away: your prompts are on."
+        self.store.set_away(user, None)
+        return "Welcome back: your prompts are on again."
 
     def take(self, request_id: int, user: str, now: datetime, *, done: bool = False) -> Support:
         """The person asked takes a request, or marks it done; only they may."""
+        return self._move(request_id, user, DONE if done else TAKEN, now)
+
+    def decline(self, request_id: int, user: str, now: datetime) -> Support:
+        """The person asked cannot help: the request closes and the requester is told."""
+        return self._move(request_id, user, DECLINED, now)
+
+    def withdraw(self, request_id: int, user: str, now: datetime) -> Support:
+        """The requester no longer needs it: the request closes and the person asked is told."""
+        request = self.store.support(request_id)
+        if request is None or request.from_user != user:
+            raise Refusal("Only the person who asked can withdraw this request.")
+        return self._move(request_id, user, WITHDRAWN, now, by="from_user")
+
+    def hand_on(self, request_id: int, user: str, person: str, now: datetime) -> Support:
+        """The person asked passes a request to a colleague (vetted by the caller): a new request with the
+        first one's age; the requester is told who has it now."""
         request = self.store.support(request_id)
         if request is None or request.to_user != user:
-            raise Refusal("Only the person asked can take or close this request.")
-        if not self.store.move_support(request_id, DONE if done else TAKEN, now):
-            raise Refusal(f"This request is already {request.status}.")
+            raise Refusal("Only the person asked can hand this request on.")
+        if person in (user, request.from_user):
+            who = "yourself" if person == user else f"<@{request.from_user}>, who asked"
+            raise Refusal(f"You picked {who}; hand it on to the colleague who can help.")
+        self._move(request_id, user, HANDED, now)
+        return self.store.add_support(request.week, request.from_user, person, request.text, now,
+                                      handed_from=request)  # fmt: skip
+
+    def _move(self, request_id: int, user: str, to: str, now: datetime, *, by: str = "to_user") -> Support:
+        request = self.store.support(request_id)
+        if request is None or getattr(request, by) != user:
+            raise Refusal("Only the person asked can take, decline or hand on this request.")
+        if not self.store.move_support(request_id, to, now):
+            raise Refusal(f"This request is already {_closed(request.status)}.")
         return self.store.support(request_id)
+
+    def expire(self, now: datetime) -> int:
+        """Close requests still waiting after SUPPORT_DAYS; both people are told (by the Sender)."""
+        return self.store.expire_support((now - timedelta(days=SUPPORT_DAYS)).astimezone(UTC), now)
 
     # -- reading -------------------------------------------------------------------------------------
     def status(self, user: str, now: datetime) -> dict:
         week = self.week(now)
         people = self.store.people([user]).get(user)
         away = people[2] if people and people[2] and people[2] > now.date() else None
-        answered = [u for u, s in self.store.responses(week).items() if s == ANSWERED]
+        p = self.participation(week)
         return {"week": week, "close": self.close_label(week),
                 "mine": [i.__dict__ for i in self.store.items(week, user)],
                 "asked": [r.as_dict(now) for r in self.store.support_requests(user=user, open_only=False)
-                          if r.from_user == user and (r.week == week or r.status != DONE)],
-                "answered": len(answered), "members": len(self.store.members(week) | {user}),
+                          if r.from_user == user and r.status != HANDED and (r.week == week or r.status in ACTIVE)],
+                "answered": p["answered"], "members": p["members"], "skipped_count": p["skipped"],
                 "skipped": self.store.response(week, user) == SKIPPED,
                 "away_until": away.isoformat() if away else None}  # fmt: skip
+
+    def participation(self, week: str) -> dict:
+        """Who answered of those expected (the members, less those who skipped): the summary's and status's count."""
+        members = self.store.members(week)
+        responses = self.store.responses(week)
+        answered = sum(1 for s in responses.values() if s == ANSWERED)
+        skipped = sum(1 for s in responses.values() if s == SKIPPED)
+        expected = len(members) - skipped
+        return {"answered": answered, "members": expected,
+                "rate": round(answered / expected, 3) if expected else None, "skipped": skipped}  # fmt: skip
 
     def support_list(self, now: datetime, *, open_only: bool = False) -> list[dict]:
         return [r.as_dict(now) for r in self.store.support_requests(open_only=open_only)]
@@ -189,23 +327,27 @@ class CheckIns:
     def summary(self, week: str, now: datetime) -> dict:
         """The week's summary as data (what `checkin summary --json` prints and the channel is shown)."""
         config, c = self.settings()
-        members = self.store.members(week)
-        responses = self.store.responses(week)
-        answered = sum(1 for s in responses.values() if s == ANSWERED)
-        skipped = sum(1 for s in responses.values() if s == SKIPPED)
-        expected = len(members) - skipped
         items = self.store.items(week)
         shares = self.store.shares(schedule.shift(week, -(TREND_WEEKS - 1)), week)
         week_start = datetime.combine(schedule.monday(week), datetime.min.time(), ZoneInfo(config.timezone))
         return {
             "week": week,
             "closes": schedule.close_at(c, week, config.timezone).isoformat(),
-            "participation": {"answered": answered, "members": expected,
-                              "rate": round(answered / expected, 3) if expected else None, "skipped": skipped},
+            "closed": not schedule.is_open(c, week, now, config.timezone),  # else: the summary so far
+            "participation": self.participation(week),
             "on_message_share": shares.get(week),
             "trend": [{"week": w, "share": shares[w]} for w in sorted(shares)],
             "items": [{"user": i.user, "priority": i.priority, "text": i.text, "field": i.field, "filed": i.filed}
                       for i in items],
             "support_requests": [r.as_dict(now) for r in self.store.support_requests(
-                week=week, done_since=week_start)],
+                week=week, done_since=week_start) if r.status != HANDED],  # the one handed on carries it
         }  # fmt: skip
+
+
+def _items(n: int) -> str:
+    return "1 item" if n == 1 else f"{n} items"
+
+
+def _closed(status: str) -> str:
+    return {HANDED: "handed on", "expired": "closed after four weeks", "unsent": "closed: Slack would not deliver it"
+            }.get(status, status)  # fmt: skip

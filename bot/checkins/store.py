@@ -13,6 +13,10 @@ from bot.store.tables import checkin_items, checkin_people, checkin_responses, c
 
 ANSWERED, SKIPPED = "answered", "skipped"
 OPEN, TAKEN, DONE = "open", "taken", "done"
+# a request closed without being done: by the requester, by the person asked, by age, or because Slack
+# would not deliver it; HANDED: the person asked passed it on (a new request, `handed_from` this one)
+WITHDRAWN, DECLINED, HANDED, EXPIRED, UNSENT = "withdrawn", "declined", "handed", "expired", "unsent"
+ACTIVE = (OPEN, TAKEN)  # still waiting on someone
 
 
 @dataclass(frozen=True)
@@ -49,11 +53,13 @@ class Support:
     text: str
     status: str
     created_at: datetime
+    handed_from: int | None = None  # the request the person first asked handed on as this one
 
     def as_dict(self, now: datetime) -> dict:
         created = self.created_at if self.created_at.tzinfo else self.created_at.replace(tzinfo=UTC)
         return {"id": self.id, "from": self.from_user, "to": self.to_user, "text": self.text,
-                "status": self.status, "week": self.week, "age_days": (now - created).days}  # fmt: skip
+                "status": self.status, "week": self.week, "age_days": (now - created).days,
+                "handed_from": self.handed_from}  # fmt: skip
 
 
 def _item(row) -> Item:
@@ -61,7 +67,8 @@ def _item(row) -> Item:
 
 
 def _support(row) -> Support:
-    return Support(row.id, row.week, row.from_user, row.to_user, row.text, row.status, row.created_at)
+    return Support(row.id, row.week, row.from_user, row.to_user, row.text, row.status, row.created_at,
+                   row.handed_from)  # fmt: skip
 
 
 class CheckinStore:
@@ -144,6 +151,35 @@ class CheckinStore:
                 ])  # fmt: skip
             self._set_response(conn, week, user, ANSWERED, now)
 
+    def clear(self, week: str, user: str) -> int:
+        """Remove everything a member filed for a week, and their answer: as if they had not answered."""
+        with self._engine.begin() as conn:
+            removed = conn.execute(
+                delete(checkin_items).where(checkin_items.c.week == week, checkin_items.c.user_id == user)
+            ).rowcount
+            conn.execute(
+                delete(checkin_responses).where(
+                    checkin_responses.c.week == week, checkin_responses.c.user_id == user
+                )
+            )
+        return removed
+
+    def item(self, item_id: int) -> Item | None:
+        with self._engine.connect() as conn:
+            row = conn.execute(select(checkin_items).where(checkin_items.c.id == item_id)).first()
+        return _item(row) if row else None
+
+    def refile(self, item: Item, **values) -> bool:
+        """Change an item if it is still as `item` says (False: edited or removed meanwhile)."""
+        same = [checkin_items.c[k] == v for k, v in (("field", item.field), ("text", item.text))]
+        same.append(checkin_items.c.filed == item.filed if item.filed else checkin_items.c.filed.is_(None))
+        with self._engine.begin() as conn:
+            return bool(
+                conn.execute(
+                    update(checkin_items).where(checkin_items.c.id == item.id, *same).values(**values)
+                ).rowcount
+            )
+
     def items(self, week: str, user: str | None = None) -> list[Item]:
         query = select(checkin_items).where(checkin_items.c.week == week).order_by(checkin_items.c.id)
         if user:
@@ -172,20 +208,26 @@ class CheckinStore:
             return {week: round(on / total, 3) for week, on, total in conn.execute(query) if total}
 
     # -- support -------------------------------------------------------------------------------------
-    def add_support(self, week: str, from_user: str, to_user: str, text: str, now: datetime) -> Support:
-        """A new request; asking the same person the same thing again the same week returns the first."""
+    def add_support(self, week: str, from_user: str, to_user: str, text: str, now: datetime, *,
+                    handed_from: Support | None = None) -> Support:  # fmt: skip
+        """A new request; asking the same person the same thing again the same week, while the first is
+        still waiting, returns the first. One handed on keeps the first's age and points back to it."""
         with self._engine.begin() as conn:
             same = conn.execute(
                 select(checkin_support).where(
                     checkin_support.c.week == week, checkin_support.c.from_user == from_user,
                     checkin_support.c.to_user == to_user, checkin_support.c.text == text,
+                    checkin_support.c.status.in_(ACTIVE),
                 )
             ).first()  # fmt: skip
             if same:
                 return _support(same)
             values = {"week": week, "from_user": from_user, "to_user": to_user, "text": text, "status": OPEN}
+            if handed_from is not None:
+                values |= {"handed_from": handed_from.id}
+            created = handed_from.created_at if handed_from is not None else now
             new_id = conn.execute(
-                insert(checkin_support).values(**values, created_at=now)
+                insert(checkin_support).values(**values, created_at=created)
             ).inserted_primary_key[0]
             return _support(conn.execute(select(checkin_support).where(checkin_support.c.id == new_id)).one())
 
@@ -195,9 +237,9 @@ class CheckinStore:
         return _support(row) if row else None
 
     def move_support(self, request_id: int, to: str, now: datetime) -> bool:
-        """open -> taken -> done, never back; False when it is already there or past it."""
-        allowed = {TAKEN: [OPEN], DONE: [OPEN, TAKEN]}[to]
-        stamp = {TAKEN: "taken_at", DONE: "done_at"}[to]
+        """open -> taken -> done (or closed otherwise), never back; False when it is already there or past it."""
+        allowed = {TAKEN: [OPEN], UNSENT: [OPEN]}.get(to, ACTIVE)
+        stamp = "taken_at" if to == TAKEN else "done_at"
         with self._engine.begin() as conn:
             return bool(
                 conn.execute(
@@ -213,9 +255,9 @@ class CheckinStore:
         over), and those done since `done_since`."""
         query = select(checkin_support).order_by(checkin_support.c.id)
         if open_only:
-            query = query.where(checkin_support.c.status != DONE)
+            query = query.where(checkin_support.c.status.in_(ACTIVE))
         if week:
-            shown = (checkin_support.c.week == week) | (checkin_support.c.status != DONE)
+            shown = (checkin_support.c.week == week) | checkin_support.c.status.in_(ACTIVE)
             if done_since is not None:
                 shown = shown | (checkin_support.c.done_at >= done_since)
             query = query.where(checkin_support.c.week <= week, shown)
@@ -258,17 +300,50 @@ class CheckinStore:
                                                            self._key(week, kind, recipient).items()))
             ).scalar()  # fmt: skip
 
+    def refused(self, week: str, kind: str, recipient: str, now: datetime) -> None:
+        """Slack will never take this message (a deactivated account, a bot): it is not tried again."""
+        with self._engine.begin() as conn:
+            conn.execute(
+                update(checkin_sends)
+                .where(*(checkin_sends.c[k] == v for k, v in self._key(week, kind, recipient).items()))
+                .values(status="refused", posted_at=now)
+            )
+
+    def expire_support(self, before: datetime, now: datetime) -> int:
+        """Close every request still waiting that was asked before `before`; how many."""
+        with self._engine.begin() as conn:
+            return conn.execute(
+                update(checkin_support)
+                .where(checkin_support.c.status.in_(ACTIVE), checkin_support.c.created_at < before)
+                .values(status=EXPIRED, done_at=now)
+            ).rowcount
+
     def unsent_support(self) -> list[tuple[Support, str]]:
-        """Requests and status changes whose message has not gone out yet: (request, kind)."""
+        """Requests and status changes whose message has not gone out yet: (request, kind). A message Slack
+        refused for good counts as gone; news for the person asked goes only where the request reached."""
         with self._engine.connect() as conn:
-            sent = set(conn.execute(
-                select(checkin_sends.c.kind, checkin_sends.c.recipient)
-                .where(checkin_sends.c.kind.like("support_%"), checkin_sends.c.status == "posted")
-            ).all())  # fmt: skip
+            done = {(k, r): st for k, r, st in conn.execute(
+                select(checkin_sends.c.kind, checkin_sends.c.recipient, checkin_sends.c.status)
+                .where(checkin_sends.c.kind.like("support_%"), checkin_sends.c.status.in_(["posted", "refused"]))
+            ).all()}  # fmt: skip
         due = {
             OPEN: ["support_ask"],
             TAKEN: ["support_ask", "support_taken"],
             DONE: ["support_ask", "support_done"],
+            DECLINED: ["support_declined"],
+            WITHDRAWN: ["support_withdrawn"],
+            EXPIRED: ["support_expired", "support_expired_to"],
+            UNSENT: ["support_unsent"],
+            HANDED: [],
         }
-        return [(r, kind) for r in self.support_requests() for kind in due[r.status]
-                if (kind, str(r.id)) not in sent]  # fmt: skip
+        to_asked = {"support_withdrawn", "support_expired_to"}  # only if the request reached them
+        out = []
+        for r in self.support_requests():
+            kinds = due[r.status] + (["support_handed"] if r.handed_from is not None else [])
+            for kind in kinds:
+                if (kind, str(r.id)) in done:
+                    continue
+                if kind in to_asked and done.get(("support_ask", str(r.id))) != "posted":
+                    continue
+                out.append((r, kind))
+        return out

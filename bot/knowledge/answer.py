@@ -13,6 +13,7 @@ import numpy as np
 from bot.knowledge.compose import ENDS, MAX_ANSWER_CHARS, PERSON_NAME, Composed, SchoolsNamed, compose
 from bot.knowledge.index import Hit, KnowledgeIndex, Mode, Passage
 from bot.knowledge.questions import NUMBER, WHEN, WHO, QuestionKind, question_kind, spelled_out
+from bot.store.tables import PUBLIC
 
 if TYPE_CHECKING:  # importing LangChain's model classes takes half a second a cold `ask` need not pay
     from langchain_core.language_models import BaseChatModel
@@ -56,6 +57,8 @@ class Answer:
     answer: str
     mode: Literal["extractive", "llm"]
     sources: list[Source] = field(default_factory=list)
+    # the source of every passage a language model was shown: its words may say what they say uncited
+    shown: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         """JSON-ready form: {"answer", "mode", "sources"}."""
@@ -226,12 +229,15 @@ class Answerer:
                 "Run `resolute ingest` to index the district's documents.",
                 "extractive",
             )
-        # the documents by title; the data cards (a title per school) as one entry
-        documents = [p for p in passages if not (self._data and self._data.is_card(p))]
+        # the documents by title; the data cards (a title per school) as one entry; a private corpus (the
+        # intervention notes) by its name alone: a note's title names its author
+        public = [p for p in passages if p.corpus == PUBLIC]
+        documents = [p for p in public if not (self._data and self._data.is_card(p))]
         titles = sorted({p.title for p in documents})
         more = ["other documents"] if len(titles) > 8 else []
-        cards = ["the district's results, school by school"] if len(documents) < len(passages) else []
-        shown = "; ".join(titles[:8] + more + cards)
+        cards = ["the district's results, school by school"] if len(documents) < len(public) else []
+        private = sorted({f"the {p.corpus} you may read" for p in passages if p.corpus != PUBLIC})
+        shown = "; ".join(titles[:8] + more + cards + private)
         return Answer(
             "I couldn't find anything in the knowledge base that answers that, so I won't guess. "
             f"It covers: {shown}. Try asking about one of those.",
@@ -280,6 +286,7 @@ class Answerer:
         prompt = load_prompt("answer").format(
             question=question, passages=passages, history=earlier, hint=hint
         )
+        seen = [h.passage.source for h in shown]
         try:
             reply = self._llm.invoke(prompt)
         except Exception as exc:  # timeouts, refused connections, provider errors: fall back
@@ -288,6 +295,7 @@ class Answerer:
             return _with_note(
                 self._extractive(question, hits, vector, data, named),
                 "The language model did not answer, so these are the passages themselves.",
+                shown=seen,
             )
         text = reply.content if isinstance(reply.content, str) else str(reply.content)
         checked = check_citations(text.strip(), shown)
@@ -296,7 +304,9 @@ class Answerer:
                 self._extractive(question, hits, vector, data, named),
                 "The model's answer could not be verified against the documents, "
                 "so these are the passages themselves.",
+                shown=seen,
             )
+        checked.shown = seen
         return checked
 
 
@@ -383,6 +393,7 @@ def _source(n: int, hit: Hit) -> Source:
     return Source(n, p.title, p.source, p.location, p.text, hit.dense or 0.0)
 
 
-def _with_note(answer: Answer, note: str) -> Answer:
+def _with_note(answer: Answer, note: str, *, shown: list[str]) -> Answer:
     answer.answer = f"{answer.answer}\n\n_{note}_"
+    answer.shown = shown  # the model read them, even if its words were set aside
     return answer

@@ -79,18 +79,21 @@ def write_vectors(
         embedded = embed(texts)
         if keep is not None:
             keep.update(zip(texts, embedded, strict=True))
-        collection.upsert(
-            ids=[r.id for r in part],
-            embeddings=embedded,
-            documents=[r.text for r in part],
-            metadatas=[
-                {"source": r.source, "title": r.title, "location": r.location, "position": r.position}
-                for r in part
-            ],
-        )
+        collection.upsert(ids=[r.id for r in part], embeddings=embedded, **_held(part))
         if on_embedded:
             on_embedded(len(part))
     return len(rows)
+
+
+def _held(rows: list[Passage]) -> dict:
+    """What Chroma keeps besides a chunk's vector: a public chunk's text and place; of a private chunk, only
+    the item it belongs to. Chroma keeps whatever it is given in its own log and tables after a delete, so
+    a private corpus's text (a note) lives in SQL alone, where search reads it and a delete removes it."""
+    if all(r.corpus == PUBLIC for r in rows):
+        places = [{"source": r.source, "title": r.title, "location": r.location, "position": r.position}
+                  for r in rows]  # fmt: skip
+        return {"documents": [r.text for r in rows], "metadatas": places}
+    return {"metadatas": [{"source": r.source} for r in rows]}
 
 
 def embedded_text(passage: Passage) -> str:

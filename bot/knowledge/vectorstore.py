@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import chromadb
@@ -11,6 +14,8 @@ from chromadb.config import Settings as ChromaSettings
 from langchain_core.embeddings import Embeddings
 
 from bot.store.tables import PUBLIC
+
+log = logging.getLogger(__name__)
 
 # Short enough that "resolute-<corpus>.<model>" stays inside Chroma's 63-character names.
 _CORPUS_NAME = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,22}[a-z0-9])?")
@@ -50,13 +55,61 @@ def make_chroma_client(*, persist_dir: Path, host: str | None = None, port: int 
 
 
 _CONFIGURATION = {"hnsw": {"space": "cosine"}}
+# what marks a private corpus's collection as holding ids and vectors only: its text lives in SQL alone,
+# so a deleted item leaves nothing readable in Chroma's files (its log, its metadata tables)
+TEXT_FREE = {"resolute-text": "none"}
+_VACUUM = "import sys, chromadb_rust_bindings; chromadb_rust_bindings.cli(sys.argv[1:])"
 
 
 def get_collection(client, embeddings_id: str, corpus: str):
     """The chromadb collection of a corpus and model (created if new), for precomputed vectors."""
+    private = check_corpus(corpus) != PUBLIC
     return client.get_or_create_collection(
-        name=collection_name(embeddings_id, corpus), configuration=_CONFIGURATION, embedding_function=None
-    )
+        name=collection_name(embeddings_id, corpus), configuration=_CONFIGURATION, embedding_function=None,
+        metadata=TEXT_FREE if private else None,
+    )  # fmt: skip
+
+
+def forget_private_text(client, embeddings_id: str, corpus: str) -> bool:
+    """Drop a private corpus's collection written before private collections held no text (its documents
+    and metadata, and Chroma's log of them), then make Chroma's own file forget it; True if it did, and the
+    caller restores the corpus's vectors from SQL (`Ingester.upsert_texts(corpus, [])`)."""
+    from chromadb.errors import NotFoundError
+
+    if check_corpus(corpus) == PUBLIC:
+        return False
+    name = collection_name(embeddings_id, corpus)
+    try:
+        found = client.get_collection(name)
+    except NotFoundError:
+        return False
+    if TEXT_FREE.items() <= (found.metadata or {}).items():
+        return False
+    held = found.count()
+    client.delete_collection(name)
+    if held:
+        vacuum_chroma(client)
+    return True
+
+
+def vacuum_chroma(client) -> None:
+    """Purge Chroma's log and VACUUM its SQLite file (`chroma vacuum`), so deleted rows leave no readable
+    page; an embedded client's file only: a Chroma server's operator runs `chroma vacuum` on its host."""
+    settings = client.get_settings()
+    if not settings.is_persistent or not settings.persist_directory:
+        log.warning(
+            "a private corpus's text was dropped from the Chroma server; run `chroma vacuum --path <its "
+            "path>` on the server's host so its database file forgets it too"
+        )
+        return
+    # in a process of its own: its output is Chroma's to print, and a failure is reported, not raised
+    done = subprocess.run(
+        [sys.executable, "-c", _VACUUM, "chroma", "vacuum", "--path", settings.persist_directory, "--force"],
+        capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    if done.returncode or "Vacuum complete" not in done.stdout:
+        log.warning("chroma vacuum of %s did not complete: %s", settings.persist_directory,
+                    (done.stdout + done.stderr).strip().splitlines()[-1:])  # fmt: skip
 
 
 def make_vectorstore(client, *, embeddings: Embeddings, embeddings_id: str, corpus: str):

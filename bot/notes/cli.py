@@ -58,6 +58,7 @@ def notes() -> None:
 
 @notes.command("list")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list of notes.")
+@click.option("--csv", "as_csv", is_flag=True, help="Print CSV, as `import` reads it (formulas made text).")
 @click.option("--school", help="A school's id or name.")
 @click.option("--student", help="A student reference (code or initials).")
 @click.option("--type", "type_", help="An intervention type, e.g. credit_rescue.")
@@ -66,12 +67,15 @@ def notes() -> None:
 @click.option("--author", help="The author's Slack user id.")
 @click.option("--limit", default=50, show_default=True, type=click.IntRange(min=1), help="At most this many.")
 @click.pass_context
-def list_notes(ctx: click.Context, as_json: bool, school: str | None, student: str | None, type_: str | None,
-               priority: str | None, since: str | None, author: str | None, limit: int) -> None:  # fmt: skip
+def list_notes(ctx: click.Context, as_json: bool, as_csv: bool, school: str | None, student: str | None,
+               type_: str | None, priority: str | None, since: str | None, author: str | None,
+               limit: int) -> None:  # fmt: skip
     """The notes that match, newest first."""
     from bot.notes.model import NoteProblem
     from bot.notes.service import filters_from
 
+    if as_json and as_csv:
+        raise click.UsageError("--json and --csv: choose one")
     session = _session(ctx)
     now = _services(ctx).clock()
     given = {"school": school, "student": student, "type": type_, "priority": priority, "since": since,
@@ -89,6 +93,11 @@ def list_notes(ctx: click.Context, as_json: bool, school: str | None, student: s
             break
     if as_json:
         click.echo(_json([n.as_dict() for n in found]))
+    elif as_csv:
+        from bot.csvcells import csv_text
+        from bot.notes.model import JSON_KEYS
+
+        click.echo(csv_text(JSON_KEYS, (n.as_dict() for n in found)), nl=False)
     else:
         click.echo(table(found) if found else "No notes match.")
     if more and len(found) >= limit:
@@ -114,16 +123,15 @@ def _short(text: str) -> str:
 
 @notes.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--restore", is_flag=True, help="Store again the rows of notes that were deleted.")
 @click.pass_context
-def import_notes(ctx: click.Context, file: Path) -> None:
+def import_notes(ctx: click.Context, file: Path, restore: bool) -> None:
     """Add the notes in a CSV file, all or nothing; a note already there is not added twice.
 
     Columns: school, student, type, tier, priority, text, follow_up, author, created_at (the header
-    of `list --json`'s keys; id is ignored).
+    of `list --json`'s keys; id is ignored). A row older than retention_days is refused; so is a row of a
+    note that was deleted, unless --restore.
     """
-    import csv
-    import io
-
     from bot.notes.model import NoteProblem
 
     try:
@@ -133,13 +141,21 @@ def import_notes(ctx: click.Context, file: Path) -> None:
             f"{file} is not UTF-8 text (byte {exc.start}); save it as CSV UTF-8"
         ) from None
     session = _session(ctx)
-    rows = sum(1 for row in csv.reader(io.StringIO(text)) if any(cell.strip() for cell in row)) - 1
     try:
-        added = session.import_csv(text, now=_services(ctx).clock(), source=file.name)
+        done = session.import_csv(text, now=_services(ctx).clock(), source=file.name, restore=restore)
     except NoteProblem as exc:
         _problems(exc.problems, f"Nothing was imported from {file}: fix the lines above and run it again.")
-    there = max(rows - len(added), 0)
-    click.echo(f"Imported {len(added)} new notes from {file}; {there} were already there.")
+    restored = f", {len(done.restored)} of them restored ({_lines(done.restored)})" if done.restored else ""
+    there = len(done.already)
+    said = f"{there} {'was' if there == 1 else 'were'} already there" + (
+        f" ({_lines(done.already)})" if done.already else ""
+    )
+    count = len(done.notes)
+    click.echo(f"Imported {count} new note{'' if count == 1 else 's'} from {file}{restored}; {said}.")
+
+
+def _lines(numbers: list[int]) -> str:
+    return ("line " if len(numbers) == 1 else "lines ") + ", ".join(map(str, numbers))
 
 
 @notes.command()

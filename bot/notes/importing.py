@@ -6,11 +6,13 @@ import csv
 import io
 import logging
 import re
-from datetime import UTC, date, datetime, time
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from bot.notes.model import Note, NoteProblem
+from bot.csvcells import read_cell
+from bot.notes.model import Note, NoteProblem, fields_hash
 from bot.notes.store import NewNote
 
 if TYPE_CHECKING:
@@ -23,13 +25,25 @@ COLUMNS = ("school", "student", "type", "tier", "priority", "text", "follow_up",
 _USER_ID = re.compile(r"[UW][A-Z0-9]{2,}")
 
 
-def import_csv(session: Session, text: str, *, now: datetime, source: str) -> list[Note]:
+@dataclass(frozen=True)
+class Imported:
+    """What an import did: the notes it stored, and the lines (header = line 1) already there or restored."""
+
+    notes: list[Note]
+    already: list[int] = field(default_factory=list)  # rows identical to a stored note (or an earlier row)
+    restored: list[int] = field(default_factory=list)  # rows of deleted notes stored again (--restore)
+
+
+def import_csv(session: Session, text: str, *, now: datetime, source: str, restore: bool = False) -> Imported:
     """Store every row, or none: NoteProblem names each bad row by its line (header = line 1).
 
-    Rows identical to a stored note (author, time, school, student, type, text) are skipped; a follow-up
-    date in the past is history here, not a mistake."""
-    config, _ = session.notes.settings()
+    A row identical to a stored note in every field (author, time, school, student, type, tier, priority,
+    text, follow-up) is already there and skipped; a row older than retention_days is refused; a row of a
+    note that was deleted (or expired) is refused unless `restore`. A follow-up date in the past is history
+    here, not a mistake. Cells are read back as bot.csvcells wrote them."""
+    config, notes_config = session.notes.settings()
     zone = ZoneInfo(config.timezone)
+    oldest = now - timedelta(days=notes_config.retention_days)
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
     try:
         header = [h.strip().lower() for h in next(reader)]
@@ -40,16 +54,16 @@ def import_csv(session: Session, text: str, *, now: datetime, source: str) -> li
     problems += [f"line 1: the column '{c}' is missing" for c in ("text", "author") if c not in header]
     if problems:
         raise NoteProblem(problems)
-    stored = session.notes.store.stored_keys()
-    new: list[NewNote] = []
-    seen: set[tuple] = set()
-    skipped = 0
+    stored = session.notes.store.stored_hashes()
+    rows: list[tuple[int, str, NewNote]] = []  # (line, hash, note) of each row that reads as a note
+    seen: set[str] = set()
+    already: list[int] = []
     line = reader.line_num
     for row in reader:
         start, line = line + 1, reader.line_num  # a quoted field may span lines: report the row's first
         if not any(cell.strip() for cell in row):
             continue
-        fields = dict(zip(header, row, strict=False))
+        fields = dict(zip(header, (read_cell(cell) for cell in row), strict=False))
         if len(row) != len(header):
             problems.append(f"line {start}: {len(row)} values for {len(header)} columns")
             continue
@@ -63,34 +77,49 @@ def import_csv(session: Session, text: str, *, now: datetime, source: str) -> li
         if not _USER_ID.fullmatch(author):
             row_problems.append(f"author: '{author}' is not a Slack user id such as U0123456789")
         try:
-            created = _moment(fields.get("created_at", ""), zone) or now
+            created = (_moment(fields.get("created_at", ""), zone) or now).astimezone(UTC)
         except ValueError:
             row_problems.append(f"created_at: '{fields['created_at']}' is not a date or an ISO date and time")
             created = now
         if row_problems or draft is None:
             problems += [f"line {start}: {p}" for p in row_problems]
             continue
-        key = (author, created.astimezone(UTC), draft.school, draft.student, draft.type, draft.text)
+        key = fields_hash(author=author, created_at=created, draft=draft)
         if key in stored or key in seen:
-            skipped += 1
+            already.append(start)
+            continue
+        if created < oldest:
+            problems.append(
+                f"line {start}: created_at: {created.astimezone(zone):%Y-%m-%d} is older than the "
+                f"{notes_config.retention_days} days the district keeps notes (retention_days)"
+            )
             continue
         seen.add(key)
-        new.append(NewNote(draft, author, created.astimezone(UTC)))
+        rows.append((start, key, NewNote(draft, author, created)))
+    deleted = session.notes.store.tombstoned(key for _, key, _ in rows)
+    restored = [start for start, key, _ in rows if key in deleted]
+    if not restore:
+        problems += [f"line {start}: this note was deleted on {deleted[key].astimezone(zone):%Y-%m-%d}; "
+                     "`--restore` stores it again" for start, key, _ in rows if key in deleted]  # fmt: skip
     if problems:
-        raise NoteProblem(problems)
-    added = (
-        session.notes.store.add_many(new, actor=session.actor, now=now, details={"source": source})
-        if new
-        else []
-    )
+        raise NoteProblem(sorted(problems, key=_line))
+    new = [note for _, _, note in rows]
+    details = {"source": source, **({"restored": len(restored)} if restored else {})}
+    back = [key for _, key, _ in rows if key in deleted]  # their tombstones go: stored again
+    store = session.notes.store
+    added = store.add_many(new, actor=session.actor, now=now, details=details, restored=back) if new else []
     try:
         session.notes.index(added)
     except Exception:  # all or nothing: what could not be made searchable is not kept
         session.notes.store.remove([n.id for n in added], actor=session.actor, action="delete", now=now,
                                 details={"reason": "import could not be indexed"})  # fmt: skip
         raise
-    log.info("imported %d notes (%d rows already stored)", len(added), skipped)
-    return added
+    log.info("imported %d notes (%d restored, %d already stored)", len(added), len(restored), len(already))
+    return Imported(added, already, restored)
+
+
+def _line(problem: str) -> int:
+    return int(problem.split(":", 1)[0].removeprefix("line "))
 
 
 def _moment(typed: str, zone: ZoneInfo) -> datetime | None:

@@ -122,7 +122,7 @@ class FollowUps:
                 self.store.release_follow_up(note.id)
                 return []
             text, blocks = follow_up_message(current, self._school_names(), tz)
-            self.client.chat_postMessage(channel=current.author, text=text, blocks=blocks)
+            posted = self.client.chat_postMessage(channel=current.author, text=text, blocks=blocks)
         except Exception as exc:  # nothing went out: the next tick tries again
             self.store.release_follow_up(note.id)
             # the error only by kind: an exception's message could quote what was being sent
@@ -132,6 +132,8 @@ class FollowUps:
             )
             return []
         self.store.follow_up_sent(note.id, now)
+        # taken back from Slack if the note is deleted or expires
+        self.notes.copies.record([note.id], channel=posted["channel"], ts=posted["ts"], kind="followup")
         return [f"follow-up for note {note.id} -> {note.author}"]
 
     def _school_names(self) -> dict[str, str]:

@@ -8,19 +8,20 @@ when the note is logged, edited or deleted, so search never quotes a note as it 
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
 import re
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import asdict
 from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from bot.csvcells import csv_text
 from bot.district.config import DistrictConfig, NotesConfig
 from bot.district.service import District, NotLoaded
 from bot.knowledge.text_items import TextItem
+from bot.notes.copies import NoteCopies
 from bot.notes.model import (
     JSON_KEYS,
     NOTES_CORPUS,
@@ -34,6 +35,9 @@ from bot.notes.model import (
 )
 from bot.notes.store import NotesStore
 
+if TYPE_CHECKING:
+    from bot.notes.importing import Imported
+
 log = logging.getLogger(__name__)
 
 MEMBERS_TTL = timedelta(seconds=60)  # a member who leaves the channel loses access within a minute at most
@@ -43,10 +47,17 @@ _USER = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>|@?([UW][A-Z0-9]{2,})")
 
 
 def looks_like_a_name(ref: str) -> bool:
-    """A student reference that reads like a name: letters only, more than initials ("Jane Doe", "Jane")."""
-    if any(ch.isdigit() for ch in ref):
-        return False  # a student code
-    words = [w for w in re.split(r"[\s.\-']+", ref) if w]
+    """A student reference that reads like a name: its words of letters are more than initials ("Jane Doe",
+    "Jane", "Jane Doe 10"), or one word is a capitalised name with digits after it ("Jane10"); a code
+    ("S1234", "RB01-0042", "ZX 4417") or initials ("J.K.", "JK 10") are not."""
+    words: list[str] = []
+    for token in ref.split():
+        if any(ch.isdigit() for ch in token):  # part of a code, unless a written name with digits after
+            words += [w for w in re.findall(r"^[^\W\d_]{4,}(?=[\W_]*\d)", token) if w.istitle()]
+        else:
+            words += [w for w in re.split(r"[.\-'_]+", token) if w]
+    if not words:
+        return False
     # initials ("J.K.", "J K", "JKL") are not a name
     return not (all(len(w) == 1 for w in words) or len("".join(words)) <= 3)
 
@@ -61,12 +72,15 @@ def fields_of(note: Note | Draft) -> dict:
 class Notes:
     """The notes service: entitlement, sessions, and what the jobs need (counts, follow-ups, retention)."""
 
-    def __init__(self, *, store: NotesStore, district: District, corpus: Callable) -> None:
+    def __init__(self, *, store: NotesStore, district: District, corpus: Callable,
+                 copies: NoteCopies) -> None:  # fmt: skip
         self.store = store
         self.district = district
+        self.copies = copies  # Resolute's messages in Slack that quote a note, taken back when it goes
         self._corpus = corpus  # () -> the Ingester; loads nothing until a note is written
         self._members: dict[str, tuple[datetime, frozenset[str]]] = {}
         self._lock = threading.Lock()
+        self._unforgotten = False  # a deletion whose old bytes the database could not yet overwrite
 
     def settings(self) -> tuple[DistrictConfig, NotesConfig]:
         """The district config and its [notes]; NotesOff says how to turn notes on."""
@@ -106,6 +120,12 @@ class Notes:
         with self._lock:
             self._members[channel] = (now, found)
         return found
+
+    def only_readers_in(self, channel: str, *, members: Callable[[str], Iterable[str]], now: datetime,
+                        besides: Iterable[str] = ()) -> bool:  # fmt: skip
+        """Whether every member of `channel` (but `besides`: Resolute itself) is entitled to notes now."""
+        present = set(members(channel)) - set(besides)
+        return all(self.entitled(user, members=members, now=now) for user in sorted(present))
 
     def forget_members(self, channel: str) -> None:
         """Someone joined or left `channel`: ask Slack again on the next request."""
@@ -149,8 +169,21 @@ class Notes:
         gone = self.store.remove(
             ids, actor="resolute", action="expire", now=now, details={"retention_days": days}
         )
+        self.forget_deleted()
         log.info("retention: deleted %d notes older than %d days", len(gone), days)
         return gone
+
+    def forget_deleted(self, *, pending_only: bool = False) -> bool:
+        """Make a deleted note's text (or an edited one's old text) unreadable in the database's files now;
+        when the database is busy it is left to the notes' tick, which calls this with `pending_only`."""
+        if pending_only and not self._unforgotten:
+            return True
+        self._unforgotten = True
+        done = self.store.forget_freed()
+        self._unforgotten = not done
+        if not done:
+            log.info("the database was busy: deleted notes' old bytes are overwritten at the next tick")
+        return done
 
     # -- the notes corpus ----------------------------------------------------------------------------
     def item(self, note: Note) -> TextItem:
@@ -305,8 +338,14 @@ class Session:
         return self.admin or note.author == self.actor
 
     def edit(self, note_id: int, draft: Draft, *, now: datetime) -> Note:
-        """Replace a note's fields (its author or an admin); search sees the change at once."""
+        """Replace a note's fields (its author or an admin); search sees the change at once. A follow-up date
+        already past stays as it was; a changed one must not be in the past."""
         before = self._mine(note_id)
+        today = self._today(now)
+        if draft.follow_up and draft.follow_up != before.follow_up and draft.follow_up < today:
+            raise NoteProblem(
+                f"follow_up: {draft.follow_up.isoformat()} is in the past (today is {today.isoformat()})"
+            )
         details = {
             "before": fields_of(before),
             "after": fields_of(draft),
@@ -321,6 +360,7 @@ class Session:
             old = Draft(**{k: getattr(before, k) for k in asdict(draft)})
             self.notes.store.update(note_id, old, self.actor, now, details={"reason": "could not be indexed"})
             raise
+        self.notes.forget_deleted()  # the old text
         log.info("note %d edited", note_id)
         return note
 
@@ -329,6 +369,7 @@ class Session:
         note = self._mine(note_id)
         self.notes.unindex([note_id])
         self.notes.store.delete(note_id, self.actor, now, details=fields_of(note))
+        self.notes.forget_deleted()
         log.info("note %d deleted", note_id)
         return note
 
@@ -354,25 +395,22 @@ class Session:
         return Page(shown, nxt)
 
     def export_csv(self, filters: Filters, *, now: datetime) -> str:
-        """Every matching note as CSV (the JSON keys as the header), newest first (audited)."""
-        out = io.StringIO()
-        writer = csv.DictWriter(out, fieldnames=JSON_KEYS)
-        writer.writeheader()
-        ids = []
-        for note in self.notes.store.all(filters, since=self._since(filters)):
-            writer.writerow(note.as_dict())
-            ids.append(note.id)
+        """Every matching note as CSV (the JSON keys as the header), newest first (audited); a cell a
+        spreadsheet would run as a formula is written as text (bot.csvcells)."""
+        found = list(self.notes.store.all(filters, since=self._since(filters)))
+        ids = [note.id for note in found]
         self.notes.store.audit(now, self.actor, "export", None, {"filters": _shown(filters), "ids": ids})
-        return out.getvalue()
+        return csv_text(JSON_KEYS, (note.as_dict() for note in found))
 
-    def import_csv(self, text: str, *, now: datetime, source: str) -> list[Note]:
+    def import_csv(self, text: str, *, now: datetime, source: str, restore: bool = False) -> Imported:
         """Store every row of a CSV of notes, or none: NoteProblem lists each bad row by its line.
 
-        A row identical to a stored note (author, time, school, student, type, text) is skipped, so the same
-        file imported twice adds nothing; the notes returned are the new ones."""
+        A row identical to a stored note in every field is skipped, so the same file imported twice adds
+        nothing; a row older than retention_days is refused; a row of a deleted note is refused unless
+        `restore` (see bot.notes.importing)."""
         from bot.notes.importing import import_csv
 
-        return import_csv(self, text, now=now, source=source)
+        return import_csv(self, text, now=now, source=source, restore=restore)
 
     def audit(self, *, since: datetime | None = None) -> list[dict]:
         """The audit, oldest first: who did what to which notes, with fields but never text (the operator's)."""

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from sqlalchemy import Engine, and_, delete, func, insert, or_, select, update
 
-from bot.notes.model import Draft, Filters, Note
+from bot.notes.model import Draft, Filters, Note, fields_hash
 from bot.store import claims
-from bot.store.tables import note_audit, note_followups, notes
+from bot.store.engine import forget_freed
+from bot.store.tables import note_audit, note_followups, note_tombstones, notes
 
 POSTED = "posted"
+FORGOTTEN = "(deleted)"  # what the audit keeps of a deleted note's student reference
+_BATCH = 500
 
 
 def _utc(moment: datetime | None) -> datetime | None:
@@ -38,6 +41,33 @@ def _values(draft: Draft) -> dict:
     return {"school_id": draft.school, "student": draft.student,
             "student_key": draft.student.lower() if draft.student else None, "type": draft.type, "tier": draft.tier,
             "priority": draft.priority, "text": draft.text, "follow_up": draft.follow_up}  # fmt: skip
+
+
+def _batches(values: list) -> Iterator[list]:
+    for start in range(0, len(values), _BATCH):
+        yield values[start : start + _BATCH]
+
+
+def _fields(details: dict) -> list[dict]:
+    """The fields an audit row about one note holds: its own, or an edit's before and after."""
+    return [f for f in (details, details.get("before"), details.get("after")) if isinstance(f, dict)]
+
+
+def _students(details: dict) -> list[str]:
+    return [str(f["student"]) for f in _fields(details) if f.get("student") not in (None, FORGOTTEN)]
+
+
+def _redact(details: dict, *, whole: bool, students: set[str]) -> bool:
+    """Take student references out of one audit row's details: every one (`whole`: a row about a deleted
+    note), else a filter naming one of `students`; whether anything changed."""
+    changed = False
+    for fields in _fields(details) if whole else []:
+        if fields.get("student") not in (None, FORGOTTEN):
+            fields["student"], changed = FORGOTTEN, True
+    filters = details.get("filters")
+    if isinstance(filters, dict) and str(filters.get("student") or "").lower() in students:
+        filters["student"], changed = FORGOTTEN, True
+    return changed
 
 
 @dataclass(frozen=True)
@@ -68,9 +98,15 @@ class NotesStore:
                 self._audit(conn, now, audit[0], "create", note_id, audit[1])
             return _note(conn.execute(select(notes).where(notes.c.id == note_id)).one())
 
-    def add_many(self, new: list[NewNote], *, actor: str, now: datetime, details: dict) -> list[Note]:
-        """Store several notes in one transaction, with one audit row naming their ids."""
+    def add_many(self, new: list[NewNote], *, actor: str, now: datetime, details: dict,
+                 restored: Collection[str] = ()) -> list[Note]:  # fmt: skip
+        """Store several notes in one transaction, with one audit row naming their ids; the tombstones of
+        `restored` (hashes of deleted notes stored again) go in the same transaction."""
         with self._engine.begin() as conn:
+            wanted = sorted(restored)
+            for start in range(0, len(wanted), 500):
+                part = wanted[start : start + 500]
+                conn.execute(delete(note_tombstones).where(note_tombstones.c.hash.in_(part)))
             ids = [
                 conn.execute(
                     insert(notes).values(**_values(n.draft), author=n.author, created_at=_param(n.created_at))
@@ -108,13 +144,20 @@ class NotesStore:
             return _note(conn.execute(select(notes).where(notes.c.id == note_id)).one())
 
     def delete(self, note_id: int, by: str, now: datetime, *, details: dict) -> bool:
-        """Delete a note and its follow-up claim (audited in the same transaction); False if it was gone."""
+        """Delete a note and its follow-up claim (audited, its tombstone written and its student reference
+        taken out of the audit, in the same transaction); False if it was gone."""
         with self._engine.begin() as conn:
-            gone = conn.execute(delete(notes).where(notes.c.id == note_id)).rowcount
+            row = conn.execute(select(notes).where(notes.c.id == note_id)).first()
+            gone = row is not None and conn.execute(delete(notes).where(notes.c.id == note_id)).rowcount
             if gone:
                 conn.execute(delete(note_followups).where(note_followups.c.note_id == note_id))
                 self._audit(conn, now, by, "delete", note_id, details)
+                self._forget(conn, [_note(row)], now)  # this audit row included
         return bool(gone)
+
+    def forget_freed(self) -> bool:
+        """Make deleted and replaced notes unreadable in the database's files now; False: try later."""
+        return forget_freed(self._engine)
 
     def older_than(self, before: datetime) -> list[int]:
         """Ids of the notes created before `before` (the ones retention deletes)."""
@@ -122,17 +165,54 @@ class NotesStore:
             return list(conn.execute(select(notes.c.id).where(notes.c.created_at < _param(before))).scalars())
 
     def remove(self, ids: list[int], *, actor: str, action: str, now: datetime, details: dict) -> list[int]:
-        """Delete several notes and their follow-up claims; one audit row names the ones that were there."""
-        gone: list[int] = []
+        """Delete several notes and their follow-up claims; one audit row names the ones that were there
+        (their tombstones and the audit without their student references, in the same transaction)."""
+        gone: list[Note] = []
         with self._engine.begin() as conn:
-            for start in range(0, len(ids), 500):
-                chunk = ids[start : start + 500]
-                gone += conn.execute(select(notes.c.id).where(notes.c.id.in_(chunk))).scalars().all()
+            for start in range(0, len(ids), _BATCH):
+                chunk = ids[start : start + _BATCH]
+                gone += [_note(r) for r in conn.execute(select(notes).where(notes.c.id.in_(chunk))).all()]
                 conn.execute(delete(notes).where(notes.c.id.in_(chunk)))
                 conn.execute(delete(note_followups).where(note_followups.c.note_id.in_(chunk)))
             if gone:
-                self._audit(conn, now, actor, action, None, {**details, "ids": sorted(gone)})
-        return sorted(gone)
+                self._forget(conn, gone, now)
+                self._audit(conn, now, actor, action, None, {**details, "ids": sorted(n.id for n in gone)})
+        return sorted(n.id for n in gone)
+
+    @staticmethod
+    def _forget(conn, gone: list[Note], now: datetime) -> None:
+        """What deleted notes leave behind: a hash of each one's fields (note_tombstones, so an import can
+        recognise it), and an audit that no longer names their student references: not in the rows about
+        them, nor in a listing's filter once no stored note has that reference."""
+        hashes = sorted({fields_hash(author=n.author, created_at=n.created_at, draft=n) for n in gone})
+        for start in range(0, len(hashes), _BATCH):
+            part = hashes[start : start + _BATCH]
+            there = select(note_tombstones.c.hash).where(note_tombstones.c.hash.in_(part))
+            kept = set(conn.execute(there).scalars())
+            new = [{"hash": h, "deleted_at": _param(now)} for h in part if h not in kept]
+            if new:
+                conn.execute(insert(note_tombstones), new)
+        audited = select(note_audit.c.id, note_audit.c.note_id, note_audit.c.details)
+        about = {n.id for n in gone}
+        rows = []
+        for part in _batches(sorted(about)):
+            rows += conn.execute(audited.where(note_audit.c.note_id.in_(part))).all()
+        # every reference the notes had (an edit may have changed it), forgotten once no stored note has it
+        students = {n.student.lower() for n in gone if n.student}
+        students |= {s.lower() for row in rows for s in _students(json.loads(row.details))}
+        still = set()
+        for part in _batches(sorted(students)):
+            held = select(notes.c.student_key).where(notes.c.student_key.in_(part))
+            still |= set(conn.execute(held).scalars())
+        forgotten = students - still
+        if forgotten:  # listings and exports: their filters
+            filtered = note_audit.c.note_id.is_(None) & note_audit.c.details.like('%"student"%')
+            rows += conn.execute(audited.where(filtered)).all()
+        for row in rows:
+            details = json.loads(row.details)
+            if _redact(details, whole=row.note_id in about, students=forgotten):
+                conn.execute(update(note_audit).where(note_audit.c.id == row.id)
+                             .values(details=json.dumps(details, sort_keys=True, default=str)))  # fmt: skip
 
     @staticmethod
     def _where(filters: Filters, since: datetime | None):
@@ -195,12 +275,22 @@ class NotesStore:
             ).all()  # fmt: skip
         return {(r[0], r[1]): r[2] for r in rows}
 
-    def stored_keys(self) -> set[tuple]:
-        """(author, created_at, school, student, type, text) of every note: what an import skips."""
+    def stored_hashes(self) -> set[str]:
+        """fields_hash of every stored note: a row with the same author, time and every field is there."""
         with self._engine.connect() as conn:
-            rows = conn.execute(select(notes.c.author, notes.c.created_at, notes.c.school_id, notes.c.student,
-                                       notes.c.type, notes.c.text)).all()  # fmt: skip
-        return {(r[0], _utc(r[1]), r[2], r[3], r[4], r[5]) for r in rows}
+            rows = conn.execute(select(notes)).all()
+        return {fields_hash(author=r.author, created_at=_utc(r.created_at), draft=_note(r)) for r in rows}
+
+    def tombstoned(self, hashes: Iterable[str]) -> dict[str, datetime]:
+        """Which of these hashes a deleted or expired note left behind (note_tombstones), with when it went."""
+        found: dict[str, datetime] = {}
+        wanted = sorted(set(hashes))
+        with self._engine.connect() as conn:
+            for start in range(0, len(wanted), 500):
+                part = wanted[start : start + 500]
+                rows = conn.execute(select(note_tombstones).where(note_tombstones.c.hash.in_(part))).all()
+                found |= {r.hash: _utc(r.deleted_at) for r in rows}
+        return found
 
     # -- follow-ups ----------------------------------------------------------------------------------
     def due_follow_ups(self, until: date, since: date | None = None) -> list[Note]:

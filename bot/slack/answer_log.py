@@ -19,6 +19,13 @@ NOTE_SOURCE = "note:"  # the source of a passage from the intervention notes cor
 WITHHELD = "(not kept: this answer quoted intervention notes)"
 
 
+def note_ids(answer: Answer) -> list[int]:
+    """The intervention notes an answer cited or its language model was shown, by id."""
+    found = {s.source for s in answer.sources} | set(answer.shown)
+    return sorted(int(s.removeprefix(NOTE_SOURCE)) for s in found
+                  if s.startswith(NOTE_SOURCE) and s.removeprefix(NOTE_SOURCE).isdigit())  # fmt: skip
+
+
 def _insert_for(dialect: str):
     """The dialect's INSERT, which has ON CONFLICT DO UPDATE (SQLite and PostgreSQL both do)."""
     if dialect == "postgresql":
@@ -89,9 +96,10 @@ class AnswerLog:
         """Store an answer before it is posted; returns its id (carried by the feedback buttons)."""
         answer_id = uuid.uuid4().hex
         sources = [s.as_dict() for s in answer.sources]
-        if any(s["source"].startswith(NOTE_SOURCE) for s in sources):
+        if any(s.startswith(NOTE_SOURCE) for s in [*(s["source"] for s in sources), *answer.shown]):
             # an answer that quotes intervention notes is not kept: notes are deleted, edited and expired
-            # in one place, and their text must not outlive them here (the feedback still counts)
+            # in one place, and their text must not outlive them here (the feedback still counts); a
+            # model shown a note may say what it says while citing something else, so shown counts too
             question = WITHHELD
             answer = Answer(WITHHELD, answer.mode)
             sources = [{k: v for k, v in s.items() if k != "text"} for s in sources]

@@ -7,13 +7,17 @@ import logging
 import re
 import threading
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.knowledge.answer import Answerer, Turn
 from bot.slack import blocks
-from bot.slack.answer_log import WITHHELD, AnswerLog
+from bot.slack.answer_log import WITHHELD, AnswerLog, note_ids
+
+if TYPE_CHECKING:
+    from bot.notes.copies import NoteCopies
 
 log = logging.getLogger(__name__)
 
@@ -49,8 +53,10 @@ class Asking:
         priorities: Callable[[], list[dict]] | None = None,
         answerer_for: Callable[..., Answerer] | None = None,
         max_concurrent: int = 2,
+        note_copies: NoteCopies | None = None,
     ) -> None:
         self._answerer = answerer
+        self._copies = note_copies  # an answer that quoted a note is taken back from Slack when it goes
         # which answerer a question may use: `answerer_for(user, client, direct=...)`; the notes are
         # searched only for an entitled reader's direct message
         self._answerer_for = answerer_for or (lambda user, client, *, direct: answerer)
@@ -128,6 +134,10 @@ class Asking:
                 unfurl_links=False, unfurl_media=False,
             )  # fmt: skip
             self._log.posted(answer_id, posted["ts"])
+            if self._copies is not None:
+                self._copies.record(
+                    note_ids(answer), channel=posted["channel"], ts=posted["ts"], kind="answer"
+                )
         finally:
             self._react(client.reactions_remove, channel, marked)
 

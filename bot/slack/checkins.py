@@ -1,7 +1,8 @@
 """`/checkin`, the check-in modal and the support buttons: the Slack side of the check-in service.
 
-Every reply is private (ephemeral, or the modal itself); a refusal says what is wrong and repeats what
-the person typed, and nothing already saved is touched. No check-in text is logged.
+Every reply is private (ephemeral, a direct message, or the modal itself); a refusal says what is wrong
+and repeats (the start of) what the person typed, and nothing already saved is touched. No check-in text
+is logged.
 """
 
 from __future__ import annotations
@@ -9,20 +10,26 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.checkins.commands import USAGE, BadCommand, parse
 from bot.checkins.schedule import label as week_label
 from bot.checkins.sending import Sender
-from bot.checkins.service import NotConfigured, Refusal, block_id
+from bot.checkins.service import ClearFirst, NotConfigured, Refusal, asks_to_move, block_id
 from bot.services import Services
 from bot.slack.blocks import checkins as blocks
-from bot.slack.blocks.kit import escape
+from bot.slack.blocks.kit import cut, escape
+from bot.slack.typed import from_slack, shown
 
 Reply = Callable[[str, list[dict]], None]
+ECHO_CHARS = 200  # a refusal repeats at most this much of what was typed
+QUESTIONS = (
+    5  # "keep it there, or move it?" asked after one form, at most (the rest show in `/checkin status`)
+)
 
 
 def _typed(text: str) -> str:
-    return f"\nYou typed: `/checkin {escape(text)}`" if text else ""
+    return f"\nYou typed: `/checkin {escape(cut(text, ECHO_CHARS))}`" if text else ""
 
 
 class CheckinSlack:
@@ -36,6 +43,7 @@ class CheckinSlack:
     def command(self, *, user: str, text: str, trigger_id: str, reply: Reply) -> None:
         """Handle `/checkin ...`: open the modal, or add, ask, skip, pause, or show."""
         now = self.services.clock()
+        text = from_slack(text)  # `&amp;` is `&`, a picked colleague is <@U...>: the text as typed
         try:
             config, _ = self.checkins.settings()
             keys = [p.key for p in config.priorities]
@@ -57,22 +65,34 @@ class CheckinSlack:
         if command.verb == "item":
             week, item = c.add(user, command.field, command.priority, command.text, now)
             where = command.priority or "anything else"
-            return blocks.reply(f"Added under *{where}* for the week of {week_label(week)}: {escape(item.text)}\n"
-                                f"You can edit it with `/checkin` until {c.close_label(week)}.")  # fmt: skip
+            text, built = blocks.reply(f"Added under *{where}* for the week of {week_label(week)}: {shown(item.text)}\n"
+                                       f"You can edit it with `/checkin` until {c.close_label(week)}.")  # fmt: skip
+            if asks_to_move(item):  # asked now, while the member is here; the answer stands
+                q_text, q_built = blocks.move_question(item.id, item.text, self._name(item.filed))
+                return f"{text} {q_text}", [*built, *q_built]
+            return text, built
         if command.verb == "support":
+            self.vet(command.person, user)
             request = c.ask(user, command.person, command.text, now)
             Sender(c, self.client).deliver_support(now)
-            return blocks.reply(f"Asked <@{request.to_user}> for support: {escape(request.text)}\n"
-                                "You will hear when they take it and when it is done.")  # fmt: skip
+            return blocks.support_asked_reply(request.as_dict(now))
         if command.verb == "skip":
             return blocks.reply(c.skip(user, now))
+        if command.verb == "clear":
+            week, count = c.to_clear(user, now)
+            if not count:
+                return blocks.reply(f"You have nothing filed for the week of {week_label(week)}.")
+            return blocks.clear_prompt(week, count)
         if command.verb == "away":
             return blocks.reply(c.away(user, command.until))
+        if command.verb == "back":
+            return blocks.reply(c.back(user, now))
         if command.verb == "status":
             s = c.status(user, now)
             return blocks.status_message(week=s["week"], close=s["close"], mine=s["mine"], asked=s["asked"],
                                          answered=s["answered"], members=s["members"], skipped=s["skipped"],
-                                         away_until=s["away_until"], priorities=c.settings()[0].priorities)  # fmt: skip
+                                         away_until=s["away_until"], priorities=c.settings()[0].priorities,
+                                         skipped_count=s["skipped_count"])  # fmt: skip
         if command.verb == "summary":
             config, _ = c.settings()
             return blocks.summary_message(c.summary(c.week(now), now), config.priorities)
@@ -82,13 +102,41 @@ class CheckinSlack:
         """Open the check-in form with what the member has saved for `week`."""
         config, _ = self.checkins.settings()
         saved, requests = self.checkins.form(user, week)
-        asked = [f"<@{r.to_user}>: {escape(r.text)} ({r.status})" for r in requests]
+        asked = [f"<@{r.to_user}>: {shown(r.text)} ({r.status})" for r in requests]
         view = blocks.checkin_modal(config.priorities, week=week, close=self.checkins.close_label(week),
                                     saved=saved, asked=asked)  # fmt: skip
         self.client.views_open(trigger_id=trigger_id, view=view)
 
-    def submitted(self, *, user: str, view: dict) -> dict | None:
-        """A submitted form: None when saved (the modal closes), else the errors to show on it."""
+    def _name(self, key: str | None) -> str:
+        config, _ = self.checkins.settings()
+        return next((p.name for p in config.priorities if p.key == key), key or "anything else")
+
+    def vet(self, person: str, user: str) -> None:
+        """Refuse asking (or handing on to) someone who cannot answer: yourself, Resolute, a bot, a closed account."""
+        if person == user:
+            raise Refusal("You asked yourself for support; pick the colleague whose help you need.")
+        try:
+            if person == self.client.auth_test().get("user_id"):
+                raise Refusal(
+                    "Resolute cannot take a support request; pick the colleague whose help you need."
+                )
+            info = self.client.users_info(user=person)["user"]
+        except SlackApiError as exc:
+            if exc.response.get("error") == "user_not_found":
+                raise Refusal(
+                    "Slack does not know the person you picked; pick a colleague from the @ menu."
+                ) from None
+            raise Refusal("Slack could not say who that is just now; try again in a minute.") from None
+        if info.get("is_bot") or info.get("is_app_user"):
+            raise Refusal(
+                "The person you picked is a bot and cannot take a support request; pick a colleague."
+            )
+        if info.get("deleted"):
+            raise Refusal("The person you picked has a deactivated account; pick a colleague who can help.")
+
+    def submitted(self, *, user: str, view: dict) -> tuple[dict | None, Callable[[], None]]:
+        """A submitted form: what to acknowledge with (None: saved, the modal closes; else its errors, or the
+        confirmation pushed over an emptied form) and what to do once Slack has the acknowledgement."""
         week = view.get("private_metadata") or ""
         values = view["state"]["values"]
         config, _ = self.checkins.settings()
@@ -101,28 +149,97 @@ class CheckinSlack:
         need = _value(values, blocks.SUPPORT_TEXT, blocks.TEXT)
         now = self.services.clock()
         try:
-            self.checkins.save_form(user, week, texts, (person, need), now)
+            if person and need.strip():
+                try:
+                    self.vet(person, user)
+                except Refusal as exc:
+                    return _errors({blocks.SUPPORT_TO: str(exc)}), _nothing
+            items, _ = self.checkins.save_form(user, week, texts, (person, need), now)
+        except ClearFirst as empty:
+            return {"response_action": "push", "view": blocks.clear_modal(empty.week, empty.count)}, _nothing
         except Refusal as exc:
             first = block_id("did", config.priorities[0].key)
             where = blocks.SUPPORT_TEXT if "support" in str(exc).lower() else first
-            return {where: str(exc)[:2000]}
-        return None
+            return _errors({where: str(exc)}), _nothing
+
+        def then() -> None:
+            self.deliver_support()
+            for item in [i for i in items if asks_to_move(i)][:QUESTIONS]:
+                text, built = blocks.move_question(item.id, item.text, self._name(item.filed))
+                self.client.chat_postMessage(channel=user, text=text, blocks=built)
+
+        return None, then
+
+    def cleared(self, *, user: str, view: dict) -> dict:
+        """The confirmation over an emptied form: clear the week, and show what happened in its place."""
+        week = view.get("private_metadata") or ""
+        try:
+            said = self.checkins.clear(user, week, self.services.clock())
+        except Refusal as exc:
+            said = str(exc)
+        done = blocks.modal_note("Check-in", said)
+        return {"response_action": "update", "view": done}
+
+    def clear(self, *, user: str, week: str, replace: Reply) -> None:
+        """The button under `/checkin clear`."""
+        try:
+            replace(*blocks.reply(escape(self.checkins.clear(user, week, self.services.clock()))))
+        except Refusal as exc:
+            replace(*blocks.reply(escape(str(exc))))
+
+    def refile(self, *, user: str, item_id: str, keep: bool, replace: Reply) -> None:
+        """Keep an item under the priority it was filed under, or move it to Anything else; the answer stands."""
+        try:
+            item, said = self.checkins.refile(int(item_id), user, keep, self.services.clock())
+        except (Refusal, ValueError) as exc:
+            replace(
+                *blocks.reply(
+                    escape(str(exc)) if isinstance(exc, Refusal) else "That button no longer works."
+                )
+            )
+            return
+        replace(*blocks.reply(f"{said}: {shown(item.text)}"))
 
     def deliver_support(self) -> None:
         """Send the support messages due (after the form's acknowledgement: Slack waits 3 s at most)."""
         Sender(self.checkins, self.client).deliver_support(self.services.clock())
 
-    def support(self, *, user: str, request_id: str, done: bool, reply: Reply, replace: Reply) -> None:
-        """A click on "I'll take it" or "Done": the request's message shows its new status (and only the
-        button still to press), and the requester is told."""
+    def support(self, *, user: str, request_id: str, act: str, reply: Reply, replace: Reply,
+                person: str | None = None) -> None:  # fmt: skip
+        """A click on a request's buttons: take, done, decline or hand on (the person asked), withdraw (the
+        requester). The message clicked shows what happened, and the other person is told."""
         now = self.services.clock()
+        c = self.checkins
         try:
-            request = self.checkins.take(int(request_id), user, now, done=done)
+            rid = int(request_id)
+            if act == "hand_on":
+                self.vet(person or "", user)
+                handed = c.hand_on(rid, user, person or "", now)
+                request = c.store.support(rid)
+            else:
+                handed = None
+                request = {"take": lambda: c.take(rid, user, now), "done": lambda: c.take(rid, user, now, done=True),
+                           "decline": lambda: c.decline(rid, user, now),
+                           "withdraw": lambda: c.withdraw(rid, user, now)}[act]()  # fmt: skip
         except (Refusal, ValueError) as exc:
-            reply(*blocks.reply(escape(str(exc))))
+            reply(
+                *blocks.reply(
+                    escape(str(exc)) if isinstance(exc, Refusal) else "That button no longer works."
+                )
+            )
             return
-        replace(*blocks.support_update_message(request.as_dict(now), to_asked=True))
-        Sender(self.checkins, self.client).deliver_support(now)
+        data = request.as_dict(now)
+        replace(*blocks.support_update_message(data, to_asked=act != "withdraw",
+                                               handed_to=handed.to_user if handed else None))  # fmt: skip
+        Sender(c, self.client).deliver_support(now)
+
+
+def _errors(errors: dict[str, str]) -> dict:
+    return {"response_action": "errors", "errors": {k: v[:2000] for k, v in errors.items()}}
+
+
+def _nothing() -> None:
+    return None
 
 
 def _value(values: dict, block: str, action: str) -> str:

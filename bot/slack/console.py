@@ -38,7 +38,7 @@ HELP = """Type a question and press Enter: it is sent to Resolute as a direct me
                      /checkin support @U0ALEX: TEXT, /checkin status, /checkin summary, /checkin help
   /prompt            send this week's check-in prompt now (as on check-in day); /click Fill in my check-in
   /home              open Resolute's Home tab
-  /click LABEL       click the button labelled LABEL (in the open modal, the Home tab or a message)
+  /click LABEL       click the button labelled LABEL (in the open modal, the Home tab or a message sent to you)
   /submit TEXT       fill in the open modal and submit it (several fields: TEXT | TEXT; an empty
                      part keeps what the field holds, - empties it)
   /close             close the open modal without submitting
@@ -87,7 +87,9 @@ class Console:
         self._app: App | None = None
         self._last_answer: dict | None = None  # {"channel", "thread_ts", "ts", "answer_id"}
         self._modals: list[dict] = []  # the open modal stack, top last
-        self._surfaces: list[dict] = []  # what was shown with buttons, newest last: {"view"} or {"message"}
+        # what was shown with buttons, newest last: {"view"} or {"message"}, and "to": whose it is (None: a
+        # channel's, anyone's to click)
+        self._surfaces: list[dict] = []
         self._you = YOU  # who is typing: /as changes it
 
     @property
@@ -244,15 +246,27 @@ class Console:
 
     def _click(self, label: str) -> None:
         """Click the newest button with this label (`LABEL VALUE`: the one of them whose value is VALUE, such as
-        `Edit 12` for note 12): in the open modal, then on what was shown last."""
-        surfaces = [{"view": v} for v in self._modals[-1:]] + self._surfaces[::-1]
+        `Edit 12` for note 12): in the open modal, then on what was shown last to you (a direct message to
+        someone else is theirs to click: /as them first)."""
+        shown = self._surfaces[::-1]
+        mine = [{"view": v} for v in self._modals[-1:]] + [
+            s for s in shown if s.get("to") in (None, self._you)
+        ]
         named, _, value = label.rpartition(" ")
-        for wanted, of in ((label, None), (named, value)) if named else ((label, None),):
-            for surface in surfaces:
-                held = surface.get("view") or surface["message"]
-                for block, button in buttons(held.get("blocks", [])):
-                    if button["text"]["text"].lower() == wanted.lower() and of in (None, button.get("value")):
-                        return self._press(surface, block, button)
+        for surfaces in (mine, [s for s in shown if s not in mine]):
+            for wanted, of in ((label, None), (named, value)) if named else ((label, None),):
+                for surface in surfaces:
+                    held = surface.get("view") or surface["message"]
+                    for block, button in buttons(held.get("blocks", [])):
+                        # a note's button carries "12@<its creation time>": `Edit 12` names it by its id
+                        values = (None, button.get("value"), str(button.get("value")).partition("@")[0])
+                        if button["text"]["text"].lower() != wanted.lower() or of not in values:
+                            continue
+                        if surfaces is mine:
+                            return self._press(surface, block, button)
+                        self._write(f"(no [{label}] button in what was sent to you, {self._you}: the newest is in "
+                                    f"{surface['to']}'s messages; /as {surface['to']} to click it as them)")  # fmt: skip
+                        return None
         self._write(
             f"(no [{label}] button to click: /home shows the Home tab)"
             if label
@@ -345,16 +359,18 @@ class Console:
             self._write("  (Resolute is looking through the documents...)")
         elif method in ("chat.postMessage", "chat.update"):
             message = {**reply["message"], "channel": reply["channel"]}
-            self._show(self._where(message, edited=method == "chat.update"), message)
-            self._remember(message)
+            to = _addressee(str(args.get("channel", "")), reply["channel"])
+            self._show(self._where(message, edited=method == "chat.update", to=to), message)
+            self._remember(message, to)
         elif method in ("chat.postEphemeral", "response_url"):
-            self._show("only you can see this", args)
+            to = args.get("user") or self._you  # a response_url answers whoever acted
+            self._show("only you can see this" if to == self._you else f"only {to} can see this", args)
             if any(True for _ in buttons(args.get("blocks") or [])):  # Edit, Delete, More: clickable
                 message = {**args, "channel": args.get("channel") or CHANNEL, "ts": self._slack.new_ts()}
-                self._surfaces = [*self._surfaces[-20:], {"message": message}]
+                self._surfaces = [*self._surfaces[-20:], {"message": message, "to": to}]
         elif method == "views.publish":
             self._show("Home tab", reply["view"])
-            self._surfaces = [*self._surfaces[-20:], {"view": reply["view"]}]
+            self._surfaces = [*self._surfaces[-20:], {"view": reply["view"], "to": args.get("user_id")}]
         elif method in ("views.open", "views.push", "views.update"):
             view = reply["view"]
             if method == "views.update":  # in place, wherever it is in the stack
@@ -369,9 +385,10 @@ class Console:
                               f"({f.get('name')})" for f in reply.get("files", []))  # fmt: skip
             self._write(f"\nResolute ({where}):\n{lines}")
 
-    @staticmethod
-    def _where(message: dict, *, edited: bool = False) -> str:
+    def _where(self, message: dict, *, edited: bool = False, to: str | None = None) -> str:
         where = "direct message" if message.get("channel", "").startswith("D") else "#leadership"
+        if to and to != self._you:  # someone else's: say whose, so it is not taken for yours
+            where += f" to {to}"
         if message.get("thread_ts"):
             where += ", in the thread"
         return where + (", edited" if edited else "")
@@ -386,15 +403,22 @@ class Console:
             )
         self._write(f"\nResolute ({where}):\n" + "\n".join("  " + line for line in lines))
 
-    def _remember(self, message: dict) -> None:
+    def _remember(self, message: dict, to: str | None) -> None:
         if any(True for _ in buttons(message.get("blocks") or [])):
-            self._surfaces = [*self._surfaces[-20:], {"message": message}]
+            self._surfaces = [*self._surfaces[-20:], {"message": message, "to": to}]
         answer_id = next((b.get("value") for _, b in buttons(message.get("blocks") or [])
                           if b.get("action_id") == blocks.FEEDBACK_HELPFUL), None)  # fmt: skip
         if answer_id:
             self._last_answer = {"channel": message["channel"], "thread_ts": message.get("thread_ts") or message["ts"],
                                  "ts": message["ts"], "answer_id": answer_id}  # fmt: skip
             self._write("  (/reply to follow up in this thread; /helpful or /nothelpful to rate it)")
+
+
+def _addressee(sent_to: str, channel: str) -> str | None:
+    """Whose direct message this is (a user id), or None for a channel's message."""
+    if sent_to.startswith(("U", "W")):
+        return sent_to
+    return "U" + channel[1:] if channel.startswith("D") else None
 
 
 def _json_or_text(body: str) -> dict:

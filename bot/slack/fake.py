@@ -60,7 +60,7 @@ def _json(value):
 class FakeSlack:
     """Start with `with FakeSlack() as slack:`; SLACK_API_URL is `slack.url`.
 
-    Settable state: `errors` (method -> error to answer with), `members` (channel -> user ids, for
+    Settable state: `errors` (method, or "method channel", -> error to answer with), `members` (channel -> user ids, for
     conversations.members, in pages of its `limit`, and chat.postEphemeral; change it at any time), `users` (user id -> fields such as tz, tz_offset,
     real_name for users.info), `socket_mode_url` (what apps.connections.open answers). `token` and
     `app_token` are the bearer tokens accepted (None accepts any); `observe` sees every call as made.
@@ -94,6 +94,7 @@ class FakeSlack:
             "views.push": lambda args: self._modal(args, pushing=True),
             "views.update": self._view_update, "views.publish": self._publish,
             "files.getUploadURLExternal": self._upload_url, "files.completeUploadExternal": self._complete_upload,
+            "files.delete": self._delete_file,
             "apps.connections.open": self._connections_open,
         }  # fmt: skip
 
@@ -184,6 +185,10 @@ class FakeSlack:
     def _answer(self, method: str, args: dict, auth: str) -> dict:
         if method in self.errors:
             raise Refused(self.errors[method])
+        if (
+            f"{method} {args.get('channel', '')}" in self.errors
+        ):  # one recipient refused ("chat.postMessage U1")
+            raise Refused(self.errors[f"{method} {args['channel']}"])
         if method in ("response_url", "upload"):  # the URL itself is the credential
             return self._respond(args) if method == "response_url" else self._upload(args)
         wanted = self.app_token if method == "apps.connections.open" else self.token
@@ -361,6 +366,11 @@ class FakeSlack:
             self.files[f["id"]].update(title=f.get("title") or self.files[f["id"]]["title"],
                                        channel=args.get("channel_id"), comment=args.get("initial_comment"))  # fmt: skip
         return {"files": [{k: v for k, v in self.files[f["id"]].items() if k != "content"} for f in files]}
+
+    def _delete_file(self, args: dict) -> dict:
+        if self.files.pop(args.get("file") or "", None) is None:
+            raise Refused("file_not_found")  # never uploaded, or deleted already
+        return {}
 
     def _connections_open(self, args: dict) -> dict:
         if not self.socket_mode_url:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 from datetime import date
@@ -27,11 +26,11 @@ from bot.services import Services
 from bot.slack.blocks import notes as blocks
 from bot.slack.blocks.kit import INPUT_CHARS, escape
 from bot.slack.members import channel_members
+from bot.slack.typed import from_slack
 
 Reply = Callable[[str, list[dict]], None]
 PAGE = 10  # notes a page
-_SLACK_MENTION = re.compile(r"<@([UW][A-Z0-9]+)\|[^>]*>")
-GONE = "That note no longer exists: it was deleted."
+GONE = "That note was deleted."
 NOT_YOURS = "Only a note's author or an admin can change it."
 STALE = "That button no longer works: type the command again."
 TOO_LONG = (
@@ -44,13 +43,6 @@ TOO_MANY = "More notes match than one button can page through: narrow the filter
 def refusal() -> tuple[str, list[dict]]:
     """The one refusal, the same words (and blocks) whatever was asked."""
     return blocks.reply(REFUSAL)
-
-
-def from_slack(text: str) -> str:
-    """A command's text as the person typed it: Slack escapes &, < and > (should_escape) and writes a picked
-    colleague as <@U...|name>; the note keeps <@U...>."""
-    text = _SLACK_MENTION.sub(r"<@\1>", text)
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 @dataclass(frozen=True)
@@ -164,9 +156,11 @@ class NotesSlack:
 
         def work() -> None:
             session = self.session(user)
-            number = _number(note_id)
-            note = session.get(number) if number else None
-            if note is None:
+            named = blocks.parse_note_value(note_id)
+            note = session.get(named[0]) if named else None
+            if named is None:
+                reply(*blocks.reply(STALE))
+            elif not blocks.names_note(named, note):  # gone, or (restored elsewhere) not the one it named
                 reply(*blocks.reply(GONE))
             elif not session.may_change(note):
                 reply(*blocks.reply(NOT_YOURS))
@@ -183,9 +177,13 @@ class NotesSlack:
 
         def work() -> None:
             session = self.session(user)
-            number = _number(note_id)
-            if number is None:
+            named = blocks.parse_note_value(note_id)
+            if named is None:  # an older button's bare id, or a value Resolute did not make
                 reply(*blocks.reply(STALE))
+                return
+            number = named[0]
+            if not blocks.names_note(named, session.get(number)):
+                reply(*blocks.reply(GONE))
                 return
             try:
                 session.delete(number, now=self.services.clock())
@@ -217,15 +215,18 @@ class NotesSlack:
             return {blocks.TEXT: str(exc)[:2000]}, _nothing
         now = self.services.clock()
         try:
-            draft = session.draft(blocks.form_values(view["state"]["values"]), now=now)
+            # an edit may keep a follow-up date that has passed (Session.edit refuses a new one in the past)
+            typed = blocks.form_values(view["state"]["values"])
+            draft = session.draft(typed, now=now, past_ok=bool(form.note))
             note = session.edit(form.note, draft, now=now) if form.note else session.log(draft, now=now)
         except NoteProblem as exc:
             return blocks.form_errors(_problems(exc), present), _nothing
         said = self._one(session, note, "Note changed" if form.note else "Note logged")
-        return None, lambda: self._confirm(user, form, said)
+        return None, lambda: self._confirm(user, form, said, note.id)
 
-    def _confirm(self, user: str, form: Form, said: tuple[str, list[dict]]) -> None:
-        """Where the form was opened from (privately), else in a direct message."""
+    def _confirm(self, user: str, form: Form, said: tuple[str, list[dict]], note_id: int) -> None:
+        """Where the form was opened from (privately), else in a direct message (taken back from Slack
+        if the note is deleted or expires)."""
         text, built = said
         if form.url:
             sent = WebhookClient(form.url).send(text=text, blocks=built, response_type="ephemeral",
@@ -233,7 +234,8 @@ class NotesSlack:
             if sent.status_code == 200:
                 return
         channel = self.client.conversations_open(users=user)["channel"]["id"]
-        self.client.chat_postMessage(channel=channel, text=text, blocks=built)
+        posted = self.client.chat_postMessage(channel=channel, text=text, blocks=built)
+        self.notes.copies.record([note_id], channel=posted["channel"], ts=posted["ts"], kind="confirmation")
 
     # -- replies ------------------------------------------------------------------------------------
     def _names(self) -> dict[str, str]:
@@ -265,11 +267,13 @@ class NotesSlack:
         table = session.export_csv(filters, now=now)
         count = max(len(list(csv.reader(io.StringIO(table)))) - 1, 0)
         channel = self.client.conversations_open(users=session.actor)["channel"]["id"]
-        self.client.files_upload_v2(
+        uploaded = self.client.files_upload_v2(
             channel=channel, content=table, filename=f"intervention-notes-{now:%Y-%m-%d}.csv",
             title="Intervention notes", initial_comment=f"The intervention notes you exported ({count}). "
-            "They are about children: keep the file private, and delete it when you are done.",
+            "They are about children: keep the file private. Resolute deletes it from Slack after 24 hours.",
         )  # fmt: skip
+        # deleted from Slack after a day (bot.notes.copies)
+        self.notes.copies.exported([f["id"] for f in uploaded.get("files") or []], user=session.actor)
         reply(
             *blocks.reply(f"Sent to your direct messages: a CSV of {count} note{'' if count == 1 else 's'}.")
         )
@@ -281,10 +285,6 @@ def _nothing() -> None:
 
 def _problems(exc: NoteProblem) -> list[str]:
     return list(getattr(exc, "problems", None) or [str(exc)])
-
-
-def _number(value: str) -> int | None:
-    return int(value) if value and value.isdigit() else None
 
 
 def _filter_fields(filters: Filters) -> dict[str, str]:

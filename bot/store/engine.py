@@ -15,6 +15,8 @@ if TYPE_CHECKING:  # Alembic is imported only when the schema is not already cur
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 _ADVISORY_LOCK_KEY = 0x5E5017E  # serialises migrations when several instances start at once
+_SQLITE_TIMEOUT = 30  # seconds a statement waits for another connection's lock
+_CHECKPOINT_WAIT = 0.5  # seconds a checkpoint waits for readers before it is left for later
 
 # How Alembic runs and compares: batch mode lets SQLite (no ALTER for keys) take the same revisions
 # as PostgreSQL; types and server defaults are compared so a change to either is seen as drift.
@@ -39,13 +41,15 @@ def make_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
+        engine = create_engine(url, connect_args={"timeout": _SQLITE_TIMEOUT}, hide_parameters=True)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):
             cursor = dbapi_conn.cursor()
             _use_wal(cursor)
             cursor.execute("PRAGMA foreign_keys=ON")
+            # a deleted row's bytes are overwritten with zeros, in its page and in the pages it freed
+            cursor.execute("PRAGMA secure_delete=ON")
             cursor.close()
 
         return engine
@@ -67,6 +71,26 @@ def _use_wal(cursor, *, wait: float = 30.0) -> None:
             if "locked" not in str(exc) or time.monotonic() > deadline:
                 raise
             time.sleep(0.05)
+
+
+def forget_freed(engine: Engine) -> bool:
+    """Make what was just deleted unreadable in the database's files; False when that must wait.
+
+    On SQLite, secure_delete zeroes a deleted row in its page, but the page's older copies stay in the
+    write-ahead log until it is checkpointed and cut back: this does both, unless a reader still holds an
+    older snapshot (then False: try again later). PostgreSQL keeps dead rows until VACUUM and its WAL
+    until recycled: its operator's part (see the README); nothing to do here.
+    """
+    if engine.dialect.name != "sqlite":
+        return True
+    with engine.connect() as conn:
+        # the checkpoint waits for readers: a moment, not a listener's 30 seconds
+        conn.exec_driver_sql(f"PRAGMA busy_timeout={int(_CHECKPOINT_WAIT * 1000)}")
+        try:
+            busy = conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()[0]
+        finally:
+            conn.exec_driver_sql(f"PRAGMA busy_timeout={int(_SQLITE_TIMEOUT * 1000)}")
+    return not busy
 
 
 def alembic_config(connection: Connection | None = None) -> Config:

@@ -178,10 +178,12 @@ checkin_support = Table(
     Column("from_user", String(40), nullable=False),
     Column("to_user", String(40), nullable=False),
     Column("text", Text, nullable=False),
-    Column("status", String(10), nullable=False),  # open | taken | done
+    # open | taken | done, or closed otherwise: withdrawn | declined | handed | expired | unsent
+    Column("status", String(10), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("taken_at", DateTime(timezone=True)),
-    Column("done_at", DateTime(timezone=True)),
+    Column("done_at", DateTime(timezone=True)),  # when it was done or closed
+    Column("handed_from", Integer),  # the request this one was handed on from
     Index("ix_checkin_support_status", "status"),
     sqlite_autoincrement=True,  # a button naming a request never names a later one
 )
@@ -192,7 +194,7 @@ checkin_sends = Table(
     Column("week", String(10), primary_key=True),
     Column("kind", String(20), primary_key=True),  # prompt | reminder | card | summary | support_*
     Column("recipient", String(40), primary_key=True),  # a user, a channel or a support request's id
-    Column("status", String(20), nullable=False),  # posting | posted
+    Column("status", String(20), nullable=False),  # posting | posted | refused (Slack will never take it)
     Column("claimed_at", DateTime(timezone=True), nullable=False),
     Column("posted_at", DateTime(timezone=True)),
     Column("message_ts", String(40)),

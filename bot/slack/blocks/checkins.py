@@ -9,10 +9,18 @@ listed without authors, in alphabetical order, so it cannot be traced back throu
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from slack_sdk.models.blocks import InputBlock, PlainTextInputElement, PlainTextObject, UserSelectElement
+from slack_sdk.models.blocks import (
+    ConfirmObject,
+    InputBlock,
+    MarkdownTextObject,
+    PlainTextInputElement,
+    PlainTextObject,
+    UserSelectElement,
+)
+from slack_sdk.models.views import View
 
 from bot.checkins.schedule import label as week_label
 from bot.checkins.schedule import monday, shift
@@ -35,6 +43,7 @@ from bot.slack.blocks.kit import (
     section,
     sections,
 )
+from bot.slack.typed import shown
 
 if TYPE_CHECKING:
     from bot.district.config import Priority
@@ -42,6 +51,11 @@ if TYPE_CHECKING:
 OPEN_CHECKIN = "checkin_open"
 CHECKIN_MODAL = "checkin_modal"
 SUPPORT_TAKE, SUPPORT_DONE = "checkin_support_take", "checkin_support_done"
+SUPPORT_DECLINE, SUPPORT_HAND_ON = "checkin_support_decline", "checkin_support_hand_on"
+SUPPORT_WITHDRAW = "checkin_support_withdraw"
+ITEM_KEEP, ITEM_MOVE = "checkin_item_keep", "checkin_item_move"
+CLEAR, CLEAR_MODAL = "checkin_clear", "checkin_clear_modal"
+WITHDRAW_LINES = 20  # open requests listed with a Withdraw button in `/checkin status`
 TEXT, USER = "text", "user"
 SUPPORT_TO, SUPPORT_TEXT = "support_to", "support_text"
 ITEM_CHARS = 500  # one item in the summary: 250 items must fit one message, so a long one shows its start
@@ -188,17 +202,25 @@ def _on_message(summary: dict) -> str:
 
 
 def _item(text: str) -> str:
-    return escape(cut(" ".join(text.split()), ITEM_CHARS))
+    return shown(cut(" ".join(text.split()), ITEM_CHARS))
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
 
 
 def _age(days: int) -> str:
     return "today" if days <= 0 else "1 day" if days == 1 else f"{days} days"
 
 
+CLOSED = {"done": "done this week", "withdrawn": "withdrawn", "declined": "declined",
+          "expired": "closed after four weeks", "unsent": "not delivered by Slack", "handed": "handed on"}  # fmt: skip
+
+
 def _state(request: dict) -> str:
-    """'open, 9 days', 'taken, 2 days' or 'done this week' (the summary lists only this week's done)."""
-    if request["status"] == "done":
-        return "done this week"
+    """'open, 9 days', 'taken, 2 days', 'done this week' or how it closed (the summary lists only this week's)."""
+    if request["status"] in CLOSED:
+        return CLOSED[request["status"]]
     return f"{request['status']}, {_age(request['age_days'])}"
 
 
@@ -206,7 +228,8 @@ def _support_line(r: dict) -> str:
     return f"• <@{r['from']}> asked <@{r['to']}>: {_item(r['text'])} — {_state(r)}"
 
 
-def _priority_summary(name: str, message_: str | None, items: list[dict]) -> str:
+def _priority_summary(name: str, message_: str | None, items: list[dict], elsewhere: int = 0) -> str:
+    """A priority's work; `elsewhere`: items filed under it that read as serving none (listed without names)."""
     lines = [f"*{escape(name)}*"] + ([f"_{escape(message_)}_"] if message_ else [])
     for field, title in FIELD_TITLES.items():
         mine = [
@@ -214,7 +237,10 @@ def _priority_summary(name: str, message_: str | None, items: list[dict]) -> str
         ]
         if mine:
             lines += [f"*{title}*", *mine]
-    if not items:
+    if elsewhere:
+        lines.append(f"_{_count(elsewhere, 'item', 'items')} filed here read as serving none of our priorities: "
+                     "see *Also took our time*._")  # fmt: skip
+    elif not items:
         lines.append("_Nothing reported for this priority this week._")
     return "\n".join(lines)
 
@@ -225,7 +251,15 @@ def summary_message(summary: dict, priorities: Sequence[Priority]) -> tuple[str,
     label = week_label(summary["week"])
     p = summary["participation"]
     head = f"{_participation(p)}\n{_on_message(summary)}"
-    body = [header(f"Check-in: week of {label}"), section(head)]
+    so_far = not summary.get("closed", True)
+    body = [
+        header(f"Check-in so far: week of {label}" if so_far else f"Check-in: week of {label}"),
+        section(head),
+    ]
+    if so_far:
+        closes = datetime.fromisoformat(summary["closes"])
+        body.append(context(f"*So far*: the check-in is open until {closes:%a %d %b %H:%M}; the final summary "
+                            "goes out then."))  # fmt: skip
     trend = [t for t in summary.get("trend", []) if t.get("share") is not None]
     if len(trend) > 1:
         body.append(context("On-message share: " + " · ".join(f"{monday(t['week']):%d %b} {_percent(t['share'])}"
@@ -235,9 +269,12 @@ def summary_message(summary: dict, priorities: Sequence[Priority]) -> tuple[str,
     served = {i["priority"]: None for i in items if i["priority"] is not None and i["priority"] not in names}
     for key in [*names, *served]:  # a priority since removed from the district file keeps its items, by key
         name, message_ = names.get(key, (key, None))
+        elsewhere = sum(1 for i in items if i.get("filed") == key and i["priority"] != key)
         body += [
             divider(),
-            *sections(_priority_summary(name, message_, [i for i in items if i["priority"] == key])),
+            *sections(
+                _priority_summary(name, message_, [i for i in items if i["priority"] == key], elsewhere)
+            ),
         ]
     off = sorted(
         (i for i in items if i["priority"] is None), key=lambda i: (i["text"].casefold(), i["field"])
@@ -254,54 +291,139 @@ def summary_message(summary: dict, priorities: Sequence[Priority]) -> tuple[str,
         ranked = sorted(requests, key=lambda r: (order.get(r["status"], 3), -r["age_days"]))
         tail = [divider(), *sections("\n".join(["*Support asked for*", *map(_support_line, ranked)]))]
     share = summary.get("on_message_share")
-    text = f"Check-in for the week of {label}: {p['answered']} of {p['members']} answered"
+    text = f"Check-in {'so far ' if so_far else ''}for the week of {label}: {p['answered']} of {p['members']} answered"
     text += f"; {_percent(share)} of items serve a priority." if share is not None else "."
     return text, message(body, tail)
 
 
 # -- support ---------------------------------------------------------------------------------------------
 def _support_buttons(request: dict) -> list[Block]:
-    """The buttons left for the person asked: both while open, Done once taken, none once done."""
+    """The buttons left for the person asked: take, done, decline and hand on while open; no take once taken;
+    none once closed."""
     value = str(request["id"])
     take = button("I'll take it", action_id=SUPPORT_TAKE, value=value, style="primary")
     done = button("Done", action_id=SUPPORT_DONE, value=value)
-    left = {"open": [take, done], "taken": [done]}.get(request["status"], [])
-    return [actions(*left)] if left else []
+    decline = button("I can't take it", action_id=SUPPORT_DECLINE, value=value)
+    decline.confirm = _confirm("Decline this request?", f"<@{request['from']}> is told you cannot take it.",
+                               "Decline")  # fmt: skip
+    hand_on = UserSelectElement(action_id=SUPPORT_HAND_ON, placeholder=PlainTextObject(text="Hand it on to…"),
+                                confirm=_confirm("Hand this request on?", "The colleague you picked is asked "
+                                                 f"instead, and <@{request['from']}> is told who has it now.",
+                                                 "Hand it on"))  # fmt: skip
+    left = {"open": [take, done, decline, hand_on], "taken": [done, decline, hand_on]}.get(
+        request["status"], []
+    )
+    return [actions(*left, block_id=f"support:{value}")] if left else []
+
+
+def _confirm(title: str, text: str, yes: str) -> ConfirmObject:
+    return ConfirmObject(title=title, text=MarkdownTextObject(text=text), confirm=yes, deny="Cancel")
 
 
 def _quote(text: str) -> str:
-    return "\n".join(f">{line}" for line in escape(text).splitlines() or [""])
+    return "\n".join(f">{line}" for line in shown(text).splitlines() or [""])
 
 
 def support_request_message(request: dict) -> tuple[str, list[Block]]:
     """The DM to the person asked: who asks, for what, and the buttons to take it and close it."""
-    text = f"<@{request['from']}> asks for your support: {escape(request['text'])}"
+    text = f"<@{request['from']}> asks for your support: {shown(request['text'])}"
     body = [section(f"<@{request['from']}> asks for your support:\n{_quote(request['text'])}"),
             context(f"Asked {_age(request['age_days'])}{' ago' if request['age_days'] > 0 else ''}. "
-                    "They hear when you take it and when it is done; until then it stays in each week's summary.")]  # fmt: skip
+                    "They hear when you take it, when it is done, or when you cannot take it or hand it on; "
+                    "until then it stays in each week's summary.")]  # fmt: skip
     return cut(text, FALLBACK_CHARS), message(body, _support_buttons(request))
 
 
-def support_update_message(request: dict, *, to_asked: bool = False) -> tuple[str, list[Block]]:
+def support_update_message(
+    request: dict, *, to_asked: bool = False, handed_to: str | None = None
+) -> tuple[str, list[Block]]:
     """The news of a request: to the requester ("<@B> is taking your request"), or, `to_asked`, to the person
-    asked in place of the buttons message (what they did, and the button left)."""
-    asker, asked, what = request["from"], request["to"], escape(request["text"])
+    asked in place of the buttons message (what they did, and the buttons left)."""
+    asker, asked, what = request["from"], request["to"], shown(request["text"])
     if to_asked:
         said = {"open": f"<@{asker}> asks for your support: {what}",
                 "taken": f"You are taking <@{asker}>'s request: {what}\nPress *Done* when it is done.",
-                "done": f"Done: <@{asker}>'s request: {what}\nThey have been told. Thank you."}  # fmt: skip
+                "done": f"Done: <@{asker}>'s request: {what}\nThey have been told. Thank you.",
+                "declined": f"You declined <@{asker}>'s request: {what}\nThey have been told.",
+                "handed": f"You handed <@{asker}>'s request on to <@{handed_to}>: {what}\nThey have been told."}  # fmt: skip
     else:
         said = {"open": f"<@{asked}> has not taken your request yet: {what}",
                 "taken": f"<@{asked}> is taking your request: {what}",
-                "done": f"<@{asked}> has done what you asked: {what}"}  # fmt: skip
+                "done": f"<@{asked}> has done what you asked: {what}",
+                "declined": f"<@{asked}> cannot take your request: {what}\nAsk someone else with "
+                            "`/checkin support @person: what you need`.",
+                "withdrawn": f"You withdrew your request to <@{asked}>: {what}\nThey have been told."}  # fmt: skip
     text = said[request["status"]]
     return cut(text, FALLBACK_CHARS), message([section(text)], _support_buttons(request) if to_asked else [])
+
+
+def support_news_message(
+    kind: str, request: dict, *, handed_by: str | None = None
+) -> tuple[str, list[Block]]:
+    """A request closed or passed on, told to one of the two: `kind` is what the Sender sends."""
+    asker, asked, what = request["from"], request["to"], shown(request["text"])
+    said = {
+        "support_declined": f"<@{asked}> cannot take your request: {what}\nAsk someone else with "
+                            "`/checkin support @person: what you need`.",
+        "support_withdrawn": f"<@{asker}> has withdrawn their request: {what}\nNothing more to do.",
+        "support_expired": f"Your request to <@{asked}> was closed after four weeks without being done: {what}\n"
+                           "Ask again with `/checkin support` if you still need it.",
+        "support_expired_to": f"<@{asker}>'s request was closed after four weeks without being done: {what}\n"
+                              "Nothing more to do; they have been told.",
+        "support_unsent": f"Slack would not deliver your request to <@{asked}> (a bot, or an account that is "
+                          f"closed or cannot be messaged), so it is closed: {what}\nAsk a colleague with "
+                          "`/checkin support @person: what you need`.",
+        "support_handed": f"<@{handed_by}> handed your request on to <@{asked}>: {what}",
+    }[kind]  # fmt: skip
+    return cut(said, FALLBACK_CHARS), message([section(said)])
+
+
+def support_asked_reply(request: dict) -> tuple[str, list[Block]]:
+    """The private confirmation of `/checkin support`, with the button that withdraws it."""
+    text = (f"Asked <@{request['to']}> for support: {shown(request['text'])}\n"
+            "You will hear when they take it and when it is done.")  # fmt: skip
+    withdraw = button("Withdraw", action_id=SUPPORT_WITHDRAW, value=str(request["id"]))
+    return cut(text, FALLBACK_CHARS), message(sections(text), [actions(withdraw)])
+
+
+# -- filed under a priority, read as serving none; clearing a check-in ----------------------------------
+def move_question(item_id: int, text: str, name: str) -> tuple[str, list[Block]]:
+    """Asked at filing when an item filed under a priority reads as serving none; the member's answer stands."""
+    ask = f"This reads as not serving {escape(name)}: keep it there, or move it to Anything else?"
+    keep = button(f"Keep it under {cut(name, 40)}", action_id=ITEM_KEEP, value=str(item_id), style="primary")
+    move = button("Move it to Anything else", action_id=ITEM_MOVE, value=str(item_id))
+    return cut(f"{ask} {text}", FALLBACK_CHARS), message([section(f"{ask}\n{_quote(cut(text, ITEM_CHARS))}")],
+                                                      [actions(keep, move)])  # fmt: skip
+
+
+def clear_prompt(week: str, count: int) -> tuple[str, list[Block]]:
+    """`/checkin clear`: what it would remove, and the button that does it."""
+    text = (f"Clear your check-in for the week of {week_label(week)}? This removes the {_count(count, 'item', 'items')} "
+            "you filed, and you count as not having answered until you fill it in again or skip.")  # fmt: skip
+    go = button("Clear my check-in", action_id=CLEAR, value=week, style="danger")
+    return text, message(sections(text), [actions(go)])
+
+
+def clear_modal(week: str, count: int) -> dict:
+    """Pushed over a form saved with every field empty: clear everything, or go back to the form."""
+    text = (f"Every field is empty. Clear your check-in for the week of {week_label(week)}? This removes the "
+            f"{_count(count, 'item', 'items')} you filed, and you count as not having answered until you fill it "
+            "in again or skip.")  # fmt: skip
+    view = modal(callback_id=CLEAR_MODAL, title="Clear check-in?", submit="Clear it", close="Back",
+                 blocks=sections(text))  # fmt: skip
+    return {**view, "private_metadata": week}
+
+
+def modal_note(title: str, text: str) -> dict:
+    """A modal that only says something (`text` is the service's words, escaped here), with a Close button."""
+    return View(type="modal", callback_id=CLEAR_MODAL + "_done", title=PlainTextObject(text=title),
+                close=PlainTextObject(text="Close"), blocks=sections(escape(text))).to_dict()  # fmt: skip
 
 
 # -- `/checkin status` and replies --------------------------------------------------------------------
 def status_message(
     *, week: str, close: str, mine: list[dict], asked: list[dict], answered: int, members: int, skipped: bool,
-    away_until: str | None, priorities: Sequence[Priority] = (),
+    away_until: str | None, priorities: Sequence[Priority] = (), skipped_count: int = 0,
 ) -> tuple[str, list[Block]]:  # fmt: skip
     """`/checkin status`: what this member filed this week by priority and field, the support they asked for, and
     how many have answered so far (a count, never names)."""
@@ -330,14 +452,19 @@ def status_message(
         lines += [f"*{title}*", *groups[(field, filed)]]
     if not mine and not skipped:
         lines.append("Nothing filed yet: `/checkin` opens your form.")
+    waiting = [r for r in asked if r["status"] in ("open", "taken")][:WITHDRAW_LINES]
     if asked:
         lines += [
             "*Support you asked for*",
-            *(f"• <@{r['to']}>: {_item(r['text'])} — {_state(r)}" for r in asked),
+            *(f"• <@{r['to']}>: {_item(r['text'])} — {_state(r)}" for r in asked if r not in waiting),
         ]
-    count = f"{answered} of {members} have answered so far."
+    withdraw = [section(f"• <@{r['to']}>: {_item(r['text'])} — {_state(r)}",
+                        accessory=button("Withdraw", action_id=SUPPORT_WITHDRAW, value=str(r["id"])))
+                for r in waiting]  # fmt: skip
+    count = f"{answered} of {members} {'has' if answered == 1 else 'have'} answered so far"
+    count += f" · {skipped_count} skipped." if skipped_count else "."
     return cut(f"Your check-in for the week of {week_label(week)}. {count}", FALLBACK_CHARS), message(
-        sections("\n".join(lines)), [context(count)]
+        [*sections("\n".join(lines)), *withdraw], [context(count)]
     )
 
 
@@ -347,7 +474,9 @@ def reply(text: str) -> tuple[str, list[Block]]:
 
 
 __all__ = [
-    "CHECKIN_MODAL", "OPEN_CHECKIN", "SUPPORT_DONE", "SUPPORT_TAKE", "SUPPORT_TEXT", "SUPPORT_TO", "TEXT", "USER",
-    "card_message", "checkin_modal", "field_block", "prompt_message", "reply", "status_message", "summary_message",
+    "CHECKIN_MODAL", "CLEAR", "CLEAR_MODAL", "ITEM_KEEP", "ITEM_MOVE", "OPEN_CHECKIN", "SUPPORT_DECLINE",
+    "SUPPORT_DONE", "SUPPORT_HAND_ON", "SUPPORT_TAKE", "SUPPORT_TEXT", "SUPPORT_TO", "SUPPORT_WITHDRAW", "TEXT",
+    "USER", "card_message", "checkin_modal", "clear_modal", "clear_prompt", "field_block", "move_question",
+    "prompt_message", "reply", "status_message", "summary_message", "support_asked_reply", "support_news_message",
     "support_request_message", "support_update_message", "week_label",
 ]  # fmt: skip

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Collection, Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from slack_sdk.models.blocks import (
@@ -58,6 +58,7 @@ SELECT_OPTIONS = 100  # Slack's most options in a static select: more schools th
 OPTION_CHARS = 75
 VALUE_CHARS = 2000  # a button's value
 STUDENT_CHARS = 100
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MENTION = re.compile(r"&lt;@([UW][A-Z0-9]+)(?:\|[^&]*)?&gt;")
 
 
@@ -68,8 +69,9 @@ def usage(types: Sequence[str], priorities: Sequence[str]) -> str:
         "reply is shown only to you.",
         "• `/note` opens a form.",
         "• `/note school:RB01 student:S1234 type:credit_rescue tier:2 priority:graduation follow_up:2026-12-01 "
-        "Met with the student and the teacher...` logs a note in one line. Only the text is required; fields go "
-        'anywhere, in any order; a school\'s name goes in quotes: `school:"Maple PS"`.',
+        "Met with the student and the teacher...` logs a note in one line. Only the text is required. Fields "
+        "come first (`school: RB01` or `school:RB01`); later in the note only `key:value` with no space is a "
+        'field. A school\'s name goes in quotes: `school:"Maple PS"`.',
         "• `/notes school:RB01 student:S1234 type:tutoring priority:graduation since:2026-09-01 author:@someone` "
         "lists matching notes, newest first, ten at a time.",
         "• `/notes export [filters]` sends you the matching notes as a CSV file in a direct message.",
@@ -110,6 +112,21 @@ def fields_line(note: Note, names: Mapping[str, str]) -> str:
     return " · ".join(parts)
 
 
+def stored_fields(note: Note, names: Mapping[str, str]) -> str:
+    """Every field of a note as stored, one a line, "none" where there is none (mrkdwn): what a
+    confirmation shows, so a word read as a field (or a field read as text) is seen at once."""
+    school = f"{escape(names[note.school])} ({escape(note.school)})" if note.school in names else None
+    held = [
+        ("School", school or (escape(note.school) if note.school else None)),
+        ("Student", shown(note.student) if note.student else None),
+        ("Type", f"`{escape(note.type)}`"),
+        ("Tier", str(note.tier) if note.tier is not None else None),
+        ("Priority", f"`{escape(note.priority)}`" if note.priority else None),
+        ("Follow-up", f"{note.follow_up:%a %d %b %Y}" if note.follow_up else None),
+    ]
+    return "\n".join(f"*{label}:* {value or '_none_'}" for label, value in held)
+
+
 def _byline(note: Note) -> str:
     line = f"Note {note.id} by <@{note.author}>, {when(note.created_at)}"
     if note.updated_at:
@@ -123,12 +140,36 @@ def _note_section(note: Note, names: Mapping[str, str]) -> Block:
 
 
 # -- buttons ------------------------------------------------------------------------------------------
+def note_value(note: Note) -> str:
+    """What an Edit or Delete button carries: the note's id and its creation time in microseconds
+    ("12@1795532400000000"), so a button can only ever name the note it was made for."""
+    return f"{note.id}@{_micros(note.created_at)}"
+
+
+def parse_note_value(value: str) -> tuple[int, int] | None:
+    """(id, creation time in microseconds) from a button's value; None for anything else (a bare id
+    from an older button, or a value Resolute did not make)."""
+    number, at, micros = (value or "").partition("@")
+    if not (at and number.isdigit() and micros.isdigit()):
+        return None
+    return int(number), int(micros)
+
+
+def names_note(value: tuple[int, int], note: Note | None) -> bool:
+    """Whether a button's parsed value names `note` (same id, same creation time)."""
+    return note is not None and (note.id, _micros(note.created_at)) == value
+
+
+def _micros(moment: datetime) -> int:
+    return (moment.astimezone(UTC) - _EPOCH) // timedelta(microseconds=1)
+
+
 def _change_buttons(note: Note, *, block_id: str) -> Block:
-    edit = ButtonElement(text="Edit", action_id=EDIT, value=str(note.id))
+    edit = ButtonElement(text="Edit", action_id=EDIT, value=note_value(note))
     confirm = ConfirmObject(title="Delete this note?", text=f"Note {note.id} is deleted for good, from the "
                             "notes and from answers.", confirm="Delete", deny="Keep it", style="danger")  # fmt: skip
     delete = ButtonElement(
-        text="Delete", action_id=DELETE, value=str(note.id), style="danger", confirm=confirm
+        text="Delete", action_id=DELETE, value=note_value(note), style="danger", confirm=confirm
     )
     return actions(edit, delete, block_id=block_id)
 
@@ -145,7 +186,9 @@ def note_message(
     note: Note, *, names: Mapping[str, str], heading: str, may_change: bool
 ) -> tuple[str, list[Block]]:
     """One note with its fields, author and date, and Edit / Delete for its author or an admin."""
-    body = [section(f"*{escape(heading)}*"), _note_section(note, names), context(_byline(note))]
+    text_sections = sections(f"*Note:*\n{shown(note.text)}")  # whole: a long note takes two sections
+    body = [section(f"*{escape(heading)}*\n{stored_fields(note, names)}"), *text_sections,
+            context(_byline(note))]  # fmt: skip
     tail = [_change_buttons(note, block_id=ONE)] if may_change else []
     text = f"{heading}: note {note.id}, {note.type}, {school_label(note.school, names)}"
     return cut(escape(text), FALLBACK_CHARS), message(body, tail)

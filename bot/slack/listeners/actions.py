@@ -41,11 +41,13 @@ def register(app: App, services: Services) -> None:
         week = slack.checkins.week(services.clock())  # a prompt's button opens the check-in still open
         slack.open_modal(user=body["user"]["id"], trigger_id=body["trigger_id"], week=week)
 
-    def support(done: bool):
+    def support(act: str):
         def handle(ack: Ack, body: dict, action: dict, client: WebClient, respond: Respond) -> None:
             ack()
+            # the hand-on picker carries the request in its block id ("support:<id>"), a button in its value
+            request_id = action.get("value") or action.get("block_id", "").partition(":")[2]
             CheckinSlack(services, client).support(
-                user=body["user"]["id"], request_id=action["value"], done=done,
+                user=body["user"]["id"], request_id=request_id, act=act, person=action.get("selected_user"),
                 reply=lambda text, bl: respond(text=text, blocks=bl, replace_original=False,
                                                response_type="ephemeral"),
                 replace=lambda text, bl: respond(text=text, blocks=bl, replace_original=True),
@@ -53,8 +55,32 @@ def register(app: App, services: Services) -> None:
 
         return handle
 
-    app.action(checkin_blocks.SUPPORT_TAKE)(support(False))
-    app.action(checkin_blocks.SUPPORT_DONE)(support(True))
+    app.action(checkin_blocks.SUPPORT_TAKE)(support("take"))
+    app.action(checkin_blocks.SUPPORT_DONE)(support("done"))
+    app.action(checkin_blocks.SUPPORT_DECLINE)(support("decline"))
+    app.action(checkin_blocks.SUPPORT_HAND_ON)(support("hand_on"))
+    app.action(checkin_blocks.SUPPORT_WITHDRAW)(support("withdraw"))
+
+    def refile(keep: bool):
+        def handle(ack: Ack, body: dict, action: dict, client: WebClient, respond: Respond) -> None:
+            ack()
+            CheckinSlack(services, client).refile(
+                user=body["user"]["id"], item_id=action.get("value", ""), keep=keep,
+                replace=lambda text, bl: respond(text=text, blocks=bl, replace_original=True),
+            )  # fmt: skip
+
+        return handle
+
+    app.action(checkin_blocks.ITEM_KEEP)(refile(True))
+    app.action(checkin_blocks.ITEM_MOVE)(refile(False))
+
+    @app.action(checkin_blocks.CLEAR)
+    def clear_checkin(ack: Ack, body: dict, action: dict, client: WebClient, respond: Respond) -> None:
+        ack()
+        CheckinSlack(services, client).clear(
+            user=body["user"]["id"], week=action.get("value", ""),
+            replace=lambda text, bl: respond(text=text, blocks=bl, replace_original=True),
+        )  # fmt: skip
 
     def private(respond: Respond, *, replace: bool = False):
         """Reply to the person only: a new ephemeral message, or (`replace`) in place of the one clicked."""

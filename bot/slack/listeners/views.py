@@ -31,13 +31,15 @@ def register(app: App, services: Services) -> None:
 
     @app.view(checkin_blocks.CHECKIN_MODAL)
     def checked_in(ack: Ack, body: dict, view: dict, client: WebClient) -> None:
-        slack = CheckinSlack(services, client)
-        errors = slack.submitted(user=body["user"]["id"], view=view)
-        if errors:  # the form stays open with everything typed, and says what is wrong
-            ack(response_action="errors", errors=errors)
-            return
-        ack()
-        slack.deliver_support()
+        # errors: the form stays open with everything typed and says what is wrong; an emptied form is asked
+        # to confirm (a modal pushed over it); saved: it closes, then support DMs and questions go out
+        answer, then = CheckinSlack(services, client).submitted(user=body["user"]["id"], view=view)
+        ack(**(answer or {}))
+        then()
+
+    @app.view(checkin_blocks.CLEAR_MODAL)
+    def cleared(ack: Ack, body: dict, view: dict, client: WebClient) -> None:
+        ack(**CheckinSlack(services, client).cleared(user=body["user"]["id"], view=view))
 
     @app.view(note_blocks.NOTE_MODAL)
     def noted(ack: Ack, body: dict, view: dict, client: WebClient) -> None:

@@ -34,7 +34,9 @@ def _never_reuse() -> None:
             other, column = remembered
             highest = max(highest, conn.execute(sa.text(f"SELECT MAX({column}) FROM {other}")).scalar() or 0)
         conn.execute(sa.text("DELETE FROM sqlite_sequence WHERE name = :t"), {"t": table})
-        conn.execute(sa.text("INSERT INTO sqlite_sequence (name, seq) VALUES (:t, :n)"), {"t": table, "n": highest})
+        conn.execute(
+            sa.text("INSERT INTO sqlite_sequence (name, seq) VALUES (:t, :n)"), {"t": table, "n": highest}
+        )
 
 
 def upgrade() -> None:

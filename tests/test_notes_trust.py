@@ -1,0 +1,212 @@
+"""What a deleted note leaves: nothing an old button can act on, and nothing readable in the data dir.
+
+Over Slack's protocol (tests.test_notes_slack's Desk, served over HTTP with its Chroma client open, as in a
+running `serve`) and the notes' jobs, on SQLite and on PostgreSQL; an upgrade from revision 0006 on SQLite.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import timedelta
+from functools import partial
+from pathlib import Path
+
+import pytest
+from alembic import command
+from slack_sdk import WebClient
+from sqlalchemy import MetaData, insert, select
+
+import bot.jobs
+from bot.knowledge.vectorstore import TEXT_FREE, collection_name
+from bot.notes.model import NOTES_CORPUS
+from bot.notes.store import FORGOTTEN
+from bot.slack.blocks import notes as kit
+from bot.slack.fake import BOT_TOKEN as TOKEN
+from bot.store import make_engine
+from bot.store.engine import alembic_config
+from bot.store.tables import chunks, note_tombstones
+from tests.test_district import write_district
+from tests.test_notes_slack import ADA, ANA, BEN, NOW, TOML, buttons, served
+
+GONE = "That note was deleted."
+STALE = "That button no longer works: type the command again."
+DELETED = "Quillmorrow-5150 reading plan: the family asked us to stop the lunchtime sessions."
+BEFORE = "Brackenfold-6161 attendance plan: a counsellor calls home after each absence."
+AFTER = "Attendance plan revised: the counsellor calls after two absences."
+EXPIRED = "Marrowgate-7272 credit rescue: the chemistry teacher re-opens the lab unit."
+LIVE = "Tindlewick-9393 tutoring plan: decimals with the mathematics coach on Thursdays."
+
+
+@pytest.fixture
+def desk(make_services, fake_slack, tmp_path, database_url):
+    """tests.test_notes_slack's Desk on SQLite or PostgreSQL, with the notes' jobs on its clock."""
+    build = make_services if database_url is None else partial(make_services, database_url=database_url)
+    with served(build, fake_slack, tmp_path) as running:
+        bot.jobs.use(running.services, WebClient(token=TOKEN, base_url=fake_slack.url),
+                     clock=lambda: running.now[0])  # fmt: skip
+        yield running
+
+
+def holding(folder: Path, *needles: str) -> dict[str, list[str]]:
+    """Each needle -> the files under `folder` (every one: -wal, -shm, Chroma's) whose bytes hold it, in
+    any case."""
+    files = {p: p.read_bytes().lower() for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {n: [str(p.relative_to(folder)) for p, held in files.items() if n.lower().encode() in held]
+            for n in needles}  # fmt: skip
+
+
+# -- an old button ----------------------------------------------------------------------------------------
+def test_an_old_button_never_acts_on_another_note(desk):
+    logged = desk.command(ANA, "/note", f"type:tutoring student:QX-5150 {DELETED}")
+    [old_edit], [old_delete] = buttons(logged)[kit.EDIT], buttons(logged)[kit.DELETE]
+    assert "deleted" in desk.press(ANA, kit.DELETE, old_delete, block_id=kit.ONE)["text"]
+    desk.later(60)
+    ben = desk.command(BEN, "/note", f"type:tutoring {LIVE}")  # the next note, by a colleague
+    [theirs] = desk.stored()
+    assert buttons(ben)[kit.DELETE] == [kit.note_value(theirs)]
+
+    # the old message's buttons, pressed by their author and by an admin (who may change any note)
+    assert desk.press(ANA, kit.DELETE, old_delete, block_id=kit.ONE)["text"] == GONE
+    assert desk.press(ADA, kit.DELETE, old_delete)["text"] == GONE
+    assert desk.press(ANA, kit.EDIT, old_edit, block_id=kit.ONE)["text"] == GONE
+    # the colleague's id with the old note's time (a value the old id could take after a restore), and
+    # a bare id as older versions of Resolute put in their buttons: neither acts
+    made = old_delete.partition("@")[2]
+    assert desk.press(ADA, kit.DELETE, f"{theirs.id}@{made}")["text"] == GONE
+    assert desk.press(ADA, kit.EDIT, f"{theirs.id}@{made}")["text"] == GONE
+    assert desk.press(ADA, kit.DELETE, str(theirs.id))["text"] == STALE
+    assert desk.press(ADA, kit.EDIT, str(theirs.id))["text"] == STALE
+    assert desk.stored() == [theirs]  # intact
+    assert not desk.fake.called("views.open")
+
+
+def test_ids_are_never_reused_after_an_upgrade_from_0006(make_services, tmp_path):
+    """A data dir at revision 0006 whose newest note was deleted: every row is kept, and no new note takes
+    the deleted one's id (SQLite; PostgreSQL's sequences never reuse one)."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'data' / 'resolute.db'}")
+    with engine.begin() as conn:
+        command.upgrade(alembic_config(conn), "0006")
+        held = MetaData()
+        held.reflect(conn, only=["notes", "note_audit"])
+        notes, audit = held.tables["notes"], held.tables["note_audit"]
+        for n in (1, 2, 3):
+            at = NOW + timedelta(minutes=n)
+            conn.execute(
+                insert(notes).values(id=n, type="other", text=f"Note {n}", author=ANA, created_at=at)
+            )
+            conn.execute(insert(audit).values(at=at, actor=ANA, action="create", note_id=n, details="{}"))
+        conn.execute(notes.delete().where(notes.c.id == 3))  # the newest: SQLite would hand 3 out again
+        conn.execute(insert(audit).values(at=NOW, actor=ANA, action="delete", note_id=3, details="{}"))
+        before = {t.name: conn.execute(select(t).order_by(t.c.id)).all() for t in (notes, audit)}
+    engine.dispose()
+
+    write_district(tmp_path / "knowledge" / "district", toml=TOML)
+    services = make_services(clock=lambda: NOW)  # opening the data dir upgrades it
+    services.district.load()
+    with services.engine.connect() as conn:
+        assert {t.name: conn.execute(select(t).order_by(t.c.id)).all() for t in (notes, audit)} == before
+    session = services.notes.session(ADA, members=lambda channel: [], now=NOW)
+    fourth = session.log(session.draft({"text": "After the upgrade"}, now=NOW), now=NOW)
+    assert fourth.id == 4
+    session.delete(fourth.id, now=NOW)  # the newest again
+    assert session.log(session.draft({"text": "And the next"}, now=NOW), now=NOW).id == 5
+
+
+# -- nothing readable left on disk --------------------------------------------------------------------------
+def test_a_deleted_edited_or_expired_note_leaves_no_readable_trace_in_the_data_dir(desk, database_url,
+                                                                                     tmp_path):  # fmt: skip
+    data = tmp_path / "data"
+    desk.log(ANA, EXPIRED, student="QX-7272", type="credit_rescue")  # two years before the others
+    desk.later(731 * 24 * 3600)
+    deleted = desk.command(ANA, "/note", f"type:tutoring student:QX-5150 {DELETED}")
+    edited = desk.command(ANA, "/note", f"type:attendance {BEFORE}")
+    desk.log(BEN, LIVE, student="QX-9393", type="tutoring")
+    desk.command(ADA, "/notes", "student:QX-5150")  # the audit keeps the filter: who looked at this student
+
+    assert "deleted" in desk.press(ANA, kit.DELETE, buttons(deleted)[kit.DELETE][0])["text"]
+    form = desk.press(ANA, kit.EDIT, buttons(edited)[kit.EDIT][0], block_id=kit.ONE, opens=True)
+    assert desk.submit(ANA, form, text=AFTER) is None
+    assert bot.jobs.notes_retention() == "1 note older than 730 days deleted"
+    stored = {n.text for n in desk.stored()}
+    assert stored == {AFTER, LIVE}
+
+    found = holding(data, DELETED, "QX-5150", BEFORE, EXPIRED, "QX-7272", LIVE, "QX-9393", AFTER)
+    gone = {needle: files for needle, files in found.items() if needle not in (LIVE, "QX-9393", AFTER)}
+    assert gone == {needle: [] for needle in gone}, gone
+    if database_url is None:  # the scan sees what SQLite holds: the notes that stay are found
+        assert found[LIVE] and found["QX-9393"] and found[AFTER]
+    else:  # the notes live in PostgreSQL; Chroma, under the data dir, holds vectors and ids only
+        assert found[LIVE] == found["QX-9393"] == found[AFTER] == []
+
+    # what the deleted ones leave: the audit, without their student references; a hash of their fields
+    rows = desk.services.notes.operator("it").audit()
+    assert {"delete", "edit", "expire", "list"} <= {r["action"] for r in rows}
+    dumped = json.dumps(rows).upper()
+    assert "QX-5150" not in dumped and "QX-7272" not in dumped and FORGOTTEN.upper() in dumped
+    assert "QX-9393" in dumped  # a note that stays keeps its student reference in the audit
+    with desk.services.engine.connect() as conn:
+        assert len(conn.execute(select(note_tombstones)).all()) == 2
+    # and search still finds the notes that stay
+    [hit] = desk.services.index(NOTES_CORPUS).search("decimals with the mathematics coach", k=1)
+    assert hit.passage.text.startswith(LIVE)
+
+
+def test_notes_kept_as_text_in_chroma_by_an_earlier_version_are_forgotten_on_upgrade(make_services, tmp_path,
+                                                                                       database_url):  # fmt: skip
+    write_district(tmp_path / "knowledge" / "district", toml=TOML)
+    build = make_services if database_url is None else partial(make_services, database_url=database_url)
+    earlier = build(clock=lambda: NOW)
+    earlier.district.load()
+    session = earlier.notes.session(ADA, members=lambda channel: [], now=NOW)
+    kept = session.log(session.draft({"text": LIVE, "student": "QX-9393"}, now=NOW), now=NOW)
+    gone = session.log(session.draft({"text": DELETED, "student": "QX-5150"}, now=NOW), now=NOW)
+    with earlier.engine.connect() as conn:
+        rows = conn.execute(select(chunks).where(chunks.c.corpus == NOTES_CORPUS)).all()
+    session.delete(gone.id, now=NOW)
+    # the notes collection as an earlier version wrote it: each chunk's text and place beside its vector,
+    # and a note deleted since, whose text Chroma's log and file kept
+    client, name = earlier.chroma_client, collection_name(earlier.embeddings_id, NOTES_CORPUS)
+    client.delete_collection(name)
+    old = client.create_collection(name, configuration={"hnsw": {"space": "cosine"}}, embedding_function=None)
+    old.upsert(ids=[r.id for r in rows], embeddings=earlier.embeddings.embed_documents([r.text for r in rows]),
+               documents=[r.text for r in rows],
+               metadatas=[{"source": r.source, "title": r.title, "location": r.location, "position": r.position}
+                          for r in rows])  # fmt: skip
+    old.delete(ids=[r.id for r in rows if r.source == f"note:{gone.id}"])
+    chroma = tmp_path / "data" / "chroma"
+    assert holding(chroma, DELETED, "QX-5150", LIVE) == {DELETED: ["chroma.sqlite3"], "QX-5150": ["chroma.sqlite3"],
+                                                        LIVE: ["chroma.sqlite3"]}  # fmt: skip
+
+    upgraded = build(clock=lambda: NOW)  # the same data dir, a new process: its first search of notes
+    [hit] = upgraded.index(NOTES_CORPUS).search("decimals with the mathematics coach", k=1, mode="dense")
+    assert hit.passage.source == f"note:{kept.id}" and hit.dense > 0.5  # its vector restored from SQL
+    assert holding(chroma, DELETED, "QX-5150", LIVE, "QX-9393") == {
+        DELETED: [], "QX-5150": [], LIVE: [], "QX-9393": []}  # fmt: skip
+    now_held = client.get_collection(name)
+    assert TEXT_FREE.items() <= now_held.metadata.items()
+    assert now_held.get(include=["documents", "metadatas"])["metadatas"] == [{"source": f"note:{kept.id}"}]
+
+
+def test_a_deletion_the_database_was_too_busy_to_scrub_is_scrubbed_by_the_next_tick(make_services, fake_slack,
+                                                                                      tmp_path):  # fmt: skip
+    with served(make_services, fake_slack, tmp_path) as desk:
+        bot.jobs.use(
+            desk.services, WebClient(token=TOKEN, base_url=fake_slack.url), clock=lambda: desk.now[0]
+        )
+        logged = desk.command(ANA, "/note", f"type:tutoring student:QX-5150 {DELETED}")
+        data = tmp_path / "data"
+        reader = sqlite3.connect(data / "resolute.db")  # another process, in the middle of a long read
+        reader.execute("BEGIN")
+        reader.execute("SELECT COUNT(*) FROM notes").fetchall()
+        assert "deleted" in desk.press(ANA, kit.DELETE, buttons(logged)[kit.DELETE][0])["text"]
+        assert desk.stored() == []
+        assert holding(data, DELETED)[DELETED] == ["resolute.db-wal"]  # the log could not be cut back yet
+        desk.later(60)
+        bot.jobs.notes_tick()
+        assert holding(data, DELETED)[DELETED] == ["resolute.db-wal"]  # still reading
+        reader.rollback()
+        desk.later(60)
+        bot.jobs.notes_tick()
+        assert holding(data, DELETED, "QX-5150") == {DELETED: [], "QX-5150": []}
+        reader.close()
