@@ -38,6 +38,11 @@ class Verdict:
     priority: str | None  # a priority key, or None: serves no priority
     score: float  # the similarity the decision was made on, rounded to 3 decimals
 
+    @property
+    def surely_none(self) -> bool:
+        """Confidently off every priority: an item filed under one is asked about, not moved silently."""
+        return self.priority is None and self.score < NONE_BELOW
+
 
 class Classifier:
     """Classifies check-in items against the priorities; the prototypes are embedded once, here."""

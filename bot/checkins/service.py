@@ -12,7 +12,6 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.checkins import schedule
-from bot.checkins.classify import NONE_BELOW
 from bot.checkins.commands import invisible
 from bot.checkins.store import (
     ACTIVE,
@@ -136,9 +135,8 @@ class CheckIns:
                 out.append(NewItem(field, filed, text, *known[entry]))
                 continue
             v = verdicts[entry]
-            confident_none = v.priority is None and v.score < NONE_BELOW
             out.append(
-                NewItem(field, filed, text, filed if filed and not confident_none else v.priority, v.score)
+                NewItem(field, filed, text, filed if filed and not v.surely_none else v.priority, v.score)
             )
         return out
 
