@@ -6,7 +6,9 @@ Loads the sample district (with its [notes] section) into a fresh data dir, writ
 into the notes table (bulk SQL: a note logged from Slack is also embedded into the notes corpus, and
 embedding 100,000 would take about an hour on a laptop CPU, while listing never reads the corpus),
 then times the first page of `/notes` warm as the listener asks for it: an entitled reader's session
-and its first page of 10, newest first, with no filter and with school + since. Median and p95 over
+and its first page of 10, newest first, with no filter and with school + since. Then it times deleting
+one note as the Delete button does (out of search, the row, its tombstone, the audit's student
+references, the database's files scrubbed), with an audit of one listing row per ten notes. Median and p95 over
 the runs, against the 200 ms bar. Then the same on PostgreSQL if one answers at 127.0.0.1:5432
 (database `test`), in a schema of its own that is dropped after.
 """
@@ -14,6 +16,7 @@ the runs, against the 200 ms bar. Then the same on PostgreSQL if one answers at 
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import shutil
 import statistics
@@ -39,7 +42,7 @@ def fill(engine, count: int, schools: list[str], types: tuple[str, ...], priorit
     """`count` notes over the last 700 days (within the sample's retention), in chunks of 10,000."""
     from sqlalchemy import insert
 
-    from bot.store.tables import notes
+    from bot.store.tables import note_audit, notes
 
     rng = random.Random(7)
     authors = [f"U{i:08d}" for i in range(40)]
@@ -60,6 +63,12 @@ def fill(engine, count: int, schools: list[str], types: tuple[str, ...], priorit
             with engine.begin() as conn:
                 conn.execute(insert(notes), rows)
             rows = []
+    # what a year of `/notes student:...` leaves in the audit: a deletion reads it for student references
+    audit = [{"at": now, "actor": rng.choice(authors), "action": "list", "note_id": None,
+              "details": json.dumps({"filters": {"student": f"S{rng.randint(0, 99999):05d}"}, "ids": []})}
+             for _ in range(count // 10)]  # fmt: skip
+    with engine.begin() as conn:
+        conn.execute(insert(note_audit), audit)
 
 
 def timed(call, runs: int) -> tuple[float, float]:
@@ -117,6 +126,10 @@ def run(label: str, tmp: Path, database_url: str | None, count: int, runs: int) 
     print(
         "  (timed at the service, as the /notes listener calls it; the Slack round trip is in bench_slack.py)"
     )
+    operator = notes.operator("bench")
+    doomed = iter(sorted(n.id for n in operator.list(Filters(), limit=runs + 2, now=now).notes))
+    median, p95 = timed(lambda: operator.delete(next(doomed), now=now), runs)
+    print(f"  deleting one note, warm: median {median:.1f} ms, p95 {p95:.1f} ms, {runs} runs")
     services.engine.dispose()
 
 
