@@ -17,9 +17,8 @@ from bot.store.tables import note_audit, note_followups, note_tombstones, notes
 POSTED = "posted"
 FORGOTTEN = "(deleted)"  # what the audit keeps of a deleted note's student reference
 _BATCH = 500
-_NAMED_IN_SQL = (
-    20  # student references a deletion looks up in the audit by SQL; more (retention) read it once
-)
+# student references a deletion looks up in the audit by SQL; more (retention) read the audit once
+_NAMED_IN_SQL = 20
 
 
 def _utc(moment: datetime | None) -> datetime | None:
