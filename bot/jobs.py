@@ -138,7 +138,8 @@ def post_weekly_digest(district: District, client: WebClient, *, now: datetime |
 def _note_counts(notes: Notes | None, due: datetime, channel: str, client: WebClient,
                  now: datetime) -> dict[tuple[str, str | None], int] | None:  # fmt: skip
     """The interventions logged in the week up to the digest's time, by (type, priority); None (no line):
-    notes off, or someone in `channel` not entitled to notes (even counts say what the team is doing)."""
+    notes off, or `channel` public, of unknown privacy or with someone not entitled to notes in it (even
+    counts say what the team is doing)."""
     if notes is None:
         return None
     from slack_sdk.errors import SlackApiError
@@ -149,14 +150,17 @@ def _note_counts(notes: Notes | None, due: datetime, channel: str, client: WebCl
     until = due.astimezone(UTC)  # stored times are UTC (SQLite compares them as text)
     try:
         notes.config()  # notes turned off keep their rows until retention: no line then
+        private = client.conversations_info(channel=channel)["channel"].get("is_private")
         itself = client.auth_test()["user_id"]  # Resolute, in the channel to post: not a reader
-        if not notes.only_readers_in(channel, members=channel_members(client), now=now, besides=[itself]):
-            log.info("the digest's notes line is left out: not everyone in %s is entitled to notes", channel)
+        why = notes.why_not_only_readers(channel, private=private if isinstance(private, bool) else None,
+                                         members=channel_members(client), now=now, besides=[itself])  # fmt: skip
+        if why:
+            log.info("the digest's notes line is left out: %s", why)
             return None
         return notes.counts(until - timedelta(days=7), until)
     except NotesOff:
         return None
-    except SlackApiError as exc:  # who is in the channel is unknown: no line, rather than a wrong one
+    except SlackApiError as exc:  # who can read the channel is unknown: no line, rather than a wrong one
         log.warning("the digest's notes line is left out: Slack answered %s", exc.response.get("error"))
         return None
 

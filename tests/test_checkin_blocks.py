@@ -12,6 +12,7 @@ from bot.district.config import MAX_PRIORITIES, Priority
 from bot.district.digest import MARKERS
 from bot.slack.block_check import blocks_problem, view_problem
 from bot.slack.blocks import checkins as cb
+from bot.slack.blocks import support as support_blocks
 from bot.slack.blocks.kit import CUT_NOTE, FALLBACK_CHARS, INPUT_CHARS, MESSAGE_BLOCKS, VIEW_BLOCKS, escape
 
 WEEK, CLOSE = "2026-W48", "Wed 25 Nov 17:00 (America/Toronto)"
@@ -233,8 +234,8 @@ def test_people_s_mrkdwn_is_escaped_everywhere_they_are_quoted_and_their_mention
     }
     built = [
         cb.summary_message(summary(), PRIORITIES),
-        cb.support_request_message(request),
-        cb.support_update_message({**request, "status": "taken"}),
+        support_blocks.support_request_message(request),
+        support_blocks.support_update_message({**request, "status": "taken"}),
         cb.status_message(week=WEEK, close=CLOSE, mine=[{"field": "did", "filed": "literacy", "text": NASTY}],
                           asked=[request], answered=1, members=2, skipped=False, away_until=None),
     ]  # fmt: skip
@@ -271,7 +272,9 @@ def test_a_fifty_member_summary_of_five_items_each_stays_valid():
     )  # the longest items the form allows
     assert len(blocks) == MESSAGE_BLOCKS and CUT_NOTE in mrkdwn(blocks)
     lines = mrkdwn(blocks).replace(CUT_NOTE, "").splitlines()
-    assert max(map(len, lines)) < cb.ITEM_CHARS + 20  # an item is cut to its start, so the others still show
+    assert (
+        max(map(len, lines)) < support_blocks.ITEM_CHARS + 20
+    )  # an item is cut to its start, so the others still show
     assert "<@U049> asked <@U050>" in mrkdwn(blocks)  # the support owed is kept whole
 
 
@@ -297,27 +300,27 @@ def test_the_person_asked_gets_the_buttons_and_the_requester_hears_the_news():
         "week": WEEK,
         "age_days": 9,
     }
-    blocks = valid(cb.support_request_message(request))
+    blocks = valid(support_blocks.support_request_message(request))
     assert "<@U1> asks for your support:\n>A coach" in mrkdwn(blocks) and "9 days ago" in mrkdwn(blocks)
     assert buttons(blocks) == [
-        (cb.SUPPORT_TAKE, "3"),
-        (cb.SUPPORT_DONE, "3"),
-        (cb.SUPPORT_DECLINE, "3"),
-        (cb.SUPPORT_HAND_ON, None),
+        (support_blocks.SUPPORT_TAKE, "3"),
+        (support_blocks.SUPPORT_DONE, "3"),
+        (support_blocks.SUPPORT_DECLINE, "3"),
+        (support_blocks.SUPPORT_HAND_ON, None),
     ]  # the picker names the request in its block id
     assert [b["block_id"] for b in blocks if b["type"] == "actions"] == ["support:3"]
     taken, done = {**request, "status": "taken"}, {**request, "status": "done"}
-    text, blocks = cb.support_update_message(taken)
+    text, blocks = support_blocks.support_update_message(taken)
     assert text == "<@U2> is taking your request: A coach" and buttons(valid((text, blocks))) == []
-    assert cb.support_update_message(done)[0] == "<@U2> has done what you asked: A coach"
-    text, blocks = cb.support_update_message(taken, to_asked=True)
+    assert support_blocks.support_update_message(done)[0] == "<@U2> has done what you asked: A coach"
+    text, blocks = support_blocks.support_update_message(taken, to_asked=True)
     assert text.startswith("You are taking <@U1>'s request: A coach")
     assert buttons(valid((text, blocks))) == [
-        (cb.SUPPORT_DONE, "3"),
-        (cb.SUPPORT_DECLINE, "3"),
-        (cb.SUPPORT_HAND_ON, None),
+        (support_blocks.SUPPORT_DONE, "3"),
+        (support_blocks.SUPPORT_DECLINE, "3"),
+        (support_blocks.SUPPORT_HAND_ON, None),
     ]  # no taking it twice
-    assert buttons(valid(cb.support_update_message(done, to_asked=True))) == []
+    assert buttons(valid(support_blocks.support_update_message(done, to_asked=True))) == []
 
 
 def test_status_shows_what_i_filed_my_requests_and_only_a_count_of_the_others():
@@ -369,7 +372,7 @@ def test_the_chart_s_weeks_run_without_holes_across_a_year_end():
 
 
 def test_every_id_the_listeners_read_is_what_the_form_sends():
-    assert (cb.OPEN_CHECKIN, cb.CHECKIN_MODAL, cb.SUPPORT_TAKE, cb.SUPPORT_DONE) == (
+    assert (cb.OPEN_CHECKIN, cb.CHECKIN_MODAL, support_blocks.SUPPORT_TAKE, support_blocks.SUPPORT_DONE) == (
         "checkin_open",
         "checkin_modal",
         "checkin_support_take",

@@ -22,6 +22,7 @@ import bot.jobs
 from bot.cli import main
 from bot.slack.app import make_slack_app
 from bot.slack.blocks import checkins as kit
+from bot.slack.blocks import support as support_blocks
 from bot.slack.blocks.kit import escape
 from bot.slack.fake import BOT_TOKEN as TOKEN
 from bot.slack.fake import BOT_USER, Call, FakeSlack
@@ -237,7 +238,12 @@ def test_a_week_and_the_next_over_slack(team, fake_slack, caplog, monkeypatch, t
     [ask] = fake_slack.wait_for("chat.postMessage", 3)[2:]
     assert ask.args["channel"] == ANA and PELICAN in ask.args["text"] and f"<@{BEN}>" in ask.args["text"]
     buttons = [e["action_id"] for b in ask.args["blocks"] if b["type"] == "actions" for e in b["elements"]]
-    assert buttons == [kit.SUPPORT_TAKE, kit.SUPPORT_DONE, kit.SUPPORT_DECLINE, kit.SUPPORT_HAND_ON]
+    assert buttons == [
+        support_blocks.SUPPORT_TAKE,
+        support_blocks.SUPPORT_DONE,
+        support_blocks.SUPPORT_DECLINE,
+        support_blocks.SUPPORT_HAND_ON,
+    ]
     pelican = request_id(ask)
 
     assert team.run(TORONTO_9AM[W44] - timedelta(minutes=1)) == set()
@@ -263,14 +269,16 @@ def test_a_week_and_the_next_over_slack(team, fake_slack, caplog, monkeypatch, t
     notes = request_id(ask_ben)
 
     team.at(utc(10, 26, 17))  # BEN takes it: ANA is told, once
-    taken = team.press(BEN, kit.SUPPORT_TAKE, notes)  # his message now says so, with the button left
+    taken = team.press(
+        BEN, support_blocks.SUPPORT_TAKE, notes
+    )  # his message now says so, with the button left
     assert taken["replace_original"] is True and NOTES in taken["text"]
     assert taken["text"].startswith(f"You are taking <@{ANA}>'s request")
-    assert [e["action_id"] for e in taken["blocks"][-1]["elements"]] == [kit.SUPPORT_DONE, kit.SUPPORT_DECLINE,
-                                                                        kit.SUPPORT_HAND_ON]  # fmt: skip
+    assert [e["action_id"] for e in taken["blocks"][-1]["elements"]] == [support_blocks.SUPPORT_DONE, support_blocks.SUPPORT_DECLINE,
+                                                                        support_blocks.SUPPORT_HAND_ON]  # fmt: skip
     [told] = [c for c in team.posts(ANA) if "is taking your request" in c.args["text"]]
     assert told.args["text"] == f"<@{BEN}> is taking your request: {NOTES}"
-    again = team.press(BEN, kit.SUPPORT_TAKE, notes, tells=False)  # changes nothing, tells no one
+    again = team.press(BEN, support_blocks.SUPPORT_TAKE, notes, tells=False)  # changes nothing, tells no one
     assert "already taken" in again["text"] and again["replace_original"] is False
     assert len([c for c in team.posts(ANA) if "is taking your request" in c.args["text"]]) == 1
 
@@ -313,11 +321,11 @@ def test_a_week_and_the_next_over_slack(team, fake_slack, caplog, monkeypatch, t
     team.command(ANA, f"literacy: {PHONICS}")
     team.command(ANA, f"other: {TRUSTEES}")
     team.at(utc(11, 3, 9))  # BEN is done with ANA's request: she is told, once
-    done = team.press(BEN, kit.SUPPORT_DONE, notes)
+    done = team.press(BEN, support_blocks.SUPPORT_DONE, notes)
     assert done["replace_original"] is True and done["text"].startswith("Done:")
     assert done["blocks"][-1]["type"] != "actions"  # no button left
     [told] = [c for c in team.posts(ANA) if "has done what you asked" in c.args["text"]]
-    assert "already done" in team.press(BEN, kit.SUPPORT_DONE, notes, tells=False)["text"]
+    assert "already done" in team.press(BEN, support_blocks.SUPPORT_DONE, notes, tells=False)["text"]
 
     assert team.tick(CLOSE[W44] + timedelta(weeks=1)) == set()  # last week's close in UTC: not yet, in EST
     assert team.run(CLOSE[W45]) == said("summary", W45, LEAD)

@@ -115,6 +115,14 @@ def test_threads_people_and_channels(client, fake_slack):
     fake_slack.members["C0001"] = ["UALICE", "UBEN"]
     assert client.conversations_members(channel="C0001")["members"] == ["UALICE", "UBEN"]
     assert refused(client.conversations_members, channel="C0404")["error"] == "channel_not_found"
+    assert client.conversations_info(channel="C0001")["channel"]["is_private"] is False  # C: public
+    fake_slack.members["G0002"] = ["UALICE"]
+    assert client.conversations_info(channel="G0002")["channel"]["is_private"] is True
+    fake_slack.channels["C0001"] = {"is_private": True}  # a private channel with a C id, as Slack now makes
+    assert client.conversations_info(channel="C0001")["channel"]["is_private"] is True
+    fake_slack.channels["C0001"] = {"is_private": None}  # an answer that does not say
+    assert "is_private" not in client.conversations_info(channel="C0001")["channel"]
+    assert refused(client.conversations_info, channel="C0404")["error"] == "channel_not_found"
     assert client.chat_postEphemeral(channel="C0001", user="UBEN", text="psst")["message_ts"]
     assert (
         refused(client.chat_postEphemeral, channel="C0001", user="UCAROL", text="psst")["error"]

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import functools
 import json
+import shutil
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -138,3 +140,36 @@ def test_with_no_data_loaded_the_commands_say_so(tmp_path, monkeypatch, embeddin
     monkeypatch.setattr("bot.cli.Services", functools.partial(Services, embeddings=embeddings))
     result = CliRunner().invoke(main, ["notes", "list"])
     assert result.exit_code == 1 and "Traceback" not in result.output and result.output.strip()
+
+
+# a word of three letters or more with a vowel is a name's, unless it is in capitals and shorter than four
+NAMES = ["Amy 10", "Ali 10", "Ali10", "Eva", "jane10", "JANE10", "JaneDoe10", "Jane-Doe10", "Jane.Doe10",
+         "Jane_Doe_10", "Stu1234", "O'Brien", "Zo\u00eb", "\u0410\u043d\u043d\u0430", "\u674e\u660e", "Lynn 7"]  # fmt: skip
+CODES = ["S1234", "RB01-0042", "ZX 4417", "ZX-4417", "J.K.", "JK 10", "JKL", "jkl", "S04-1175", "S17-0981",
+         "STU1234", "Al 10", "\u00c9L-10", "X\u00c6-12"]  # fmt: skip
+
+
+def test_a_student_reference_that_reads_as_a_name_is_refused_and_a_code_is_not(cli, tmp_path):
+    def table(refs: list[str]) -> str:
+        return HEADER + "".join(f'A,"{ref}",tutoring,,,Plan {n},,UANA,2026-11-20T10:00:00+00:00\n'
+                                for n, ref in enumerate(refs))  # fmt: skip
+
+    (tmp_path / "names.csv").write_text(table(NAMES))
+    refused = cli("notes", "import", str(tmp_path / "names.csv"))
+    assert refused.exit_code == 1 and "Traceback" not in refused.output
+    assert [line for line in refused.stderr.splitlines() if line.startswith("line ")] == [
+        f"line {n}: student: '{ref}' looks like a name; use the student's code or initials (the district "
+        "keeps names out of notes)" for n, ref in enumerate(NAMES, start=2)]  # fmt: skip
+    (tmp_path / "codes.csv").write_text(table(CODES))
+    result = cli("notes", "import", str(tmp_path / "codes.csv"))
+    assert result.exit_code == 0, result.output
+    assert sorted(n["student"] for n in listed(cli)) == sorted(CODES)
+
+
+def test_the_sample_districts_notes_import(cli, tmp_path):
+    sample = Path(__file__).resolve().parent.parent / "knowledge" / "district"
+    shutil.copytree(sample, tmp_path / "knowledge" / "district", dirs_exist_ok=True)
+    assert cli("data", "load", "--no-index", toml=None).exit_code == 0
+    result = cli("notes", "import", str(sample / "notes.csv"), toml=None)
+    assert result.exit_code == 0, result.output
+    assert "Imported 6 new notes" in result.stdout

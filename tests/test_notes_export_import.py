@@ -2,8 +2,9 @@
 Slack's protocol and `resolute notes list --csv|import` on the same database, SQLite and PostgreSQL.
 
 A cell that begins like a formula is exported with a quote in front and imported back as it was; a row
-identical to a stored note in every field is already there, one differing in any field is new; a row
-older than retention_days is refused, and so is a note that was deleted, unless `--restore`."""
+identical to a stored note in every field is already there (as a spreadsheet saves it again: times to the
+second, line breaks and trailing spaces aside), one differing in any field is new; a row older than
+retention_days or dated after now is refused, and so is a note that was deleted, unless `--restore`."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import csv
 import functools
 import io
 import json
+from datetime import datetime, timedelta
 
 import pytest
 from click.testing import CliRunner
@@ -185,3 +187,69 @@ def test_a_deleted_note_is_imported_again_only_with_restore(desk, fake_slack, tm
     }
     again = resolute("notes", "import", str(tmp_path / "export.csv"))  # stored again: simply there
     assert "Imported 0 new notes" in again.stdout and "2 were already there" in again.stdout
+
+
+def spreadsheet(table: str) -> bytes:
+    """A CSV as a spreadsheet saves it again: times at whole seconds (rounded, as shown), line breaks
+    written \\r\\n, spaces at the end of a line dropped; every other cell as it was."""
+    out = io.StringIO()
+    rows = list(csv.DictReader(io.StringIO(table)))
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\r\n")
+    writer.writeheader()
+    for row in rows:
+        moment = datetime.fromisoformat(row["created_at"]) + timedelta(microseconds=500_000)
+        lines = row["text"].replace("\r\n", "\n").split("\n")
+        writer.writerow({**row, "created_at": moment.replace(microsecond=0).isoformat(),
+                         "text": "\r\n".join(line.rstrip() for line in lines)})  # fmt: skip
+    return out.getvalue().encode()
+
+
+def test_a_note_saved_again_by_a_spreadsheet_is_known_as_the_same_note(desk, fake_slack, tmp_path):
+    desk.later(0.123456)  # Slack's clock has microseconds: saved as 15:00:00
+    typed = "type:tutoring Reading plan agreed with the family.  \r\nCall on Thursday."
+    first = desk.command(ANA, "/note", typed)
+    desk.later(60.6)  # 15:01:00.723456: saved as 15:01:01
+    second = desk.command(ANA, "/note", f"type:attendance student:{STUDENT} Called home.   \nNo answer.")
+    stored = listed()
+    assert [n["created_at"][11:26] for n in stored] == ["15:01:00.723456", "15:00:00.123456"]
+    assert stored[1]["text"] == "Reading plan agreed with the family.  \r\nCall on Thursday."  # as typed
+    saved = tmp_path / "saved.csv"
+    # newest first: the second note is line 2, the first (two lines of text) line 4
+    saved.write_bytes(spreadsheet(exported(desk, fake_slack)))
+    assert b"15:01:01+00:00" in saved.read_bytes() and b"15:00:00+00:00" in saved.read_bytes()
+
+    again = resolute("notes", "import", str(saved))
+    assert again.exit_code == 0, again.output
+    assert "Imported 0 new notes" in again.stdout and "2 were already there (lines 2, 4)" in again.stdout
+    assert listed() == stored  # nothing twice
+
+    for reply in (first, second):
+        [delete] = buttons(reply)[kit.DELETE]
+        assert "is deleted" in desk.press(ANA, kit.DELETE, delete, block_id=kit.ONE)["text"]
+    refused = resolute("notes", "import", str(saved))
+    assert refused.exit_code == 1 and "Traceback" not in refused.output
+    assert [line for line in refused.stderr.splitlines() if line.startswith("line ")] == [
+        "line 2: this note was deleted on 2026-11-20; `--restore` stores it again",
+        "line 4: this note was deleted on 2026-11-20; `--restore` stores it again",
+    ]
+    assert listed() == []  # a deleted note does not come back on its own
+    restored = resolute("notes", "import", "--restore", str(saved))
+    assert restored.exit_code == 0, restored.output
+    assert "Imported 2 new notes" in restored.stdout and "2 of them restored (lines 2, 4)" in restored.stdout
+    assert "Imported 0 new notes" in resolute("notes", "import", str(saved)).stdout
+
+
+def test_a_row_dated_after_now_is_refused_with_its_line(cli, tmp_path):
+    later = ROW.replace("2026-11-16T14:05:00+00:00", "2026-11-21T15:01:00+00:00")  # a minute after NOW
+    far = ROW.replace("2026-11-16T14:05", "2099-01-01T00:00")
+    (tmp_path / "later.csv").write_text(HEADER + ROW + later + far)
+    result = cli("notes", "import", str(tmp_path / "later.csv"))
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert [line for line in result.stderr.splitlines() if line.startswith("line ")] == [
+        "line 3: created_at: 2026-11-21 10:01 is in the future (it is 2026-11-21 10:00 now)",
+        "line 4: created_at: 2098-12-31 19:00 is in the future (it is 2026-11-21 10:00 now)",
+    ]
+    assert json.loads(cli("notes", "list", "--json").stdout) == []  # all or nothing
+    (tmp_path / "now.csv").write_text(HEADER + ROW.replace("2026-11-16T14:05:00", "2026-11-21T15:00:00"))
+    now = cli("notes", "import", str(tmp_path / "now.csv"))  # now itself is not later
+    assert "Imported 1 new note" in now.stdout

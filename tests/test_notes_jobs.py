@@ -70,9 +70,10 @@ class Resolute:
 
 @pytest.fixture
 def team(fake_slack):
-    """The fake Slack: three people in their zones, Ana and Ben in the leadership channel."""
+    """The fake Slack: three people in their zones, Ana and Ben in the leadership channel, a private one."""
     fake_slack.users = {user: {"tz": tz} for user, tz in ZONES.items()}
     fake_slack.members[LEAD] = [ANA, BEN]
+    fake_slack.channels[LEAD] = {"is_private": True}
     return fake_slack
 
 
@@ -362,3 +363,35 @@ def test_the_digest_s_notes_line_goes_only_to_a_channel_whose_members_all_read_n
     post_weekly_digest(running.services.district, running.client, now=FRIDAY_3PM + timedelta(days=14),
                        notes=running.services.notes)  # fmt: skip
     assert "Interventions" not in rendered(team.called("chat.postMessage")[-1])
+
+
+def test_the_digest_s_notes_line_never_goes_to_a_public_channel_or_one_slack_does_not_describe(
+    start, team, caplog
+):
+    from bot.slack.fake import BOT_USER
+
+    running = start(toml=CHECKINS_TOML + '\n[notes]\nreaders = ["UANA", "UBEN"]\n')  # the digest goes to LEAD
+    running.log(ANA, "Confidential note", at=FRIDAY_3PM - timedelta(hours=1), type="tutoring")
+    team.members[LEAD] = [ANA, BEN, BOT_USER]  # only readers joined it, but anyone may read a public channel
+    weeks = iter(range(5))
+
+    def digest() -> str:
+        caplog.clear()
+        with caplog.at_level(logging.INFO, logger="bot.jobs"):
+            post_weekly_digest(running.services.district, running.client,
+                               now=FRIDAY_3PM + timedelta(days=7 * next(weeks)), notes=running.services.notes)  # fmt: skip
+        return rendered(team.called("chat.postMessage")[-1])
+
+    team.channels[LEAD] = {"is_private": False}
+    assert "Interventions" not in digest()
+    assert f"left out: {LEAD} is a public channel: anyone in the workspace can read it" in caplog.text
+    team.channels[LEAD] = {"is_private": None}  # Slack's answer does not say
+    assert "Interventions" not in digest()
+    assert f"left out: Slack did not say whether {LEAD} is private" in caplog.text
+    team.channels[LEAD] = {"is_private": True}
+    team.errors["conversations.info"] = "missing_scope"  # the app was installed without groups:read
+    assert "Interventions" not in digest()
+    assert "left out: Slack answered missing_scope" in caplog.text
+    del team.errors["conversations.info"]
+    assert ":memo: *Interventions logged this week*" in digest()  # private, with readers only in it
+    assert [c.args["channel"] for c in team.called("conversations.info")] == [LEAD] * 4

@@ -5,6 +5,7 @@ export file is deleted a day after its upload. Over Slack's protocol (the fake),
 from __future__ import annotations
 
 import json
+import logging
 from datetime import timedelta
 from functools import partial
 
@@ -109,6 +110,53 @@ def test_a_redaction_slack_refuses_is_not_retried_and_one_it_delays_is(resolute)
     assert len(resolute.fake.called("chat.update")) == updates + 1
 
 
+# errors that say Resolute's token or installation does not work now (a rotation, a reinstall, a scope
+# left out): the message still shows the note, and mending the token makes the redaction possible
+CREDENTIALS = [
+    "invalid_auth",
+    "not_authed",
+    "token_revoked",
+    "account_inactive",
+    "token_expired",
+    "missing_scope",
+]
+
+
+def test_a_redaction_refused_for_resolute_s_own_token_waits_for_it_to_be_mended_and_is_logged_once(
+    start, database_url, caplog
+):
+    running = start(database_url)
+    first = running.log(ANA, SECRET_WORDS, follow_up=str(DAY))
+    second = running.log(ANA, "Another private plan", follow_up=str(DAY))
+    running.tick(VANCOUVER_9AM)
+    posted = sorted((c.reply for c in running.dms(ANA)), key=lambda r: r["ts"])
+    delete(running, first)
+    delete(running, second)
+    minute = iter(range(1, 100))
+    with caplog.at_level(logging.WARNING, logger="bot.notes.copies"):
+        for error in CREDENTIALS:
+            running.fake.errors["chat.update"] = error
+            for _ in range(3):  # once a minute, one call a minute: the first message, then the tick waits
+                updates = len(running.fake.called("chat.update"))
+                assert running.tick(VANCOUVER_9AM + next(minute) * MINUTE) == []
+                assert len(running.fake.called("chat.update")) == updates + 1
+        warned = [r.getMessage() for r in caplog.records]
+    assert len(warned) == len(CREDENTIALS)  # once per message and error, not once a minute
+    for line, error in zip(warned, CREDENTIALS, strict=True):
+        assert f"message {posted[0]['ts']}" in line and f"({error}:" in line and "retried" in line
+    shown = " ".join(words(in_slack(running.fake, r["channel"], r["ts"])) for r in posted)
+    assert SECRET_WORDS in shown and "Another private plan" in shown and REDACTED not in shown  # still there
+    del running.fake.errors["chat.update"]  # a new token, or the app reinstalled with its scopes
+    said = running.tick(VANCOUVER_9AM + next(minute) * MINUTE)
+    assert said == [f"redacted message {r['ts']} in {r['channel']}" for r in posted]
+    for reply in posted:
+        assert in_slack(running.fake, reply["channel"], reply["ts"])["text"] == REDACTED
+    updates = len(running.fake.called("chat.update"))
+    running.restart()  # redacted once: another process on the same database has nothing left to do
+    assert running.tick(VANCOUVER_9AM + next(minute) * MINUTE) == []
+    assert len(running.fake.called("chat.update")) == updates
+
+
 # -- through Slack: a confirmation sent by DM, an export file ------------------------------------------------
 @pytest.fixture
 def desk_on(make_services, fake_slack, tmp_path, database_url):
@@ -136,6 +184,24 @@ def test_an_export_file_is_deleted_from_slack_a_day_after_its_upload(desk_on, fa
     assert file_id not in fake_slack.files
     desk.later(60)
     assert bot.jobs.notes_tick() == [] and len(fake_slack.called("files.delete")) == 1
+
+
+def test_an_export_file_slack_will_not_delete_for_a_revoked_token_is_deleted_once_it_is_mended(
+    desk_on, fake_slack
+):
+    desk = desk_on
+    desk.log(ANA, SECRET_WORDS)
+    desk.command(ANA, "/notes", "export")
+    [file_id] = list(fake_slack.files)
+    fake_slack.errors["files.delete"] = "token_revoked"
+    desk.later(25 * 3600)
+    assert bot.jobs.notes_tick() == []
+    desk.later(60)
+    assert bot.jobs.notes_tick() == [] and file_id in fake_slack.files
+    del fake_slack.errors["files.delete"]
+    desk.later(60)
+    assert bot.jobs.notes_tick() == [f"deleted export file {file_id}"]
+    assert file_id not in fake_slack.files and len(fake_slack.called("files.delete")) == 3
 
 
 def test_an_export_file_already_deleted_in_slack_is_not_asked_again(desk_on, fake_slack):

@@ -14,9 +14,15 @@ USAGE = (
     "`/checkin away YYYY-MM-DD` pauses prompts until then, `/checkin back` ends it sooner · "
     "`/checkin status` shows what you have filed · `/checkin summary` shows the summary so far"
 )
+ECHO_CHARS = 200  # a refusal repeats at most this much of what was typed
 _MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 _WORDS = {"skip", "away", "back", "clear", "status", "summary", "help"}
 _DASHES = "-–—"
+
+
+def echo(text: str) -> str:
+    """What a refusal repeats of what was typed: its first ECHO_CHARS characters, an ellipsis if cut."""
+    return text if len(text) <= ECHO_CHARS else text[: ECHO_CHARS - 1].rstrip() + "…"
 
 
 def invisible(text: str) -> bool:
@@ -55,11 +61,13 @@ def parse(text: str, priority_keys: list[str], *, today: date) -> Command:
     if (not colon or " " in key) and bare in [*priority_keys, "other"] and rest.lstrip(_DASHES + " "):
         # `literacy - text`, `literacy text`: the colon is what files it
         meant = f"{bare}: {(head[len(bare) :] + ' ' + rest).lstrip(_DASHES + ' ')}"
-        raise BadCommand(f"Did you mean `/checkin {meant}`? Put a colon after `{bare}`.")
+        raise BadCommand(f"Did you mean `/checkin {echo(meant)}`? Put a colon after `{bare}`.")
     if not colon or " " in key:
-        raise BadCommand(f"Resolute does not know `{head}`. {USAGE}")
+        raise BadCommand(f"Resolute does not know `{echo(head)}`. {USAGE}")
     if key != "other" and key not in priority_keys:
-        raise BadCommand(f"`{key}` is not one of the priorities ({', '.join(priority_keys)}) or `other`.")
+        raise BadCommand(
+            f"`{echo(key)}` is not one of the priorities ({', '.join(priority_keys)}) or `other`."
+        )
     if invisible(item):
         raise BadCommand(f"Nothing to add after `{key}:`; write what you did, e.g. `/checkin {key}: ...`.")
     if key == "other":

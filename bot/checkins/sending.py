@@ -24,6 +24,7 @@ from bot.checkins import schedule
 from bot.checkins.service import CheckIns, NotConfigured
 from bot.checkins.store import UNSENT, Support
 from bot.slack.blocks import checkins as blocks
+from bot.slack.blocks import support as support_blocks
 from bot.slack.blocks.kit import FALLBACK_CHARS, cut
 
 if TYPE_CHECKING:
@@ -281,12 +282,14 @@ class Sender:
             else request.from_user
         )
         if kind == "support_ask":
-            text, built = blocks.support_request_message(data)
+            text, built = support_blocks.support_request_message(data)
         elif kind in ("support_taken", "support_done"):
-            text, built = blocks.support_update_message(data)
+            text, built = support_blocks.support_update_message(data)
         else:
             first = self.store.support(request.handed_from) if request.handed_from else None
-            text, built = blocks.support_news_message(kind, data, handed_by=first.to_user if first else None)
+            text, built = support_blocks.support_news_message(
+                kind, data, handed_by=first.to_user if first else None
+            )
         said = self._post(
             request.week, kind, str(request.id), now, channel=to, text=text, blocks=built, final=True
         )

@@ -44,11 +44,12 @@ class Refusal(Exception):
 
 
 class ClearFirst(Exception):
-    """A form saved with every field empty: the member confirms before their `count` items go."""
+    """A form saved with every field empty: the member confirms before their `count` items go (the newest
+    of them `newest`: what the confirmation clears, and nothing filed after it)."""
 
-    def __init__(self, week: str, count: int) -> None:
+    def __init__(self, week: str, count: int, newest: int) -> None:
         super().__init__(f"{count} items in {week}")
-        self.week, self.count = week, count
+        self.week, self.count, self.newest = week, count, newest
 
 
 def block_id(field: str, priority: str | None) -> str:
@@ -184,7 +185,7 @@ class CheckIns:
         saved = self.store.items(week, user)
         if not entries and not person:
             if saved:  # withdrawing everything: asked first, then `clear`
-                raise ClearFirst(week, len(saved))
+                raise ClearFirst(week, len(saved), max(i.id for i in saved))
             raise Refusal("Your check-in is empty: write at least one thing you did, or use `/checkin skip`.")
         if entries or not saved:
             self.store.add_items(week, user, self._new_items(entries, saved), now, replace=True)
@@ -197,24 +198,34 @@ class CheckIns:
             raise Refusal("You asked yourself for support; pick the colleague whose help you need.")
         return self.store.add_support(week or self.week(now), user, person, text, now)
 
-    def clear(self, user: str, week: str, now: datetime) -> str:
-        """Withdraw everything a member filed for a week (still open): as if they had not answered."""
+    def clear(self, user: str, week: str, shown: tuple[int, int], now: datetime) -> str:
+        """Withdraw everything a member filed for a week (still open): as if they had not answered. `shown` is
+        what they were asked to confirm, (count, newest item id); if the week's items changed since, nothing
+        is removed (ids are never reused, so the same count up to the same newest id is the same items)."""
         self.check_open(week, now)
-        removed = self.store.clear(week, user)
-        if not removed:
-            return f"You have nothing filed for the week of {schedule.label(week)}."
+        count, newest = shown
+        removed = self.store.clear(week, user, count=count, newest=newest)
+        if removed is None:
+            held = len(self.store.items(week, user))
+            raise Refusal(f"Your check-in changed since you asked to clear it: you were shown {_items(count)}, and it "
+                          f"holds {_items(held)} now{' (edited since)' if held == count else ''}. Nothing was removed; "
+                          "`/checkin clear` again clears what is there now.")  # fmt: skip
         return (f"Cleared your check-in for the week of {schedule.label(week)}: {_items(removed)} removed. "
                 "Fill it in again with `/checkin`, or skip the week with `/checkin skip`.")  # fmt: skip
 
-    def to_clear(self, user: str, now: datetime) -> tuple[str, int]:
-        """The open week and how many items the member has filed in it (what `/checkin clear` would remove)."""
+    def to_clear(self, user: str, now: datetime) -> tuple[str, int, int]:
+        """The open week, how many items the member has filed in it and the newest one's id (0: none): what
+        `/checkin clear` would remove."""
         week = self.week(now)
-        return week, len(self.store.items(week, user))
+        items = self.store.items(week, user)
+        return week, len(items), max((i.id for i in items), default=0)
 
     def refile(self, item_id: int, user: str, keep: bool, now: datetime) -> tuple[Item, str]:
         """The member's answer to "keep it there, or move it to Anything else?"; it stands."""
         item = self.store.item(item_id)
-        if item is None or item.user != user or not asks_to_move(item):
+        if item is not None and item.user != user:
+            raise Refusal("Only the member who filed that item can keep it there or move it.")
+        if item is None or not asks_to_move(item):
             raise Refusal(
                 "That item has been changed or removed since; `/checkin status` shows your check-in."
             )
@@ -257,39 +268,46 @@ class CheckIns:
 
     def take(self, request_id: int, user: str, now: datetime, *, done: bool = False) -> Support:
         """The person asked takes a request, or marks it done; only they may."""
-        return self._move(request_id, user, DONE if done else TAKEN, now)
+        request = self._mine(request_id, user, "Only the person asked can take this request or mark it done.")
+        return self._move(request, DONE if done else TAKEN, now)
 
     def decline(self, request_id: int, user: str, now: datetime) -> Support:
         """The person asked cannot help: the request closes and the requester is told."""
-        return self._move(request_id, user, DECLINED, now)
+        return self._move(self._mine(request_id, user, "Only the person asked can decline this request."),
+                          DECLINED, now)  # fmt: skip
 
     def withdraw(self, request_id: int, user: str, now: datetime) -> Support:
         """The requester no longer needs it: the request closes and the person asked is told."""
-        request = self.store.support(request_id)
-        if request is None or request.from_user != user:
-            raise Refusal("Only the person who asked can withdraw this request.")
-        return self._move(request_id, user, WITHDRAWN, now, by="from_user")
+        request = self._mine(request_id, user, "Only the person who asked can withdraw this request.",
+                             by="from_user")  # fmt: skip
+        return self._move(request, WITHDRAWN, now)
 
-    def hand_on(self, request_id: int, user: str, person: str, now: datetime) -> Support:
-        """The person asked passes a request to a colleague (vetted by the caller): a new request with the
-        first one's age; the requester is told who has it now."""
-        request = self.store.support(request_id)
-        if request is None or request.to_user != user:
-            raise Refusal("Only the person asked can hand this request on.")
+    def hand_on(
+        self, request_id: int, user: str, person: str, now: datetime, *, vet: Callable[[str], None]
+    ) -> Support:
+        """The person asked passes a request to a colleague: a new request with the first one's age; the
+        requester is told who has it now. Whose request it is comes first, then `vet(person)` (which raises
+        Refusal for someone who cannot take it)."""
+        request = self._mine(request_id, user, "Only the person asked can hand this request on.")
         if person in (user, request.from_user):
             who = "yourself" if person == user else f"<@{request.from_user}>, who asked"
             raise Refusal(f"You picked {who}; hand it on to the colleague who can help.")
-        self._move(request_id, user, HANDED, now)
+        vet(person)
+        self._move(request, HANDED, now)
         return self.store.add_support(request.week, request.from_user, person, request.text, now,
                                       handed_from=request)  # fmt: skip
 
-    def _move(self, request_id: int, user: str, to: str, now: datetime, *, by: str = "to_user") -> Support:
+    def _mine(self, request_id: int, user: str, refusal: str, *, by: str = "to_user") -> Support:
+        """The request, if `user` is the person asked (`by`: or the person who asked); else Refusal."""
         request = self.store.support(request_id)
         if request is None or getattr(request, by) != user:
-            raise Refusal("Only the person asked can take, decline or hand on this request.")
-        if not self.store.move_support(request_id, to, now):
+            raise Refusal(refusal)
+        return request
+
+    def _move(self, request: Support, to: str, now: datetime) -> Support:
+        if not self.store.move_support(request.id, to, now):
             raise Refusal(f"This request is already {_closed(request.status)}.")
-        return self.store.support(request_id)
+        return self.store.support(request.id)
 
     def expire(self, now: datetime) -> int:
         """Close requests still waiting after SUPPORT_DAYS; both people are told (by the Sender)."""

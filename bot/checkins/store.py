@@ -62,6 +62,10 @@ class Support:
                 "handed_from": self.handed_from}  # fmt: skip
 
 
+class _Changed(Exception):
+    """What was to be cleared changed meanwhile: the transaction rolls back."""
+
+
 def _item(row) -> Item:
     return Item(row.id, row.week, row.user_id, row.field, row.filed, row.text, row.priority, row.score)
 
@@ -151,17 +155,27 @@ class CheckinStore:
                 ])  # fmt: skip
             self._set_response(conn, week, user, ANSWERED, now)
 
-    def clear(self, week: str, user: str) -> int:
-        """Remove everything a member filed for a week, and their answer: as if they had not answered."""
-        with self._engine.begin() as conn:
-            removed = conn.execute(
-                delete(checkin_items).where(checkin_items.c.week == week, checkin_items.c.user_id == user)
-            ).rowcount
-            conn.execute(
-                delete(checkin_responses).where(
-                    checkin_responses.c.week == week, checkin_responses.c.user_id == user
+    def clear(self, week: str, user: str, *, count: int, newest: int) -> int | None:
+        """Remove everything a member filed for a week, and their answer: as if they had not answered; only if
+        it is still the `count` items up to id `newest` they were shown (else None, and nothing changes)."""
+        mine = (checkin_items.c.week == week, checkin_items.c.user_id == user)
+        try:
+            with self._engine.begin() as conn:
+                removed = conn.execute(
+                    delete(checkin_items).where(*mine, checkin_items.c.id <= newest)
+                ).rowcount
+                later = conn.execute(
+                    select(checkin_items.c.id).where(*mine, checkin_items.c.id > newest)
+                ).first()
+                if removed != count or later is not None:  # edited, added to or cleared since: keep it all
+                    raise _Changed
+                conn.execute(
+                    delete(checkin_responses).where(
+                        checkin_responses.c.week == week, checkin_responses.c.user_id == user
+                    )
                 )
-            )
+        except _Changed:  # the transaction rolled back
+            return None
         return removed
 
     def item(self, item_id: int) -> Item | None:

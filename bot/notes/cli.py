@@ -129,8 +129,8 @@ def import_notes(ctx: click.Context, file: Path, restore: bool) -> None:
     """Add the notes in a CSV file, all or nothing; a note already there is not added twice.
 
     Columns: school, student, type, tier, priority, text, follow_up, author, created_at (the header
-    of `list --json`'s keys; id is ignored). A row older than retention_days is refused; so is a row of a
-    note that was deleted, unless --restore.
+    of `list --json`'s keys; id is ignored). A row older than retention_days or dated after now is refused;
+    so is a row of a note that was deleted, unless --restore. Times are compared to the second.
     """
     from bot.notes.model import NoteProblem
 

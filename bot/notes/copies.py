@@ -7,8 +7,11 @@ replaces the whole message with REDACTED (chat.update) and drops the message's r
 is recorded in note_exports and deleted from Slack (files.delete) EXPORT_TTL after its upload.
 
 A call Slack refuses for good (message_not_found, cant_update_message, file_not_found, ...) is not
-tried again: its rows are dropped and a warning names the error. A call that may succeed later (rate
-limits, Slack's own errors, no connection) is tried on the next tick. Ephemeral replies cannot be
+tried again: its rows are dropped and a warning names the error. A call that may succeed later is tried
+on the next tick, for as long as it takes, and its warning is logged once per message (or file) and
+error, not every minute: rate limits, Slack's own errors, no connection, and every error that says
+Resolute's token or scopes do not work now (invalid_auth, token_revoked, missing_scope, ...), which
+a reinstall or a new token mends while the message still shows the note. Ephemeral replies cannot be
 changed by a bot once the response_url has expired, so they are not recorded here.
 
 Nothing here logs a note's text: log lines carry error codes and counts.
@@ -31,7 +34,13 @@ log = logging.getLogger(__name__)
 REDACTED = "This message quoted an intervention note that has since been deleted."
 EXPORT_TTL = timedelta(hours=24)  # how long an export file stays in the person's DM
 PER_TICK = 40  # Slack allows about 50 chat.update calls a minute (tier 3)
-_LATER = {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
+_LATER = {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout",
+          "accesslimited", "team_added_to_org"}  # fmt: skip
+# Resolute's own credentials or installation, not the message: every call fails alike until mended
+_CREDENTIALS = {"invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive",
+                "missing_scope", "no_permission", "not_allowed_token_type", "org_login_required",
+                "ekm_access_denied", "team_access_not_granted", "enterprise_is_restricted",
+                "two_factor_setup_required"}  # fmt: skip
 
 
 class NoteCopies:
@@ -101,6 +110,7 @@ class Recall:
     def __init__(self, *, copies: NoteCopies, client: WebClient) -> None:
         self.copies = copies
         self.client = client
+        self._waiting: dict[tuple[str, ...], str] = {}  # what is retried -> the error already logged for it
 
     def tick(self, now: datetime) -> list[str]:
         """Do what is due at `now`; says what it did, without a note's words."""
@@ -108,7 +118,7 @@ class Recall:
         for channel, ts in self.copies.orphaned():
             outcome = self._redact(channel, ts)
             if outcome is None:
-                break  # Slack asks to wait, or cannot be reached: the next tick goes on
+                break  # Slack asks to wait, cannot be reached or refuses the token: the next tick goes on
             said.append(outcome)
         for file_id in self.copies.exports_before(now - EXPORT_TTL):
             outcome = self._delete_file(file_id)
@@ -124,11 +134,12 @@ class Recall:
             self.client.chat_update(channel=where, ts=ts, text=REDACTED,
                                     blocks=[{"type": "section", "text": {"type": "mrkdwn", "text": REDACTED}}])  # fmt: skip
         except Exception as exc:
-            error = _refused(exc, "a message that quoted a deleted note")
+            error = self._refused((channel, ts), exc, f"message {ts} in {channel} (it quoted a deleted note)")
             if error is None:
                 return None
             self.copies.forget(channel, ts)
             return f"message {ts} in {where} not redacted: Slack answered {error}"
+        self._waiting.pop((channel, ts), None)
         self.copies.forget(channel, ts)
         return f"redacted message {ts} in {where}"
 
@@ -142,22 +153,27 @@ class Recall:
         try:
             self.client.files_delete(file=file_id)
         except Exception as exc:
-            error = _refused(exc, "an export file")
+            error = self._refused((file_id,), exc, f"export file {file_id}")
             if error is None:
                 return None
             self.copies.forget_export(file_id)
             return f"export file {file_id} not deleted: Slack answered {error}"
+        self._waiting.pop((file_id,), None)
         self.copies.forget_export(file_id)
         return f"deleted export file {file_id}"
 
-
-def _refused(exc: Exception, what: str) -> str | None:
-    """Slack's error when it refused for good; None (after a warning) when a later tick should try again."""
-    error = exc.response.get("error") if isinstance(exc, SlackApiError) else None
-    if error is None or error in _LATER:
-        # the error only by kind: an exception's message could quote what was being sent
-        log.warning("%s could not be taken back this minute (%s); the next tick retries", what,
-                    error or type(exc).__name__)  # fmt: skip
+    def _refused(self, key: tuple[str, ...], exc: Exception, what: str) -> str | None:
+        """Slack's error when it refused for good; None when a later tick should try again (a warning the
+        first time `key` meets this error: a revoked token would otherwise log the same line every minute)."""
+        error = exc.response.get("error") if isinstance(exc, SlackApiError) else None
+        if error is not None and error not in _LATER | _CREDENTIALS:
+            self._waiting.pop(key, None)
+            log.warning("%s could not be taken back: Slack answered %s; not tried again", what, error)
+            return error
+        said = error or type(exc).__name__  # by kind only: an exception's message could quote what was sent
+        if self._waiting.get(key) != said:
+            self._waiting[key] = said
+            mend = ": Resolute's Slack token or scopes need mending" if error in _CREDENTIALS else ""
+            log.warning("%s could not be taken back yet (%s%s); retried every minute, logged once", what,
+                        said, mend)  # fmt: skip
         return None
-    log.warning("%s could not be taken back: Slack answered %s; not tried again", what, error)
-    return error

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot.csvcells import read_cell
-from bot.notes.model import Note, NoteProblem, fields_hash
+from bot.notes.model import Draft, Note, NoteProblem, fields_hash
 from bot.notes.store import NewNote
 
 if TYPE_CHECKING:
@@ -30,17 +30,20 @@ class Imported:
     """What an import did: the notes it stored, and the lines (header = line 1) already there or restored."""
 
     notes: list[Note]
-    already: list[int] = field(default_factory=list)  # rows identical to a stored note (or an earlier row)
+    already: list[int] = field(default_factory=list)  # rows that are a stored note (or an earlier row)
     restored: list[int] = field(default_factory=list)  # rows of deleted notes stored again (--restore)
 
 
 def import_csv(session: Session, text: str, *, now: datetime, source: str, restore: bool = False) -> Imported:
     """Store every row, or none: NoteProblem names each bad row by its line (header = line 1).
 
-    A row identical to a stored note in every field (author, time, school, student, type, tier, priority,
-    text, follow-up) is already there and skipped; a row older than retention_days is refused; a row of a
-    note that was deleted (or expired) is refused unless `restore`. A follow-up date in the past is history
-    here, not a mistake. Cells are read back as bot.csvcells wrote them."""
+    A row with a stored note's every field (author, time, school, student, type, tier, priority, text,
+    follow-up) is already there and skipped; a row older than retention_days, or dated after now, is
+    refused; a row of a note that was deleted (or expired) is refused unless `restore`. A row is known as a
+    note the way a spreadsheet gives it back (model.fields_hash: the time at the whole second, the text's
+    line endings and trailing spaces aside), so a time saved as 10:00:01 for 10:00:00.5 (rounded, not cut)
+    is known too. A follow-up date in the past is history here, not a mistake. Cells are read back as
+    bot.csvcells wrote them."""
     config, notes_config = session.notes.settings()
     zone = ZoneInfo(config.timezone)
     oldest = now - timedelta(days=notes_config.retention_days)
@@ -55,7 +58,7 @@ def import_csv(session: Session, text: str, *, now: datetime, source: str, resto
     if problems:
         raise NoteProblem(problems)
     stored = session.notes.store.stored_hashes()
-    rows: list[tuple[int, str, NewNote]] = []  # (line, hash, note) of each row that reads as a note
+    rows: list[tuple[int, list[str], NewNote]] = []  # (line, hashes, note) of each row that reads as a note
     seen: set[str] = set()
     already: list[int] = []
     line = reader.line_num
@@ -84,8 +87,8 @@ def import_csv(session: Session, text: str, *, now: datetime, source: str, resto
         if row_problems or draft is None:
             problems += [f"line {start}: {p}" for p in row_problems]
             continue
-        key = fields_hash(author=author, created_at=created, draft=draft)
-        if key in stored or key in seen:
+        keys = _keys(author, created, draft)
+        if any(key in stored for key in keys) or keys[0] in seen:
             already.append(start)
             continue
         if created < oldest:
@@ -94,18 +97,26 @@ def import_csv(session: Session, text: str, *, now: datetime, source: str, resto
                 f"{notes_config.retention_days} days the district keeps notes (retention_days)"
             )
             continue
-        seen.add(key)
-        rows.append((start, key, NewNote(draft, author, created)))
-    deleted = session.notes.store.tombstoned(key for _, key, _ in rows)
-    restored = [start for start, key, _ in rows if key in deleted]
+        # after now; a whole second less than one ahead is a spreadsheet's rounding of a moment ago
+        if created > now and (created.microsecond or created - now >= timedelta(seconds=1)):
+            problems.append(
+                f"line {start}: created_at: {created.astimezone(zone):%Y-%m-%d %H:%M} is in the future "
+                f"(it is {now.astimezone(zone):%Y-%m-%d %H:%M} now)"
+            )
+            continue
+        seen.add(keys[0])
+        rows.append((start, keys, NewNote(draft, author, created)))
+    deleted = session.notes.store.tombstoned(key for _, keys, _ in rows for key in keys)
+    went = {start: [deleted[key] for key in keys if key in deleted] for start, keys, _ in rows}
+    restored = [start for start, _, _ in rows if went[start]]
     if not restore:
-        problems += [f"line {start}: this note was deleted on {deleted[key].astimezone(zone):%Y-%m-%d}; "
-                     "`--restore` stores it again" for start, key, _ in rows if key in deleted]  # fmt: skip
+        problems += [f"line {start}: this note was deleted on {went[start][0].astimezone(zone):%Y-%m-%d}; "
+                     "`--restore` stores it again" for start in restored]  # fmt: skip
     if problems:
         raise NoteProblem(sorted(problems, key=_line))
     new = [note for _, _, note in rows]
     details = {"source": source, **({"restored": len(restored)} if restored else {})}
-    back = [key for _, key, _ in rows if key in deleted]  # their tombstones go: stored again
+    back = [key for _, keys, _ in rows for key in keys if key in deleted]  # their tombstones go: stored again
     store = session.notes.store
     added = store.add_many(new, actor=session.actor, now=now, details=details, restored=back) if new else []
     try:
@@ -116,6 +127,15 @@ def import_csv(session: Session, text: str, *, now: datetime, source: str, resto
         raise
     log.info("imported %d notes (%d restored, %d already stored)", len(added), len(restored), len(already))
     return Imported(added, already, restored)
+
+
+def _keys(author: str, created: datetime, draft: Draft) -> list[str]:
+    """The hashes a row may be known by: its own; and for a time at a whole second, the second before's
+    too, as a spreadsheet that rounds (rather than cuts) 10:00:00.5 saves 10:00:01."""
+    keys = [fields_hash(author=author, created_at=created, draft=draft)]
+    if not created.microsecond:
+        keys.append(fields_hash(author=author, created_at=created - timedelta(seconds=1), draft=draft))
+    return keys
 
 
 def _line(problem: str) -> int:

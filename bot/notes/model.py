@@ -56,10 +56,21 @@ class Note:
 
 def fields_hash(*, author: str, created_at: datetime, draft: Draft | Note) -> str:
     """A one-way hash of a note's every field: what a deleted note leaves behind (note_tombstones), so an
-    import can recognise it without anything readable being kept."""
-    held = [author, created_at.astimezone(UTC).isoformat(), draft.school, draft.student, draft.type,
-            draft.tier, draft.priority, draft.text, draft.follow_up.isoformat() if draft.follow_up else None]  # fmt: skip
+    import can recognise it without anything readable being kept, and how an import knows a stored note.
+
+    It is the note as it comes back from a spreadsheet: its time at the whole second, in UTC (a
+    spreadsheet saves 10:00:00 for 10:00:00.123456), its text with line endings as \\n and no whitespace
+    at the end of a line (a spreadsheet may save \\r\\n, or drop trailing spaces); every other field
+    exactly as it is."""
+    second = created_at.astimezone(UTC).replace(microsecond=0)
+    held = [author, second.isoformat(), draft.school, draft.student, draft.type, draft.tier, draft.priority,
+            _lines(draft.text), draft.follow_up.isoformat() if draft.follow_up else None]  # fmt: skip
     return hashlib.sha256(json.dumps(held, ensure_ascii=False).encode()).hexdigest()
+
+
+def _lines(text: str) -> str:
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return "\n".join(line.rstrip() for line in lines).strip()
 
 
 @dataclass(frozen=True)

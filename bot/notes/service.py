@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import asdict
 from datetime import UTC, date, datetime, time, timedelta
@@ -47,19 +48,27 @@ _USER = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>|@?([UW][A-Z0-9]{2,})")
 
 
 def looks_like_a_name(ref: str) -> bool:
-    """A student reference that reads like a name: its words of letters are more than initials ("Jane Doe",
-    "Jane", "Jane Doe 10"), or one word is a capitalised name with digits after it ("Jane10"); a code
-    ("S1234", "RB01-0042", "ZX 4417") or initials ("J.K.", "JK 10") are not."""
-    words: list[str] = []
-    for token in ref.split():
-        if any(ch.isdigit() for ch in token):  # part of a code, unless a written name with digits after
-            words += [w for w in re.findall(r"^[^\W\d_]{4,}(?=[\W_]*\d)", token) if w.istitle()]
-        else:
-            words += [w for w in re.split(r"[.\-'_]+", token) if w]
-    if not words:
+    """A student reference that reads like a name: one of its words (a run of letters, an apostrophe
+    inside it: "O'Brien"; digits, spaces and punctuation part them) is a name's. Such a word has three
+    letters or more and a vowel (y counts), and is not all capitals unless it has four letters or more:
+    "Eva", "Amy 10", "jane10", "JANE10", "JaneDoe10", "Jane_Doe_10" are names; "S1234", "RB01-0042",
+    "ZX-4417", "J.K.", "JK 10", "JKL", "STU1234" are codes or initials. A letter outside A to Z, accents
+    aside (another alphabet), counts as a vowel; in a script without capitals (Chinese, Arabic, ...) two
+    letters make a name."""
+    return any(_a_name(word) for word in _WORDS.findall(ref))
+
+
+_WORDS = re.compile(r"[^\W\d_]+(?:['\u2019][^\W\d_]+)*")
+
+
+def _a_name(word: str) -> bool:
+    letters = [ch for ch in word if ch.isalpha()]
+    if not any(ch.isupper() or ch.islower() for ch in letters):  # no capitals to write initials or codes in
+        return len(letters) >= 2
+    if len(letters) < 3 or (word.isupper() and len(letters) < 4):  # initials, or a code's letters
         return False
-    # initials ("J.K.", "J K", "JKL") are not a name
-    return not (all(len(w) == 1 for w in words) or len("".join(words)) <= 3)
+    bare = [ch for ch in unicodedata.normalize("NFD", word.lower()) if ch.isalpha()]
+    return any(ch in "aeiouy" or not "a" <= ch <= "z" for ch in bare)
 
 
 def fields_of(note: Note | Draft) -> dict:
@@ -121,11 +130,20 @@ class Notes:
             self._members[channel] = (now, found)
         return found
 
-    def only_readers_in(self, channel: str, *, members: Callable[[str], Iterable[str]], now: datetime,
-                        besides: Iterable[str] = ()) -> bool:  # fmt: skip
-        """Whether every member of `channel` (but `besides`: Resolute itself) is entitled to notes now."""
+    def why_not_only_readers(self, channel: str, *, private: bool | None,
+                             members: Callable[[str], Iterable[str]], now: datetime,
+                             besides: Iterable[str] = ()) -> str | None:  # fmt: skip
+        """Why someone not entitled to notes could read `channel` (None: no one could). Only a private
+        channel (`private`, as Slack says; None when it does not) whose members, but `besides` (Resolute
+        itself), are all entitled now: anyone in the workspace reads a public channel without joining it."""
+        if private is None:
+            return f"Slack did not say whether {channel} is private"
+        if not private:
+            return f"{channel} is a public channel: anyone in the workspace can read it without joining"
         present = set(members(channel)) - set(besides)
-        return all(self.entitled(user, members=members, now=now) for user in sorted(present))
+        if not all(self.entitled(user, members=members, now=now) for user in sorted(present)):
+            return f"not everyone in {channel} is entitled to notes"
+        return None
 
     def forget_members(self, channel: str) -> None:
         """Someone joined or left `channel`: ask Slack again on the next request."""
@@ -405,9 +423,9 @@ class Session:
     def import_csv(self, text: str, *, now: datetime, source: str, restore: bool = False) -> Imported:
         """Store every row of a CSV of notes, or none: NoteProblem lists each bad row by its line.
 
-        A row identical to a stored note in every field is skipped, so the same file imported twice adds
-        nothing; a row older than retention_days is refused; a row of a deleted note is refused unless
-        `restore` (see bot.notes.importing)."""
+        A row with a stored note's every field is skipped, so the same file imported twice adds nothing
+        (even saved again by a spreadsheet); a row older than retention_days or dated after now is refused;
+        a row of a deleted note is refused unless `restore` (see bot.notes.importing)."""
         from bot.notes.importing import import_csv
 
         return import_csv(self, text, now=now, source=source, restore=restore)

@@ -61,15 +61,31 @@ def _students(details: dict) -> list[str]:
 
 def _redact(details: dict, *, whole: bool, students: set[str]) -> bool:
     """Take student references out of one audit row's details: every one (`whole`: a row about a deleted
-    note), else a filter naming one of `students`; whether anything changed."""
+    note), else each naming one of `students` (lower case), in its fields, an edit's before and after, or
+    a listing's filters; whether anything changed."""
     changed = False
-    for fields in _fields(details) if whole else []:
-        if fields.get("student") not in (None, FORGOTTEN):
-            fields["student"], changed = FORGOTTEN, True
+    held = [(fields, whole) for fields in _fields(details)]
     filters = details.get("filters")
-    if isinstance(filters, dict) and str(filters.get("student") or "").lower() in students:
-        filters["student"], changed = FORGOTTEN, True
+    if isinstance(filters, dict):
+        held.append((filters, False))
+    for fields, every in held:
+        student = fields.get("student")
+        if student not in (None, FORGOTTEN) and (every or str(student).lower() in students):
+            fields["student"], changed = FORGOTTEN, True
     return changed
+
+
+def _naming(student: str, *, sqlite: bool):
+    """A condition that holds for each audit row naming `student` (lower case), in any case, and for a few
+    more (_redact checks each row found exactly): the database finds them without reading every row in
+    Python. The JSON is written with ASCII escapes, and SQL ignores the case of ASCII letters only: from a
+    letter outside ASCII on, the reference is matched as a prefix."""
+    written = json.dumps(student)  # as _audit's json.dumps writes it
+    cut = written.find("\\u")
+    pattern = f'"student": {written if cut < 0 else written[:cut]}'
+    if sqlite:  # its LIKE ignores ASCII case already: lower() on every row would double the scan's cost
+        return note_audit.c.details.contains(pattern, autoescape=True)
+    return func.lower(note_audit.c.details).contains(pattern, autoescape=True)
 
 
 @dataclass(frozen=True)
@@ -131,9 +147,12 @@ class NotesStore:
         return _note(row) if row else None
 
     def update(self, note_id: int, draft: Draft, by: str, now: datetime, *, details: dict) -> Note | None:
-        """Replace a note's fields (audited in the same transaction); None if it is gone."""
+        """Replace a note's fields (audited in the same transaction); None if it is gone. A student
+        reference the edit took away that no stored note has any more leaves the audit, this row included."""
         with self._engine.begin() as conn:
-            before = conn.execute(select(notes.c.follow_up).where(notes.c.id == note_id)).first()
+            before = conn.execute(
+                select(notes.c.follow_up, notes.c.student_key).where(notes.c.id == note_id)
+            ).first()
             if before is None:
                 return None
             conn.execute(
@@ -143,6 +162,8 @@ class NotesStore:
             if before.follow_up != draft.follow_up:  # a new date is reminded on, even after the old one was
                 conn.execute(delete(note_followups).where(note_followups.c.note_id == note_id))
             self._audit(conn, now, by, "edit", note_id, details)
+            if before.student_key and before.student_key != _values(draft)["student_key"]:
+                self._forget_students(conn, {before.student_key})
             return _note(conn.execute(select(notes).where(notes.c.id == note_id)).one())
 
     def delete(self, note_id: int, by: str, now: datetime, *, details: dict) -> bool:
@@ -185,7 +206,8 @@ class NotesStore:
     def _forget(conn, gone: list[Note], now: datetime) -> None:
         """What deleted notes leave behind: a hash of each one's fields (note_tombstones, so an import can
         recognise it), and an audit that no longer names their student references: not in the rows about
-        them, nor in a listing's filter once no stored note has that reference."""
+        them, nor in any other row (another note's fields, an edit's before and after, a listing's
+        filters) once no stored note has that reference."""
         hashes = sorted({fields_hash(author=n.author, created_at=n.created_at, draft=n) for n in gone})
         for start in range(0, len(hashes), _BATCH):
             part = hashes[start : start + _BATCH]
@@ -194,27 +216,31 @@ class NotesStore:
             new = [{"hash": h, "deleted_at": _param(now)} for h in part if h not in kept]
             if new:
                 conn.execute(insert(note_tombstones), new)
-        audited = select(note_audit.c.id, note_audit.c.note_id, note_audit.c.details)
         about = {n.id for n in gone}
+        NotesStore._forget_students(conn, {n.student.lower() for n in gone if n.student}, about=about)
+
+    @staticmethod
+    def _forget_students(conn, students: set[str], *, about: Collection[int] = ()) -> None:
+        """Every audit row naming one of `students` (lower case) that no stored note has any more reads
+        FORGOTTEN there instead; the rows about the deleted notes `about` lose every reference they hold
+        (and those references, which an edit may have changed, are forgotten too once no note has them)."""
+        audited = select(note_audit.c.id, note_audit.c.note_id, note_audit.c.details)
         rows = []
         for part in _batches(sorted(about)):
             rows += conn.execute(audited.where(note_audit.c.note_id.in_(part))).all()
-        # every reference the notes had (an edit may have changed it), forgotten once no stored note has it
-        students = {n.student.lower() for n in gone if n.student}
-        students |= {s.lower() for row in rows for s in _students(json.loads(row.details))}
+        students = students | {s.lower() for row in rows for s in _students(json.loads(row.details))}
         still = set()
         for part in _batches(sorted(students)):
             held = select(notes.c.student_key).where(notes.c.student_key.in_(part))
             still |= set(conn.execute(held).scalars())
         forgotten = students - still
-        if forgotten:  # listings and exports: their filters
-            filtered = note_audit.c.note_id.is_(None) & note_audit.c.details.like('%"student"%')
-            if len(forgotten) <= _NAMED_IN_SQL:  # a Delete button: let the database find the few rows
-                # as json.dumps(sort_keys=True) wrote them; _redact checks each row found exactly
-                filtered &= or_(*(func.lower(note_audit.c.details).contains(f'"student": {json.dumps(s)}',
-                                                                             autoescape=True)
-                                  for s in sorted(forgotten)))  # fmt: skip
-            rows += conn.execute(audited.where(filtered)).all()
+        if forgotten:  # any row may name one: a note's fields, an edit's before and after, a filter
+            named = note_audit.c.details.like('%"student"%')
+            if len(forgotten) <= _NAMED_IN_SQL:  # a Delete button or an edit: the database finds the few rows
+                sqlite = conn.dialect.name == "sqlite"
+                named = or_(*(_naming(s, sqlite=sqlite) for s in sorted(forgotten)))
+            known = {row.id for row in rows}
+            rows += [row for row in conn.execute(audited.where(named)).all() if row.id not in known]
         for row in rows:
             details = json.loads(row.details)
             if _redact(details, whole=row.note_id in about, students=forgotten):

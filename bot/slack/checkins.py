@@ -12,17 +12,21 @@ from collections.abc import Callable
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.checkins.commands import USAGE, BadCommand, parse
+from bot.checkins.commands import ECHO_CHARS, USAGE, BadCommand, parse
 from bot.checkins.schedule import label as week_label
 from bot.checkins.sending import Sender
 from bot.checkins.service import ClearFirst, NotConfigured, Refusal, asks_to_move, block_id
 from bot.services import Services
+from bot.slack.blocks import checkin_values
 from bot.slack.blocks import checkins as blocks
+from bot.slack.blocks import support as support_blocks
 from bot.slack.blocks.kit import cut, escape
 from bot.slack.typed import from_slack, shown
 
 Reply = Callable[[str, list[dict]], None]
-ECHO_CHARS = 200  # a refusal repeats at most this much of what was typed
+# a button or form value Resolute did not make (or made before it named what it acts on): nothing changes
+STALE_BUTTON = "That button no longer works: type the command again."
+STALE_FORM = "That form no longer works: type `/checkin` again."
 QUESTIONS = (
     5  # "keep it there, or move it?" asked after one form, at most (the rest show in `/checkin status`)
 )
@@ -75,14 +79,14 @@ class CheckinSlack:
             self.vet(command.person, user)
             request = c.ask(user, command.person, command.text, now)
             Sender(c, self.client).deliver_support(now)
-            return blocks.support_asked_reply(request.as_dict(now))
+            return support_blocks.support_asked_reply(request.as_dict(now))
         if command.verb == "skip":
             return blocks.reply(c.skip(user, now))
         if command.verb == "clear":
-            week, count = c.to_clear(user, now)
+            week, count, newest = c.to_clear(user, now)
             if not count:
                 return blocks.reply(f"You have nothing filed for the week of {week_label(week)}.")
-            return blocks.clear_prompt(week, count)
+            return blocks.clear_prompt(week, count, newest)
         if command.verb == "away":
             return blocks.reply(c.away(user, command.until))
         if command.verb == "back":
@@ -137,7 +141,9 @@ class CheckinSlack:
     def submitted(self, *, user: str, view: dict) -> tuple[dict | None, Callable[[], None]]:
         """A submitted form: what to acknowledge with (None: saved, the modal closes; else its errors, or the
         confirmation pushed over an emptied form) and what to do once Slack has the acknowledgement."""
-        week = view.get("private_metadata") or ""
+        week = checkin_values.read_week(view.get("private_metadata"))
+        if week is None:
+            return {"response_action": "update", "view": blocks.modal_note("Check-in", STALE_FORM)}, _nothing
         values = view["state"]["values"]
         config, _ = self.checkins.settings()
         texts = {}
@@ -156,7 +162,8 @@ class CheckinSlack:
                     return _errors({blocks.SUPPORT_TO: str(exc)}), _nothing
             items, _ = self.checkins.save_form(user, week, texts, (person, need), now)
         except ClearFirst as empty:
-            return {"response_action": "push", "view": blocks.clear_modal(empty.week, empty.count)}, _nothing
+            confirm = blocks.clear_modal(empty.week, empty.count, empty.newest)
+            return {"response_action": "push", "view": confirm}, _nothing
         except Refusal as exc:
             first = block_id("did", config.priorities[0].key)
             where = blocks.SUPPORT_TEXT if "support" in str(exc).lower() else first
@@ -171,32 +178,39 @@ class CheckinSlack:
         return None, then
 
     def cleared(self, *, user: str, view: dict) -> dict:
-        """The confirmation over an emptied form: clear the week, and show what happened in its place."""
-        week = view.get("private_metadata") or ""
+        """The confirmation over an emptied form: clear what it named, and show what happened in its place."""
+        named = checkin_values.read_clear(view.get("private_metadata"))
         try:
-            said = self.checkins.clear(user, week, self.services.clock())
+            if named is None:
+                raise Refusal(STALE_FORM)
+            week, count, newest = named
+            said = self.checkins.clear(user, week, (count, newest), self.services.clock())
         except Refusal as exc:
             said = str(exc)
         done = blocks.modal_note("Check-in", said)
         return {"response_action": "update", "view": done}
 
-    def clear(self, *, user: str, week: str, replace: Reply) -> None:
-        """The button under `/checkin clear`."""
+    def clear(self, *, user: str, value: str, replace: Reply) -> None:
+        """The button under `/checkin clear`: it removes what it was shown for, or nothing."""
+        named = checkin_values.read_clear(value)
         try:
-            replace(*blocks.reply(escape(self.checkins.clear(user, week, self.services.clock()))))
+            if named is None:
+                raise Refusal(STALE_BUTTON)
+            week, count, newest = named
+            said = self.checkins.clear(user, week, (count, newest), self.services.clock())
         except Refusal as exc:
-            replace(*blocks.reply(escape(str(exc))))
+            said = str(exc)
+        replace(*blocks.reply(escape(said)))
 
     def refile(self, *, user: str, item_id: str, keep: bool, replace: Reply) -> None:
         """Keep an item under the priority it was filed under, or move it to Anything else; the answer stands."""
+        number = checkin_values.read_id(item_id)
         try:
-            item, said = self.checkins.refile(int(item_id), user, keep, self.services.clock())
-        except (Refusal, ValueError) as exc:
-            replace(
-                *blocks.reply(
-                    escape(str(exc)) if isinstance(exc, Refusal) else "That button no longer works."
-                )
-            )
+            if number is None:
+                raise Refusal(STALE_BUTTON)
+            item, said = self.checkins.refile(number, user, keep, self.services.clock())
+        except Refusal as exc:
+            replace(*blocks.reply(escape(str(exc))))
             return
         replace(*blocks.reply(f"{said}: {shown(item.text)}"))
 
@@ -210,26 +224,23 @@ class CheckinSlack:
         requester). The message clicked shows what happened, and the other person is told."""
         now = self.services.clock()
         c = self.checkins
+        rid, picked = checkin_values.read_id(request_id), checkin_values.read_user(person)
         try:
-            rid = int(request_id)
-            if act == "hand_on":
-                self.vet(person or "", user)
-                handed = c.hand_on(rid, user, person or "", now)
+            if rid is None or (act == "hand_on" and picked is None):
+                raise Refusal(STALE_BUTTON)
+            if act == "hand_on":  # whose request it is comes before who was picked
+                handed = c.hand_on(rid, user, picked, now, vet=lambda who: self.vet(who, user))
                 request = c.store.support(rid)
             else:
                 handed = None
                 request = {"take": lambda: c.take(rid, user, now), "done": lambda: c.take(rid, user, now, done=True),
                            "decline": lambda: c.decline(rid, user, now),
                            "withdraw": lambda: c.withdraw(rid, user, now)}[act]()  # fmt: skip
-        except (Refusal, ValueError) as exc:
-            reply(
-                *blocks.reply(
-                    escape(str(exc)) if isinstance(exc, Refusal) else "That button no longer works."
-                )
-            )
+        except Refusal as exc:
+            reply(*blocks.reply(escape(str(exc))))
             return
         data = request.as_dict(now)
-        replace(*blocks.support_update_message(data, to_asked=act != "withdraw",
+        replace(*support_blocks.support_update_message(data, to_asked=act != "withdraw",
                                                handed_to=handed.to_user if handed else None))  # fmt: skip
         Sender(c, self.client).deliver_support(now)
 

@@ -61,7 +61,8 @@ class FakeSlack:
     """Start with `with FakeSlack() as slack:`; SLACK_API_URL is `slack.url`.
 
     Settable state: `errors` (method, or "method channel", -> error to answer with), `members` (channel -> user ids, for
-    conversations.members, in pages of its `limit`, and chat.postEphemeral; change it at any time), `users` (user id -> fields such as tz, tz_offset,
+    conversations.members, in pages of its `limit`, and chat.postEphemeral; change it at any time), `channels`
+    (channel id -> fields conversations.info answers with, such as is_private; None leaves a field out), `users` (user id -> fields such as tz, tz_offset,
     real_name for users.info), `socket_mode_url` (what apps.connections.open answers). `token` and
     `app_token` are the bearer tokens accepted (None accepts any); `observe` sees every call as made.
     """
@@ -73,6 +74,7 @@ class FakeSlack:
         self.errors: dict[str, str] = {}
         self.messages: dict[str, list[dict]] = {}  # channel -> messages in order, people's and the bot's
         self.members: dict[str, list[str]] = {}
+        self.channels: dict[str, dict] = {}  # channel id -> conversations.info's fields (over its defaults)
         self.users: dict[str, dict] = {}
         self.views: dict[str, dict] = {}  # view id -> the view as Slack holds it (id, hash, state)
         self.homes: dict[str, str] = {}  # user id -> the id of their published Home tab
@@ -90,6 +92,7 @@ class FakeSlack:
             "reactions.add": lambda args: self._react(args, adding=True),
             "reactions.remove": lambda args: self._react(args, adding=False), "conversations.replies": self._replies,
             "conversations.open": self._open_dm, "conversations.members": self._members,
+            "conversations.info": self._info,
             "users.info": self._user, "views.open": lambda args: self._modal(args, pushing=False),
             "views.push": lambda args: self._modal(args, pushing=True),
             "views.update": self._view_update, "views.publish": self._publish,
@@ -285,6 +288,19 @@ class FakeSlack:
         members = list(self.members[channel])
         after = start + limit if start + limit < len(members) else ""
         return {"members": members[start : start + limit], "response_metadata": {"next_cursor": str(after)}}
+
+    def _info(self, args: dict) -> dict:
+        """conversations.info for a channel the fake knows: an id starting with C is a public channel, G a
+        private one, D a DM (which, as in Slack, says nothing of is_private); `channels` overrides these."""
+        channel = self._channel(args)
+        if channel not in self.members and channel not in self.channels and channel not in self.messages:
+            raise Refused("channel_not_found")
+        kind = channel[:1]
+        found = {"id": channel, "is_channel": kind == "C", "is_group": kind == "G", "is_im": kind == "D"}
+        if kind != "D":
+            found["is_private"] = kind == "G"
+        found.update(self.channels.get(channel, {}))
+        return {"channel": {k: v for k, v in found.items() if v is not None}}
 
     def _user(self, args: dict) -> dict:
         user_id = args.get("user") or ""

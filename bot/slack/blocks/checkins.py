@@ -13,9 +13,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from slack_sdk.models.blocks import (
-    ConfirmObject,
     InputBlock,
-    MarkdownTextObject,
     PlainTextInputElement,
     PlainTextObject,
     UserSelectElement,
@@ -26,6 +24,7 @@ from bot.checkins.schedule import label as week_label
 from bot.checkins.schedule import monday, shift
 from bot.checkins.service import block_id as field_block  # the form's block ids are the service's field keys
 from bot.district.progress import STATUS_LABELS
+from bot.slack.blocks.checkin_values import clear_value
 from bot.slack.blocks.kit import (
     FALLBACK_CHARS,
     INPUT_CHARS,
@@ -43,22 +42,18 @@ from bot.slack.blocks.kit import (
     section,
     sections,
 )
-from bot.slack.typed import shown
+from bot.slack.blocks.support import ITEM_CHARS, SUPPORT_WITHDRAW, item_text, quote, state, support_line
 
 if TYPE_CHECKING:
     from bot.district.config import Priority
 
 OPEN_CHECKIN = "checkin_open"
 CHECKIN_MODAL = "checkin_modal"
-SUPPORT_TAKE, SUPPORT_DONE = "checkin_support_take", "checkin_support_done"
-SUPPORT_DECLINE, SUPPORT_HAND_ON = "checkin_support_decline", "checkin_support_hand_on"
-SUPPORT_WITHDRAW = "checkin_support_withdraw"
 ITEM_KEEP, ITEM_MOVE = "checkin_item_keep", "checkin_item_move"
 CLEAR, CLEAR_MODAL = "checkin_clear", "checkin_clear_modal"
 WITHDRAW_LINES = 20  # open requests listed with a Withdraw button in `/checkin status`
 TEXT, USER = "text", "user"
 SUPPORT_TO, SUPPORT_TEXT = "support_to", "support_text"
-ITEM_CHARS = 500  # one item in the summary: 250 items must fit one message, so a long one shows its start
 ASKED_LINES = 20  # support already asked, listed in the form (two context blocks)
 PLACEHOLDER = "One item a line"
 FIELD_TITLES = {"did": "Done this week", "next": "Next"}
@@ -201,31 +196,8 @@ def _on_message(summary: dict) -> str:
     return f"{line}, {'up' if now_pct > then_pct else 'down'} from {then_pct}% {when}."
 
 
-def _item(text: str) -> str:
-    return shown(cut(" ".join(text.split()), ITEM_CHARS))
-
-
 def _count(n: int, one: str, many: str) -> str:
     return f"{n} {one if n == 1 else many}"
-
-
-def _age(days: int) -> str:
-    return "today" if days <= 0 else "1 day" if days == 1 else f"{days} days"
-
-
-CLOSED = {"done": "done this week", "withdrawn": "withdrawn", "declined": "declined",
-          "expired": "closed after four weeks", "unsent": "not delivered by Slack", "handed": "handed on"}  # fmt: skip
-
-
-def _state(request: dict) -> str:
-    """'open, 9 days', 'taken, 2 days', 'done this week' or how it closed (the summary lists only this week's)."""
-    if request["status"] in CLOSED:
-        return CLOSED[request["status"]]
-    return f"{request['status']}, {_age(request['age_days'])}"
-
-
-def _support_line(r: dict) -> str:
-    return f"• <@{r['from']}> asked <@{r['to']}>: {_item(r['text'])} — {_state(r)}"
 
 
 def _priority_summary(name: str, message_: str | None, items: list[dict], elsewhere: int = 0) -> str:
@@ -233,7 +205,9 @@ def _priority_summary(name: str, message_: str | None, items: list[dict], elsewh
     lines = [f"*{escape(name)}*"] + ([f"_{escape(message_)}_"] if message_ else [])
     for field, title in FIELD_TITLES.items():
         mine = [
-            f"• {_item(i['text'])} — <@{i['user']}>" for i in items if SUMMARY_FIELD.get(i["field"]) == field
+            f"• {item_text(i['text'])} — <@{i['user']}>"
+            for i in items
+            if SUMMARY_FIELD.get(i["field"]) == field
         ]
         if mine:
             lines += [f"*{title}*", *mine]
@@ -280,7 +254,7 @@ def summary_message(summary: dict, priorities: Sequence[Priority]) -> tuple[str,
         (i for i in items if i["priority"] is None), key=lambda i: (i["text"].casefold(), i["field"])
     )
     if off:
-        lines = [f"• {_item(i['text'])}" + (" _(next)_" if i["field"] == "next" else "") for i in off]
+        lines = [f"• {item_text(i['text'])}" + (" _(next)_" if i["field"] == "next" else "") for i in off]
         intro = "*Also took our time*\n_What else the week asked of us; no names, as this is about where time goes._"
         body += [divider(), *sections("\n".join([intro, *lines]))]
     # what colleagues owe one another is kept whole when a long week's items are cut
@@ -289,101 +263,11 @@ def summary_message(summary: dict, priorities: Sequence[Priority]) -> tuple[str,
     if requests:
         order = {"open": 0, "taken": 1, "done": 2}
         ranked = sorted(requests, key=lambda r: (order.get(r["status"], 3), -r["age_days"]))
-        tail = [divider(), *sections("\n".join(["*Support asked for*", *map(_support_line, ranked)]))]
+        tail = [divider(), *sections("\n".join(["*Support asked for*", *map(support_line, ranked)]))]
     share = summary.get("on_message_share")
     text = f"Check-in {'so far ' if so_far else ''}for the week of {label}: {p['answered']} of {p['members']} answered"
     text += f"; {_percent(share)} of items serve a priority." if share is not None else "."
     return text, message(body, tail)
-
-
-# -- support ---------------------------------------------------------------------------------------------
-def _support_buttons(request: dict) -> list[Block]:
-    """The buttons left for the person asked: take, done, decline and hand on while open; no take once taken;
-    none once closed."""
-    value = str(request["id"])
-    take = button("I'll take it", action_id=SUPPORT_TAKE, value=value, style="primary")
-    done = button("Done", action_id=SUPPORT_DONE, value=value)
-    decline = button("I can't take it", action_id=SUPPORT_DECLINE, value=value)
-    decline.confirm = _confirm("Decline this request?", f"<@{request['from']}> is told you cannot take it.",
-                               "Decline")  # fmt: skip
-    hand_on = UserSelectElement(action_id=SUPPORT_HAND_ON, placeholder=PlainTextObject(text="Hand it on to…"),
-                                confirm=_confirm("Hand this request on?", "The colleague you picked is asked "
-                                                 f"instead, and <@{request['from']}> is told who has it now.",
-                                                 "Hand it on"))  # fmt: skip
-    left = {"open": [take, done, decline, hand_on], "taken": [done, decline, hand_on]}.get(
-        request["status"], []
-    )
-    return [actions(*left, block_id=f"support:{value}")] if left else []
-
-
-def _confirm(title: str, text: str, yes: str) -> ConfirmObject:
-    return ConfirmObject(title=title, text=MarkdownTextObject(text=text), confirm=yes, deny="Cancel")
-
-
-def _quote(text: str) -> str:
-    return "\n".join(f">{line}" for line in shown(text).splitlines() or [""])
-
-
-def support_request_message(request: dict) -> tuple[str, list[Block]]:
-    """The DM to the person asked: who asks, for what, and the buttons to take it and close it."""
-    text = f"<@{request['from']}> asks for your support: {shown(request['text'])}"
-    body = [section(f"<@{request['from']}> asks for your support:\n{_quote(request['text'])}"),
-            context(f"Asked {_age(request['age_days'])}{' ago' if request['age_days'] > 0 else ''}. "
-                    "They hear when you take it, when it is done, or when you cannot take it or hand it on; "
-                    "until then it stays in each week's summary.")]  # fmt: skip
-    return cut(text, FALLBACK_CHARS), message(body, _support_buttons(request))
-
-
-def support_update_message(
-    request: dict, *, to_asked: bool = False, handed_to: str | None = None
-) -> tuple[str, list[Block]]:
-    """The news of a request: to the requester ("<@B> is taking your request"), or, `to_asked`, to the person
-    asked in place of the buttons message (what they did, and the buttons left)."""
-    asker, asked, what = request["from"], request["to"], shown(request["text"])
-    if to_asked:
-        said = {"open": f"<@{asker}> asks for your support: {what}",
-                "taken": f"You are taking <@{asker}>'s request: {what}\nPress *Done* when it is done.",
-                "done": f"Done: <@{asker}>'s request: {what}\nThey have been told. Thank you.",
-                "declined": f"You declined <@{asker}>'s request: {what}\nThey have been told.",
-                "handed": f"You handed <@{asker}>'s request on to <@{handed_to}>: {what}\nThey have been told."}  # fmt: skip
-    else:
-        said = {"open": f"<@{asked}> has not taken your request yet: {what}",
-                "taken": f"<@{asked}> is taking your request: {what}",
-                "done": f"<@{asked}> has done what you asked: {what}",
-                "declined": f"<@{asked}> cannot take your request: {what}\nAsk someone else with "
-                            "`/checkin support @person: what you need`.",
-                "withdrawn": f"You withdrew your request to <@{asked}>: {what}\nThey have been told."}  # fmt: skip
-    text = said[request["status"]]
-    return cut(text, FALLBACK_CHARS), message([section(text)], _support_buttons(request) if to_asked else [])
-
-
-def support_news_message(
-    kind: str, request: dict, *, handed_by: str | None = None
-) -> tuple[str, list[Block]]:
-    """A request closed or passed on, told to one of the two: `kind` is what the Sender sends."""
-    asker, asked, what = request["from"], request["to"], shown(request["text"])
-    said = {
-        "support_declined": f"<@{asked}> cannot take your request: {what}\nAsk someone else with "
-                            "`/checkin support @person: what you need`.",
-        "support_withdrawn": f"<@{asker}> has withdrawn their request: {what}\nNothing more to do.",
-        "support_expired": f"Your request to <@{asked}> was closed after four weeks without being done: {what}\n"
-                           "Ask again with `/checkin support` if you still need it.",
-        "support_expired_to": f"<@{asker}>'s request was closed after four weeks without being done: {what}\n"
-                              "Nothing more to do; they have been told.",
-        "support_unsent": f"Slack would not deliver your request to <@{asked}> (a bot, or an account that is "
-                          f"closed or cannot be messaged), so it is closed: {what}\nAsk a colleague with "
-                          "`/checkin support @person: what you need`.",
-        "support_handed": f"<@{handed_by}> handed your request on to <@{asked}>: {what}",
-    }[kind]  # fmt: skip
-    return cut(said, FALLBACK_CHARS), message([section(said)])
-
-
-def support_asked_reply(request: dict) -> tuple[str, list[Block]]:
-    """The private confirmation of `/checkin support`, with the button that withdraws it."""
-    text = (f"Asked <@{request['to']}> for support: {shown(request['text'])}\n"
-            "You will hear when they take it and when it is done.")  # fmt: skip
-    withdraw = button("Withdraw", action_id=SUPPORT_WITHDRAW, value=str(request["id"]))
-    return cut(text, FALLBACK_CHARS), message(sections(text), [actions(withdraw)])
 
 
 # -- filed under a priority, read as serving none; clearing a check-in ----------------------------------
@@ -392,26 +276,27 @@ def move_question(item_id: int, text: str, name: str) -> tuple[str, list[Block]]
     ask = f"This reads as not serving {escape(name)}: keep it there, or move it to Anything else?"
     keep = button(f"Keep it under {cut(name, 40)}", action_id=ITEM_KEEP, value=str(item_id), style="primary")
     move = button("Move it to Anything else", action_id=ITEM_MOVE, value=str(item_id))
-    return cut(f"{ask} {text}", FALLBACK_CHARS), message([section(f"{ask}\n{_quote(cut(text, ITEM_CHARS))}")],
+    return cut(f"{ask} {text}", FALLBACK_CHARS), message([section(f"{ask}\n{quote(cut(text, ITEM_CHARS))}")],
                                                       [actions(keep, move)])  # fmt: skip
 
 
-def clear_prompt(week: str, count: int) -> tuple[str, list[Block]]:
-    """`/checkin clear`: what it would remove, and the button that does it."""
+def clear_prompt(week: str, count: int, newest: int) -> tuple[str, list[Block]]:
+    """`/checkin clear`: what it would remove, and the button that removes exactly that (`count` items, the
+    newest with id `newest`)."""
     text = (f"Clear your check-in for the week of {week_label(week)}? This removes the {_count(count, 'item', 'items')} "
             "you filed, and you count as not having answered until you fill it in again or skip.")  # fmt: skip
-    go = button("Clear my check-in", action_id=CLEAR, value=week, style="danger")
+    go = button("Clear my check-in", action_id=CLEAR, value=clear_value(week, count, newest), style="danger")
     return text, message(sections(text), [actions(go)])
 
 
-def clear_modal(week: str, count: int) -> dict:
-    """Pushed over a form saved with every field empty: clear everything, or go back to the form."""
+def clear_modal(week: str, count: int, newest: int) -> dict:
+    """Pushed over a form saved with every field empty: clear what it names, or go back to the form."""
     text = (f"Every field is empty. Clear your check-in for the week of {week_label(week)}? This removes the "
             f"{_count(count, 'item', 'items')} you filed, and you count as not having answered until you fill it "
             "in again or skip.")  # fmt: skip
     view = modal(callback_id=CLEAR_MODAL, title="Clear check-in?", submit="Clear it", close="Back",
                  blocks=sections(text))  # fmt: skip
-    return {**view, "private_metadata": week}
+    return {**view, "private_metadata": clear_value(week, count, newest)}
 
 
 def modal_note(title: str, text: str) -> dict:
@@ -436,7 +321,7 @@ def status_message(
         lines.append(f"Prompts are paused until {date.fromisoformat(away_until):%a %d %b %Y}.")
     groups: dict[tuple[str, str | None], list[str]] = {}
     for item in mine:
-        groups.setdefault((item["field"], item["filed"]), []).append(f"• {_item(item['text'])}")
+        groups.setdefault((item["field"], item["filed"]), []).append(f"• {item_text(item['text'])}")
 
     def rank(group: tuple[str, str | None]) -> tuple[int, int]:
         field, filed = group
@@ -456,9 +341,9 @@ def status_message(
     if asked:
         lines += [
             "*Support you asked for*",
-            *(f"• <@{r['to']}>: {_item(r['text'])} — {_state(r)}" for r in asked if r not in waiting),
+            *(f"• <@{r['to']}>: {item_text(r['text'])} — {state(r)}" for r in asked if r not in waiting),
         ]
-    withdraw = [section(f"• <@{r['to']}>: {_item(r['text'])} — {_state(r)}",
+    withdraw = [section(f"• <@{r['to']}>: {item_text(r['text'])} — {state(r)}",
                         accessory=button("Withdraw", action_id=SUPPORT_WITHDRAW, value=str(r["id"])))
                 for r in waiting]  # fmt: skip
     count = f"{answered} of {members} {'has' if answered == 1 else 'have'} answered so far"
@@ -474,9 +359,8 @@ def reply(text: str) -> tuple[str, list[Block]]:
 
 
 __all__ = [
-    "CHECKIN_MODAL", "CLEAR", "CLEAR_MODAL", "ITEM_KEEP", "ITEM_MOVE", "OPEN_CHECKIN", "SUPPORT_DECLINE",
-    "SUPPORT_DONE", "SUPPORT_HAND_ON", "SUPPORT_TAKE", "SUPPORT_TEXT", "SUPPORT_TO", "SUPPORT_WITHDRAW", "TEXT",
-    "USER", "card_message", "checkin_modal", "clear_modal", "clear_prompt", "field_block", "move_question",
-    "prompt_message", "reply", "status_message", "summary_message", "support_asked_reply", "support_news_message",
-    "support_request_message", "support_update_message", "week_label",
+    "CHECKIN_MODAL", "CLEAR", "CLEAR_MODAL", "ITEM_KEEP", "ITEM_MOVE", "OPEN_CHECKIN", "SUPPORT_TEXT", "SUPPORT_TO", "TEXT",
+    "USER", "card_message", "checkin_modal", "clear_modal", "clear_prompt", "field_block",
+    "move_question", "prompt_message", "reply",
+    "status_message", "summary_message", "week_label",
 ]  # fmt: skip

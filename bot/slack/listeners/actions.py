@@ -9,6 +9,7 @@ from bot.services import Services
 from bot.slack import blocks
 from bot.slack.blocks import checkins as checkin_blocks
 from bot.slack.blocks import notes as note_blocks
+from bot.slack.blocks import support as support_blocks
 from bot.slack.checkins import CheckinSlack
 from bot.slack.notes import NotesSlack
 
@@ -55,11 +56,11 @@ def register(app: App, services: Services) -> None:
 
         return handle
 
-    app.action(checkin_blocks.SUPPORT_TAKE)(support("take"))
-    app.action(checkin_blocks.SUPPORT_DONE)(support("done"))
-    app.action(checkin_blocks.SUPPORT_DECLINE)(support("decline"))
-    app.action(checkin_blocks.SUPPORT_HAND_ON)(support("hand_on"))
-    app.action(checkin_blocks.SUPPORT_WITHDRAW)(support("withdraw"))
+    app.action(support_blocks.SUPPORT_TAKE)(support("take"))
+    app.action(support_blocks.SUPPORT_DONE)(support("done"))
+    app.action(support_blocks.SUPPORT_DECLINE)(support("decline"))
+    app.action(support_blocks.SUPPORT_HAND_ON)(support("hand_on"))
+    app.action(support_blocks.SUPPORT_WITHDRAW)(support("withdraw"))
 
     def refile(keep: bool):
         def handle(ack: Ack, body: dict, action: dict, client: WebClient, respond: Respond) -> None:
@@ -78,7 +79,7 @@ def register(app: App, services: Services) -> None:
     def clear_checkin(ack: Ack, body: dict, action: dict, client: WebClient, respond: Respond) -> None:
         ack()
         CheckinSlack(services, client).clear(
-            user=body["user"]["id"], week=action.get("value", ""),
+            user=body["user"]["id"], value=action.get("value", ""),
             replace=lambda text, bl: respond(text=text, blocks=bl, replace_original=True),
         )  # fmt: skip
 
