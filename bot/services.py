@@ -78,8 +78,8 @@ class Services:
         self._indexes: dict[str, KnowledgeIndex] = {}
         self._vectorstores: dict[str, object] = {}
         self._lock = threading.Lock()  # listeners run on several threads; one index per corpus
-        self._text_free: set[str] = set()  # private corpora whose collection is known to hold no text
-        self._text_lock = threading.RLock()
+        self._private: dict[str, object] = {}  # private corpus -> its vectors in SQL, one per process
+        self._private_lock = threading.RLock()
         if embeddings is not None:  # an already loaded model, shared by several Services
             self.__dict__["embeddings"] = embeddings
 
@@ -121,11 +121,10 @@ class Services:
         )
 
     def vectorstore(self, corpus: str = PUBLIC):
-        """LangChain's view of a corpus's collection, for code that wants a LangChain retriever."""
-        from bot.knowledge.vectorstore import check_corpus, make_vectorstore
+        """LangChain's view of the public corpus's collection, for code that wants a LangChain retriever
+        (a private corpus has none: its vectors are in SQL)."""
+        from bot.knowledge.vectorstore import make_vectorstore
 
-        check_corpus(corpus)
-        self._forget_private_text(corpus)
         with self._lock:
             if corpus not in self._vectorstores:
                 self._vectorstores[corpus] = make_vectorstore(
@@ -146,33 +145,34 @@ class Services:
             if corpus not in self._indexes:
                 self._indexes[corpus] = KnowledgeIndex(
                     engine=self.engine,
-                    collection=self._collection(corpus),
+                    collection=self.vectors(corpus),
                     embeddings=self.embeddings,
                     corpus=corpus,
                 )
             return self._indexes[corpus]
 
-    def _collection(self, corpus: str):
-        """A corpus's chromadb collection for this model; a private one holds ids and vectors only."""
-        from bot.knowledge.vectorstore import get_collection
+    def vectors(self, corpus: str = PUBLIC):
+        """A corpus's vectors for this model: the public corpus's chromadb collection, or a private corpus's
+        vectors in SQL (bot.knowledge.sqlvectors.SqlVectors, the same calls), which never reach Chroma."""
+        from bot.knowledge.vectorstore import check_corpus, get_collection
 
-        self._forget_private_text(corpus)
-        return get_collection(self.chroma_client, self.embeddings_id, corpus)
+        if check_corpus(corpus) == PUBLIC:
+            return get_collection(self.chroma_client, self.embeddings_id, corpus)
+        return self._private_vectors(corpus)
 
-    def _forget_private_text(self, corpus: str) -> None:
-        """Once a process, before a private corpus's collection is first used: one written by an earlier
-        version kept the corpus's text in Chroma's files; drop it, make Chroma's file forget it, and
-        embed the corpus again from SQL (every other thread waits for that)."""
-        from bot.knowledge.vectorstore import forget_private_text
+    def _private_vectors(self, corpus: str):
+        """Once a process, when a private corpus's vectors are first asked for: Chroma collections an earlier
+        version kept them (and its text) in are dropped, Chroma's file made to forget them, and the corpus
+        embedded again from SQL into SQL (every other thread waits for that)."""
+        from bot.knowledge.sqlvectors import SqlVectors
+        from bot.knowledge.vectorstore import forget_private_collections
 
-        if corpus == PUBLIC:
-            return
-        with self._text_lock:  # reentrant: the restore below asks for the collection again
-            if corpus in self._text_free:
-                return
-            self._text_free.add(corpus)
-            if forget_private_text(self.chroma_client, self.embeddings_id, corpus):
-                self.ingester.upsert_texts(corpus, [])
+        with self._private_lock:  # reentrant: the restore below asks for the vectors again
+            if corpus not in self._private:
+                self._private[corpus] = SqlVectors(engine=self.engine, corpus=corpus)
+                if forget_private_collections(self.chroma_client, corpus):
+                    self.ingester.upsert_texts(corpus, [])
+            return self._private[corpus]
 
     @cached_property
     def ingester(self) -> Ingester:
@@ -183,7 +183,7 @@ class Services:
 
         return Ingester(
             engine=self.engine,
-            collections=self._collection,
+            collections=self.vectors,
             # the model loads only when something needs embedding
             embed_documents=lambda texts: self.embeddings.embed_documents(texts),
             embeddings_id=self.embeddings_id,
@@ -259,7 +259,7 @@ class Services:
         self.asking  # noqa: B018 (builds the answerer, the engine and the log)
         self.index(PUBLIC).snapshot()
         self.embeddings.embed_query("warm up")
-        self._forget_private_text(NOTES_CORPUS)  # after an upgrade, before the first note is asked about
+        self.vectors(NOTES_CORPUS)  # after an upgrade, before the first note is asked about
         with contextlib.suppress(NotConfigured):  # check-ins off: nothing to classify
             self.checkins.classify(["warm up"])
 

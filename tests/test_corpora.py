@@ -37,7 +37,7 @@ def _texts(hits) -> str:
 
 
 def _vector_ids(services, corpus: str) -> set[str]:
-    return set(services.vectorstore(corpus).get(include=[])["ids"])
+    return set(services.vectors(corpus).get(include=[])["ids"])
 
 
 def _chunk_ids(services, corpus: str) -> set[str]:
@@ -226,14 +226,13 @@ def _recording(services, monkeypatch) -> list[str]:
     return texts
 
 
-def test_the_next_upsert_refills_a_private_collection_that_lost_its_vectors(make_services, services,
-                                                                           monkeypatch):  # fmt: skip
+def test_the_next_upsert_refills_a_private_corpus_that_lost_its_vectors(make_services, services,
+                                                                      monkeypatch):  # fmt: skip
     other = TextItem("note:2", "Budget call", "The board will fund six more reading coaches in September.")
     services.ingester.upsert_texts(NOTES, [SECRET, other])
-    name = collection_name(services.embeddings_id, NOTES)
-    written = services.vectorstore(NOTES).get(include=["documents", "metadatas"])
+    written = services.vectors(NOTES).get(include=["embeddings"])
     public = _vector_ids(services, PUBLIC)
-    services.chroma_client.delete_collection(name)  # the Chroma data is lost; the database is not
+    services.vectors(NOTES).delete(ids=written["ids"])  # the vectors are lost; the chunks are not
 
     again = make_services()
     embedded = _recording(again, monkeypatch)
@@ -242,14 +241,16 @@ def test_the_next_upsert_refills_a_private_collection_that_lost_its_vectors(make
     with again.engine.connect() as conn:
         stored = conn.execute(select(chunks.c.text).where(chunks.c.corpus == NOTES)).scalars().all()
     assert sorted(embedded) == sorted(stored)  # embedded again from the text SQL keeps
-    restored = again.vectorstore(NOTES).get(include=["documents", "metadatas"])
-    assert sorted(zip(restored["ids"], restored["documents"], restored["metadatas"], strict=True)) == sorted(
-        zip(written["ids"], written["documents"], written["metadatas"], strict=True)
-    )  # the same ids and metadata as the upsert wrote
-    assert set(written["documents"]) == {None}  # a private collection holds no text: SQL alone does
+    restored = again.vectors(NOTES).get(include=["embeddings"])
+    assert sorted(restored["ids"]) == sorted(written["ids"])  # under the same ids
     top = again.index(NOTES).search(QUESTION, k=1, mode="dense")[0]
     assert top.passage.source == "note:1" and top.dense > 0.5
     assert _vector_ids(again, PUBLIC) == public  # the public corpus was not touched
+    # nothing of a private corpus is given to Chroma: no collection, and no LangChain view of one
+    names = [c.name for c in again.chroma_client.list_collections()]
+    assert names == [collection_name(again.embeddings_id, PUBLIC)]
+    with pytest.raises(ValueError, match="the notes corpus is private"):
+        again.vectorstore(NOTES)
 
     embedded.clear()
     assert again.ingester.upsert_texts(NOTES, [SECRET]).chunks_embedded == 0 and embedded == []
@@ -260,7 +261,7 @@ def test_an_upsert_embeds_only_its_items_and_the_lost_vectors(services, monkeypa
     services.ingester.upsert_texts(NOTES, [SECRET, other])
     with services.engine.connect() as conn:
         lost = conn.execute(select(chunks.c.id, chunks.c.text).where(chunks.c.source == "note:2")).one()
-    services.vectorstore(NOTES).delete(ids=[lost.id])
+    services.vectors(NOTES).delete(ids=[lost.id])
     embedded = _recording(services, monkeypatch)
 
     new = TextItem("note:3", "Call", "A new note.")
@@ -274,7 +275,8 @@ def test_an_upsert_leaves_other_items_uncommitted_vectors_alone(services):
     services.ingester.upsert_texts(NOTES, [SECRET])
     old = _chunk_ids(services, NOTES)
     # another process's upsert of note:9, its vector written and its commit still to come
-    services.vectorstore(NOTES).add_texts(["Not committed yet."], [{"source": "note:9"}], ids=["in-flight"])
+    services.vectors(NOTES).upsert(ids=["in-flight"], embeddings=services.embeddings.embed_documents(["Not yet."]),
+                                   metadatas=[{"source": "note:9"}])  # fmt: skip
     edited = TextItem(
         SECRET.id, SECRET.title, "The two Grade 3 teachers are back from leave.", SECRET.location
     )
@@ -286,7 +288,7 @@ def test_an_upsert_leaves_other_items_uncommitted_vectors_alone(services):
 def test_a_vector_restored_for_an_item_deleted_meanwhile_does_not_outlive_it(make_services, services,
                                                                             monkeypatch):  # fmt: skip
     services.ingester.upsert_texts(NOTES, [SECRET])
-    services.vectorstore(NOTES).delete(ids=list(_chunk_ids(services, NOTES)))
+    services.vectors(NOTES).delete(ids=list(_chunk_ids(services, NOTES)))
     elsewhere = make_services()  # another process deletes the note while this one restores it
     real = services.ingester._embed_documents
 

@@ -18,7 +18,7 @@ from slack_sdk import WebClient
 from sqlalchemy import MetaData, insert, select
 
 import bot.jobs
-from bot.knowledge.vectorstore import TEXT_FREE, collection_name
+from bot.knowledge.vectorstore import collection_name
 from bot.notes.model import NOTES_CORPUS
 from bot.notes.store import FORGOTTEN
 from bot.slack.blocks import notes as kit
@@ -134,9 +134,12 @@ def test_a_deleted_edited_or_expired_note_leaves_no_readable_trace_in_the_data_d
     found = holding(data, DELETED, "QX-5150", BEFORE, EXPIRED, "QX-7272", LIVE, "QX-9393", AFTER)
     gone = {needle: files for needle, files in found.items() if needle not in (LIVE, "QX-9393", AFTER)}
     assert gone == {needle: [] for needle in gone}, gone
+    # no note, kept or deleted, ever reached Chroma: its vectors are in SQL with the note
+    notes = collection_name(desk.services.embeddings_id, NOTES_CORPUS)
+    assert notes not in [c.name for c in desk.services.chroma_client.list_collections()]
     if database_url is None:  # the scan sees what SQLite holds: the notes that stay are found
         assert found[LIVE] and found["QX-9393"] and found[AFTER]
-    else:  # the notes live in PostgreSQL; Chroma, under the data dir, holds vectors and ids only
+    else:  # the notes and their vectors live in PostgreSQL; Chroma, under the data dir, holds none of them
         assert found[LIVE] == found["QX-9393"] == found[AFTER] == []
 
     # what the deleted ones leave: the audit, without their student references; a hash of their fields
@@ -167,7 +170,7 @@ def test_notes_kept_as_text_in_chroma_by_an_earlier_version_are_forgotten_on_upg
     # the notes collection as an earlier version wrote it: each chunk's text and place beside its vector,
     # and a note deleted since, whose text Chroma's log and file kept
     client, name = earlier.chroma_client, collection_name(earlier.embeddings_id, NOTES_CORPUS)
-    client.delete_collection(name)
+    assert [c.name for c in client.list_collections()] == []  # this version gives Chroma nothing of a note
     old = client.create_collection(name, configuration={"hnsw": {"space": "cosine"}}, embedding_function=None)
     old.upsert(ids=[r.id for r in rows], embeddings=earlier.embeddings.embed_documents([r.text for r in rows]),
                documents=[r.text for r in rows],
@@ -184,9 +187,28 @@ def test_notes_kept_as_text_in_chroma_by_an_earlier_version_are_forgotten_on_upg
     assert hit.passage.source == f"note:{kept.id}" and hit.dense > 0.5  # its vector restored from SQL
     assert holding(chroma, DELETED, "QX-5150", LIVE, "QX-9393") == {
         DELETED: [], "QX-5150": [], LIVE: [], "QX-9393": []}  # fmt: skip
-    now_held = client.get_collection(name)
-    assert TEXT_FREE.items() <= now_held.metadata.items()
-    assert now_held.get(include=["documents", "metadatas"])["metadatas"] == [{"source": f"note:{kept.id}"}]
+    assert [c.name for c in client.list_collections()] == []  # the notes' vectors are in SQL now
+    assert upgraded.vectors(NOTES_CORPUS).get()["ids"] == [
+        r.id for r in rows if r.source == f"note:{kept.id}"
+    ]
+
+
+def test_a_note_logged_in_one_process_is_found_by_another_process_that_searched_before(make_services,
+                                                                                       tmp_path,
+                                                                                       database_url):  # fmt: skip
+    write_district(tmp_path / "knowledge" / "district", toml=TOML)
+    build = make_services if database_url is None else partial(make_services, database_url=database_url)
+    serving, asking = build(clock=lambda: NOW), build(clock=lambda: NOW)  # two processes, one data dir
+    serving.district.load()
+    session = serving.notes.session(ADA, members=lambda channel: [], now=NOW)
+    session.log(session.draft({"text": BEFORE, "student": "QX-6161"}, now=NOW), now=NOW)
+    for services in (serving, asking):  # each has searched the notes as they were
+        [hit] = services.index(NOTES_CORPUS).search("decimals with the mathematics coach", k=1, mode="dense")
+        assert hit.passage.text.startswith(BEFORE)
+    later = session.log(session.draft({"text": LIVE, "student": "QX-9393"}, now=NOW), now=NOW)
+    for services in (asking, serving):
+        [hit] = services.index(NOTES_CORPUS).search("decimals with the mathematics coach", k=1, mode="dense")
+        assert hit.passage.source == f"note:{later.id}" and hit.dense > 0.5
 
 
 def test_a_deletion_the_database_was_too_busy_to_scrub_is_scrubbed_by_the_next_tick(make_services, fake_slack,

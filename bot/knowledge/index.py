@@ -79,8 +79,8 @@ class KnowledgeIndex:
     def __init__(self, *, engine: Engine, collection, embeddings: Embeddings, corpus: str) -> None:
         self.corpus = check_corpus(corpus)
         self._engine = engine
-        # the corpus's chromadb collection, queried with the question's vector: LangChain's wrapper
-        # around it would add 0.6 s of imports to a cold `resolute ask` and nothing a query needs
+        # the corpus's vectors (its chromadb collection, or SQL's for a private corpus), queried with the
+        # question's vector: LangChain's wrapper would add 0.6 s of imports to a cold `resolute ask`
         self._collection = collection
         self._embeddings = embeddings
         self._snapshot: _Snapshot | None = None

@@ -77,7 +77,7 @@ class Ingester:
         # a text corpus's chunks outlive chunking changes; a new model or sentence cut redoes them
         self._text_pipeline = f"{embeddings_id}|{sentences}"
         self._engine = engine
-        self._collections = collections  # corpus -> its chromadb collection for this model
+        self._collections = collections  # corpus -> its vectors for this model (Chroma, or SQL if private)
         self._collection_of: dict[str, object] = {}
         self._embed_documents = embed_documents
         self._embeddings_id = embeddings_id

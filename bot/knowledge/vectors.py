@@ -1,8 +1,10 @@
 """A corpus's vectors kept in line with its committed chunks: written, restored when lost, pruned.
 
-The chunks in SQL are the record of what a corpus holds; its Chroma collection is derived from them.
-A collection that lost vectors (a new empty Chroma server, a database restored without its Chroma
-copy, a deleted data folder) is refilled from the chunk text the next time the corpus is written.
+The chunks in SQL are the record of what a corpus holds; its vectors are derived from them (the public
+corpus's in a Chroma collection, a private corpus's in SQL: bot.knowledge.sqlvectors). Vectors that were
+lost (a new empty Chroma server, a database restored without its Chroma copy, a deleted data folder, a
+private corpus's Chroma collection dropped on upgrade) are refilled from the chunk text the next time the
+corpus is written.
 """
 
 from __future__ import annotations
@@ -86,9 +88,8 @@ def write_vectors(
 
 
 def _held(rows: list[Passage]) -> dict:
-    """What Chroma keeps besides a chunk's vector: a public chunk's text and place; of a private chunk, only
-    the item it belongs to. Chroma keeps whatever it is given in its own log and tables after a delete, so
-    a private corpus's text (a note) lives in SQL alone, where search reads it and a delete removes it."""
+    """What is kept besides a chunk's vector: a public chunk's text and place (in Chroma); of a private
+    chunk, only the item it belongs to (its vectors are in SQL, and its text in SQL's chunks alone)."""
     if all(r.corpus == PUBLIC for r in rows):
         places = [{"source": r.source, "title": r.title, "location": r.location, "position": r.position}
                   for r in rows]  # fmt: skip

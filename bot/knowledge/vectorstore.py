@@ -55,41 +55,34 @@ def make_chroma_client(*, persist_dir: Path, host: str | None = None, port: int 
 
 
 _CONFIGURATION = {"hnsw": {"space": "cosine"}}
-# what marks a private corpus's collection as holding ids and vectors only: its text lives in SQL alone,
-# so a deleted item leaves nothing readable in Chroma's files (its log, its metadata tables)
-TEXT_FREE = {"resolute-text": "none"}
 _VACUUM = "import sys, chromadb_rust_bindings; chromadb_rust_bindings.cli(sys.argv[1:])"
 
 
-def get_collection(client, embeddings_id: str, corpus: str):
-    """The chromadb collection of a corpus and model (created if new), for precomputed vectors."""
-    private = check_corpus(corpus) != PUBLIC
+def get_collection(client, embeddings_id: str, corpus: str = PUBLIC):
+    """The public corpus's chromadb collection for a model (created if new), for precomputed vectors.
+
+    A private corpus's vectors are never given to Chroma (bot.knowledge.sqlvectors keeps them in SQL)."""
+    if check_corpus(corpus) != PUBLIC:
+        raise ValueError(f"the {corpus} corpus is private: its vectors are kept in SQL, not in Chroma")
     return client.get_or_create_collection(
-        name=collection_name(embeddings_id, corpus), configuration=_CONFIGURATION, embedding_function=None,
-        metadata=TEXT_FREE if private else None,
-    )  # fmt: skip
+        name=collection_name(embeddings_id, corpus), configuration=_CONFIGURATION, embedding_function=None
+    )
 
 
-def forget_private_text(client, embeddings_id: str, corpus: str) -> bool:
-    """Drop a private corpus's collection written before private collections held no text (its documents
-    and metadata, and Chroma's log of them), then make Chroma's own file forget it; True if it did, and the
-    caller restores the corpus's vectors from SQL (`Ingester.upsert_texts(corpus, [])`)."""
-    from chromadb.errors import NotFoundError
-
+def forget_private_collections(client, corpus: str) -> bool:
+    """Drop the Chroma collections an earlier version kept a private corpus's vectors (and its text) in, of
+    every model, then make Chroma's own file forget them; True if it did, and the caller restores the
+    corpus's vectors into SQL from its chunks (`Ingester.upsert_texts(corpus, [])`)."""
     if check_corpus(corpus) == PUBLIC:
         return False
-    name = collection_name(embeddings_id, corpus)
-    try:
-        found = client.get_collection(name)
-    except NotFoundError:
-        return False
-    if TEXT_FREE.items() <= (found.metadata or {}).items():
-        return False
-    held = found.count()
-    client.delete_collection(name)
-    if held:
+    prefix = f"resolute-{corpus}."  # collection_name's form for a private corpus, cut or not
+    names = [c if isinstance(c, str) else c.name for c in client.list_collections()]
+    dropped = [name for name in names if name.startswith(prefix)]
+    for name in dropped:
+        client.delete_collection(name)
+    if dropped:
         vacuum_chroma(client)
-    return True
+    return bool(dropped)
 
 
 def vacuum_chroma(client) -> None:
@@ -98,7 +91,7 @@ def vacuum_chroma(client) -> None:
     settings = client.get_settings()
     if not settings.is_persistent or not settings.persist_directory:
         log.warning(
-            "a private corpus's text was dropped from the Chroma server; run `chroma vacuum --path <its "
+            "a private corpus's collection was dropped from the Chroma server; run `chroma vacuum --path <its "
             "path>` on the server's host so its database file forgets it too"
         )
         return
@@ -112,11 +105,13 @@ def vacuum_chroma(client) -> None:
                     (done.stdout + done.stderr).strip().splitlines()[-1:])  # fmt: skip
 
 
-def make_vectorstore(client, *, embeddings: Embeddings, embeddings_id: str, corpus: str):
-    """The LangChain view of a corpus's collection (a langchain_chroma.Chroma); cosine distance, no Chroma
+def make_vectorstore(client, *, embeddings: Embeddings, embeddings_id: str, corpus: str = PUBLIC):
+    """The LangChain view of the public corpus's collection (a langchain_chroma.Chroma); cosine distance, no Chroma
     default embedder. Resolute itself reads and writes the collection directly."""
     from langchain_chroma import Chroma
 
+    if check_corpus(corpus) != PUBLIC:
+        raise ValueError(f"the {corpus} corpus is private: its vectors are kept in SQL, not in Chroma")
     return Chroma(
         client=client,
         collection_name=collection_name(embeddings_id, corpus),

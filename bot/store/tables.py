@@ -58,6 +58,18 @@ index_meta = Table(
     Column("value", String(1000), nullable=False),
 )
 
+# A private corpus's chunk vectors (float32 bytes), kept in SQL beside its chunks so that nothing of a
+# private item reaches Chroma's files, which keep what was deleted; the public corpus's are in Chroma
+private_vectors = Table(
+    "private_vectors",
+    metadata,
+    Column("corpus", String(40), primary_key=True),
+    Column("id", String(64), primary_key=True),
+    Column("source", String(1000), nullable=False),
+    Column("vector", LargeBinary, nullable=False),
+    Index("ix_private_vectors_corpus_source", "corpus", "source"),
+)
+
 # Slack: one claim per question message or command (retries and duplicate events answer once)
 slack_claims = Table(
     "slack_claims",
