@@ -5,9 +5,10 @@ sent. A claim in SQL per week, kind and recipient makes each message go out once
 restarts and several `serve` processes; a send that fails gives its claim back and is tried on the
 next tick, unless Slack refuses a support message for good (a bot, a closed account): that one is not
 tried again, and a request that never reached its person closes with a word to the requester. A request
-still waiting after four weeks closes with a word to both. A prompt missed while no instance was
-running goes out when one comes back, as long as the week's check-in is still open. After a week's summary, each author of intervention notes that week
-gets a private DM listing their own notes (nothing about notes goes to the channel).
+still waiting after four weeks closes with a word to both. A prompt missed while no instance was running
+goes out when one comes back, as long as the week's check-in is still open. After a week's summary, each
+author of intervention notes that week gets a private DM listing their own notes (nothing about notes goes
+to the channel).
 """
 
 from __future__ import annotations
