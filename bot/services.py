@@ -162,16 +162,17 @@ class Services:
 
     def _private_vectors(self, corpus: str):
         """Once a process, when a private corpus's vectors are first asked for: Chroma collections an earlier
-        version kept them (and its text) in are dropped, Chroma's file made to forget them, and the corpus
-        embedded again from SQL into SQL (every other thread waits for that)."""
+        version kept them (and its text) in are dropped and Chroma's file made to forget them; then the corpus
+        is brought up to date from its stored text: embedded again after a change of model, and any vector
+        missing restored (an upgrade, or one interrupted earlier). Every other thread waits for that."""
         from bot.knowledge.sqlvectors import SqlVectors
         from bot.knowledge.vectorstore import forget_private_collections
 
         with self._private_lock:  # reentrant: the restore below asks for the vectors again
             if corpus not in self._private:
                 self._private[corpus] = SqlVectors(engine=self.engine, corpus=corpus)
-                if forget_private_collections(self.chroma_client, corpus):
-                    self.ingester.upsert_texts(corpus, [])
+                forget_private_collections(self.chroma_client, corpus)
+                self.ingester.upsert_texts(corpus, [])
             return self._private[corpus]
 
     @cached_property

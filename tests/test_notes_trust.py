@@ -6,6 +6,7 @@ running `serve`) and the notes' jobs, on SQLite and on PostgreSQL; an upgrade fr
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 from datetime import timedelta
@@ -14,13 +15,16 @@ from pathlib import Path
 
 import pytest
 from alembic import command
+from langchain_core.embeddings import Embeddings
 from slack_sdk import WebClient
 from sqlalchemy import MetaData, insert, select
 
 import bot.jobs
+from bot.config import load_settings
 from bot.knowledge.vectorstore import collection_name
 from bot.notes.model import NOTES_CORPUS
 from bot.notes.store import FORGOTTEN
+from bot.services import Services
 from bot.slack.blocks import notes as kit
 from bot.slack.fake import BOT_TOKEN as TOKEN
 from bot.store import make_engine
@@ -209,6 +213,35 @@ def test_a_note_logged_in_one_process_is_found_by_another_process_that_searched_
     for services in (asking, serving):
         [hit] = services.index(NOTES_CORPUS).search("decimals with the mathematics coach", k=1, mode="dense")
         assert hit.passage.source == f"note:{later.id}" and hit.dense > 0.5
+
+
+class _OtherModel(Embeddings):
+    """A model of another size, as after RESOLUTE_EMBEDDINGS changed: 8 dimensions from each text's hash."""
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return [[float(b) + 1.0 for b in hashlib.sha256(t.encode()).digest()[:8]] for t in texts]
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.embed_documents([text])[0]
+
+
+def test_notes_embedded_by_another_model_are_embedded_again_when_a_process_first_uses_them(
+    make_services, tmp_path, database_url
+):
+    write_district(tmp_path / "knowledge" / "district", toml=TOML)
+    build = make_services if database_url is None else partial(make_services, database_url=database_url)
+    before = Services(load_settings(data_dir=tmp_path / "data", knowledge_dir=tmp_path / "knowledge",
+                                    embeddings="test:other-model", **({"database_url": database_url}
+                                                                      if database_url else {})),
+                      embeddings=_OtherModel(), clock=lambda: NOW)  # fmt: skip
+    before.district.load()
+    session = before.notes.session(ADA, members=lambda channel: [], now=NOW)
+    session.log(session.draft({"text": LIVE, "student": "QX-9393"}, now=NOW), now=NOW)
+
+    after = build(clock=lambda: NOW)  # the packaged model again, with no note written since
+    for mode in ("hybrid", "lexical", "dense"):  # no vector of the other model is compared with this one's
+        [hit] = after.index(NOTES_CORPUS).search("decimals with the mathematics coach", k=1, mode=mode)
+        assert hit.passage.text.startswith(LIVE) and hit.dense > 0.5
 
 
 def test_a_deletion_the_database_was_too_busy_to_scrub_is_scrubbed_by_the_next_tick(make_services, fake_slack,

@@ -162,6 +162,8 @@ class KnowledgeIndex:
         by_id = dict(zip(stored["ids"], stored["embeddings"], strict=True))
         query = np.asarray(vector)
         for hit in missing:
-            if hit.passage.id in by_id:
-                other = np.asarray(by_id[hit.passage.id])
+            other = np.asarray(by_id.get(hit.passage.id, ()))
+            if (
+                other.shape == query.shape
+            ):  # another model's vector (its corpus not yet rebuilt): not comparable
                 hit.dense = float(query @ other / (np.linalg.norm(query) * np.linalg.norm(other)))

@@ -202,6 +202,9 @@ class Ingester:
             report.chunks_embedded = len(passages)
             self._commit(corpus, pending, passages, [], drop_all=rebuild, pipeline=self._text_pipeline)
         restored = self._restore(corpus, found, report, None)
+        if restored:  # vectors written without a commit: other processes reload what they hold of the corpus
+            with self._engine.begin() as conn:
+                _bump_generation(conn, corpus)
         # after a new model, everything not committed goes; otherwise only the replaced items'
         # stale vectors, since another process may be writing other items of this corpus right now
         report.chunks_total = self._prune(corpus, found, restored, None if rebuild else pending)

@@ -58,7 +58,8 @@ class SqlVectors:
         self, ids: Sequence[str] | None = None, where: dict | None = None, include=("embeddings",)
     ) -> dict:
         """{"ids": [...], "embeddings": [...] (if included)} of the named ids and/or sources."""
-        query = select(_T.c.id, _T.c.vector).where(_T.c.corpus == self.corpus)
+        columns = [_T.c.id, _T.c.vector] if "embeddings" in include else [_T.c.id]  # ids alone: a survey
+        query = select(*columns).where(_T.c.corpus == self.corpus)
         if where is not None:
             sources = where.get("source", {}).get("$in") if list(where) == ["source"] else None
             if sources is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import re
@@ -78,8 +79,11 @@ def forget_private_collections(client, corpus: str) -> bool:
     prefix = f"resolute-{corpus}."  # collection_name's form for a private corpus, cut or not
     names = [c if isinstance(c, str) else c.name for c in client.list_collections()]
     dropped = [name for name in names if name.startswith(prefix)]
-    for name in dropped:
-        client.delete_collection(name)
+    from chromadb.errors import NotFoundError
+
+    for name in dropped:  # another instance, upgrading at the same moment, may have dropped it first
+        with contextlib.suppress(NotFoundError):
+            client.delete_collection(name)
     if dropped:
         vacuum_chroma(client)
     return bool(dropped)
