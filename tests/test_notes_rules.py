@@ -12,7 +12,7 @@ import pytest
 
 from bot.notes.model import NOTES_CORPUS, REFUSAL, Filters, NotEntitled, NoteProblem, NotesOff
 from bot.notes.parse import parse_filters, parse_note
-from bot.notes.service import looks_like_a_name
+from bot.notes.session import looks_like_a_name
 from bot.notes.store import FORGOTTEN
 from tests.test_district import TOML, write_district
 

@@ -72,7 +72,7 @@ def list_notes(ctx: click.Context, as_json: bool, as_csv: bool, school: str | No
                limit: int) -> None:  # fmt: skip
     """The notes that match, newest first."""
     from bot.notes.model import NoteProblem
-    from bot.notes.service import filters_from
+    from bot.notes.session import filters_from
 
     if as_json and as_csv:
         raise click.UsageError("--json and --csv: choose one")

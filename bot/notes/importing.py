@@ -16,7 +16,7 @@ from bot.notes.model import Draft, Note, NoteProblem, fields_hash
 from bot.notes.store import NewNote
 
 if TYPE_CHECKING:
-    from bot.notes.service import Session
+    from bot.notes.session import Session
 
 log = logging.getLogger(__name__)
 

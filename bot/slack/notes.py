@@ -21,7 +21,7 @@ from slack_sdk.webhook import WebhookClient
 
 from bot.notes.model import REFUSAL, Filters, Note, NotEntitled, NoteProblem, NotesOff
 from bot.notes.parse import parse_filters, parse_note
-from bot.notes.service import Session, filters_from
+from bot.notes.session import Session, filters_from
 from bot.services import Services
 from bot.slack.blocks import notes as blocks
 from bot.slack.blocks.kit import INPUT_CHARS, escape
