@@ -179,28 +179,23 @@ class CheckinSlack:
 
     def cleared(self, *, user: str, view: dict) -> dict:
         """The confirmation over an emptied form: clear what it named, and show what happened in its place."""
-        named = checkin_values.read_clear(view.get("private_metadata"))
-        try:
-            if named is None:
-                raise Refusal(STALE_FORM)
-            week, count, newest = named
-            said = self.checkins.clear(user, week, (count, newest), self.services.clock())
-        except Refusal as exc:
-            said = str(exc)
-        done = blocks.modal_note("Check-in", said)
-        return {"response_action": "update", "view": done}
+        said = self._clear(user, view.get("private_metadata"), stale=STALE_FORM)
+        return {"response_action": "update", "view": blocks.modal_note("Check-in", said)}
 
     def clear(self, *, user: str, value: str, replace: Reply) -> None:
         """The button under `/checkin clear`: it removes what it was shown for, or nothing."""
+        replace(*blocks.reply(escape(self._clear(user, value, stale=STALE_BUTTON))))
+
+    def _clear(self, user: str, value: object, *, stale: str) -> str:
+        """Clear what a button or a form named (a week, how many items and the newest); what to tell the member."""
         named = checkin_values.read_clear(value)
+        if named is None:
+            return stale
+        week, count, newest = named
         try:
-            if named is None:
-                raise Refusal(STALE_BUTTON)
-            week, count, newest = named
-            said = self.checkins.clear(user, week, (count, newest), self.services.clock())
+            return self.checkins.clear(user, week, (count, newest), self.services.clock())
         except Refusal as exc:
-            said = str(exc)
-        replace(*blocks.reply(escape(said)))
+            return str(exc)
 
     def refile(self, *, user: str, item_id: str, keep: bool, replace: Reply) -> None:
         """Keep an item under the priority it was filed under, or move it to Anything else; the answer stands."""
