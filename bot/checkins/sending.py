@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -150,20 +151,21 @@ class Sender:
         return self._post(week, kind, user, now, text=text, blocks=built)
 
     def _post(self, week: str, kind: str, recipient: str, now: datetime, *, channel: str | None = None,
-              final: bool = False, **message) -> list[str]:  # fmt: skip
-        """Post once; `final`: a refusal Slack will repeat is recorded, not retried (support messages)."""
+              on_refused: Callable[[], list[str]] | None = None, **message) -> list[str]:  # fmt: skip
+        """Post once. With `on_refused` (support messages), a refusal Slack will repeat is recorded, not
+        retried, and `on_refused` says what follows from it."""
         if not self.store.claim(week, kind, recipient, now):
             return []
         try:
             posted = self.client.chat_postMessage(channel=channel or recipient, **message)
         except SlackApiError as exc:
             error = exc.response.get("error")
-            if final and error not in TRANSIENT:
+            if on_refused is not None and error not in TRANSIENT:
                 self.store.refused(week, kind, recipient, now)
                 log.warning(
                     "Slack refused the check-in %s for %s (%s); it is not tried again", kind, week, error
                 )
-                return [f"{kind} {week} -> {recipient} refused: {error}"]
+                return [f"{kind} {week} -> {recipient} refused: {error}", *on_refused()]
             self.store.release(week, kind, recipient)
             log.warning(
                 "the check-in %s for %s could not be sent (%s); the next tick retries", kind, week, error
@@ -291,13 +293,16 @@ class Sender:
             text, built = support_blocks.support_news_message(
                 kind, data, handed_by=first.to_user if first else None
             )
-        said = self._post(
-            request.week, kind, str(request.id), now, channel=to, text=text, blocks=built, final=True
-        )
-        refused = kind == "support_ask" and said and " refused: " in said[0]
-        if refused and self.store.move_support(request.id, UNSENT, now):  # it never reached them: closed, and
-            said += self._support(self.store.support(request.id), "support_unsent", now)  # the requester told
-        return said
+
+        def undelivered() -> list[
+            str
+        ]:  # a request that never reached its person is closed, the requester told
+            if kind == "support_ask" and self.store.move_support(request.id, UNSENT, now):
+                return self._support(self.store.support(request.id), "support_unsent", now)
+            return []
+
+        return self._post(request.week, kind, str(request.id), now, channel=to, text=text, blocks=built,
+                          on_refused=undelivered)  # fmt: skip
 
 
 def _aware(moment: datetime, now: datetime) -> datetime:
