@@ -25,7 +25,7 @@ from bot.slack.fake import BOT_USER
 from bot.store.tables import slack_answers
 from tests.conftest import RecordingChatModel, serving
 from tests.test_district import TOML, write_district
-from tests.test_slack import SECRET, Slack, answers_in, mention
+from tests.test_slack import SECRET, Slack, mention, wait_answers
 
 LEAD = "C0LEAD0001"  # the leadership channel of tests.test_district's TOML: its members read notes
 ANA, BOB = "UANA", "UBOB"  # ANA is in the leadership channel; BOB is not
@@ -34,14 +34,6 @@ NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
 NOTE = "Zephyrine tutoring plan: the student meets the mathematics coach every Tuesday lunch for fraction practice."
 EDITED = "Zephyrine tutoring plan: the student now meets the mathematics coach on Thursdays for decimals."
 QUESTION = "What is the Zephyrine tutoring plan for fraction practice?"
-
-
-def answered(fake_slack, count: int) -> list:
-    deadline = time.monotonic() + 60
-    while len(answers_in(fake_slack)) < count:
-        assert time.monotonic() < deadline, f"{len(answers_in(fake_slack))} answers, expected {count}"
-        time.sleep(0.02)
-    return answers_in(fake_slack)
 
 
 def shown(call) -> str:
@@ -85,25 +77,25 @@ def test_a_note_is_quoted_only_in_an_entitled_readers_direct_message(team, fake_
     # a channel: neither /ask nor a mention ever cites a note, even asked by an entitled reader
     assert slack.command(QUESTION, channel=LEAD, user=ANA, response_url=fake_slack.response_url())[0] == 200
     assert slack.event(mention(fake_slack, QUESTION, channel=LEAD))[0] == 200
-    in_channel = answered(fake_slack, 2)
+    in_channel = wait_answers(fake_slack, 2)
     for call in in_channel:
         assert "Zephyrine" not in shown(call) and "Note by" not in shown(call)
 
     # a direct message from someone who is not entitled: the same
     dm(slack, fake_slack, BOB, DM_BOB, QUESTION)
-    [*_, bobs] = answered(fake_slack, 3)
+    [*_, bobs] = wait_answers(fake_slack, 3)
     assert bobs.args["channel"] == DM_BOB and "Zephyrine" not in shown(bobs)
 
     # a direct message from an entitled reader: the note, cited as a note
     dm(slack, fake_slack, ANA, DM_ANA, QUESTION)
-    [*_, anas] = answered(fake_slack, 4)
+    [*_, anas] = wait_answers(fake_slack, 4)
     assert anas.args["channel"] == DM_ANA
     assert "every Tuesday lunch" in shown(anas)
     assert f":lock: Note by <@{ANA}>, 2026-11-20, Alpha PS" in shown(anas)
 
     # /ask typed in the DM with Resolute is a direct message too
     assert slack.command(QUESTION, channel=DM_ANA, user=ANA, response_url=fake_slack.response_url())[0] == 200
-    [*_, asked] = answered(fake_slack, 5)
+    [*_, asked] = wait_answers(fake_slack, 5)
     assert asked.args["channel"] == DM_ANA and "every Tuesday lunch" in shown(asked)
 
     # what quoted a note is not kept in the answer log (the note is deleted and expired in one place)
@@ -120,12 +112,12 @@ def test_a_note_is_quoted_only_in_an_entitled_readers_direct_message(team, fake_
         note.id, session.draft({"text": EDITED, "school": "A", "type": "tutoring"}, now=NOW), now=NOW
     )
     dm(slack, fake_slack, ANA, DM_ANA, QUESTION)
-    [*_, after_edit] = answered(fake_slack, 6)
+    [*_, after_edit] = wait_answers(fake_slack, 6)
     assert "Thursdays for decimals" in shown(after_edit) and "Tuesday lunch" not in shown(after_edit)
     session.delete(note.id, now=NOW)
     assert services.index(NOTES_CORPUS).search(QUESTION) == []
     dm(slack, fake_slack, ANA, DM_ANA, QUESTION)
-    [*_, after_delete] = answered(fake_slack, 7)
+    [*_, after_delete] = wait_answers(fake_slack, 7)
     assert "Zephyrine" not in shown(after_delete) and "Note by" not in shown(after_delete)
 
 
@@ -134,13 +126,13 @@ def test_leaving_the_channel_takes_the_notes_out_of_direct_answers(team, fake_sl
     session = note_session(services)
     session.log(session.draft({"text": NOTE, "type": "tutoring"}, now=NOW), now=NOW)
     dm(slack, fake_slack, ANA, DM_ANA, QUESTION)
-    assert "Tuesday lunch" in shown(answered(fake_slack, 1)[-1])
+    assert "Tuesday lunch" in shown(wait_answers(fake_slack, 1)[-1])
     fake_slack.members[LEAD] = [BOT_USER]  # ANA leaves; Slack tells Resolute
     event = {"type": "member_left_channel", "user": ANA, "channel": LEAD, "channel_type": "C", "team": "T0001",
              "event_ts": f"{time.time():.6f}"}  # fmt: skip
     assert slack.event(event)[0] == 200
     dm(slack, fake_slack, ANA, DM_ANA, QUESTION)
-    assert "Tuesday lunch" not in shown(answered(fake_slack, 2)[-1])
+    assert "Tuesday lunch" not in shown(wait_answers(fake_slack, 2)[-1])
 
 
 # -- what the answer log keeps, and what Resolute takes back from Slack ------------------------------------
@@ -180,7 +172,7 @@ def test_an_answer_whose_model_was_shown_a_note_is_not_kept_even_citing_only_a_d
     session = note_session(services)
     note = session.log(session.draft({"text": NOTE, "type": "tutoring"}, now=NOW), now=NOW)
     dm(slack, fake_slack, ANA, DM_ANA, QUESTION)
-    [answer] = answered(fake_slack, 1)
+    [answer] = wait_answers(fake_slack, 1)
     [prompt] = services.llm.prompts
     assert "every Tuesday lunch" in prompt  # the model read the note
     assert PARAPHRASE in shown(answer) and "Note by" not in shown(answer)  # and cited a document
@@ -202,7 +194,7 @@ def test_a_direct_answer_that_quoted_a_note_is_redacted_when_the_note_is_deleted
     other = session.log(session.draft({"text": "Grade 9 credit recovery check on Fridays", "type": "other"},
                                       now=NOW), now=NOW)  # fmt: skip
     dm(slack, fake_slack, ANA, DM_ANA, QUESTION)
-    [answer] = answered(fake_slack, 1)
+    [answer] = wait_answers(fake_slack, 1)
     assert "every Tuesday lunch" in shown(answer)
     bot.jobs.use(services, WebClient(token=TOKEN, base_url=fake_slack.url), clock=lambda: NOW)
     session.delete(other.id, now=NOW)  # a note the answer did not quote: the answer stays
@@ -219,7 +211,7 @@ def test_nothing_found_for_an_entitled_reader_names_no_note_author(team, fake_sl
     session = note_session(services)
     session.log(session.draft({"text": NOTE, "type": "tutoring"}, now=NOW), now=NOW)
     dm(slack, fake_slack, ANA, DM_ANA, "What colour are the clouds on Neptune?")
-    [reply] = answered(fake_slack, 1)
+    [reply] = wait_answers(fake_slack, 1)
     said = shown(reply)
     assert "I couldn't find anything" in said and "Lakeside Improvement Plan" in said
     assert ANA not in said and "Note by" not in said

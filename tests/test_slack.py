@@ -96,10 +96,12 @@ def answers_in(fake_slack: FakeSlack) -> list:
 
 
 def wait_answers(fake_slack: FakeSlack, count: int, timeout: float = 60.0) -> list:
+    """The first `count` answers, once each is finished: posted, logged, its copies recorded, :eyes: removed."""
     deadline = time.monotonic() + timeout
     while len(answers_in(fake_slack)) < count:
         assert time.monotonic() < deadline, f"{len(answers_in(fake_slack))} answers posted, expected {count}"
         time.sleep(0.02)
+    fake_slack.wait_for("reactions.remove", count, timeout)  # an answer's last step, after what it records
     return answers_in(fake_slack)
 
 
