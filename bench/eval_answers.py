@@ -4,12 +4,19 @@
     python bench/eval_answers.py --half dev       # while tuning: the development halves only
     python bench/eval_answers.py --set district --show misses
     python bench/eval_answers.py --half holdout7  # the held-out questions: judged, never tuned on
+    python bench/eval_answers.py --set northwind --half dev   # a district with another vocabulary
 
 Sets (a set is skipped when its documents are absent):
 - shared: ../shared/eval/dev_questions.jsonl over ../shared/reform-docs (a development set);
 - reform: bench/questions/reform-{dev,dev2,dev3,test,holdout1..7}.jsonl over ../shared/reform-docs;
 - district: bench/questions/district-{dev,dev2..dev6,test,holdout1..7}.jsonl over knowledge/ with
-  its district data loaded.
+  its district data loaded;
+- lakeshore, northwind: bench/questions/<name>-{dev,test}.jsonl over tests/fixtures/districts/<name>/, two
+  more districts loaded the same way, so that answers are judged on vocabularies they were not built on:
+  lakeshore is a US district (grades 3, 5 and 8, `ela_g3`, `grad_4yr`, chronic absence, English learners)
+  with its own documents and the optional [[measures]] and [groups] tables; northwind has Grades 4 and 7,
+  keys such as `r4` and `ontime_grad`, groups named only in its targets' labels, and no documents.
+  A set whose district file does not load is reported with its problems and not evaluated (exit status 1).
 
 The held-out sets were written by reviewers who never saw Resolute's answers. holdout1 to holdout5 were
 measured (totals only) and then read to find what answers miss, so they are development material now;
@@ -37,6 +44,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
+FIXTURES = ROOT / "tests" / "fixtures" / "districts"
 QUESTIONS = ROOT / "bench" / "questions"
 DEVELOPMENT = ("dev", "dev2", "dev3", "dev4", "dev5", "dev6", "test")
 HALVES = (*DEVELOPMENT, *(f"holdout{n}" for n in range(1, 8)))
@@ -56,6 +64,8 @@ SETS = [
             {half: QUESTIONS / f"reform-{half}.jsonl" for half in HALVES}),
     EvalSet("district", ROOT / "knowledge",
             {half: QUESTIONS / f"district-{half}.jsonl" for half in HALVES}, district=True),
+    *(EvalSet(name, FIXTURES / name, {half: QUESTIONS / f"{name}-{half}.jsonl" for half in ("dev", "test")},
+              district=True) for name in ("lakeshore", "northwind")),
 ]  # fmt: skip
 
 
@@ -153,7 +163,9 @@ def main() -> int:
         "--show", choices=["none", "misses", "all"], default="none", help="Per-question lines."
     )
     args = parser.parse_args()
-    rows = []
+    from bot.district.model import DistrictDataError
+
+    rows, not_loaded = [], []
     for eval_set in SETS:
         if args.set and eval_set.name not in args.set:
             continue
@@ -165,9 +177,16 @@ def main() -> int:
         if not halves:
             continue
         with tempfile.TemporaryDirectory(prefix="resolute-eval-") as tmp:
-            services = _services(eval_set, Path(tmp))
+            try:
+                services = _services(eval_set, Path(tmp))
+            except DistrictDataError as exc:  # one set's bad district file must not hide the others' figures
+                print(f"[{eval_set.name}] not evaluated: its district data did not load "
+                      f"({len(exc.problems)} problem(s)):", *exc.problems, sep="\n  ")  # fmt: skip
+                not_loaded.append(eval_set.name)
+                continue
             for half, path in halves.items():
-                questions = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+                lines = path.read_text(encoding="utf-8").splitlines()
+                questions = [json.loads(line) for line in lines if line.strip()]
                 for mode in args.modes.split(","):
                     if args.show != "none":
                         print(f"\n== {eval_set.name} {half} ({mode})")
@@ -183,7 +202,9 @@ def main() -> int:
     print(
         "bars on the unseen questions (holdout7): cited >= 0.95, facts >= 0.85, verbatim 1.00, longest <= 1000"
     )
-    return 0
+    if not_loaded:
+        print(f"not evaluated (district data did not load): {', '.join(not_loaded)}")
+    return 1 if not_loaded else 0
 
 
 if __name__ == "__main__":
