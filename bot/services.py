@@ -218,7 +218,7 @@ class Services:
     @cached_property
     def data_answers(self):
         """Questions about results answered from the results store, citing the data cards."""
-        from bot.district.answers import DataAnswers
+        from bot.district.data_answers import DataAnswers
 
         return DataAnswers(self.district, self.settings.cards_dir)
 

@@ -45,7 +45,7 @@ SECOND_GOAL = "goal = { year = 2026, value = 60.0 }"
     ("toml", "needle", "occurrence", "expected"),
     [
         ('owner = "Board"\n' + TOML, "owner", 1,
-         "owner: unknown key 'owner' (known: district, priorities, targets, checkins, notes)"),
+         "owner: unknown key 'owner' (known: district, priorities, targets, checkins, notes, measures, groups)"),
         (TOML.replace("digest_schedule =", "digest_shedule ="), "digest_shedule", 1,
          f"district.digest_shedule: unknown key 'digest_shedule' (did you mean 'digest_schedule'? "
          f"known: {DISTRICT_KEYS})"),
@@ -54,10 +54,10 @@ SECOND_GOAL = "goal = { year = 2026, value = 60.0 }"
         (TOML.replace(SECOND_GOAL, "goal = { year = 2026, value = 60.0, month = 6 }"), "month", 1,
          "targets[1].goal.month: unknown key 'month' (known: year, value)"),
         (TOML + '\n[checkin]\nschedule = "mon 09:00"\n', "[checkin]", 1,
-         "checkin: unknown table 'checkin' (did you mean 'checkins'? known: district, priorities, targets, checkins, notes)"),
+         "checkin: unknown table 'checkin' (did you mean 'checkins'? known: district, priorities, targets, checkins, notes, measures, groups)"),
         (TOML + PRIORITY.replace("[[priorities]]", "[[priority]]").format(key="equity"), "[[priority]]", 1,
          "priority: unknown table 'priority' (did you mean 'priorities'? known: district, priorities, targets, "
-         "checkins, notes)"),
+         "checkins, notes, measures, groups)"),
         # after [district], a plain `targets = [...]` belongs to [district] (TOML's rule), not the top
         (TOML.replace('digest_schedule = "fri 15:00"', 'digest_schedule = "fri 15:00"\ntargets = []'),
          "targets = []", 1, f"district.targets: unknown key 'targets' (known: {DISTRICT_KEYS})"),
@@ -232,7 +232,7 @@ def test_the_stored_config_round_trips_and_reads_what_earlier_releases_stored(tm
     read = DistrictConfig.from_dict(earlier)
     assert read.targets[0].interim == {2024: 67.0} and read.targets[0].expected(2024) == 67.0
     assert read.on_the_move_measures == ("g3_reading",) and read.checkins is None  # check-ins off
-    assert read.as_dict() == {**earlier, "checkins": None, "notes": None}
+    assert read.as_dict() == {**earlier, "checkins": None, "notes": None, "measures": [], "groups": {}}
 
 
 # -- [notes] ---------------------------------------------------------------------------------------

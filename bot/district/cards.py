@@ -1,25 +1,29 @@
-"""Data cards: the results written as short Markdown documents, one per school, so they are indexed
-and a leader can ask "How is Maple PS doing in Grade 6 math?" and get a cited answer."""
+"""Data cards: the results written as short Markdown documents, one per school and one for the district, so
+they are indexed and every figure a data answer gives cites the card section that says it.
+
+Measures and groups are named as the district's lexicon names them (`bot.district.lexicon`): a leader
+never reads a key."""
 
 from __future__ import annotations
 
 import shutil
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from bot.district.lexicon import Lexicon
 from bot.district.model import DistrictData, School
-from bot.district.progress import STATUS_LABELS, Series, build_report, status_of
+from bot.district.progress import STATUS_LABELS, Series, build_report
 
-MEASURE_NAMES = {
-    "g3_reading": "Grade 3 reading", "g3_writing": "Grade 3 writing", "g3_math": "Grade 3 mathematics",
-    "g6_reading": "Grade 6 reading", "g6_writing": "Grade 6 writing", "g6_math": "Grade 6 mathematics",
-    "graduation": "Graduation rate",
-}  # fmt: skip
+if TYPE_CHECKING:
+    from bot.district.model import Target
 
 
-def measure_name(measure: str) -> str:
-    """A readable name for a measure key."""
-    return MEASURE_NAMES.get(measure, measure.replace("_", " ").capitalize())
+def label(lexicon: Lexicon, measure: str, group: str = "all") -> str:
+    """What a measure's results are called, for a group too: "Grade 3 reading, multilingual learners"; the
+    heading of its section on a card."""
+    name = lexicon.measure_name(measure)
+    return name if group == "all" else f"{name}, {lexicon.group_name(group)}"
 
 
 def _kind(level: str) -> str:
@@ -90,27 +94,38 @@ def beside_district(school: str, value: float, overall: float, year: int) -> str
     return f"The district was at {overall:.1f}% in {year}, so {school} is {abs(diff):.1f} points {where} the district."
 
 
-def standing_lines(target, by_school: dict[str, dict[str, Series]], names: dict[str, str]) -> dict[str, str]:
-    """The schools on a target's measure in the latest year any has a result, by status against the
-    target's trajectory and highest first, as the card says them and as "Which schools are on track in
-    Grade 3 reading?" is answered: one line a status ("met", "on_track", ...) and "highest" (the highest
-    and the lowest). {} when no school has a result."""
-    values = {sid: series for sid, measures in by_school.items() if (series := measures.get(target.measure))}
-    if not values:
-        return {}
-    year = max(max(series) for series in values.values())
-    ranked = sorted(((names.get(sid, sid), s[year]) for sid, s in values.items() if year in s),
-                    key=lambda item: (-item[1], item[0]))  # fmt: skip
-    subject = f"{target.label.removesuffix(' (%)')} in {year}"
-    lines = {}
-    for status, label in STATUS_LABELS.items():
-        found = [f"{name} {value:.1f}%" for name, value in ranked
-                 if status_of(value, target.expected(year), target.goal_value, target.tolerance) == status]  # fmt: skip
-        said = "met the goal" if status == "met" else label
-        lines[status] = f"{subject}, {said}: {', '.join(found) or 'no school'}."
-    (top, high), (bottom, low) = ranked[0], ranked[-1]
-    lines["highest"] = f"{subject}, highest: {top} {high:.1f}%; lowest: {bottom} {low:.1f}%."
-    return lines
+def schools_line(
+    subject: str, year: int, values: list[tuple[str, float]], order: str = "highest first", scope: str = ""
+) -> str:
+    """ "Grade 8 mathematics in 2025, middle schools, lowest first: Lincoln Middle School 35.2%, ..." """
+    said = ", ".join(f"{name} {value:.1f}%" for name, value in values) or "no school"
+    return f"{subject} in {year}{scope}{', ' + order if len(values) > 1 else ''}: {said}."
+
+
+def by_status(
+    target: Target, year: int, values: list[tuple[str, float]]
+) -> dict[str, list[tuple[str, float]]]:
+    """The schools' values against a target's trajectory in a year, by status ("met", "on_track", ...)."""
+    statuses: dict[str, list[tuple[str, float]]] = {status: [] for status in STATUS_LABELS}
+    for name, value in values:
+        statuses[target.status(value, year)].append((name, value))
+    return statuses
+
+
+def status_line(
+    subject: str, year: int, status: str, values: list[tuple[str, float]], scope: str = ""
+) -> str:
+    """ "Grade 3 reading in 2025, on track: Maple PS 72.0%, ..." ("met the goal" for met)."""
+    said = "met the goal" if status == "met" else STATUS_LABELS[status]
+    return (
+        f"{subject} in {year}{scope}, {said}: {', '.join(f'{n} {v:.1f}%' for n, v in values) or 'no school'}."
+    )
+
+
+def trajectory(target: Target) -> str:
+    """ "The trajectory by year: 2022: 48, 2023: 50, ..., 2026: 60." """
+    years = range(target.baseline_year, target.goal_year + 1)
+    return "The trajectory by year: " + ", ".join(f"{y}: {target.expected(y):g}" for y in years) + "."
 
 
 def gap_sentence(gap: dict) -> str:
@@ -120,13 +135,6 @@ def gap_sentence(gap: dict) -> str:
         moved = "narrowed" if gap["narrowed"] else "did not narrow"
         text += f" ({gap['previous_value']:.1f} in {gap['previous_year']}): it {moved}"
     return text + "."
-
-
-def group_label(config, measure: str, group: str) -> str:
-    """What a student group's results on a measure are called: its target's label ("Grade 3 reading,
-    multilingual learners"), else the measure's name and the group's key ("Grade 6 writing, mll group")."""
-    target = next((t for t in config.targets if t.measure == measure and t.group == group), None)
-    return target.label.removesuffix(" (%)") if target else f"{measure_name(measure)}, {group} group"
 
 
 def _trend(series: Series) -> str:
@@ -144,71 +152,98 @@ def write_cards(data: DistrictData, folder: Path) -> list[Path]:
     if folder.exists():
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
-    district: dict[tuple[str, str], dict[int, list[tuple[float, int]]]] = {}
-    by_school: dict[str, dict[str, Series]] = {}
-    groups: dict[tuple[str, str, str], dict[int, tuple[float, int]]] = {}  # (school, measure, group)
+    rows: dict[tuple[str, str], dict[int, list[tuple[float, int]]]] = {}
+    series: dict[tuple[str, str, str], Series] = {}  # (school, measure, group) -> year -> value
+    counted: dict[tuple[str, str, str], dict[int, int]] = {}
     for r in data.results:
-        district.setdefault((r.measure, r.group), {}).setdefault(r.year, []).append((r.value, r.students))
-        if r.group == "all":
-            by_school.setdefault(r.school_id, {}).setdefault(r.measure, {})[r.year] = r.value
-        else:
-            groups.setdefault((r.school_id, r.measure, r.group), {})[r.year] = (r.value, r.students)
-    weighted = {key: {y: sum(v * n for v, n in rows) / sum(n for _, n in rows) for y, rows in years.items()}
-                for key, years in district.items()}  # fmt: skip
+        rows.setdefault((r.measure, r.group), {}).setdefault(r.year, []).append((r.value, r.students))
+        series.setdefault((r.school_id, r.measure, r.group), {})[r.year] = r.value
+        counted.setdefault((r.school_id, r.measure, r.group), {})[r.year] = r.students
+    weighted = {key: {y: sum(v * n for v, n in pairs) / sum(n for _, n in pairs) for y, pairs in years.items()}
+                for key, years in rows.items()}  # fmt: skip
+    by_school: dict[str, dict[str, Series]] = {}
+    for (sid, measure, group), values in series.items():
+        if group == "all":
+            by_school.setdefault(sid, {})[measure] = values
     report = build_report(data.config, weighted, by_school)
+    lexicon = Lexicon.build(data.config, data.schools, rows)
+    order = {key: n for n, key in enumerate(lexicon.measures)}
+    held = sorted(rows, key=lambda mg: (mg[1] != "all", mg[1], order.get(mg[0], 0)))
     name = data.config.name
     written = []
     for school in data.schools:
-        measures = by_school.get(school.school_id, {})
-        lines = [f"# {school.name} ({school.school_id}): results", "",
-                 f"{school.name} ({school.school_id}) is {_kind(school.level)} in the {school.cluster or ''} "
-                 f"cluster of {name}."
+        sid = school.school_id
+        lines = [f"# {school.name} ({sid}): results", "",
+                 f"{school.name} ({sid}) is {_kind(school.level)}"
+                 + (f" in the {school.cluster.strip()} cluster" if school.cluster.strip() else "") + f" of {name}."
                  + (f" Its principal is {school.principal}." if school.principal else "")
-                 + " Values are the percentage of students meeting the provincial standard "
-                 "(for graduation, the five-year graduation rate)."]  # fmt: skip
-        if school.school_id in report.schools_on_the_move:
+                 + " Its results are the percentage of its students meeting each measure, by year."]  # fmt: skip
+        if sid in report.schools_on_the_move:
             lines.append(f"{school.name} is one of the Schools on the Move: it rose for three years running on "
                          "at least four measures. Other schools can learn from what it did.")  # fmt: skip
-        if school.school_id in report.coasting_schools:
+        if sid in report.coasting_schools:
             lines.append(f"{school.name} is coasting: its results are close to the district's but have not moved "
                          "in three years. The district offers it support (see the support and intervention guide).")  # fmt: skip
-        for measure, series in sorted(measures.items()):
-            label = measure_name(measure)
-            lines += ["", f"## {school.name}: {label}", "",
-                      f"{school.name} {label.lower()} ({measure}) by year: {_trend(series)}"]  # fmt: skip
-            latest = max(series)
-            overall = weighted.get((measure, "all"), {}).get(latest)
-            if overall is not None:
-                lines.append(beside_district(school.name, series[latest], overall, latest))
-        for (school_id, measure, group), years in sorted(groups.items()):
-            if school_id != school.school_id:
+        for measure, group in held:
+            own = series.get((sid, measure, group))
+            if not own:
                 continue
-            label = group_label(data.config, measure, group)
-            latest = max(years)
-            lines += ["", f"## {school.name}: {label}", "",
-                      f"{school.name} {label.lower()} ({measure}, {group} group) by year: "
-                      f"{_trend({y: v for y, (v, _) in years.items()})} In {latest} the group counted "
-                      f"{years[latest][1]} students."]  # fmt: skip
-        path = folder / f"{school.school_id}.md"
+            called = label(lexicon, measure, group)
+            latest = max(own)
+            lines += ["", f"## {school.name}: {called}", "",
+                      f"{school.name}, {called}, by year: {_trend(own)}"]  # fmt: skip
+            overall = weighted[(measure, group)].get(latest)
+            if group != "all":
+                lines.append(
+                    f"In {latest} the group counted {counted[(sid, measure, group)][latest]} students."
+                )
+            elif overall is not None:
+                lines.append(beside_district(school.name, own[latest], overall, latest))
+        path = folder / f"{sid}.md"
         path.write_text("\n".join(lines) + "\n", encoding="utf-8")
         written.append(path)
-    lines = [f"# {name}: progress on the targets", ""]
-    for p in report.targets:
-        t = p.target
-        who = "" if t.group == "all" else f" for the {t.group} group"
-        lines += [f"## District {t.label}{who}", "",
-                  f"District {t.label.lower()}{who}: {_trend(p.trend)} The trajectory expected {p.expected:.1f} in "
-                  f"{p.latest_year}; the goal is {t.goal_value:g} by {t.goal_year}. Status: "
-                  f"{STATUS_LABELS[p.status]}." + (f" {gap_sentence(p.gap)}" if p.gap else ""), ""]  # fmt: skip
-    schools = {s.school_id: s.name for s in data.schools}
-    for p in report.targets:  # the schools against each target for all students
-        if p.target.group == "all" and (standing := standing_lines(p.target, by_school, schools)):
-            lines += [f"## {p.target.label.removesuffix(' (%)')}: the schools", "", *standing.values(), ""]
-    lines += ["## Schools on the Move and coasting schools", "",
-              "Schools on the Move: " + (", ".join(schools[s] for s in report.schools_on_the_move) or "none") + ".",
-              "Coasting schools, offered support: " + (", ".join(schools[s] for s in report.coasting_schools) or "none")
-              + "."]  # fmt: skip
-    lines += ["", "## The district's schools", "", *school_lines(name, data.schools).values()]
     path = folder / "district-progress.md"
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    path.write_text(_district_card(data, lexicon, report, held, weighted, series), encoding="utf-8")
     return [*written, path]
+
+
+def _district_card(data: DistrictData, lexicon: Lexicon, report, held, weighted, series) -> str:
+    """The district's card: each measure's trend and its target, every school's value on it, the Schools
+    on the Move and the coasting schools, and the district's schools."""
+    lines = [f"# {data.config.name}: progress on the targets", ""]
+    progress = {(p.target.measure, p.target.group): p for p in report.targets}
+    for measure, group in held:
+        called = label(lexicon, measure, group)
+        lines += [
+            f"## District {called}",
+            "",
+            f"District {called}, by year: {_trend(weighted[(measure, group)])}",
+        ]
+        if p := progress.get((measure, group)):
+            t = p.target
+            lines[-1] += (f" The trajectory expected {p.expected:.1f} in {p.latest_year}; the goal is {t.goal_value:g} "
+                          f"by {t.goal_year}. Status: {STATUS_LABELS[p.status]}."
+                          + (f" {gap_sentence(p.gap)}" if p.gap else "") + f" {trajectory(t)}")  # fmt: skip
+        lines.append("")
+    names = {s.school_id: s.name for s in data.schools}
+    targets = {(t.measure, t.group): t for t in data.config.targets}
+    for measure, group in held:
+        own = {sid: s for (sid, m, g), s in series.items() if m == measure and g == group}
+        year = max(max(s) for s in own.values())
+        values = sorted(
+            ((names[sid], s[year]) for sid, s in own.items() if year in s), key=lambda nv: (-nv[1], nv[0])
+        )
+        called = label(lexicon, measure, group)
+        lines += [f"## {called}: the schools", "", schools_line(called, year, values)]
+        if target := targets.get((measure, group)):
+            lines += [
+                status_line(called, year, status, found)
+                for status, found in by_status(target, year, values).items()
+            ]
+        lines.append("")
+    lines += ["## Schools on the Move and coasting schools", "",
+              "Schools on the Move: " + (", ".join(names[s] for s in report.schools_on_the_move) or "none") + ".",
+              "Coasting schools, offered support: " + (", ".join(names[s] for s in report.coasting_schools) or "none")
+              + "."]  # fmt: skip
+    lines += ["", "## The district's schools", "", *school_lines(data.config.name, data.schools).values()]
+    return "\n".join(lines) + "\n"

@@ -8,103 +8,35 @@ table model and one more field of `DistrictFile`.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
-from typing import Annotated, Any, ClassVar
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import Annotated, ClassVar
 
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    StringConstraints,
-    ValidationInfo,
-    field_validator,
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+
+from bot.district.fields import DAYS as DAYS  # the week's days, as schedules write them
+from bot.district.fields import (
+    ChannelId,
+    Grade,
+    Key,
+    Minutes,
+    Percent,
+    Schedule,
+    Text,
+    TimeZone,
+    Tolerance,
+    UserId,
+    Year,
+    channel_or_people,
+    rule,
+    week_minute,
 )
-
 from bot.district.problems import problem
 
 MAX_PRIORITIES = 5
-DEFAULT_ON_THE_MOVE = ("g3_reading", "g3_writing", "g3_math", "g6_reading", "g6_writing", "g6_math")
-DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 TOO_MANY = (
     "{n} priorities; Resolute accepts at most 5. Systems that improve keep relentless focus on a "
     "small number of key priorities; with more, no one can say which matters most and the message is lost. "
     "Choose the few that matter most and fold the others into how those are pursued."
 )
-
-
-def _rule(ok: Callable[[Any], object], message: str) -> AfterValidator:
-    """A check on a value; its failure reads `message`, where {value} is the value."""
-
-    def check(value: Any) -> Any:
-        if not ok(value):
-            raise problem(message.format(value=value))
-        return value
-
-    return AfterValidator(check)
-
-
-def _is_zone(name: str) -> bool:
-    try:
-        return bool(ZoneInfo(name))
-    except (ZoneInfoNotFoundError, ValueError):
-        return False
-
-
-def _schedule(value: str) -> str:
-    """'Friday 9:30' -> 'fri 09:30'."""
-    m = re.fullmatch(r"(\w{3})\w*\s+(\d{1,2}):(\d{2})", value.lower())
-    if not m or m[1] not in DAYS or int(m[2]) > 23 or int(m[3]) > 59:
-        raise problem(f"'{value}' is not a day and a 24-hour time such as 'fri 15:00'")
-    return f"{m[1]} {int(m[2]):02d}:{m[3]}"
-
-
-_strip = StringConstraints(strip_whitespace=True)
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-Key = Annotated[str, _strip, _rule(lambda v: re.fullmatch(r"[a-z][a-z0-9_]*", v),
-                                   "'{value}' must be lower-case letters, digits and _")]  # fmt: skip
-Percent = Annotated[float, _rule(lambda v: 0 <= v <= 100, "must be a number from 0 to 100, not {value:g}")]
-Tolerance = Annotated[float, _rule(lambda v: 0 <= v <= 50, "must be a number from 0 to 50, not {value:g}")]
-Year = Annotated[int, _rule(lambda v: 1990 <= v <= 2100, "must be a year from 1990 to 2100, not {value!r}")]
-TimeZone = Annotated[Text, _rule(_is_zone, "'{value}' is not an IANA time zone such as 'America/Toronto'")]
-ChannelId = Annotated[str, _strip, _rule(lambda v: re.fullmatch(r"[CGD][A-Z0-9]{6,}", v),
-                                         "'{value}' is not a Slack channel id such as 'C0123456789'")]  # fmt: skip
-Schedule = Annotated[str, _strip, AfterValidator(_schedule)]
-UserId = Annotated[str, _strip, _rule(lambda v: re.fullmatch(r"[UW][A-Z0-9]{2,}", v),
-                                      "'{value}' is not a Slack user id such as 'U0123456789'")]  # fmt: skip
-
-
-def _minutes(value: object) -> int:
-    """'4h' -> 240, '90m' -> 90, '1h30m' -> 90, '2d' -> 2880."""
-    if not isinstance(value, str):
-        raise problem(f"must be a duration in quotes such as '4h', not {value!r}")
-    m = re.fullmatch(r"(?:(\d+)d)?\s*(?:(\d+)h)?\s*(?:(\d+)m)?", value.strip().lower())
-    if not value.strip() or not m or not any(m.groups()):
-        raise problem(f"'{value}' is not a duration such as '4h', '90m' or '1d'")
-    days, hours, minutes = (int(g or 0) for g in m.groups())
-    return days * 1440 + hours * 60 + minutes
-
-
-Minutes = Annotated[int, BeforeValidator(_minutes)]  # written '4h', kept as minutes
-
-
-def _channel_or_people(value: object, members: str) -> object:
-    """ "channel" (kept as None: the channel's members) or a non-empty list of user ids, as written."""
-    if value == "channel":
-        return None
-    if not (isinstance(value, list) and value):
-        raise problem(f'must be "channel" ({members}) or a list of Slack user ids such as ["U0123456789"]')
-    return value
-
-
-def _week_minute(schedule: str) -> int:
-    """Minutes from Monday 00:00 to a 'mon 09:00' schedule."""
-    day, time = schedule.split()
-    hour, minute = map(int, time.split(":"))
-    return DAYS.index(day) * 1440 + hour * 60 + minute
 
 
 class Table(BaseModel):
@@ -174,6 +106,23 @@ class TargetEntry(Table):
                       group=self.group)  # fmt: skip
 
 
+class MeasureEntry(Table):
+    """One [[measures]] entry: what a measure key is called, so that a leader never reads the key."""
+
+    key: Key
+    name: Text
+    grade: Grade | None = None
+    subject: Text | None = None
+    aliases: list[Text] = []
+    higher_is_better: bool = True
+
+    def info(self) -> MeasureInfo:
+        """The form the code reads and the store keeps."""
+        return MeasureInfo(key=self.key, name=self.name, grade=self.grade and self.grade.upper(),
+                           subject=self.subject, aliases=tuple(self.aliases),
+                           higher_is_better=self.higher_is_better)  # fmt: skip
+
+
 class DistrictTable(Table):
     """The [district] table."""
 
@@ -182,7 +131,8 @@ class DistrictTable(Table):
     leadership_channel: ChannelId | None = None
     digest_channel: ChannelId | None = None
     digest_schedule: Schedule = "fri 15:00"
-    on_the_move_measures: Annotated[list[Key], Field(min_length=1)] = list(DEFAULT_ON_THE_MOVE)
+    # default: every measure with a grade (from [[measures]], its targets' labels or its key), set at load
+    on_the_move_measures: Annotated[list[Key], Field(min_length=1)] | None = None
     coasting_within: Percent = 5.0
     coasting_change: Percent = 2.0
 
@@ -199,7 +149,7 @@ class CheckinsTable(Table):
     @field_validator("members", mode="before")
     @classmethod
     def _channel_or_people(cls, value: object) -> object:
-        return _channel_or_people(value, "its members")
+        return channel_or_people(value, "its members")
 
     @field_validator("close")
     @classmethod
@@ -207,11 +157,11 @@ class CheckinsTable(Table):
         schedule, wait = info.data.get("schedule"), info.data.get("reminder_after")
         if schedule is None:
             return close
-        if _week_minute(close) <= _week_minute(schedule):
+        if week_minute(close) <= week_minute(schedule):
             raise problem(
                 f"'{close}' must come after the prompt ('{schedule}') in the same week (mon to sun)"
             )
-        if wait is not None and _week_minute(schedule) + wait >= _week_minute(close):
+        if wait is not None and week_minute(schedule) + wait >= week_minute(close):
             raise problem(
                 f"the reminder ({wait // 60}h{wait % 60:02d} after '{schedule}') would come after the close"
             )
@@ -229,13 +179,13 @@ class NotesTable(Table):
     admins: list[UserId] = []  # may edit and delete anyone's notes (authors may always change their own)
     types: Annotated[list[Key], Field(min_length=1)] = list(NOTE_TYPES)
     allow_student_names: bool = False
-    retention_days: Annotated[int, _rule(lambda v: 1 <= v <= 36500,
+    retention_days: Annotated[int, rule(lambda v: 1 <= v <= 36500,
                                          "must be a number of days from 1 to 36500, not {value!r}")] = 730  # fmt: skip
 
     @field_validator("readers", mode="before")
     @classmethod
     def _channel_or_people(cls, value: object) -> object:
-        return _channel_or_people(value, "the leadership channel's members")
+        return channel_or_people(value, "the leadership channel's members")
 
     @field_validator("types")
     @classmethod
@@ -255,6 +205,25 @@ class DistrictFile(Table):
     targets: list[TargetEntry] = []
     checkins: CheckinsTable | None = None
     notes: NotesTable | None = None
+    measures: list[MeasureEntry] = []
+    groups: dict[Key, Text] = {}  # a readable name per student-group key
+
+    @field_validator("measures", mode="before")
+    @classmethod
+    def _unique_measures(cls, entries: object) -> object:
+        # before the entries are checked, so that a key described twice is said even when an entry is at fault
+        keys = [e.get("key") for e in entries if isinstance(e, dict)] if isinstance(entries, list) else []
+        for i, key in enumerate(keys):
+            if isinstance(key, str) and key in keys[:i]:
+                raise problem(f"'{key}' is described twice (first in measures[{keys.index(key)}])", i, "key")
+        return entries
+
+    @field_validator("groups")
+    @classmethod
+    def _not_all(cls, groups: dict[str, str]) -> dict[str, str]:
+        if "all" in groups:
+            raise problem("'all' is every student, not a group: leave it out", "all")
+        return groups
 
     @field_validator("priorities", mode="before")
     @classmethod
@@ -316,9 +285,10 @@ class DistrictFile(Table):
         return DistrictConfig(name=d.name, timezone=d.timezone, leadership_channel=d.leadership_channel,
                               digest_channel=d.digest_channel, digest_day=day, digest_time=time,
                               priorities=self.priorities, targets=[t.target() for t in self.targets],
-                              on_the_move_measures=tuple(d.on_the_move_measures),
+                              on_the_move_measures=tuple(d.on_the_move_measures or ()),
                               coasting_within=d.coasting_within, coasting_change=d.coasting_change,
-                              checkins=checkins, notes=notes)  # fmt: skip
+                              checkins=checkins, notes=notes, measures=tuple(m.info() for m in self.measures),
+                              groups=dict(self.groups))  # fmt: skip
 
 
 class CheckinsConfig(BaseModel):
@@ -344,6 +314,18 @@ class NotesConfig(BaseModel):
     retention_days: int = 730
 
 
+class MeasureInfo(BaseModel):
+    """A measure as [[measures]] describes it: its name, grade, subject, other names and direction."""
+
+    model_config = ConfigDict(frozen=True)
+    key: str
+    name: str
+    grade: str | None = None
+    subject: str | None = None
+    aliases: tuple[str, ...] = ()
+    higher_is_better: bool = True
+
+
 class Target(BaseModel):
     """A target as the progress rules use it: baseline and goal points flattened, interim years as ints."""
 
@@ -358,6 +340,13 @@ class Target(BaseModel):
     interim: dict[int, float] = {}
     tolerance: float = 2.0
     group: str = "all"
+
+    def status(self, value: float, year: int) -> str:
+        """The status of a value in a year against this target's trajectory (`progress.status_of`)."""
+        from bot.district.progress import status_of
+
+        lower = self.goal_value < self.baseline_value  # chronic absence: lower is better
+        return status_of(value, self.expected(year), self.goal_value, self.tolerance, lower_is_better=lower)
 
     def expected(self, year: int) -> float:
         """The trajectory: the interim value for `year` if given, else linear from baseline to goal."""
@@ -380,11 +369,13 @@ class DistrictConfig(BaseModel):
     digest_time: str  # HH:MM, local
     priorities: list[Priority]
     targets: list[Target]
-    on_the_move_measures: tuple[str, ...] = DEFAULT_ON_THE_MOVE
+    on_the_move_measures: tuple[str, ...] = ()
     coasting_within: float = 5.0
     coasting_change: float = 2.0
     checkins: CheckinsConfig | None = None
     notes: NotesConfig | None = None
+    measures: tuple[MeasureInfo, ...] = ()  # from [[measures]]: what each measure key is called
+    groups: dict[str, str] = {}  # from [groups]: what each student-group key is called
 
     def as_dict(self) -> dict:
         """JSON-ready form (stored with the data)."""

@@ -16,6 +16,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from bot.district.config import DAYS, DistrictConfig, DistrictFile, Priority, Target
+from bot.district.lexicon import Lexicon
 from bot.district.problems import describe, fault
 
 __all__ = ["DAYS", "DistrictConfig", "DistrictData", "DistrictDataError", "Priority", "Result", "School", "Target",
@@ -90,9 +91,30 @@ def load_district(path: Path) -> DistrictData:
             else:
                 continue
             problems.append(fault(path, text, ("targets", i, key), message))
+        problems += _names_used(config, {(r.measure, r.group) for r in results}, path, text)
     if problems:
         raise DistrictDataError(problems)
+    if not config.on_the_move_measures:  # the default: every measure with a grade
+        held = {(r.measure, r.group) for r in results}
+        graded = Lexicon.build(config, schools, held).graded()
+        config = config.model_copy(update={"on_the_move_measures": graded})
     return DistrictData(config, schools, results)
+
+
+def _names_used(config: DistrictConfig, held: set[tuple[str, str]], path: Path, text: str) -> list[str]:
+    """A [[measures]] entry or a [groups] name for a key results.csv never uses is a misspelt key."""
+    measures, groups = {m for m, _ in held}, {g for _, g in held}
+    problems = [
+        fault(path, text, ("measures", i, "key"), f"'{m.key}' has no rows in results.csv")
+        for i, m in enumerate(config.measures)
+        if m.key not in measures
+    ]
+    problems += [
+        fault(path, text, ("groups", key), f"'{key}' has no rows in results.csv (its group column)")
+        for key in config.groups
+        if key not in groups
+    ]
+    return problems
 
 
 def _rows(path: Path, required: tuple[str, ...], problems: list[str]):

@@ -52,7 +52,8 @@ def fault(path: Path, text: str, loc: Loc, message: str) -> str:
 
 
 def _loc(error: dict) -> Loc:
-    return (*error["loc"], *error.get("ctx", {}).get("at", ()))
+    loc = (*error["loc"], *error.get("ctx", {}).get("at", ()))
+    return loc[:-1] if loc[-1:] == ("[key]",) else loc  # a table's key at fault: `groups.Some_Group`
 
 
 def key_path(loc: Loc) -> str:

@@ -3,7 +3,7 @@
 - District value: the students-weighted mean of school values (computed by the store, in SQL).
 - Expected value: the interim value for the year if given, else linear from baseline to goal.
 - Status in the latest year with data: met (>= goal), on_track (>= expected), at_risk (>= expected
-  minus tolerance), else off_track.
+  minus tolerance), else off_track; mirrored (<=) for a target whose goal is below its baseline.
 - Schools on the Move: rose strictly at each of the last three year-on-year steps (the district's
   last four years with data for the measure) on at least four of the on-the-move measures.
 - Coasting: over the district's last three years, the school's mean across the target measures is
@@ -23,8 +23,13 @@ EPSILON = 1e-9  # values are compared as computed; this only absorbs floating-po
 STATUS_LABELS = {"met": "met", "on_track": "on track", "at_risk": "at risk", "off_track": "off track"}
 
 
-def status_of(value: float, expected: float, goal: float, tolerance: float) -> str:
-    """The status of a value against its trajectory."""
+def status_of(
+    value: float, expected: float, goal: float, tolerance: float, *, lower_is_better: bool = False
+) -> str:
+    """The status of a value against its trajectory; for a measure whose goal is below its baseline (chronic
+    absence), the same rules with every value mirrored."""
+    if lower_is_better:
+        value, expected, goal = -value, -expected, -goal
     if value >= goal - EPSILON:
         return "met"
     if value >= expected - EPSILON:
@@ -70,8 +75,7 @@ def target_progress(
         return None
     year = max(series)
     value, expected = series[year], target.expected(year)
-    progress = TargetProgress(target, year, value, expected, status_of(value, expected, target.goal_value,
-                              target.tolerance), dict(series))  # fmt: skip
+    progress = TargetProgress(target, year, value, expected, target.status(value, year), dict(series))
     if target.group != "all" and all_students:
         progress.gap = gap(series, all_students)
     return progress

@@ -6,13 +6,19 @@ import logging
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
-from bot.knowledge.compose import ENDS, MAX_ANSWER_CHARS, PERSON_NAME, Composed, SchoolsNamed, compose
+from bot.knowledge.compose import MAX_ANSWER_CHARS, Composed, Part, compose
+from bot.knowledge.holds import PERSON_NAME
 from bot.knowledge.index import Hit, KnowledgeIndex, Mode, Passage
-from bot.knowledge.questions import NUMBER, WHEN, WHO, QuestionKind, question_kind, spelled_out
+from bot.knowledge.question import Question, Vocabulary
+from bot.knowledge.questions import NUMBER, WHEN, WHO
+from bot.knowledge.rank import DEFAULT_RANKER, Reranker, SchoolsNamed, pool
+from bot.knowledge.results import DataAnswer, DataAnswering, documents_answer
+from bot.knowledge.structure import refers_back
+from bot.knowledge.text import Unit
 from bot.store.tables import PUBLIC
 
 if TYPE_CHECKING:  # importing LangChain's model classes takes half a second a cold `ask` need not pay
@@ -73,38 +79,12 @@ class Turn:
     answer: str
 
 
-class DataAnswering(Protocol):
-    """What the Answerer needs from the district's results: answers to data questions, and which
-    passages are data cards (kept out of answers to questions about anything else)."""
-
-    def answer(self, question: str) -> Hit | None:
-        """The data card section answering the question, its answer text as the passage text."""
-
-    def about_data(self, question: str) -> bool:
-        """Whether the question asks about results (a school's or the district's measures)."""
-
-    def is_card(self, passage: Passage) -> bool:
-        """Whether a passage is a data card."""
-
-    def principal(self, question: str) -> Hit | None:
-        """The principal of the school a "Who is the principal of ...?" question names, as the district's
-        list of schools gives it, citing the school's data card; None if it gives none."""
-
-    def unknown_school(self, question: str, texts: list[str]) -> str | None:
-        """What to say when the question names a school that neither the results nor these passages
-        know, else None."""
-
-    def namer(self) -> Callable[[str], list[str]]:
-        """A function giving the names of the district's schools a question or passage names ("Willow
-        Creek PS" for "Willow Creek"; none for "Riverbend" alone, the district's own name)."""
-
-
 class Answerer:
     """Retrieves passages for a question and composes a cited answer.
 
     It searches only the indexes it is given: one corpus, or several searched together (their
     rankings merged by fused score) for a caller entitled to all of them. With district data, a
-    question about results is answered from the results first.
+    question goes to the results and to the documents, and is answered by whichever answers it.
     """
 
     def __init__(
@@ -127,35 +107,42 @@ class Answerer:
         self._data = data
 
     def ask(self, question: str, *, history: list[Turn] | None = None) -> Answer:
-        """Answer a question from the index, never from nothing."""
-        question = spelled_out(" ".join(question.split()))  # "the VP at Maple": its vice-principal
-        if not question:
-            raise ValueError("the question is empty")
+        """Answer a question from the index, never from nothing.
+
+        With district data, the question goes to the results and to the documents alike, and the answer
+        comes from whichever answers it: a value found beats a passage about it, and a passage that answers
+        beats the results' roster or refusal, or a value that leaves unsaid what the question asks
+        (`bot.knowledge.results.documents_answer`). No wording decides it."""
+        lexicon = self._data.lexicon() if self._data else None
+        asked = Question.parse(question, lexicon)  # read once; every later stage reads this value
+        question = asked.text  # "the VP at Maple": its vice-principal
         query = question
         if history:  # a follow-up ("and in Grade 6?") is searched with the question before it
             query = f"{history[-1].question} {question}"
         vector = self._indexes[0].embed(query)
-        # with district data, twice as deep: the data cards may be set aside below
+        # with district data, twice as deep: the data cards are set aside below
         hits = self._search(query, vector, self._k * 2 if self._data else self._k)
-        if self._data and (unknown := self._data.unknown_school(question, [h.passage.text for h in hits])):
+        if self._data and (unknown := self._data.unknown_school(asked, [h.passage.text for h in hits])):
             return Answer(unknown, "extractive")  # not another school's results, nor the district's
-        data = self._data_answer(question, query) if self._data else None
-        if self._data and (data is not None or not self._data.about_data(query)):
-            # a question about people, practices or plans is answered from the documents, and a data
-            # answer already cites its card
+        data = self._data_answer(asked, query, lexicon) if self._data else None
+        if self._data:  # the cards answer through the results: a data answer cites its card
             hits = [h for h in hits if not self._data.is_card(h.passage)]
             if len(hits) < self._k:  # the cards crowded the documents out: look deeper for documents
                 deeper = self._search(query, vector, self._k * CARDS_DEEPER)
                 hits = [h for h in deeper if not self._data.is_card(h.passage)][: self._k]
+        if data is not None and lexicon and hits and self.relevance(vector, hits) >= self._threshold:
+            idf, _ = self._context()
+            data = None if documents_answer(asked, data, hits, idf, lexicon) else data
         if data is None and (
             not hits or (self.relevance(vector, hits) < self._threshold and not _person_found(question, hits))
         ):
             return self._nothing_found()
         hits = hits[: self._k]
         named = self._data.namer() if self._data else lambda text: ()  # the results read once a question
+        found = data.hit if data else None
         if self._llm is None:
-            return self._extractive(question, hits, vector, data, named)
-        return self._llm_answer(question, hits, history or [], vector, data, named)
+            return self._extractive(asked, hits, vector, found, named)
+        return self._llm_answer(asked, hits, history or [], vector, found, named)
 
     @staticmethod
     def relevance(vector: list[float], hits: list[Hit]) -> float:
@@ -169,10 +156,10 @@ class Answerer:
                 best = max(best, float((matrix @ query).max()))
         return best
 
-    def _data_answer(self, question: str, query: str) -> Hit | None:
-        found = self._data.answer(question)
-        if found is None and query != question:
-            found = self._data.answer(query)
+    def _data_answer(self, asked: Question, query: str, lexicon: Vocabulary | None) -> DataAnswer | None:
+        found = self._data.answer(asked)
+        if found is None and query != asked.text:  # a follow-up names what the question before it did
+            found = self._data.answer(Question.parse(query, lexicon))
         return found
 
     def _search(self, query: str, vector: list[float], k: int) -> list[Hit]:
@@ -190,7 +177,7 @@ class Answerer:
         return idf, lambda passage: snaps[passage.corpus].document(passage)
 
     def _extractive(
-        self, question: str, hits: list[Hit], vector: list[float], data: Hit | None, named: SchoolsNamed
+        self, question: Question, hits: list[Hit], vector: list[float], data: Hit | None, named: SchoolsNamed
     ) -> Answer:
         idf, document = self._context()
         if data is None:
@@ -198,21 +185,22 @@ class Answerer:
                 question, hits, idf, vector=vector, document=document, schools_named=named
             )
             # no document names the principal of the school asked about: the district's list of schools may
-            if not answer.sources and self._data and (roster := self._data.principal(question)):
+            if not answer.sources and self._data and (roster := self._data.principal(question.text)):
                 return Answer(f"{roster.passage.text} [1]", "extractive", [_source(1, roster)])
             return answer
-        # the value asked for first, then the one sentence of the documents that best supports it
+        # the value asked for first, then the sentence of the documents that best supports it (with the one
+        # it refers back to)
         text, sources = f"{data.passage.text} [1]", [_source(1, data)]
         if not hits:
             return Answer(text, "extractive", sources)
-        composed = _compose(question, question_kind(question), hits, vector, idf, document, named)
+        composed = _compose(question, hits, vector, idf, document, named)
         best = composed.best or (composed.parts[0] if composed.parts else None)
         if best is None:
             return Answer(text, "extractive", sources)
-        index, sentence = best
-        passage = composed.passages[index]
+        sentence = _with_referent(composed.parts, best)
+        passage = composed.passages[best.hit]
         # a sentence about another school does not support a school's figure
-        if not set(named(question)) <= set(named(f"{passage.title}\n{passage.location}\n{sentence}")):
+        if not set(named(question.text)) <= set(named(f"{passage.title}\n{passage.location}\n{sentence}")):
             return Answer(text, "extractive", sources)
         hit = next((h for h in hits if h.passage.id == passage.id), None)
         close = hit is not None and (hit.dense or 0.0) >= self._threshold + SUPPORT_MARGIN
@@ -246,7 +234,7 @@ class Answerer:
 
     def _llm_answer(
         self,
-        question: str,
+        asked: Question,
         hits: list[Hit],
         history: list[Turn],
         vector: list[float],
@@ -255,7 +243,7 @@ class Answerer:
     ) -> Answer:
         from bot.prompts import load_prompt  # LangChain's prompt classes: only with a model configured
 
-        kind = question_kind(question)
+        question, kind = asked.text, asked.asks
         shown = ([data] if data else []) + hits[:LLM_PASSAGES]
         hint = kind.hint()
         about = named(question) if data is None else []
@@ -265,8 +253,8 @@ class Answerer:
             # "Who is the principal of Willow Creek?" would answer with Cedar Valley's principal. The
             # extractive answer looks at every passage found, and says it won't guess if none says it.
             idf, document = self._context()
-            if _compose(question, kind, hits[:LLM_PASSAGES], vector, idf, document, named).unanswered:
-                return self._extractive(question, hits, vector, data, named)
+            if _compose(asked, hits[:LLM_PASSAGES], vector, idf, document, named).unanswered:
+                return self._extractive(asked, hits, vector, data, named)
         if about:
             schools = " and ".join(about)
             hint += f" It asks about {schools}: use only what the passages say of {schools}, not of another school."
@@ -293,7 +281,7 @@ class Answerer:
             # the type only: a provider's message can echo the prompt, which may quote private notes
             log.warning("language model failed (%s); answering extractively", type(exc).__name__)
             return _with_note(
-                self._extractive(question, hits, vector, data, named),
+                self._extractive(asked, hits, vector, data, named),
                 "The language model did not answer, so these are the passages themselves.",
                 shown=seen,
             )
@@ -301,7 +289,7 @@ class Answerer:
         checked = check_citations(text.strip(), shown)
         if checked is None:
             return _with_note(
-                self._extractive(question, hits, vector, data, named),
+                self._extractive(asked, hits, vector, data, named),
                 "The model's answer could not be verified against the documents, "
                 "so these are the passages themselves.",
                 shown=seen,
@@ -330,58 +318,82 @@ def check_citations(text: str, hits: list[Hit]) -> Answer | None:
 
 
 def extractive_answer(
-    question: str,
+    question: Question | str,
     hits: list[Hit],
     idf: dict[str, float],
     *,
     vector: list[float] | None = None,
     document: Callable[[Passage], list[Passage]] = lambda p: [p],
-    kind: QuestionKind | None = None,
     schools_named: SchoolsNamed = lambda text: (),
+    ranker: Reranker = DEFAULT_RANKER,
 ) -> Answer:
     """The sentences of the passages that best answer the question, verbatim, each cited;
     `schools_named` gives the district's schools a text names (a name, number or date must be said of
-    the schools the question names)."""
-    composed = _compose(question, kind or question_kind(question), hits, vector, idf, document, schools_named)
+    the schools the question names). A question given as text is parsed here, once."""
+    if isinstance(question, str):
+        question = Question.parse(question)
+    composed = _compose(question, hits, vector, idf, document, schools_named, ranker)
     if composed.unanswered:  # another school's principal is not an answer about this one
         return Answer(_not_said_of(composed.unanswered), "extractive")
     return _cited(composed, hits)
 
 
 def _compose(
-    question: str,
-    kind: QuestionKind,
+    question: Question,
     hits: list[Hit],
     vector: list[float] | None,
     idf: dict[str, float],
     document: Callable[[Passage], list[Passage]],
     schools_named: SchoolsNamed,
+    ranker: Reranker = DEFAULT_RANKER,
 ) -> Composed:
-    """The sentences of these hits that answer, chosen by `compose` (their dense scores as priors)."""
+    """The sentences of these hits that answer: ranked, then composed (their passages' cosines as priors)."""
     query = None if vector is None else np.asarray(vector, dtype=np.float32)
-    return compose(question, kind, query, [h.passage for h in hits], [h.dense or 0.0 for h in hits], idf,
-                   document, schools_named)  # fmt: skip
+    found = pool(
+        question, [h.passage for h in hits], [h.dense or 0.0 for h in hits], query, idf, schools_named
+    )
+    about = list(schools_named(question.text))
+    return compose(question, found, document, about=about, schools_named=schools_named, ranker=ranker)
 
 
 def _cited(composed: Composed, hits: list[Hit]) -> Answer:
-    """Number the passages in the order they are first quoted; one marker per run from a passage."""
+    """Number the passages in the order they are first quoted; pieces next to each other in one passage
+    share a marker, and a piece that starts a line (a list item, a line that is no sentence) starts one."""
     dense = {h.passage.id: h.dense or 0.0 for h in hits}
     order: dict[int, int] = {}
     text = ""
-    alone = False  # a list item, or a line that is not a sentence, stands on its own line
-    for n, (index, part) in enumerate(composed.parts):
-        own_line = composed.as_list or not ENDS.search(part)
-        # a list's item starts a line, and so does what follows the list
-        line = own_line or alone or n in composed.items or (n - 1 in composed.listed) > (n in composed.listed)
-        text += ("\n" if line else " ") if text else ""
-        text += f"{part} [{order.setdefault(index, len(order) + 1)}]"
-        alone = own_line
-    text = re.sub(r" \[(\d+)\](?= [^\[]*\[\1\])", "", text)
+    parts = composed.parts
+    for n, part in enumerate(parts):
+        if text:
+            text += "\n" if part.line else " "
+        text += part.text
+        following = parts[n + 1] if n + 1 < len(parts) else None
+        runs_on = (
+            following is not None
+            and not following.line
+            and following.hit == part.hit
+            and following.index == part.index + 1
+            and part.index >= 0
+        )
+        number = order.setdefault(part.hit, len(order) + 1)
+        if not runs_on:
+            text += f" [{number}]"
     sources = [
         _source(n, Hit(composed.passages[index], 0.0, dense=dense.get(composed.passages[index].id, 0.0)))
         for index, n in order.items()
     ]
     return Answer(text, "extractive", sources)
+
+
+def _with_referent(parts: list[Part], best: Part) -> str:
+    """The best piece, after the pieces just before it in its passage that it refers back to."""
+    n = parts.index(best)
+    first = n
+    while first and parts[first - 1].hit == best.hit and parts[first - 1].index == parts[first].index - 1:
+        if not refers_back(Unit(parts[first].text, 0, True, False, False)):
+            break
+        first -= 1
+    return " ".join(p.text for p in parts[first : n + 1])
 
 
 def _not_said_of(school: str) -> str:
