@@ -69,8 +69,8 @@ def _grouped(schools: list[School], key) -> dict[str, list[str]]:
 
 
 def _by_level(levels: dict[str, list[str]], *, named: bool) -> str:
-    """ "15 elementary and 5 secondary", or with the names: "5 elementary (Fairview PS, ...) and 1 secondary
-    (Northgate SS)"."""
+    """ "15 elementary and 5 secondary", or with the names: "5 elementary (Bluestem Elementary, ...) and 1 high
+    (Harbor High School)"."""
     parts = [
         f"{len(names)} {level or 'with no level recorded'}" + (f" ({listed(names)})" if named else "")
         for level, names in sorted(levels.items(), key=lambda item: item[0] == "")
@@ -83,12 +83,12 @@ def _count(n: int) -> str:
 
 
 def listed(items: list[str], word: str = "and") -> str:
-    """ "Maple PS, Birchwood PS and Oak Hill PS"; with "or", a choice."""
+    """ "Bluestem Elementary, Sandhill Elementary and Red Oak Elementary"; with "or", a choice."""
     return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} {word} {items[-1]}"
 
 
 def beside_district(school: str, value: float, overall: float, year: int) -> str:
-    """'The district was at 81.2% in 2025, so Westfield SS is 4.7 points below the district.'"""
+    """'The district was at 81.2% in 2025, so Harbor High School is 4.7 points below the district.'"""
     diff = value - overall
     where = "above" if diff > 0 else "below" if diff < 0 else "level with"
     return f"The district was at {overall:.1f}% in {year}, so {school} is {abs(diff):.1f} points {where} the district."
@@ -115,7 +115,7 @@ def by_status(
 def status_line(
     subject: str, year: int, status: str, values: list[tuple[str, float]], scope: str = ""
 ) -> str:
-    """ "Grade 3 reading in 2025, on track: Maple PS 72.0%, ..." ("met the goal" for met)."""
+    """ "Grade 3 reading in 2025, on track: Red Oak Elementary 72.0%, ..." ("met the goal" for met)."""
     said = "met the goal" if status == "met" else STATUS_LABELS[status]
     return (
         f"{subject} in {year}{scope}, {said}: {', '.join(f'{n} {v:.1f}%' for n, v in values) or 'no school'}."

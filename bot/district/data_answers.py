@@ -62,9 +62,9 @@ class DataAnswers:
         if found is None:
             return None
         said, yields = found
-        text = (
-            said.text if len(said.text) <= MAX_TEXT else said.text[: said.text.rfind(". ", 0, MAX_TEXT) + 1]
-        )
+        text = said.text
+        if len(text) > MAX_TEXT:  # whole sentences: the measures asked about first
+            text = text[: text.rfind(". ", 0, MAX_TEXT) + 1] or text[: MAX_TEXT - 1] + "…"
         counted = question.asks.counted
         yields = yields or bool(counted and counted not in _COUNTED)  # "How many students attend X?"
         other = set(terms(" ".join(question.other)))
@@ -88,8 +88,8 @@ class DataAnswers:
 
     def unknown_school(self, question: Question, texts: list[str]) -> str | None:
         """What to say instead of an answer when the question names a school the district does not have and
-        none of the texts (the passages found for it) mentions, or a name two schools share ("Northgate": PS
-        or SS?) with nothing to say which: neither the district's figures nor a guess."""
+        none of the texts (the passages found for it) mentions, or a name two schools share ("Lincoln":
+        the elementary or the high school?) with nothing to say which: neither the district's figures nor a guess."""
         results = self._current()
         if results is None or question.schools:
             return None
@@ -97,7 +97,7 @@ class DataAnswers:
             if self._one_of_shared(results, question):
                 return None
             names = [results.name(sid) for sid in question.shared]
-            common = []  # the words their names share first: "Northgate"
+            common = []  # the words their names share first: "Lincoln"
             for column in zip(*(name.split() for name in names), strict=False):
                 if len(set(column)) > 1:
                     break
@@ -111,7 +111,7 @@ class DataAnswers:
         return f"No school called {unknown} is in the district's results. Its schools: {names}."
 
     def schools_named(self, text: str) -> list[str]:
-        """The names of the schools a question or passage names ("Willow Creek" -> "Willow Creek PS")."""
+        """The names of the schools a question or passage names ("Prairie Wind" -> "Prairie Wind Elementary")."""
         return self.namer()(text)
 
     def namer(self) -> Callable[[str], list[str]]:
@@ -184,7 +184,7 @@ class DataAnswers:
     @staticmethod
     def _one_of_shared(results: Results, q: Question) -> list[str]:
         """The one school a name two schools share stands for when only it has results for the measures
-        asked about ("Northgate" in Grade 3 reading: the elementary school), else []."""
+        asked about ("Lincoln" in Grade 3 reading: the elementary school), else []."""
         held = [sid for sid in q.shared if any(results.series(sid, m) for m in q.measures)]
         return held if len(held) == 1 else []
 

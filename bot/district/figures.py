@@ -81,7 +81,7 @@ def moved(step: float) -> str:
 
 
 def value_sentence(subject: str, series: Series, year: int | None, since: int | None) -> str:
-    """'Maple PS, Grade 6 mathematics: 52.3% in 2025, up 3.0 points from 49.3% in 2024, and up 11.5 points
+    """'Red Oak Elementary, Grade 5 mathematics: 52.3% in 2025, up 3.0 points from 49.3% in 2024, and up 11.5 points
     since 2021, when it was 40.8%.' The year asked for, else the latest; a change since the year asked from,
     both values named; a year without a result said to be missing, never replaced silently."""
     shown = f" (no result for {year})" if year is not None and year not in series else ""
@@ -264,7 +264,7 @@ def _scope(results: Results, question: Question, among: list[str]) -> str:
 def _improvement(
     results: Results, question: Question, own: dict[str, Series], subject: str, year: int
 ) -> str:
-    """ "Grade 3 reading, change from 2022 to 2025, most improved first: Maple PS up 16.0 points (56.0% to
+    """ "Grade 3 reading, change from 2022 to 2025, most improved first: Red Oak Elementary up 16.0 points (56.0% to
     72.0%), ..." """
     start = question.since or min(min(s) for s in own.values())
     changes = [(results.name(sid), s[start], s[year]) for sid, s in own.items() if start in s and year in s]

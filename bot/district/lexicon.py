@@ -84,7 +84,7 @@ class Lexicon:
         self._clusters = {phrase(s.cluster): s.cluster.strip() for s in schools.values() if s.cluster.strip()}
         self._names: dict[tuple[str, ...], set[tuple[str, str]]] = {}
         self._initials: dict[str, set[tuple[str, str]]] = {}
-        self._suffix: dict[str, str] = {}  # a school's name's closing abbreviation: "PS", "SS"
+        self._suffix: dict[str, str] = {}  # a school's name's closing abbreviation: "ES", "HS"
         self._index()
 
     @classmethod
@@ -254,7 +254,7 @@ class Lexicon:
         )
 
     def school_names(self, text: str) -> list[str]:
-        """The names of the schools a text names ("Willow Creek" -> "Willow Creek PS")."""
+        """The names of the schools a text names ("Prairie Wind" -> "Prairie Wind Elementary")."""
         found, _ = self._matches(tokens(text), text)
         ids = [value for _, kind, value in sorted(found) if kind == "school"]
         return [self.schools[sid].name for sid in dict.fromkeys(ids)]
@@ -357,7 +357,7 @@ class Lexicon:
 
     def _unknown(self, free: list[Token], text: str) -> str | None:
         """A school's name the district does not have: capitalised words closed by a word that says what
-        kind of school it is ("Oak Hill PS", "Oak Hill Public School")."""
+        kind of school it is ("Oak Hollow ES", "Oak Hollow Elementary School")."""
         closing = set(self._suffix.values())
         run: list[Token] = []
         for word in [*free, Token("", "", len(text), len(text))]:

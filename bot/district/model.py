@@ -38,7 +38,7 @@ class School:
     name: str
     level: str
     cluster: str
-    principal: str = ""  # optional: "Angela Moretti's school" names Maple PS
+    principal: str = ""  # optional: "Nilsson's school" names the school she leads
 
 
 @dataclass(frozen=True)

@@ -78,7 +78,7 @@ class District:
         return report
 
     def find_school(self, text: str) -> str | None:
-        """A school id from an id or a name, ignoring case ("rb01", "Maple PS", "maple")."""
+        """A school id from an id or a name, ignoring case ("ls01", "Prairie Wind Elementary", "prairie")."""
         schools = self.store.schools()
         wanted = text.strip().lower()
         for sid, s in schools.items():

@@ -23,12 +23,12 @@ class Token:
     low: str
     start: int
     end: int
-    owner: bool = False  # written with a possessive: "Okafor's"
+    owner: bool = False  # written with a possessive: "Nilsson's"
     joined: bool = False  # right after a hyphen: "Marc" in "Jean-Marc"
 
 
 def tokens(text: str) -> list[Token]:
-    """The words of a text, in order; "Okafor's" is "Okafor", marked as an owner."""
+    """The words of a text, in order; "Nilsson's" is "Nilsson", marked as an owner."""
     found = []
     for m in _TOKEN.finditer(text):
         word = m.group(0)
@@ -143,7 +143,7 @@ def label_parts(label: str) -> tuple[str, str]:
 
 
 def readable_key(key: str) -> str:
-    """The last resort for a measure with no name anywhere: "g6_writing" -> "Grade 6 writing"."""
+    """The last resort for a measure with no name anywhere: "math_g5" -> "Grade 5 math"."""
     words = " ".join(re.findall(r"[a-z]+|\d+", key.replace("_", " ")))
     parts = key.split("_")
     grade = grade_in(" ".join(parts))

@@ -31,8 +31,8 @@ class Names:
     clusters: tuple[str, ...] = ()
     since: int | None = None  # the year a change is asked from ("since 2021", "between 2022 and 2025")
     asked: frozenset[str] = frozenset()  # what is asked of the results ("trend", "lowest", "target", ...)
-    shared: tuple[str, ...] = ()  # the schools a name two of them share could mean ("Northgate")
-    unknown: str | None = None  # a school's name the district does not have ("Oak Hill PS")
+    shared: tuple[str, ...] = ()  # the schools a name two of them share could mean ("Lincoln")
+    unknown: str | None = None  # a school's name the district does not have ("Oak Hollow Elementary")
     other: tuple[str, ...] = ()  # the words that name nothing of the district and ask nothing of its results
 
 

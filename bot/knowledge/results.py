@@ -51,8 +51,8 @@ class DataAnswering(Protocol):
         know, else None."""
 
     def namer(self) -> Callable[[str], list[str]]:
-        """A function giving the names of the district's schools a question or passage names ("Willow
-        Creek PS" for "Willow Creek"; none for "Riverbend" alone, the district's own name)."""
+        """A function giving the names of the district's schools a question or passage names ("Prairie
+        Wind Elementary" for "Prairie Wind"; none for the district's own name)."""
 
 
 # A paragraph found answers a question instead of the results when it says at least this share of the words the
@@ -65,7 +65,7 @@ def documents_answer(
 ) -> bool:
     """Whether the passages found (relevant to the question) answer it rather than the results: the results
     give only a roster or a refusal, or the question asks something they leave unexplained ("What is Math
-    Morning at Harbour View?") that a paragraph found says of the schools and subjects the question names (the
+    Morning at Red Oak?") that a paragraph found says of the schools and subjects the question names (the
     paragraph, or its passage's title and heading, names one of each; `vocabulary` reads them)."""
     if data.yields:  # "Who is the principal of X?": a passage that speaks of X (or of the person asked about)
         return not data.about or any(
