@@ -51,6 +51,17 @@ class Settings(BaseSettings):
         validation_alias=_env("RESOLUTE_EMBEDDINGS"),
         description="'local' (all-MiniLM-L6-v2 shipped as a package) or 'openai:...' / 'ollama:...'.",
     )
+    reranker: str = Field(
+        "signals",
+        validation_alias=_env("RESOLUTE_RERANKER"),
+        description="How answers rank sentences: 'signals' (the default scorer) or 'cross-encoder' (a model "
+        "trained with bench/train_reranker.py).",
+    )
+    reranker_model: Path | None = Field(
+        None,
+        validation_alias=_env("RESOLUTE_RERANKER_MODEL"),
+        description="The cross-encoder's ONNX file; default <data dir>/models/cross-encoder-minilm.onnx.",
+    )
     openai_base_url: str | None = Field(None, validation_alias=_env("OPENAI_BASE_URL"))
     openai_api_key: SecretStr | None = Field(None, validation_alias=_env("OPENAI_API_KEY"))
     chroma_host: str | None = Field(
@@ -155,6 +166,14 @@ class Settings(BaseSettings):
             )
         return value
 
+    @field_validator("reranker")
+    @classmethod
+    def _reranker(cls, value: str) -> str:
+        value = value.strip().lower() or "signals"
+        if value not in ("signals", "cross-encoder"):
+            raise ValueError(f"RESOLUTE_RERANKER={value!r} is not 'signals' or 'cross-encoder'")
+        return value
+
     @field_validator("llm_timeout")
     @classmethod
     def _positive(cls, value: float) -> float:
@@ -171,6 +190,11 @@ class Settings(BaseSettings):
     def models_dir(self) -> Path:
         """Where the embedding model exported for onnxruntime is kept (made once, at the first ingest)."""
         return self.data_dir / "models"
+
+    @cached_property
+    def reranker_file(self) -> Path:
+        """The trained cross-encoder (RESOLUTE_RERANKER=cross-encoder), by default in the models folder."""
+        return self.reranker_model or self.models_dir / "cross-encoder-minilm.onnx"
 
     @cached_property
     def cards_dir(self) -> Path:

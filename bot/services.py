@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from bot.knowledge.answer import Answerer
     from bot.knowledge.index import KnowledgeIndex
     from bot.knowledge.ingest import Ingester
+    from bot.knowledge.rank import Reranker
 
 DEFAULT_CHUNK_TOKENS = 200  # bot.knowledge.chunking.DEFAULT_MAX_TOKENS, without importing it
 
@@ -199,11 +200,19 @@ class Services:
         return make_llm(self.settings)
 
     @cached_property
+    def ranker(self) -> Reranker:
+        """How answers rank the sentences they quote (RESOLUTE_RERANKER): the default scorer, or the trained
+        cross-encoder (an error naming its file if it was never built)."""
+        from bot.knowledge.cross_encoder import make_ranker
+
+        return make_ranker(self.settings.reranker, self.settings.reranker_file)
+
+    @cached_property
     def answerer(self) -> Answerer:
         """Cited answers over the public corpus."""
         from bot.knowledge.answer import Answerer
 
-        return Answerer(index=self.index(PUBLIC), llm=self.llm, data=self.data_answers)
+        return Answerer(index=self.index(PUBLIC), llm=self.llm, data=self.data_answers, ranker=self.ranker)
 
     @cached_property
     def answerer_with_notes(self) -> Answerer:
@@ -212,7 +221,10 @@ class Services:
         from bot.notes.model import NOTES_CORPUS
 
         return Answerer(
-            index=[self.index(PUBLIC), self.index(NOTES_CORPUS)], llm=self.llm, data=self.data_answers
+            index=[self.index(PUBLIC), self.index(NOTES_CORPUS)],
+            llm=self.llm,
+            data=self.data_answers,
+            ranker=self.ranker,
         )
 
     @cached_property

@@ -96,8 +96,10 @@ class Answerer:
         threshold: float = RELEVANCE_THRESHOLD,
         mode: Mode = "hybrid",
         data: DataAnswering | None = None,
+        ranker: Reranker = DEFAULT_RANKER,
     ) -> None:
         self._mode = mode
+        self._ranker = ranker  # how the retrieved passages' sentences are ranked (RESOLUTE_RERANKER)
         self._indexes = (index,) if isinstance(index, KnowledgeIndex) else tuple(index)
         if not self._indexes:
             raise ValueError("an Answerer needs at least one index to search")
@@ -182,7 +184,13 @@ class Answerer:
         idf, document = self._context()
         if data is None:
             answer = extractive_answer(
-                question, hits, idf, vector=vector, document=document, schools_named=named
+                question,
+                hits,
+                idf,
+                vector=vector,
+                document=document,
+                schools_named=named,
+                ranker=self._ranker,
             )
             # no document names the principal of the school asked about: the district's list of schools may
             if not answer.sources and self._data and (roster := self._data.principal(question.text)):
@@ -193,7 +201,7 @@ class Answerer:
         text, sources = f"{data.passage.text} [1]", [_source(1, data)]
         if not hits:
             return Answer(text, "extractive", sources)
-        composed = _compose(question, hits, vector, idf, document, named)
+        composed = _compose(question, hits, vector, idf, document, named, self._ranker)
         best = composed.best or (composed.parts[0] if composed.parts else None)
         if best is None:
             return Answer(text, "extractive", sources)
@@ -253,7 +261,7 @@ class Answerer:
             # "Who is the principal of Willow Creek?" would answer with Cedar Valley's principal. The
             # extractive answer looks at every passage found, and says it won't guess if none says it.
             idf, document = self._context()
-            if _compose(asked, hits[:LLM_PASSAGES], vector, idf, document, named).unanswered:
+            if _compose(asked, hits[:LLM_PASSAGES], vector, idf, document, named, self._ranker).unanswered:
                 return self._extractive(asked, hits, vector, data, named)
         if about:
             schools = " and ".join(about)

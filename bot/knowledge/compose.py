@@ -19,15 +19,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
 from bot.knowledge.holds import words
 from bot.knowledge.question import Question
 from bot.knowledge.questions import LIST
-from bot.knowledge.rank import DEFAULT_RANKER, Candidate, Pool, Reranker, allowed
+from bot.knowledge.rank import DEFAULT_RANKER, Candidate, Pool, Reranker, allowed, sentences
 from bot.knowledge.structure import ENDS, TABLE, asks, listed, points, refers_back
-from bot.knowledge.text import Unit, answer_units
+from bot.knowledge.text import Unit
 from bot.knowledge.vectors import Passage
 
 MAX_ANSWER_CHARS = 1000
@@ -79,7 +80,7 @@ class _Answer:
 
     def listed(self, hit: int, index: int) -> bool:  # a list item's sentence
         unit = self.units(hit)[index]
-        return listed(unit, self.pool.passages[hit].text.split("\n")[unit.line])
+        return listed(unit, _lines(self.pool.passages[hit].text)[unit.line])
 
     def take(self, keys: Sequence[Key], *, cut: bool = False) -> bool:
         """Quote these units together if they all fit (one alone may be cut to fit when `cut`)."""
@@ -130,7 +131,7 @@ class _Answer:
             return None
         if following not in self.pool.passages:
             self.pool.passages.append(following)
-            self.pool.units.append(answer_units(following.text, following.location))
+            self.pool.units.append(list(sentences(following.text, following.location)))
         found = self.pool.passages.index(following)
         self.after.setdefault(found, hit)
         return found
@@ -151,6 +152,11 @@ class _Answer:
                 if not self.take([key]):
                     break
         return True
+
+
+@lru_cache(maxsize=4096)
+def _lines(text: str) -> list[str]:
+    return text.split("\n")
 
 
 def _block(answer: _Answer, hit: int, index: int) -> tuple[list[Key], list[Key]]:

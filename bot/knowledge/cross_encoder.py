@@ -2,9 +2,10 @@
 
 The packaged all-MiniLM-L6-v2, fine-tuned here on question-sentence pairs (`bench/train_reranker.py`)
 and exported to ONNX with int8 weights, run with onnxruntime like the embedding model: no PyTorch, no
-download. It reads both texts at once, so it can tell "the targets are signed off by June 15" from a
-sentence that merely shares the question's words; it costs a model run per sentence, so it ranks a
-short list that a cheaper scorer has chosen, not every sentence retrieved.
+download. Unlike the embedding model, which reads the two apart, it reads them as one input, each word
+attending to the other text's; its score is the cosine of the two texts' mean word vectors after that
+reading (the head it was trained with; `--head cls` models give a probability instead). It costs a model
+run per sentence, so it re-scores the short list a cheaper scorer has chosen, not every sentence retrieved.
 """
 
 from __future__ import annotations
@@ -21,7 +22,9 @@ from bot.knowledge.rank import DEFAULT_RANKER, Pool, Reranker
 MODEL_FILE = "cross-encoder-minilm.onnx"  # written by bench/train_reranker.py into the models dir
 DEFAULT_MAX_LENGTH = 128  # word pieces of question and sentence together, if the file does not say
 SHORTLIST = 12  # the default ranker's best sentences the cross-encoder reads (its cost grows with each)
-WEIGHT = 0.5  # how much its score (0 to 1) adds to theirs (the default's add up to about 1.3)
+# how much its score (a cosine, mostly 0.3 to 0.9) adds to theirs (their weights add up to about 1.3): the
+# best of 0.25 to 5 on documents the model was not trained on; above it, its own mistakes take over
+WEIGHT = 3.0
 
 
 class CrossEncoderMissing(RuntimeError):
@@ -29,7 +32,7 @@ class CrossEncoderMissing(RuntimeError):
 
 
 class CrossEncoderScorer:
-    """Scores (question, sentence) pairs from 0 to 1 with the exported cross-encoder, a batch a call."""
+    """Scores (question, sentence) pairs with the exported cross-encoder, all of them in one run."""
 
     def __init__(self, file: Path, model_dir: Path | None = None) -> None:
         import onnxruntime
@@ -61,7 +64,7 @@ class CrossEncoderScorer:
         self._tokenizer.no_padding()
 
     def score(self, question: str, sentences: list[str]) -> np.ndarray:
-        """How well each sentence answers the question, from 0 to 1, in the sentences' order."""
+        """How well each sentence answers the question (higher is better; mostly 0 to 1), in their order."""
         if not sentences:
             return np.zeros(0, dtype=np.float32)
         encoded = self._tokenizer.encode_batch([(question, s) for s in sentences])
@@ -105,11 +108,11 @@ class CrossEncoderRanker:
         return scores
 
 
-def make_ranker(spec: str, models_dir: Path) -> Reranker:
+def make_ranker(spec: str, file: Path) -> Reranker:
     """The ranker RESOLUTE_RERANKER names: 'signals' (the default scorer) or 'cross-encoder' (the trained
-    model in `models_dir`; a clear error if it has not been built)."""
+    model in `file`; a clear error if it was never built)."""
     if spec == "signals":
         return DEFAULT_RANKER
     if spec == "cross-encoder":
-        return CrossEncoderRanker(CrossEncoderScorer(models_dir / MODEL_FILE))
+        return CrossEncoderRanker(CrossEncoderScorer(file))
     raise ValueError(f"RESOLUTE_RERANKER={spec!r} is not 'signals' or 'cross-encoder'")

@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Protocol
 
 import numpy as np
@@ -125,7 +126,7 @@ def pool(
     schools_named: SchoolsNamed = lambda text: (),
 ) -> Pool:
     """Cut the passages into sentences; every sentence but a heading or a question in the text is a candidate."""
-    units = [answer_units(p.text, p.location) for p in passages]
+    units = [list(sentences(p.text, p.location)) for p in passages]
     candidates = [
         Candidate(hit, index)
         for hit, found in enumerate(units)
@@ -135,6 +136,12 @@ def pool(
     asked = frozenset(terms(question.text))
     reader = Holds(asked, [p.text for p in passages], schools_named)
     return Pool(list(passages), units, candidates, query, list(priors), idf, asked, reader)
+
+
+@lru_cache(maxsize=4096)
+def sentences(text: str, location: str) -> tuple[Unit, ...]:
+    """A passage's units (`answer_units`), kept: the same passages are found for many questions."""
+    return tuple(answer_units(text, location))
 
 
 class Reranker(Protocol):
