@@ -98,26 +98,25 @@ def test_a_pointer_sentence_is_quoted_with_what_it_points_to_in_the_next_chunk(a
 
 def test_a_table_named_by_a_pointer_sentence_comes_with_it(ask):
     notes = (
-        "# Course notes\n\nMany kinds of initiative can change a school system, from a single classroom to a "
-        "state law. Table 2 presents the positions from which reform efforts are often launched.\n\n"
-        "## Table 2: Positions to Make Change\n\n"
-        "Civil rights lawyers\n\nFoundation officers and philanthropists\n\nState policy officials\n\n"
+        "# Course notes\n\nChange in a school system can begin in a single classroom or in a new law. "
+        "Table 2 presents the places where change in a school system often starts.\n\n"
+        "## Table 2: Where Change Starts\n\n"
+        "District superintendents\n\nParent councils\n\nState legislators\n\n"
         "## Other Matters\n\nThe course meets on Tuesdays in the spring term.\n"
     )
     faq = (
-        "# FAQ\n\n**From which positions are reform efforts launched?**\n\nReform efforts are launched from "
-        "many positions, inside and outside the school system.\n"
+        "# FAQ\n\n**Where does change in a school system start?**\n\nChange in a school system can start in "
+        "many places, inside the system and outside it.\n"
     )
-    asking = ask({"notes.md": notes, "faq.md": faq}, passages=2)
-    answer = asking("From which positions are reform efforts launched?")
+    answer = ask({"notes.md": notes, "faq.md": faq})("Where does change in a school system start?")
     lines = answer.answer.split("\n")
-    pointed = next(n for n, line in enumerate(lines) if "Table 2 presents the positions" in line)
+    pointed = next(n for n, line in enumerate(lines) if "Table 2 presents the places" in line)
     # the table's title and cells, and no more: the section after it is one of its own
     assert [line.split(" [")[0] for line in lines[pointed + 1 :]] == [
-        "Table 2: Positions to Make Change",
-        "Civil rights lawyers",
-        "Foundation officers and philanthropists",
-        "State policy officials",
+        "Table 2: Where Change Starts",
+        "District superintendents",
+        "Parent councils",
+        "State legislators",
     ]
 
 
@@ -143,14 +142,14 @@ def test_a_sentence_that_refers_back_is_quoted_with_its_referent(ask):
     essay = (
         "# Notes on change\n\n"
         "Routines, contracts and habits pull each new practice in a school back toward the old one. "
-        "In systems theory, these would be called homeostatic influences. "
+        "In engineering terms, these are called restoring forces. "
         "The weather in the region was mild that year.\n\n"
         "Leaders who know them can plan for them.\n"
     )
-    answer = ask({"essay.md": essay})("What are homeostatic influences?")
+    answer = ask({"essay.md": essay})("What are restoring forces?")
     first = _runs(answer)[0]
     assert first.startswith("Routines, contracts and habits pull each new practice")
-    assert "these would be called homeostatic influences" in first
+    assert "these are called restoring forces" in first
 
 
 def test_a_faqs_yes_or_no_comes_with_the_question_it_answers(ask):
@@ -241,8 +240,8 @@ def test_a_folder_index_row_answers_who_wrote_a_document_and_nothing_else(ask):
         "| chapter.md | All Systems Go, Chapter One | Michael Fullan |\n",
         "foreword.md": "# Foreword to Breakthrough\n\nElmore likens most reform to a graveyard of good intentions "
         "that never reached the classroom. The foreword was read aloud at the leadership retreat.\n",
-        "chapter.md": "# All Systems Go, Chapter One\n\nWhole-system reform needs a small number of key "
-        "priorities and collective capacity.\n",
+        "chapter.md": "# All Systems Go, Chapter One\n\nWhole-system reform needs few priorities and capacity "
+        "built together.\n",
     }
     asking = ask(documents)
     liken = asking("What does Elmore liken reform to in the Breakthrough foreword?")

@@ -10,15 +10,13 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
-from bot.knowledge.compose import MAX_ANSWER_CHARS, Composed, Part, compose
+from bot.knowledge.compose import MAX_ANSWER_CHARS, Composed, compose
 from bot.knowledge.holds import PERSON_NAME
 from bot.knowledge.index import Hit, KnowledgeIndex, Mode, Passage
 from bot.knowledge.question import Question, Vocabulary
 from bot.knowledge.questions import NUMBER, WHEN, WHO
 from bot.knowledge.rank import DEFAULT_RANKER, Reranker, SchoolsNamed, pool
 from bot.knowledge.results import DataAnswer, DataAnswering, documents_answer
-from bot.knowledge.structure import refers_back
-from bot.knowledge.text import Unit
 from bot.store.tables import PUBLIC
 
 if TYPE_CHECKING:  # importing LangChain's model classes takes half a second a cold `ask` need not pay
@@ -205,7 +203,7 @@ class Answerer:
         best = composed.best or (composed.parts[0] if composed.parts else None)
         if best is None:
             return Answer(text, "extractive", sources)
-        sentence = _with_referent(composed.parts, best)
+        sentence = composed.leading(best)
         passage = composed.passages[best.hit]
         # a sentence about another school does not support a school's figure
         if not set(named(question.text)) <= set(named(f"{passage.title}\n{passage.location}\n{sentence}")):
@@ -391,17 +389,6 @@ def _cited(composed: Composed, hits: list[Hit]) -> Answer:
         for index, n in order.items()
     ]
     return Answer(text, "extractive", sources)
-
-
-def _with_referent(parts: list[Part], best: Part) -> str:
-    """The best piece, after the pieces just before it in its passage that it refers back to."""
-    n = parts.index(best)
-    first = n
-    while first and parts[first - 1].hit == best.hit and parts[first - 1].index == parts[first].index - 1:
-        if not refers_back(Unit(parts[first].text, 0, True, False, False)):
-            break
-        first -= 1
-    return " ".join(p.text for p in parts[first : n + 1])
 
 
 def _not_said_of(school: str) -> str:

@@ -3,7 +3,7 @@
 The ranker (bot.knowledge.rank) says which sentences answer. A sentence quoted alone often means little,
 so each comes with what the text gives it to be understood (bot.knowledge.structure):
 
-- the sentence it refers back to ("These would be called ...", "No. Check-ins are ...") and the ones after
+- the sentence it refers back to ("These are called ...", "No. Check-ins are ...") and the ones after
   it that go on from it ("This means ...");
 - a list item's lead-in, and the item from its start ("Credit recovery. A student who ...");
 - what a pointer sentence points to ("... as follows:", "Table 2 presents ..."): the list or lines after it,
@@ -59,6 +59,20 @@ class Composed:
     passages: list[Passage]
     best: Part | None = None  # the piece that answers best
     unanswered: str | None = None  # the school asked about, when no sentence says what was asked of it
+
+    def leading(self, part: Part) -> str:
+        """A piece after the pieces just before it in its passage that it refers back to: what supports a
+        figure from the results reads whole."""
+        first = n = self.parts.index(part)
+        while (
+            first
+            and self.parts[first - 1].hit == part.hit
+            and self.parts[first - 1].index == self.parts[first].index - 1
+        ):
+            if not refers_back(Unit(self.parts[first].text, 0, True, False, False)):
+                break
+            first -= 1
+        return " ".join(p.text for p in self.parts[first : n + 1])
 
 
 @dataclass
@@ -200,7 +214,7 @@ def _lead_in(answer: _Answer, hit: int, index: int) -> int | None:
 
 
 def _leads_in(answer: _Answer, hit: int, index: int) -> bool:
-    """A pointer sentence, or one the list after it finishes ("the critical change agents are" + items)."""
+    """A pointer sentence, or one the list after it finishes ("our three goals are" + its items)."""
     units = answer.units(hit)
     after = index + 1
     return points(units[index]) or (

@@ -30,13 +30,13 @@ _BACK_PHRASE = re.compile(
 # a sentence pointing at what follows it: "the following", "as follows", "listed below", "Table 2 presents ..."
 _POINTS = re.compile(r"\b(?:the following|as follows|(?:listed|shown|set out|described) below)\b", re.I)
 TABLE = re.compile(r"\b(?:Table|Figure|Exhibit|Chart|Box)\s+\d+(?:\.\d+)?\b(?!:)")
-# a short phrase before the sentence proper: "In systems theory, "
+# a short phrase before the sentence proper: "In engineering terms, "
 _OPENING = re.compile(r"^[^,;:]{2,30},\s+")
 
 
 def refers_back(unit: Unit) -> bool:
     """A sentence that leans on the one before it: it opens, perhaps after a short phrase, with a pronoun
-    or a connective ("In systems theory, these would be called ...")."""
+    or a connective ("In engineering terms, these are ...")."""
     text = MARKED.sub("", unit.text).lstrip("*_\"'“‘( ")
     for start in (text, _OPENING.sub("", text, count=1)):
         first = re.split(r"[^\w'’-]", start, maxsplit=1)[0].lower()
