@@ -182,9 +182,12 @@ def test_notes_kept_as_text_in_chroma_by_an_earlier_version_are_forgotten_on_upg
                           for r in rows])  # fmt: skip
     old.delete(ids=[r.id for r in rows if r.source == f"note:{gone.id}"])
     chroma = tmp_path / "data" / "chroma"
-    # (its index files may hold them too: Chroma writes them from memory it does not clear first)
+    # (its index folder holds the notes' vectors, and may hold their text too: Chroma writes its files from
+    # memory it does not clear first)
     found = holding(chroma, DELETED, "QX-5150", LIVE)
     assert all("chroma.sqlite3" in files for files in found.values()), found
+    [index] = [p.name for p in chroma.iterdir() if p.is_dir()]
+    assert (chroma / index / "data_level0.bin").stat().st_size > 0
 
     upgraded = build(clock=lambda: NOW)  # the same data dir, a new process: its first search of notes
     [hit] = upgraded.index(NOTES_CORPUS).search("decimals with the mathematics coach", k=1, mode="dense")
@@ -192,6 +195,7 @@ def test_notes_kept_as_text_in_chroma_by_an_earlier_version_are_forgotten_on_upg
     assert holding(chroma, DELETED, "QX-5150", LIVE, "QX-9393") == {
         DELETED: [], "QX-5150": [], LIVE: [], "QX-9393": []}  # fmt: skip
     assert [c.name for c in client.list_collections()] == []  # the notes' vectors are in SQL now
+    assert not (chroma / index).exists()  # Chroma leaves a dropped collection's folder: it is removed
     assert upgraded.vectors(NOTES_CORPUS).get()["ids"] == [
         r.id for r in rows if r.source == f"note:{kept.id}"
     ]

@@ -6,6 +6,7 @@ import contextlib
 import hashlib
 import logging
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -86,7 +87,35 @@ def forget_private_collections(client, corpus: str) -> bool:
             client.delete_collection(name)
     if dropped:
         vacuum_chroma(client)
+        remove_orphan_segments(client)
     return bool(dropped)
+
+
+_SEGMENT_DIR = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def remove_orphan_segments(client) -> list[str]:
+    """Remove the index folders (one per vector segment, named by its id) that no segment in Chroma's file
+    refers to any more: Chroma leaves a dropped collection's folder on disk, vectors and all, and its
+    data_level0.bin may also hold bytes of the text it was given. An embedded client's folder only."""
+    import sqlite3
+
+    settings = client.get_settings()
+    if not settings.is_persistent or not settings.persist_directory:
+        return []
+    folder = Path(settings.persist_directory)
+    # the folders first, then the segments: a folder created meanwhile has its segment row already
+    folders = [p for p in folder.iterdir() if p.is_dir() and _SEGMENT_DIR.fullmatch(p.name)]
+    if not folders:
+        return []
+    with contextlib.closing(sqlite3.connect(f"file:{folder / 'chroma.sqlite3'}?mode=ro", uri=True)) as db:
+        live = {row[0] for row in db.execute("SELECT id FROM segments")}
+    removed = [p.name for p in folders if p.name not in live]
+    for name in removed:
+        shutil.rmtree(folder / name, ignore_errors=True)
+    if removed:
+        log.info("removed %d index folder(s) of dropped Chroma collections from %s", len(removed), folder)
+    return removed
 
 
 def vacuum_chroma(client) -> None:
@@ -96,7 +125,8 @@ def vacuum_chroma(client) -> None:
     if not settings.is_persistent or not settings.persist_directory:
         log.warning(
             "a private corpus's collection was dropped from the Chroma server; run `chroma vacuum --path <its "
-            "path>` on the server's host so its database file forgets it too"
+            "path>` on the server's host so its database file forgets it too, and remove the segment folders "
+            "beside that file that it no longer lists"
         )
         return
     # in a process of its own: its output is Chroma's to print, and a failure is reported, not raised
