@@ -13,6 +13,7 @@ import numpy as np
 from bot.knowledge.compose import MAX_ANSWER_CHARS, Composed, compose
 from bot.knowledge.holds import PERSON_NAME
 from bot.knowledge.index import Hit, KnowledgeIndex, Mode, Passage
+from bot.knowledge.llm_answer import LLM_PASSAGES, model_prompt, model_reply
 from bot.knowledge.question import Question, Vocabulary
 from bot.knowledge.questions import NUMBER, WHEN, WHO
 from bot.knowledge.rank import DEFAULT_RANKER, Reranker, SchoolsNamed, pool
@@ -28,7 +29,6 @@ log = logging.getLogger(__name__)
 # quoted are cited.
 CANDIDATE_PASSAGES = 10
 CARDS_DEEPER = 6  # how many times deeper the documents are searched for when the data cards crowd them out
-LLM_PASSAGES = 6  # of them, shown to a language model (after the data card, if any)
 SUPPORT_MARGIN = 0.15  # a passage backs a data answer only if this much above the relevance threshold
 # Cosine similarity (all-MiniLM-L6-v2) of the best passage or sentence below which the question is
 # taken as unrelated to the knowledge base; chosen from bench/relevance_threshold.py on the
@@ -247,8 +247,6 @@ class Answerer:
         data: Hit | None,
         named: SchoolsNamed,
     ) -> Answer:
-        from bot.prompts import load_prompt  # LangChain's prompt classes: only with a model configured
-
         question, kind = asked.text, asked.asks
         shown = ([data] if data else []) + hits[:LLM_PASSAGES]
         hint = kind.hint()
@@ -264,35 +262,16 @@ class Answerer:
         if about:
             schools = " and ".join(about)
             hint += f" It asks about {schools}: use only what the passages say of {schools}, not of another school."
-        passages = "\n\n".join(
-            f"[{i}] {h.passage.title} ({h.passage.location})\n{h.passage.text}"
-            for i, h in enumerate(shown, start=1)
-        )
-        earlier = ""
-        if history:
-            earlier = (
-                "\nEarlier in this conversation:\n"
-                + "\n".join(
-                    f"Q: {t.question}" + (f"\nA: {t.answer}" if t.answer else "") for t in history[-3:]
-                )
-                + "\n"
-            )
-        prompt = load_prompt("answer").format(
-            question=question, passages=passages, history=earlier, hint=hint
-        )
         seen = [h.passage.source for h in shown]
-        try:
-            reply = self._llm.invoke(prompt)
-        except Exception as exc:  # timeouts, refused connections, provider errors: fall back
-            # the type only: a provider's message can echo the prompt, which may quote private notes
-            log.warning("language model failed (%s); answering extractively", type(exc).__name__)
+        turns = [(t.question, t.answer or "") for t in history]
+        text = model_reply(self._llm, model_prompt(question, hint, shown, turns))
+        if text is None:
             return _with_note(
                 self._extractive(asked, hits, vector, data, named),
                 "The language model did not answer, so these are the passages themselves.",
                 shown=seen,
             )
-        text = reply.content if isinstance(reply.content, str) else str(reply.content)
-        checked = check_citations(text.strip(), shown)
+        checked = check_citations(text, shown)
         if checked is None:
             return _with_note(
                 self._extractive(asked, hits, vector, data, named),
