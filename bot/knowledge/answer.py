@@ -115,7 +115,7 @@ class Answerer:
         (`bot.knowledge.results.documents_answer`). No wording decides it."""
         lexicon = self._data.lexicon() if self._data else None
         asked = Question.parse(question, lexicon)  # read once; every later stage reads this value
-        question = asked.text  # "the VP at Maple": its vice-principal
+        question = asked.text  # "the VP at Hillcrest": its vice-principal
         query = question
         if history:  # a follow-up ("and in Grade 6?") is searched with the question before it
             query = f"{history[-1].question} {question}"
@@ -253,8 +253,8 @@ class Answerer:
         about = named(question) if data is None else []
         if about and kind.kind in (WHO, NUMBER, WHEN):
             # the rule the extractive answer keeps, kept before the model: when no passage it is shown says
-            # a name, number or date of the school asked about, a model shown Cedar Valley SS's profile for
-            # "Who is the principal of Willow Creek?" would answer with Cedar Valley's principal. The
+            # a name, number or date of the school asked about, a model shown one school's profile when asked
+            # for another school's principal would answer with the first school's principal. The
             # extractive answer looks at every passage found, and says it won't guess if none says it.
             idf, document = self._context()
             if _compose(asked, hits[:LLM_PASSAGES], vector, idf, document, named, self._ranker).unanswered:

@@ -19,7 +19,7 @@ class QuestionKind:
     kind: str
     count: int | None = None  # "What are the three priorities?" -> 3
     subject: frozenset[str] = frozenset()
-    counted: str | None = None  # "How many students are at Maple PS?" -> "student" (a stem, as terms gives)
+    counted: str | None = None  # "How many students are at Hillcrest?" -> "student" (a stem, as terms gives)
 
     def hint(self) -> str:
         """A line telling a language model what kind of answer is wanted."""
@@ -79,7 +79,7 @@ _ASKING = re.compile(
 )
 
 
-# what leaders type for what the documents write: "the VP at Maple", "the cluster supers", "grad rates"
+# what leaders type for what the documents write: "the VP at Hillcrest", "the cluster supers", "grad rates"
 _SHORTHAND = (
     (re.compile(r"\bVPs\b"), "vice-principals"),
     (re.compile(r"\bVP\b"), "vice-principal"),
@@ -115,7 +115,7 @@ def question_kind(question: str) -> QuestionKind:
         return QuestionKind(NUMBER, counted=_counted(low))
     if re.match(r"why\b|what (?:is|was) the (?:reason|rationale|point)\b|for what reason\b", low):
         return QuestionKind(WHY)
-    if _DOING.match(q):  # "What is Harbour View doing to get kids to like math?": how, not what it is
+    if _DOING.match(q):  # "What is Hillcrest doing to get kids to like math?": how, not what it is
         return QuestionKind(HOW)
     listed = _LIST_Q.match(q) or _MANY_ASKED.match(q)
     if listed:
@@ -127,7 +127,9 @@ def question_kind(question: str) -> QuestionKind:
         defined = None  # "What is the new funding request for 2026-27?" asks for a value
     if defined:
         subject = next(g for g in defined.groups() if g)
-        subject = re.split(r"\s(?:at|in|for|from|within|across)\s", subject, maxsplit=1)[0]  # "X at Maple PS"
+        subject = re.split(r"\s(?:at|in|for|from|within|across)\s", subject, maxsplit=1)[
+            0
+        ]  # "X at Hillcrest"
         return QuestionKind(DEFINITION, subject=frozenset(terms(subject)))
     if re.match(r"how (?:do|does|did|can|could|should|is|are|will|would)\b", low):
         return QuestionKind(HOW)

@@ -9,7 +9,7 @@ named weights (`Weights`):
   the sentences either side), because the sentence that answers often resembles the question less than
   its neighbours do ("Numeracy is coordinated centrally. Lead: Hannah Kowalski.");
 - shared: the question's words the sentence holds, each weighted by its rarity (idf) in the corpus; a word
-  in its section heading or document title counts half ("Maple PS" in a profile's title);
+  in its section heading or document title counts half ("Hillcrest Elementary" in a profile's title);
 - holds: whether it holds the kind of thing asked for: a name, a number, a date or time of day, a
   definition, a reason (bot.knowledge.holds);
 - found: how high retrieval (dense and lexical, fused) ranked its passage, as 1 / rank;

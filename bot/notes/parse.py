@@ -111,5 +111,5 @@ def parse_note(text: str) -> dict[str, str]:
 
 
 def parse_filters(text: str) -> dict[str, str]:
-    """'/notes school:"Maple PS" since: 2026-09-01' -> the filters; any other words under "text"."""
+    """'/notes school:"Hillcrest Elementary" since: 2026-09-01' -> the filters; any other words under "text"."""
     return _fields(text, FILTERS)

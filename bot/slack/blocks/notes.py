@@ -71,7 +71,7 @@ def usage(types: Sequence[str], priorities: Sequence[str]) -> str:
         "• `/note school:RB01 student:S1234 type:credit_rescue tier:2 priority:graduation follow_up:2026-12-01 "
         "Met with the student and the teacher...` logs a note in one line. Only the text is required. Fields "
         "come first (`school: RB01` or `school:RB01`); later in the note only `key:value` with no space is a "
-        'field. A school\'s name goes in quotes: `school:"Maple PS"`.',
+        'field. A school\'s name goes in quotes: `school:"Hillcrest Elementary"`.',
         "• `/notes school:RB01 student:S1234 type:tutoring priority:graduation since:2026-09-01 author:@someone` "
         "lists matching notes, newest first, ten at a time.",
         "• `/notes export [filters]` sends you the matching notes as a CSV file in a direct message.",
@@ -92,7 +92,7 @@ def when(moment: datetime) -> str:
 
 
 def school_label(school: str | None, names: Mapping[str, str]) -> str:
-    """'Maple PS (RB01)', or the id alone for a school no longer in the district's data."""
+    """'Hillcrest Elementary (HE01)', or the id alone for a school no longer in the district's data."""
     if school is None:
         return "no school"
     return f"{names[school]} ({school})" if school in names else school
