@@ -138,6 +138,25 @@ def test_a_list_is_quoted_with_its_lead_in_and_its_items_with_their_markers(ask)
     )
 
 
+def test_a_term_a_list_item_labels_is_defined_by_that_item(ask):
+    guide = (
+        "# Secondary practices\n\n## Practices\n\n"
+        "- **Credit rescue.** A student at risk of failing a course finishes the missing work before the course "
+        "ends, with a teacher who knows the course.\n"
+        "- **Course mapping.** Each Grade 11 student has a map of the courses still needed.\n"
+    )
+    requests = (
+        "# Lakeview requests\n\n## Support requested\n\nLakeview asked for:\n\n"
+        "- two teachers for the credit rescue room;\n"
+        "- a reading coach for Grade 9;\n"
+        "- a bus for students staying late.\n"
+    )
+    answer = ask({"guide.md": guide, "lakeview.md": requests})("What is credit rescue?")
+    assert answer.answer.startswith("- Credit rescue. A student at risk of failing a course finishes"), (
+        answer.answer
+    )
+
+
 def test_a_sentence_that_refers_back_is_quoted_with_its_referent(ask):
     essay = (
         "# Notes on change\n\n"

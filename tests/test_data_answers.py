@@ -341,6 +341,29 @@ def test_a_passage_that_answers_beats_the_results(district):
     assert "% in 2025" not in answer.answer
 
 
+PROFILE = """\
+# Prairie Wind Elementary
+
+## Practices
+
+- **Emergent bilingual students.** Newcomer families meet a bilingual liaison in their first week, and each
+  child reads with a language tutor three mornings a week.
+- **Reading checks.** Every six weeks each K-3 class checks every child's reading.
+"""
+
+
+def test_what_a_school_is_doing_is_answered_from_its_documents_not_its_figures(make_services, tmp_path):
+    folder = write_district(tmp_path / "sagebrush", documents=True)
+    (folder / "prairie-wind.md").write_text(PROFILE)
+    services = _ready(make_services, folder)
+    doing = services.answerer.ask("What is Prairie Wind doing for emergent bilingual students?")
+    assert "bilingual liaison" in doing.answer and "% in 2025" not in doing.answer
+    assert doing.sources[0].source.endswith("prairie-wind.md")
+    # asked with "how", a comparison is still the results' to answer
+    compared = services.answerer.ask("How does Prairie Wind's grade 3 ELA stack up against the district?")
+    assert "% in 2025" in compared.answer and "bilingual liaison" not in compared.answer
+
+
 def test_a_school_the_district_does_not_have_is_said_to_be_unknown(district):
     answer = district.answerer.ask("How is Oak Hollow Elementary doing in grade 3 ELA?")
     assert answer.answer.startswith("No school called Oak Hollow Elementary is in the district's results.")
@@ -397,6 +420,16 @@ def test_a_name_two_schools_share_is_asked_about_unless_a_measure_says_which(sam
     assert sample.answerer.ask("How is Northgate Secondary doing on graduation?").answer.startswith(
         "Northgate SS,"
     )
+
+
+def test_a_list_items_label_is_never_quoted_without_what_it_labels(sample):
+    # the sample's school profiles list their practices as "- **Label.** What it is ...": an answer that
+    # runs out of room quotes a label with its text or not at all
+    answer = sample.answerer.ask("What is Maple PS doing about multilingual learners?")
+    lines = [line.split(" [")[0] for line in answer.answer.split("\n")]
+    assert any(line.startswith("- Multilingual learners. Newcomer students") for line in lines), answer.answer
+    bare = [line for line in lines if re.fullmatch(r"- [\w ,'’-]+\.", line) and len(line.split()) <= 5]
+    assert not bare, answer.answer
 
 
 def test_a_principal_no_document_names_comes_from_the_list_of_schools(sample):

@@ -27,7 +27,7 @@ from bot.knowledge.holds import words
 from bot.knowledge.question import Question
 from bot.knowledge.questions import LIST
 from bot.knowledge.rank import DEFAULT_RANKER, Candidate, Pool, Reranker, allowed, sentences
-from bot.knowledge.structure import ENDS, TABLE, asks, listed, points, refers_back
+from bot.knowledge.structure import ENDS, TABLE, asks, labels, listed, points, refers_back
 from bot.knowledge.text import Unit
 from bot.knowledge.vectors import Passage
 
@@ -155,7 +155,9 @@ class _Answer:
         going on from it, and what it points to, as far as there is room. False if it did not fit."""
         self.quotes += 1
         core, going_on = _block(self, hit, index)
-        if not (self.take(core) or self.take([(hit, index)], cut=cut)):
+        units = self.units(hit)
+        alone = not labels(units[index], units[index + 1] if index + 1 < len(units) else None)
+        if not (self.take(core) or (alone and self.take([(hit, index)], cut=cut))):
             return False
         for key in going_on:
             if not self.take([key]):
@@ -199,6 +201,8 @@ def _block(answer: _Answer, hit: int, index: int) -> tuple[list[Key], list[Key]]
             break
         last += 1
         going_on.append((hit, last))
+    if going_on and labels(units[max(core)], units[going_on[0][1]]):  # a label is quoted with what it labels
+        core.add(going_on.pop(0)[1])
     return [(hit, k) for k in sorted(core)], going_on
 
 

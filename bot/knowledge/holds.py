@@ -57,6 +57,7 @@ _DEFINED = re.compile(
     re.I,
 )
 _MARKER = re.compile(r"^\W*")  # a list marker, bold, a quote: what opens a sentence before its first word
+_LABEL = re.compile(r"\*\*|__|^\W*")  # bold and what opens a sentence: "- **Term.** ..." reads "Term. ..."
 
 
 @lru_cache(maxsize=16384)
@@ -131,9 +132,13 @@ def _number(text: str, counted: str | None) -> float:
 
 
 def _definition(text: str, subject: Collection[str]) -> float:
-    """1 for "X is ...", "X: ...", 0.7 for a sentence naming X with a definer ("called X", "X, whereby ...")."""
+    """1 for "X is ...", "X: ..." and a term as a label ("**X.** What it is ..."), 0.7 for a sentence naming X
+    with a definer ("called X", "X, whereby ...")."""
     if not subject:
         return 0.0
+    label, stop, rest = _LABEL.sub("", text).partition(". ")
+    if stop and rest and words(label) == set(subject):
+        return 1.0
     opening = _MARKER.sub("", text).split()
     reach = len(subject) + 3
     if set(subject) <= words(" ".join(opening[:reach])) and _DEFINING.search(" ".join(opening[: reach + 2])):

@@ -34,7 +34,7 @@ from bot.knowledge.holds import Holds, words
 from bot.knowledge.loaders import SUPPORTED_SUFFIXES
 from bot.knowledge.question import Question
 from bot.knowledge.questions import NUMBER, WHEN, WHO, QuestionKind
-from bot.knowledge.structure import asks, refers_back
+from bot.knowledge.structure import asks, labels, refers_back
 from bot.knowledge.text import Unit, answer_units, terms
 from bot.knowledge.vectors import Passage
 
@@ -97,12 +97,22 @@ class Pool:
 
     def _held(self, kind: QuestionKind, c: Candidate) -> float:
         """What a sentence holds, read with the sentence it refers back to ("What is a check-in? It is a
-        60-minute meeting ...": the pair defines it)."""
-        unit = self.unit(c)
+        60-minute meeting ...": the pair defines it), and a list item's sentence with its label, which an
+        answer quotes with it ("- Credit recovery. Students who ...": the item defines it)."""
+        units, unit = self.units[c.hit], self.unit(c)
         held = self.reader.kind(kind, unit.text)
-        if c.index and refers_back(unit) and not self.units[c.hit][c.index - 1].heading:
-            held = max(held, self.reader.kind(kind, f"{self.units[c.hit][c.index - 1].text} {unit.text}"))
+        if c.index and refers_back(unit) and not units[c.index - 1].heading:
+            held = max(held, self.reader.kind(kind, f"{units[c.index - 1].text} {unit.text}"))
+        if self.label(c):
+            held = max(held, self.reader.kind(kind, f"{units[c.index - 1].text} {unit.text}"))
         return held
+
+    def label(self, c: Candidate) -> frozenset[str]:
+        """The words of the label of a list item's sentence ("- Credit rescue." before "A student ..."), which
+        an answer quotes with it; empty for any other sentence."""
+        units = self.units[c.hit]
+        before = units[c.index - 1] if c.index else None
+        return words(before.text) if before and labels(before, units[c.index]) else frozenset()
 
     def mentions(self, i: int) -> bool:
         """Whether the i-th candidate, its heading or its document's title holds a word of the question."""
@@ -228,7 +238,7 @@ def _shared(pool: Pool) -> np.ndarray:
     around = [words(f"{p.title} {p.location}") for p in pool.passages]
     shared = np.zeros(len(pool.candidates))
     for i, c in enumerate(pool.candidates):
-        own = asked & words(pool.text(i))
+        own = asked & (words(pool.text(i)) | pool.label(c))
         near = (asked & around[c.hit]) - own
         shared[i] = (sum(weight[t] for t in own) + 0.5 * sum(weight[t] for t in near)) / total
     return shared

@@ -14,6 +14,7 @@ from typing import Protocol
 
 from bot.knowledge.index import Hit, Passage
 from bot.knowledge.question import Question, Vocabulary
+from bot.knowledge.questions import HOW, WHY
 from bot.knowledge.text import terms
 
 
@@ -58,6 +59,8 @@ class DataAnswering(Protocol):
 # A paragraph found answers a question instead of the results when it says at least this share of the words the
 # results leave unexplained (each weighted by its rarity in the corpus), of what the question names.
 COVERED_SHARE = 0.5
+# what the results never say: how something is done, and why (the documents are asked, when one is relevant)
+_NOT_A_VALUE = frozenset({HOW, WHY})
 
 
 def documents_answer(
@@ -67,6 +70,10 @@ def documents_answer(
     give only a roster or a refusal, or the question asks something they leave unexplained ("What is Math
     Morning at Red Oak?") that a paragraph found says of the schools and subjects the question names (the
     paragraph, or its passage's title and heading, names one of each; `vocabulary` reads them)."""
+    if asked.asks.kind in _NOT_A_VALUE and not asked.asked:  # "What is X doing about ...?", "Why ...?": what
+        return (
+            True  # is done, not a figure; unless it asks the results something ("... against the district?")
+        )
     if data.yields:  # "Who is the principal of X?": a passage that speaks of X (or of the person asked about)
         return not data.about or any(
             n.lower() in f"{h.passage.title}\n{h.passage.text}".lower() for h in hits for n in data.about

@@ -58,3 +58,18 @@ def asks(unit: Unit) -> bool:
 def listed(unit: Unit, line: str) -> bool:
     """A list item's sentence: its line opens with a bullet of any kind or a number."""
     return unit.in_list or bool(MARKED.match(line))
+
+
+LABEL_WORDS = 5  # at most this many words: a list item's label ("- Reading data wall."), not a sentence
+
+
+def labels(unit: Unit, following: Unit | None) -> bool:
+    """A list item's label, the item's first few words before its first sentence ("- **Math routines.**
+    Since January ..."): it says nothing without the sentence that follows it on its line."""
+    return (
+        unit.first_in_line
+        and following is not None
+        and following.line == unit.line
+        and not following.first_in_line
+        and len(MARKED.sub("", unit.text).split()) <= LABEL_WORDS
+    )
