@@ -79,21 +79,25 @@ def test_a_sentence_that_answers_scores_above_one_on_the_same_subject_that_does_
 
 
 @needs_model
-def test_answers_ranked_by_the_cross_encoder_quote_the_sentence_that_answers(make_services, tmp_path):
+def test_answers_ranked_by_the_cross_encoder_lead_with_the_sentence_that_answers(make_services, tmp_path):
+    # every sentence shares the question's words; a ranker that put the cross-encoder's choice last would
+    # lead with one that does not answer
     folder = tmp_path / "knowledge"
     folder.mkdir()
     (folder / "transport.md").write_text(
         "# Transportation\n\n"
-        "The board publishes the bus schedule on its website every August. "
-        "In 2025 the bus schedule changed because two routes were merged to save fuel costs. "
-        "Families can ask the transportation office about stops.\n\n"
+        "The board publishes the bus schedule on its website every August.\n"
+        "Families who want a change to the bus schedule should write to the board.\n"
+        "In 2025 the bus schedule changed because two routes were merged to save fuel costs.\n"
+        "Bus schedule questions from the board are answered by the transportation office.\n\n"
         "## Late buses\n\n"
-        "A late bus leaves each secondary school at 5:15 p.m. on Tuesdays and Thursdays.\n",
+        "A late bus leaves each secondary school at 5:15 p.m. on Tuesdays and Thursdays.\n"
+        "The late bus schedule is set by the board each year.\n",
         encoding="utf-8",
     )
     services = make_services(reranker="cross-encoder", reranker_model=TRAINED)
     services.ingester.ingest([folder])
-    answer = services.answerer.ask("Why did the board change the bus schedule?")
-    assert "two routes were merged" in answer.answer
-    late = services.answerer.ask("When does the late bus leave?")
-    assert "5:15 p.m." in late.answer and late.sources[0].title == "Transportation"
+    why = services.answerer.ask("Why did the board change the bus schedule?").answer
+    assert why.startswith("In 2025 the bus schedule changed because two routes were merged"), why
+    when = services.answerer.ask("When does the late bus leave?").answer
+    assert when.startswith("A late bus leaves each secondary school at 5:15 p.m."), when
