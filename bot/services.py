@@ -307,6 +307,6 @@ class Services:
         from bot.notes.store import NotesStore
 
         return Notes(
-            store=NotesStore(engine=self.engine), district=self.district, corpus=lambda: self.ingester,
+            store=NotesStore(engine=self.engine), district=self.district, ingester=lambda: self.ingester,
             copies=NoteCopies(engine=self.engine, clock=self.clock),
         )  # fmt: skip

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 NOTES_CORPUS = "notes"  # the private corpus notes are searched in; never the public one
+NOTE_SOURCE = "note:"  # the source of a note's passage in that corpus: "note:42"
 # the one refusal, the same words whatever was asked: no count, no hint whether anything matches
 REFUSAL = (
     "Intervention notes are private to the people the district has entitled to them, and you are not "

@@ -18,7 +18,7 @@ from bot.district.config import DistrictConfig, NotesConfig
 from bot.district.service import District, NotLoaded
 from bot.knowledge.text_items import TextItem
 from bot.notes.copies import NoteCopies
-from bot.notes.model import NOTES_CORPUS, Note, NotEntitled, NotesOff
+from bot.notes.model import NOTE_SOURCE, NOTES_CORPUS, Note, NotEntitled, NotesOff
 from bot.notes.session import Session
 from bot.notes.store import NotesStore
 
@@ -30,12 +30,12 @@ MEMBERS_TTL = timedelta(seconds=60)  # a member who leaves the channel loses acc
 class Notes:
     """The notes service: entitlement, sessions, and what the jobs need (counts, follow-ups, retention)."""
 
-    def __init__(self, *, store: NotesStore, district: District, corpus: Callable,
+    def __init__(self, *, store: NotesStore, district: District, ingester: Callable,
                  copies: NoteCopies) -> None:  # fmt: skip
         self.store = store
         self.district = district
         self.copies = copies  # Resolute's messages in Slack that quote a note, taken back when it goes
-        self._corpus = corpus  # () -> the Ingester; loads nothing until a note is written
+        self._ingester = ingester  # () -> the Ingester; loads nothing until a note is written
         self._members: dict[str, tuple[datetime, frozenset[str]]] = {}
         self._lock = threading.Lock()
         self._unforgotten = False  # a deletion whose old bytes the database could not yet overwrite
@@ -163,15 +163,15 @@ class Notes:
         details += [f"tier {note.tier}"] if note.tier else []
         details += [f"student {note.student}"] if note.student else []
         details += [f"priority {note.priority}"] if note.priority else []
-        return TextItem(id=f"note:{note.id}", title=f"Note by <@{note.author}>", location=f"{day}, {school}",
+        return TextItem(id=f"{NOTE_SOURCE}{note.id}", title=f"Note by <@{note.author}>", location=f"{day}, {school}",
                         text=f"{note.text}\n({', '.join(details)})")  # fmt: skip
 
     def index(self, notes: list[Note]) -> None:
         """Put notes (new or changed) into the notes corpus."""
         if notes:
-            self._corpus().upsert_texts(NOTES_CORPUS, [self.item(n) for n in notes])
+            self._ingester().upsert_texts(NOTES_CORPUS, [self.item(n) for n in notes])
 
     def unindex(self, ids: list[int]) -> None:
         """Take notes out of the notes corpus."""
         if ids:
-            self._corpus().delete(NOTES_CORPUS, [f"note:{i}" for i in ids])
+            self._ingester().delete(NOTES_CORPUS, [f"{NOTE_SOURCE}{i}" for i in ids])

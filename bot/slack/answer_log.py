@@ -13,9 +13,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from bot.knowledge.answer import Answer
+from bot.notes.model import NOTE_SOURCE
 from bot.store.tables import answer_feedback, slack_answers, slack_claims
 
-NOTE_SOURCE = "note:"  # the source of a passage from the intervention notes corpus ("note:42")
 WITHHELD = "(not kept: this answer quoted intervention notes)"
 
 

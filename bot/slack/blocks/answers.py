@@ -6,6 +6,7 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from bot.notes.model import NOTE_SOURCE
 from bot.slack.blocks.kit import (
     FALLBACK_CHARS,
     MESSAGE_BLOCKS,
@@ -37,7 +38,9 @@ EYES = "eyes"
 
 
 def _source_line(n: int, title: str, location: str, source: str = "") -> str:
-    if source.startswith("note:"):  # "Note by @author, date, school": a note, so it reads unlike a document
+    if source.startswith(
+        NOTE_SOURCE
+    ):  # "Note by @author, date, school": a note, so it reads unlike a document
         author = title.removeprefix("Note by ")
         if re.fullmatch(r"<@[UW][A-Z0-9]+>", author):
             return cut(f"*[{n}]* :lock: Note by {author}, {escape(location)}", SOURCE_LINE_CHARS)
