@@ -22,8 +22,8 @@ from bot.knowledge.chunking import DEFAULT_MAX_TOKENS
 from bot.knowledge.embeddings import make_embeddings
 from bot.services import Services
 from bot.slack.fake import FakeSlack
+from tests.postgres import LOCAL_URL, NoPostgres, answers, throwaway
 
-PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"  # .ci/run starts it if it is down
 REFORM_DOCS = Path(__file__).resolve().parents[2] / "shared" / "reform-docs"
 _SETTING_PREFIXES = ("RESOLUTE_", "OPENAI_", "CHROMA_", "DATABASE_URL", "SLACK_")
 
@@ -131,24 +131,36 @@ def fake_slack():
         yield running
 
 
-class PostgresSchemas:
-    """Fresh schemas on the local PostgreSQL, each a database of its own for one test; dropped after it."""
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """The PostgreSQL of this test run: the one at 127.0.0.1:5432 (database `test`) when it answers, else a
+    throwaway server started from the installed binaries (tests.postgres); started only when a test needs it."""
+    if answers(LOCAL_URL):
+        yield LOCAL_URL
+        return
+    try:
+        with throwaway() as url:
+            yield url
+    except NoPostgres as exc:
+        pytest.fail(str(exc), pytrace=False)
 
-    def __init__(self) -> None:
+
+class PostgresSchemas:
+    """Fresh schemas on the test run's PostgreSQL, each a database of its own for one test; dropped after it."""
+
+    def __init__(self, url: str) -> None:
+        self._url = url
         self._admin = None
         self._made: list[str] = []
 
     def new(self) -> str:
         """The SQLAlchemy URL of a new, empty schema."""
         name = f"t_{uuid.uuid4().hex[:12]}"
-        self._admin = self._admin or create_engine(PG_URL)
-        try:
-            with self._admin.begin() as conn:
-                conn.execute(text(f"CREATE SCHEMA {name}"))
-        except Exception as exc:  # pragma: no cover - .ci/run starts PostgreSQL
-            pytest.fail(f"PostgreSQL at 127.0.0.1:5432 is not reachable ({exc}); .ci/run starts it")
+        self._admin = self._admin or create_engine(self._url)
+        with self._admin.begin() as conn:
+            conn.execute(text(f"CREATE SCHEMA {name}"))
         self._made.append(name)
-        return f"{PG_URL}?options=-csearch_path%3D{name}"
+        return f"{self._url}?options=-csearch_path%3D{name}"
 
     def drop_all(self) -> None:
         """Drop every schema made."""
@@ -161,9 +173,9 @@ class PostgresSchemas:
 
 
 @pytest.fixture
-def pg_schemas():
+def pg_schemas(postgres_url):
     """Make fresh PostgreSQL schemas: `pg_schemas.new()` is a database URL."""
-    schemas = PostgresSchemas()
+    schemas = PostgresSchemas(postgres_url)
     yield schemas
     schemas.drop_all()
 
