@@ -326,6 +326,25 @@ class MeasureInfo(BaseModel):
     higher_is_better: bool = True
 
 
+EPSILON = 1e-9  # values are compared as computed; this only absorbs floating-point noise
+
+
+def status_of(
+    value: float, expected: float, goal: float, tolerance: float, *, lower_is_better: bool = False
+) -> str:
+    """The status of a value against its trajectory; for a measure whose goal is below its baseline (chronic
+    absence), the same rules with every value mirrored."""
+    if lower_is_better:
+        value, expected, goal = -value, -expected, -goal
+    if value >= goal - EPSILON:
+        return "met"
+    if value >= expected - EPSILON:
+        return "on_track"
+    if value >= expected - tolerance - EPSILON:
+        return "at_risk"
+    return "off_track"
+
+
 class Target(BaseModel):
     """A target as the progress rules use it: baseline and goal points flattened, interim years as ints."""
 
@@ -342,9 +361,7 @@ class Target(BaseModel):
     group: str = "all"
 
     def status(self, value: float, year: int) -> str:
-        """The status of a value in a year against this target's trajectory (`progress.status_of`)."""
-        from bot.district.progress import status_of
-
+        """The status of a value in a year against this target's trajectory (`status_of`)."""
         lower = self.goal_value < self.baseline_value  # chronic absence: lower is better
         return status_of(value, self.expected(year), self.goal_value, self.tolerance, lower_is_better=lower)
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from bot.district.vocabulary import (
@@ -25,17 +24,16 @@ from bot.district.vocabulary import (
     SCHOOL,
     SUBJECTS,
     TYPE_WORDS,
+    Measure,
     Token,
     asked_in,
-    grade_in,
     grades_at,
-    label_parts,
     level_of,
     level_phrases,
     levels_at,
+    measures_of,
     phrase,
     readable_key,
-    subject_in,
     subjects_at,
     tokens,
 )
@@ -53,18 +51,6 @@ _SAME_STUDENTS = (
      "mll", "mlls", "emergent bilinguals"),
     ("students with disabilities", "swd", "special education", "special needs", "iep"),
 )  # fmt: skip
-
-
-@dataclass(frozen=True)
-class Measure:
-    """A measure as a leader reads it: its name, grade, subjects, other names and direction."""
-
-    key: str
-    name: str
-    grade: str | None = None
-    subjects: frozenset[str] = frozenset()
-    aliases: tuple[str, ...] = ()
-    higher_is_better: bool = True
 
 
 class Lexicon:
@@ -93,28 +79,7 @@ class Lexicon:
     ) -> Lexicon:
         """From the district file, schools.csv and the (measure, group) pairs results.csv holds."""
         held = set(held)
-        declared = {m.key: m for m in config.measures}
-        labels: dict[str, list[str]] = {}
-        group_labels: dict[str, str] = {}
-        for t in config.targets:
-            measure, group = label_parts(t.label)
-            labels.setdefault(t.measure, []).append(measure if t.group == "all" else "")
-            if t.group != "all" and group:
-                group_labels.setdefault(t.group, group)
-                labels[t.measure].append(measure)
-        measures = {}
-        # in the order the district file gives them ([[measures]], then [[targets]]), then the rest
-        for key in dict.fromkeys([*declared, *labels, *sorted(m for m, _ in held)]):
-            info = declared.get(key)
-            named = [n for n in labels.get(key, []) if n]
-            name = info.name if info else (named[0] if named else readable_key(key))
-            aliases = tuple(info.aliases) if info else ()
-            texts = [name, *aliases, *named, readable_key(key)]
-            grade = info.grade if info and info.grade else next(filter(None, map(grade_in, texts)), None)
-            subjects = {s for s in map(subject_in, [info.subject or "" if info else "", *texts]) if s}
-            lower = next((t.goal_value < t.baseline_value for t in config.targets if t.measure == key), False)
-            better = info.higher_is_better if info else not lower
-            measures[key] = Measure(key, name, grade, frozenset(subjects), aliases, better)
+        measures, group_labels = measures_of(config, held)
         groups = {g: config.groups.get(g) or group_labels.get(g) or (g.upper() if len(g) <= 4 else g.replace("_", " "))
                   for g in sorted({g for _, g in held} | set(group_labels) | set(config.groups)) if g != "all"}  # fmt: skip
         return cls(config.name, measures, groups, {s.school_id: s for s in schools})

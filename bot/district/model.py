@@ -16,8 +16,8 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from bot.district.config import DAYS, DistrictConfig, DistrictFile, Priority, Target
-from bot.district.lexicon import Lexicon
 from bot.district.problems import describe, fault
+from bot.district.vocabulary import measures_of
 
 __all__ = ["DAYS", "DistrictConfig", "DistrictData", "DistrictDataError", "Priority", "Result", "School", "Target",
            "district_file", "load_district"]  # fmt: skip
@@ -96,7 +96,8 @@ def load_district(path: Path) -> DistrictData:
         raise DistrictDataError(problems)
     if not config.on_the_move_measures:  # the default: every measure with a grade
         held = {(r.measure, r.group) for r in results}
-        graded = Lexicon.build(config, schools, held).graded()
+        measures, _ = measures_of(config, held)
+        graded = tuple(k for k, measure in measures.items() if measure.grade)
         config = config.model_copy(update={"on_the_move_measures": graded})
     return DistrictData(config, schools, results)
 

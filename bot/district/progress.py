@@ -16,27 +16,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from itertools import pairwise
 
-from bot.district.model import DistrictConfig, Target
+from bot.district.config import EPSILON, DistrictConfig, Target
+from bot.district.config import status_of as status_of  # the rule a status follows, kept with Target
 
 Series = dict[int, float]  # year -> value
-EPSILON = 1e-9  # values are compared as computed; this only absorbs floating-point noise
 STATUS_LABELS = {"met": "met", "on_track": "on track", "at_risk": "at risk", "off_track": "off track"}
-
-
-def status_of(
-    value: float, expected: float, goal: float, tolerance: float, *, lower_is_better: bool = False
-) -> str:
-    """The status of a value against its trajectory; for a measure whose goal is below its baseline (chronic
-    absence), the same rules with every value mirrored."""
-    if lower_is_better:
-        value, expected, goal = -value, -expected, -goal
-    if value >= goal - EPSILON:
-        return "met"
-    if value >= expected - EPSILON:
-        return "on_track"
-    if value >= expected - tolerance - EPSILON:
-        return "at_risk"
-    return "off_track"
 
 
 @dataclass

@@ -11,6 +11,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # its type only
+    from bot.district.config import DistrictConfig
 
 _TOKEN = re.compile(r"[A-Za-zÀ-ÿ0-9]+(?:['’][A-Za-z]+)?")
 
@@ -299,3 +303,46 @@ FILLER = (
     "remind wondering wonder know think"
 )
 PEOPLE = ("student", "students", "learner", "learners", "pupil", "pupils", "child", "children", "kid", "kids")
+
+
+@dataclass(frozen=True)
+class Measure:
+    """A measure as a leader reads it: its name, grade, subjects, other names and direction."""
+
+    key: str
+    name: str
+    grade: str | None = None
+    subjects: frozenset[str] = frozenset()
+    aliases: tuple[str, ...] = ()
+    higher_is_better: bool = True
+
+
+def measures_of(
+    config: DistrictConfig, held: set[tuple[str, str]]
+) -> tuple[dict[str, Measure], dict[str, str]]:
+    """Each measure as a leader reads it, from the district file (its [[measures]] entry, else its targets'
+    labels, else its key made readable) and the (measure, group) pairs results.csv holds; and each group's name
+    as its targets' labels give it."""
+    declared = {m.key: m for m in config.measures}
+    labels: dict[str, list[str]] = {}
+    group_labels: dict[str, str] = {}
+    for t in config.targets:
+        measure, group = label_parts(t.label)
+        labels.setdefault(t.measure, []).append(measure if t.group == "all" else "")
+        if t.group != "all" and group:
+            group_labels.setdefault(t.group, group)
+            labels[t.measure].append(measure)
+    measures = {}
+    # in the order the district file gives them ([[measures]], then [[targets]]), then the rest
+    for key in dict.fromkeys([*declared, *labels, *sorted(m for m, _ in held)]):
+        info = declared.get(key)
+        named = [n for n in labels.get(key, []) if n]
+        name = info.name if info else (named[0] if named else readable_key(key))
+        aliases = tuple(info.aliases) if info else ()
+        texts = [name, *aliases, *named, readable_key(key)]
+        grade = info.grade if info and info.grade else next(filter(None, map(grade_in, texts)), None)
+        subjects = {s for s in map(subject_in, [info.subject or "" if info else "", *texts]) if s}
+        lower = next((t.goal_value < t.baseline_value for t in config.targets if t.measure == key), False)
+        better = info.higher_is_better if info else not lower
+        measures[key] = Measure(key, name, grade, frozenset(subjects), aliases, better)
+    return measures, group_labels
