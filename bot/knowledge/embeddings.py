@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 from langchain_core.embeddings import Embeddings
@@ -20,20 +18,6 @@ def local_model_path() -> Path:
 def default_models_dir() -> Path:
     """Where the exported model is kept when no data dir is given: the user's cache."""
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "resolute" / "models"
-
-
-@contextmanager
-def quiet_loading() -> Iterator[None]:
-    """Hide transformers' "Loading weights" bar while the model loads, then restore the caller's choice."""
-    from transformers.utils import logging as hf_logging
-
-    was_enabled = hf_logging.is_progress_bar_enabled()
-    hf_logging.disable_progress_bar()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            hf_logging.enable_progress_bar()
 
 
 def make_embeddings(

@@ -12,6 +12,8 @@ import json
 import os
 import tempfile
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
 
@@ -40,13 +42,25 @@ def model_file(model_dir: Path, models_dir: Path) -> Path:
     return models_dir / f"{MODEL_NAME}-{version}-{size}.onnx"
 
 
+@contextmanager
+def quiet_loading() -> Iterator[None]:
+    """Hide transformers' "Loading weights" bar while the model loads, then restore the caller's choice."""
+    from transformers.utils import logging as hf_logging
+
+    was_enabled = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            hf_logging.enable_progress_bar()
+
+
 def export(model_dir: Path, target: Path) -> Path:
     """Export the model (pooling and normalisation included) to `target`, atomically: a process that
     reads it meanwhile sees the whole file or none, and two exporting at once both end with a whole one."""
     import torch
     from transformers import AutoModel
-
-    from bot.knowledge.embeddings import quiet_loading
 
     with quiet_loading():
         bert = AutoModel.from_pretrained(str(model_dir), local_files_only=True).eval()
