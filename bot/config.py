@@ -14,7 +14,7 @@ def _env(*names: str) -> AliasChoices:
 
 
 class Settings(BaseSettings):
-    """Everything Resolute can be configured with; see `.env.example` for each field."""
+    """Everything Resolute can be configured with: each field in `.env.example` and docs/configuration.md."""
 
     # errors never repeat a value: tokens and database URLs carry secrets
     model_config = SettingsConfigDict(

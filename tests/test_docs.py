@@ -154,3 +154,10 @@ def test_the_key_check_finds_a_key_left_out_and_one_that_does_not_exist(tmp_path
         "district-file key notes.retention_days is not documented",
         "district-file key notes.keep_days is documented but Resolute has none",
     ]
+
+
+def test_the_example_env_file_names_every_setting():
+    example = (ROOT / ".env.example").read_text(encoding="utf-8")
+    named = set(re.findall(r"^#? ?([A-Z][A-Z0-9_]+)=", example, flags=re.M))
+    assert setting_names() - named == set(), "settings .env.example does not show"
+    assert named - setting_names() == set(), "names in .env.example no setting reads"

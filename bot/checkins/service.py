@@ -87,8 +87,8 @@ class CheckIns:
         except NotLoaded as exc:
             raise NotConfigured(str(exc)) from None
         if config.checkins is None:
-            raise NotConfigured(f"check-ins are off: {self.district.file} has no [checkins] section (README, "
-                                "'Weekly check-ins')")  # fmt: skip
+            raise NotConfigured(f"check-ins are off: {self.district.file} has no [checkins] section "
+                                "(docs/checkins.md)")  # fmt: skip
         return config, config.checkins
 
     def week(self, now: datetime) -> str:

@@ -32,7 +32,7 @@ CARDS_DEEPER = 6  # how many times deeper the documents are searched for when th
 SUPPORT_MARGIN = 0.15  # a passage backs a data answer only if this much above the relevance threshold
 # Cosine similarity (all-MiniLM-L6-v2) of the best passage or sentence below which the question is
 # taken as unrelated to the knowledge base; chosen from bench/relevance_threshold.py on the
-# development questions (see README, "How 'nothing found' is decided").
+# development questions (docs/development.md, "How 'nothing found' is decided").
 RELEVANCE_THRESHOLD = 0.43
 _CITATION = re.compile(r"\[(\d{1,3})\]")
 

@@ -79,7 +79,7 @@ def forget_freed(engine: Engine) -> bool:
     On SQLite, secure_delete zeroes a deleted row in its page, but the page's older copies stay in the
     write-ahead log until it is checkpointed and cut back: this does both, unless a reader still holds an
     older snapshot (then False: try again later). PostgreSQL keeps dead rows until VACUUM and its WAL
-    until recycled: its operator's part (see the README); nothing to do here.
+    until recycled: its operator's part (docs/privacy.md); nothing to do here.
     """
     if engine.dialect.name != "sqlite":
         return True

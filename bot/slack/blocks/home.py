@@ -18,7 +18,7 @@ INTRO = (
 )
 NO_PRIORITIES = (
     "_The district's priorities will appear here once its district file is loaded "
-    "(`knowledge/district/district.toml`; see the README)._"
+    "(`knowledge/district/district.toml`; see docs/configuration.md)._"
 )
 COMMANDS = (
     "`/ask QUESTION`: a cited answer from the district's documents and data, in a thread.\n"
