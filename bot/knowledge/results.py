@@ -70,10 +70,10 @@ def documents_answer(
     give only a roster or a refusal, or the question asks something they leave unexplained ("What is Math
     Morning at Red Oak?") that a paragraph found says of the schools and subjects the question names (the
     paragraph, or its passage's title and heading, names one of each; `vocabulary` reads them)."""
-    if asked.asks.kind in _NOT_A_VALUE and not asked.asked:  # "What is X doing about ...?", "Why ...?": what
-        return (
-            True  # is done, not a figure; unless it asks the results something ("... against the district?")
-        )
+    # "What is X doing about ...?", "Why ...?": what is done, not a figure; unless it asks the results
+    # something too ("How does X's grade 3 ELA stack up against the district?")
+    if asked.asks.kind in _NOT_A_VALUE and not asked.asked:
+        return True
     if data.yields:  # "Who is the principal of X?": a passage that speaks of X (or of the person asked about)
         return not data.about or any(
             n.lower() in f"{h.passage.title}\n{h.passage.text}".lower() for h in hits for n in data.about

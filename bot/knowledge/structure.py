@@ -60,12 +60,13 @@ def listed(unit: Unit, line: str) -> bool:
     return unit.in_list or bool(MARKED.match(line))
 
 
-LABEL_WORDS = 5  # at most this many words: a list item's label ("- Reading data wall."), not a sentence
+LABEL_WORDS = 5  # at most this many words: a label ("- Reading data wall."), not a sentence
 
 
 def labels(unit: Unit, following: Unit | None) -> bool:
-    """A list item's label, the item's first few words before its first sentence ("- **Math routines.**
-    Since January ..."): it says nothing without the sentence that follows it on its line."""
+    """A label: a line's first few words before its first sentence, a list item's ("- **Math routines.**
+    Since January ...") or a paragraph's ("No. Check-ins are about ..."): it says little without the
+    sentence that follows it on its line, and is read and quoted with it."""
     return (
         unit.first_in_line
         and following is not None

@@ -108,7 +108,9 @@ def remove_orphan_segments(client) -> list[str]:
     folders = [p for p in folder.iterdir() if p.is_dir() and _SEGMENT_DIR.fullmatch(p.name)]
     if not folders:
         return []
-    with contextlib.closing(sqlite3.connect(f"file:{folder / 'chroma.sqlite3'}?mode=ro", uri=True)) as db:
+    with contextlib.closing(
+        sqlite3.connect(f"{(folder / 'chroma.sqlite3').resolve().as_uri()}?mode=ro", uri=True)
+    ) as db:
         live = {row[0] for row in db.execute("SELECT id FROM segments")}
     removed = [p.name for p in folders if p.name not in live]
     for name in removed:
