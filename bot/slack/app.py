@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import logging
 from concurrent.futures import Executor, ThreadPoolExecutor
+from typing import TYPE_CHECKING
 
 from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.config import Settings
-from bot.services import Services
 from bot.slack.listeners import register
+
+if TYPE_CHECKING:  # its type only: the services wire Slack in, and sit above it
+    from bot.services import Services
 
 # Each listener acks first and then answers in its thread; enough threads that a burst of questions
 # is acknowledged at once while the answers queue for the CPU (see Asking's slots).

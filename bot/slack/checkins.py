@@ -8,6 +8,7 @@ is logged.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -16,12 +17,14 @@ from bot.checkins.commands import ECHO_CHARS, USAGE, BadCommand, parse
 from bot.checkins.schedule import label as week_label
 from bot.checkins.sending import Sender
 from bot.checkins.service import ClearFirst, NotConfigured, Refusal, asks_to_move, block_id
-from bot.services import Services
 from bot.slack.blocks import checkin_values
 from bot.slack.blocks import checkins as blocks
 from bot.slack.blocks import support as support_blocks
 from bot.slack.blocks.kit import cut, escape
 from bot.slack.typed import from_slack, shown
+
+if TYPE_CHECKING:  # its type only: the services wire Slack in, and sit above it
+    from bot.services import Services
 
 Reply = Callable[[str, list[dict]], None]
 # a button or form value Resolute did not make (or made before it named what it acts on): nothing changes

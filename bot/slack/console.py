@@ -14,18 +14,21 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 from pydantic import SecretStr
 from slack_bolt import App, BoltRequest
 from slack_sdk.signature import SignatureVerifier
 
-from bot.services import Services
 from bot.slack import blocks
 from bot.slack.app import make_slack_app
 from bot.slack.block_check import blocks_problem
 from bot.slack.console_render import YOU, buttons, form_state, render
 from bot.slack.fake import BOT_TOKEN, BOT_USER, TEAM, Call, FakeSlack, Refused
+
+if TYPE_CHECKING:  # its type only: the services wire Slack in, and sit above it
+    from bot.services import Services
 
 DM, CHANNEL, APP_ID = "D0YOU", "C0LEADERS", "A0CONSOLE"
 HELP = """Type a question and press Enter: it is sent to Resolute as a direct message.

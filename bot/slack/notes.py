@@ -15,6 +15,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 from datetime import date
+from typing import TYPE_CHECKING
 
 from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient
@@ -22,11 +23,13 @@ from slack_sdk.webhook import WebhookClient
 from bot.notes.model import REFUSAL, Filters, Note, NotEntitled, NoteProblem, NotesOff
 from bot.notes.parse import parse_filters, parse_note
 from bot.notes.session import Session, filters_from
-from bot.services import Services
 from bot.slack.blocks import notes as blocks
 from bot.slack.blocks.kit import INPUT_CHARS, escape
 from bot.slack.members import channel_members
 from bot.slack.typed import from_slack
+
+if TYPE_CHECKING:  # its type only: the services wire Slack in, and sit above it
+    from bot.services import Services
 
 Reply = Callable[[str, list[dict]], None]
 PAGE = 10  # notes a page

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from slack_bolt import App
 
-from bot.services import Services
 from bot.slack.listeners import actions, commands, errors, events, views
+
+if TYPE_CHECKING:  # its type only: the services wire Slack in, and sit above it
+    from bot.services import Services
 
 SURFACES = (commands, events, actions, views, errors)
 

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot.services import Services
 from bot.slack import blocks
 from bot.slack.checkins import CheckinSlack
 from bot.slack.notes import NotesSlack
 from bot.slack.progress import progress_reply
+
+if TYPE_CHECKING:  # its type only: the services wire Slack in, and sit above it
+    from bot.services import Services
 
 
 def register(app: App, services: Services) -> None:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
-from bot.services import Services
+if TYPE_CHECKING:  # its type only: the services wire Slack in, and sit above it
+    from bot.services import Services
+
 
 # message subtypes that are still a person writing (edits, joins and bot posts are not)
 _PEOPLE = (None, "thread_broadcast", "file_share")

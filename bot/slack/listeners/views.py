@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot.services import Services
 from bot.slack import blocks
 from bot.slack.blocks import checkins as checkin_blocks
 from bot.slack.blocks import notes as note_blocks
 from bot.slack.checkins import CheckinSlack
 from bot.slack.notes import NotesSlack
+
+if TYPE_CHECKING:  # its type only: the services wire Slack in, and sit above it
+    from bot.services import Services
 
 
 def register(app: App, services: Services) -> None:
