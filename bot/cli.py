@@ -189,9 +189,12 @@ def digest(ctx: click.Context, preview: Path | None, post: bool) -> None:
         raise click.UsageError("give exactly one of --preview DIR or --post")
     if preview:
         from bot.district.views import write_preview
+        from bot.slack.blocks.district import digest_blocks
 
         try:
-            written = write_preview(services.district, preview)
+            written = write_preview(
+                services.district, preview, blocks=lambda d: digest_blocks(d.title, d.parts, d.tail)
+            )
         except NotLoaded as exc:
             raise click.UsageError(str(exc)) from None
         click.echo(f"Wrote {', '.join(p.name for p in written)} to {preview}")

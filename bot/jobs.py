@@ -21,6 +21,7 @@ from slack_sdk import WebClient
 
 from bot.district.digest import build_digest, occurrence, week_of
 from bot.district.service import District, NotLoaded
+from bot.slack.blocks.district import digest_blocks
 from bot.slack.blocks.kit import FALLBACK_CHARS, cut
 
 if TYPE_CHECKING:
@@ -118,7 +119,9 @@ def post_weekly_digest(district: District, client: WebClient, *, now: datetime |
         counts = _note_counts(notes, due, channel, client, now)
         digest = build_digest(config, report, names, week=week, before=before, notes=counts)
         posted = client.chat_postMessage(
-            channel=channel, text=cut(digest.text, FALLBACK_CHARS), blocks=digest.blocks
+            channel=channel,
+            text=cut(digest.text, FALLBACK_CHARS),
+            blocks=digest_blocks(digest.title, digest.parts, digest.tail),
         )
     except Exception:
         store.release_digest(channel, week)  # nothing went out: the next attempt may post

@@ -33,10 +33,6 @@ UPWARD: dict[tuple[str, str], str] = {
     ("bot.checkins.cli", "bot.slack.app"): "`resolute checkin send` posts with Slack's web client",
     ("bot.checkins.cli", "bot.slack.blocks.checkins"): _SHOWS,
     ("bot.checkins.cli", "bot.slack.console_render"): _SHOWS,
-    (
-        "bot.district.digest",
-        "bot.slack.blocks.district",
-    ): "a digest is built with its Block Kit; still to split",
     ("bot.slack.console", "bot.jobs"): "the console's /digest runs the weekly job, as the scheduler would",
 }
 

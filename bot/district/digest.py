@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 
 from bot.district.model import DAYS, DistrictConfig, Priority
 from bot.district.progress import STATUS_LABELS, ProgressReport, TargetProgress
-from bot.slack.blocks.district import digest_blocks
 
 MARKERS = {"met": ":white_check_mark:", "on_track": ":large_green_circle:", "at_risk": ":large_yellow_circle:",
            "off_track": ":red_circle:"}  # fmt: skip
@@ -18,11 +17,19 @@ MARKERS = {"met": ":white_check_mark:", "on_track": ":large_green_circle:", "at_
 
 @dataclass
 class Digest:
+    """A week's digest as data: Slack's Block Kit for it is bot.slack.blocks.digest_blocks(title, parts, tail)."""
+
     week: str
-    text: str  # mrkdwn, also the notification text
-    blocks: list[dict]
+    title: str  # "<district>: weekly progress"
+    parts: list[str]  # mrkdwn, one a priority
+    tail: list[str]  # the schools on the move and those to support, the notes logged
     charts: dict[str, bytes] = field(default_factory=dict)  # file name -> PNG
     summary: dict = field(default_factory=dict)  # what the next digest compares with
+
+    @property
+    def text(self) -> str:
+        """The whole digest in mrkdwn: the preview's text and Slack's notification text."""
+        return "\n\n".join(self.parts + self.tail)
 
 
 def occurrence(config: DistrictConfig, now: datetime) -> datetime:
@@ -115,9 +122,8 @@ def build_digest(config: DistrictConfig, report: ProgressReport, names: dict[str
             f"{coasting}. This is support, not blame: ask how the district can help."]  # fmt: skip
     if notes is not None:
         tail.append(notes_line(notes, config.priorities))
-    blocks = digest_blocks(f"{config.name}: weekly progress", parts, tail)
     summary = {_key(t): {"value": round(t.value, 2), "status": t.status} for t in report.targets}
-    digest = Digest(week, "\n\n".join(parts + tail), blocks, summary=summary)
+    digest = Digest(week, f"{config.name}: weekly progress", parts, tail, summary=summary)
     if charts:
         digest.charts = {f"{p.key}.png": chart(p, [t for t in report.targets if t.target.priority == p.key])
                          for p in config.priorities}  # fmt: skip

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.district.digest import build_digest, occurrence, week_of
+from bot.district.digest import Digest, build_digest, occurrence, week_of
 from bot.district.model import DistrictConfig
 from bot.district.progress import STATUS_LABELS, ProgressReport
 from bot.district.service import District
@@ -54,8 +55,11 @@ def progress_text(config: DistrictConfig, report: ProgressReport, names: dict[st
     return "\n".join(out)
 
 
-def write_preview(district: District, folder: Path, *, now: datetime | None = None) -> list[Path]:
-    """Write this week's digest (digest.md, blocks.json) and its charts to `folder`, without posting."""
+def write_preview(
+    district: District, folder: Path, *, blocks: Callable[[Digest], list[dict]], now: datetime | None = None
+) -> list[Path]:
+    """Write this week's digest (digest.md, and blocks.json as `blocks` renders it) and its charts to `folder`,
+    without posting."""
     config = district.config()
     week = week_of(occurrence(config, now or datetime.now(UTC)))
     names = {sid: s.name for sid, s in district.store.schools().items()}
@@ -64,7 +68,7 @@ def write_preview(district: District, folder: Path, *, now: datetime | None = No
     folder.mkdir(parents=True, exist_ok=True)
     written = [folder / "digest.md", folder / "blocks.json"]
     written[0].write_text(f"# {config.name}: weekly progress ({week})\n\n{digest.text}\n", encoding="utf-8")
-    written[1].write_text(json.dumps(digest.blocks, indent=2, ensure_ascii=False), encoding="utf-8")
+    written[1].write_text(json.dumps(blocks(digest), indent=2, ensure_ascii=False), encoding="utf-8")
     for name, png in digest.charts.items():
         (folder / name).write_bytes(png)
         written.append(folder / name)

@@ -23,6 +23,7 @@ from slack_sdk.models.views import View
 from bot.checkins.schedule import label as week_label
 from bot.checkins.schedule import monday, shift
 from bot.checkins.service import block_id as field_block  # the form's block ids are the service's field keys
+from bot.district.digest import MARKERS
 from bot.district.progress import STATUS_LABELS
 from bot.slack.blocks.checkin_values import clear_value
 from bot.slack.blocks.kit import (
@@ -152,8 +153,6 @@ def card_message(
     priorities: Sequence[Priority], statuses: dict[str, list[tuple[str, str]]], *, week: str
 ) -> tuple[str, list[Block]]:
     """The channel's card on check-in day: each priority, its message, and its targets' statuses."""
-    from bot.district.digest import MARKERS  # digest imports bot.slack.blocks: a top-level import would loop
-
     title = f"Our priorities, week of {week_label(week)}"
     body = [header(title)]
     for p in priorities:
