@@ -289,6 +289,7 @@ def serve(ctx: click.Context, http: bool, port: int, host: str, check: bool) -> 
 @click.pass_context
 def console(ctx: click.Context, said: tuple[str, ...]) -> None:
     """Try Resolute in the terminal: the real Slack app with a local fake of Slack."""
+    from bot.jobs import post_weekly_digest
     from bot.slack.console import HELP, Console
 
     services = _services(ctx)
@@ -299,7 +300,7 @@ def console(ctx: click.Context, said: tuple[str, ...]) -> None:
     interactive = sys.stdin.isatty()
     click.echo("Loading the knowledge index...", err=True)
     services.warm_up()
-    with Console(services, write=click.echo) as session:
+    with Console(services, write=click.echo, post_digest=post_weekly_digest) as session:
         click.echo(f"Resolute console: this is the Slack app, with Slack played locally.\n{HELP}")
         for line in said:
             click.echo(f"\nyou> {line}")

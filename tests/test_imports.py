@@ -33,7 +33,6 @@ UPWARD: dict[tuple[str, str], str] = {
     ("bot.checkins.cli", "bot.slack.app"): "`resolute checkin send` posts with Slack's web client",
     ("bot.checkins.cli", "bot.slack.blocks.checkins"): _SHOWS,
     ("bot.checkins.cli", "bot.slack.console_render"): _SHOWS,
-    ("bot.slack.console", "bot.jobs"): "the console's /digest runs the weekly job, as the scheduler would",
 }
 
 

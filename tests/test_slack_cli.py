@@ -175,3 +175,20 @@ def test_serve_http_answers_signed_requests_end_to_end(console_services, knowled
         finally:
             process.terminate()
             process.wait(timeout=20)
+
+
+def test_the_consoles_digest_runs_the_job_it_was_given(console_services):
+    ran: list[tuple] = []
+
+    def job(district, client, *, force):
+        ran.append((district, force))
+        return "posted to #leadership"
+
+    shown: list[str] = []
+    with Console(console_services, write=shown.append, post_digest=job) as session:
+        session.send("/digest")
+    assert ran == [(console_services.district, True)]
+    assert "(running the weekly digest job now: posted to #leadership)" in shown
+    with Console(console_services, write=shown.append) as session:
+        session.send("/digest")
+    assert shown[-1] == "(the weekly digest job is not part of this console)"
