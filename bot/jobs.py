@@ -27,11 +27,11 @@ from bot.slack.blocks.kit import FALLBACK_CHARS, cut
 if TYPE_CHECKING:
     from apscheduler.schedulers.background import BackgroundScheduler
 
-    from bot.checkins.sending import Sender
     from bot.notes.copies import Recall
-    from bot.notes.sending import FollowUps
     from bot.notes.service import Notes
     from bot.services import Services
+    from bot.slack.checkin_sending import Sender
+    from bot.slack.note_sending import FollowUps
 
 log = logging.getLogger(__name__)
 
@@ -53,14 +53,14 @@ class JobContext:
     @cached_property
     def sender(self) -> Sender:
         """The check-ins' sender (it keeps the channel's member list for a few minutes)."""
-        from bot.checkins.sending import Sender
+        from bot.slack.checkin_sending import Sender
 
         return Sender(self.services.checkins, self.client, notes=self.services.notes)
 
     @cached_property
     def follow_ups(self) -> FollowUps:
         """The intervention notes' follow-up reminders."""
-        from bot.notes.sending import FollowUps
+        from bot.slack.note_sending import FollowUps
 
         services = self.services
         return FollowUps(notes=services.notes, people=services.checkins.store, district=services.district,
@@ -206,7 +206,7 @@ def notes_tick() -> list[str]:
 
 def notes_retention() -> str:
     """The notes' retention job, daily and at start-up: delete the notes older than the district keeps."""
-    from bot.notes.sending import expire
+    from bot.slack.note_sending import expire
 
     context = _current()
     said = expire(context.services.notes, context.clock())

@@ -15,10 +15,10 @@ from slack_sdk import WebClient
 from bot.checkins import schedule
 from bot.checkins.cli import checkin
 from bot.checkins.commands import BadCommand, Command, parse
-from bot.checkins.sending import Sender
 from bot.checkins.service import FIELD_CHARS, ClearFirst, Refusal, block_id
 from bot.cli import main
 from bot.district.config import CheckinsConfig
+from bot.slack.checkin_sending import Sender
 from bot.slack.fake import BOT_TOKEN as TOKEN
 from tests.test_checkins_week import (
     ANA,

@@ -16,9 +16,9 @@ from slack_sdk import WebClient
 import bot.jobs
 from bot.jobs import post_weekly_digest
 from bot.notes.model import NOTES_CORPUS
-from bot.notes.sending import FollowUps
 from bot.slack.blocks import notes as kit
 from bot.slack.fake import BOT_TOKEN as TOKEN
+from bot.slack.note_sending import FollowUps
 from tests.test_checkins_week import TOML as CHECKINS_TOML
 from tests.test_district import write_district
 

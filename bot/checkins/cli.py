@@ -52,7 +52,7 @@ def send(ctx: click.Context, now_: bool) -> None:
     """Send what is due this week (prompts, reminders, card, summary, support), each only once."""
     from slack_sdk.errors import SlackApiError
 
-    from bot.checkins.sending import Sender
+    from bot.slack.checkin_sending import Sender
 
     checkins = _checkins(ctx)
     sender = Sender(checkins, _client(ctx, "sending check-ins"), notes=_services(ctx).notes)
@@ -79,7 +79,7 @@ def summary(ctx: click.Context, week: str | None, as_json: bool, post: bool) -> 
         raise click.BadParameter(f"'{week}' is not an ISO week such as 2026-W48", param_hint="--week")
     data = checkins.summary(week, now)
     if post:
-        from bot.checkins.sending import Sender
+        from bot.slack.checkin_sending import Sender
 
         said = Sender(checkins, _client(ctx, "posting the summary"), notes=_services(ctx).notes).post_summary(
             week, now

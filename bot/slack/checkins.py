@@ -15,12 +15,12 @@ from slack_sdk.errors import SlackApiError
 
 from bot.checkins.commands import ECHO_CHARS, USAGE, BadCommand, parse
 from bot.checkins.schedule import label as week_label
-from bot.checkins.sending import Sender
 from bot.checkins.service import ClearFirst, NotConfigured, Refusal, asks_to_move, block_id
 from bot.slack.blocks import checkin_values
 from bot.slack.blocks import checkins as blocks
 from bot.slack.blocks import support as support_blocks
 from bot.slack.blocks.kit import cut, escape
+from bot.slack.checkin_sending import Sender
 from bot.slack.typed import from_slack, shown
 
 if TYPE_CHECKING:  # its type only: the services wire Slack in, and sit above it

@@ -203,8 +203,8 @@ class Console:
 
     def _prompt(self) -> None:
         """Run the check-ins' sender as on check-in day: you are the channel's one member."""
-        from bot.checkins.sending import Sender
         from bot.checkins.service import NotConfigured
+        from bot.slack.checkin_sending import Sender
 
         checkins = self._services.checkins
         try:

@@ -232,8 +232,8 @@ class Sender:
     def _notes_of_the_week(self, week: str, now: datetime) -> list[str]:
         """DM each author their own intervention notes logged since the previous check-in closed, once."""
         from bot.notes.model import NotesOff
-        from bot.notes.sending import week_message
         from bot.slack.members import channel_members
+        from bot.slack.note_sending import week_message
 
         if self.notes is None:
             return []
