@@ -17,7 +17,7 @@ from bot.checkins.cli import checkin
 from bot.checkins.commands import BadCommand, Command, parse
 from bot.checkins.service import FIELD_CHARS, ClearFirst, Refusal, block_id
 from bot.cli import main
-from bot.district.config import CheckinsConfig
+from bot.district.config import CheckinsConfig, DistrictConfig
 from bot.slack.checkin_sending import Sender
 from bot.slack.fake import BOT_TOKEN as TOKEN
 from tests.test_checkins_week import (
@@ -294,6 +294,30 @@ def test_a_refused_send_is_retried_on_the_next_tick_and_sent_once(services, fake
     assert sender.tick(LONDON_9AM[W44] + timedelta(minutes=1)) == [f"prompt {W44} -> {BEN}"]
     assert sender.tick(LONDON_9AM[W44] + timedelta(minutes=2)) == []
     assert [c.reply["ok"] for c in fake_slack.called("chat.postMessage")] == [False, True]
+
+
+def test_a_tick_validates_the_district_file_once_per_load_and_sees_a_new_load(
+    services, fake_slack, monkeypatch, tmp_path
+):
+    fake_slack.members[LEAD] = [BEN, CAL]
+    fake_slack.users.update({BEN: {"tz": ZONES[BEN]}, CAL: {"tz": ZONES[CAL]}})
+    sender = Sender(services.checkins, WebClient(token=TOKEN, base_url=fake_slack.url))
+    validated = []
+    real = DistrictConfig.model_validate.__func__
+
+    def counting(cls, *args, **kwargs):
+        validated.append(cls)
+        return real(cls, *args, **kwargs)
+
+    monkeypatch.setattr(DistrictConfig, "model_validate", classmethod(counting))
+    sender.tick(LONDON_9AM[W44])
+    sender.tick(LONDON_9AM[W44] + timedelta(minutes=1))
+    assert len(validated) == 1  # read for every member and every tick, validated once: its first read
+    toml = tmp_path / "knowledge" / "district" / "district.toml"
+    toml.write_text(toml.read_text().replace('"Every child reading', '"Each child reading'))
+    services.district.load()  # a new load, as another process might make
+    assert services.checkins.settings()[0].priorities[0].message.startswith("Each child reading")
+    assert len(validated) == 2
 
 
 def test_a_member_slack_cannot_describe_is_prompted_on_the_districts_clock(services, fake_slack):

@@ -18,6 +18,7 @@ class DistrictStore:
 
     def __init__(self, *, engine: Engine) -> None:
         self._engine = engine
+        self._parsed: tuple[str, DistrictConfig] | None = None  # the stored file's text, and it validated
 
     def replace(self, data: DistrictData, *, source: str) -> None:
         """Swap in a validated load in one transaction: all of it is kept, or none of it."""
@@ -37,12 +38,18 @@ class DistrictStore:
                 conn.execute(insert(results), rows[start : start + 20_000])
 
     def config(self) -> DistrictConfig | None:
-        """The loaded district file, or None before the first load."""
+        """The loaded district file, or None before the first load. Read every time (another process may have
+        loaded a new one), validated once per load: a check-in tick asks for it once per member."""
         with self._engine.connect() as conn:
             raw = conn.execute(
                 select(district_config.c.value).where(district_config.c.key == "config")
             ).scalar()
-        return DistrictConfig.from_dict(json.loads(raw)) if raw else None
+        if not raw:
+            return None
+        parsed = self._parsed
+        if parsed is None or parsed[0] != raw:  # DistrictConfig is frozen: one value serves every caller
+            parsed = self._parsed = (raw, DistrictConfig.from_dict(json.loads(raw)))
+        return parsed[1]
 
     def loaded_at(self) -> str | None:
         """When the data now stored was loaded (a new load is a new value), or None before any."""
