@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -11,6 +12,7 @@ from sqlalchemy import select
 from bot.knowledge.answer import Answer, Source
 from bot.slack.answer_log import AnswerLog
 from bot.store import make_engine, migrate
+from bot.store.claims import STALE_CLAIM
 from bot.store.tables import answer_feedback
 
 INSTANCES = 4  # engines, each with its own pool, as separate `serve` processes would have
@@ -80,6 +82,29 @@ def test_a_key_is_claimed_once(log):
     assert log.claim("message:C1:1700000000.000100") is False
     assert log.claim("message:C1:1700000000.000200") is True  # another message
     assert log.claim("command:C1:U1:trigger-1") is True
+
+
+def test_a_claim_left_by_an_answerer_that_died_is_taken_over_once_stale(engines):
+    now = [datetime(2026, 12, 7, 9, 0, tzinfo=UTC)]
+    log = AnswerLog(engine=engines[0], clock=lambda: now[0])
+    assert log.claim("message:C1:1.1") is True  # its answerer dies before answering
+    now[0] += STALE_CLAIM - timedelta(seconds=1)
+    assert log.claim("message:C1:1.1") is False  # it may still be answering
+    now[0] += timedelta(seconds=2)
+    assert log.claim("message:C1:1.1") is True  # taken over
+    assert log.claim("message:C1:1.1") is False  # once
+    log.done("message:C1:1.1")
+    now[0] += STALE_CLAIM * 10
+    assert log.claim("message:C1:1.1") is False  # an answered question is never taken over
+
+
+def test_a_released_claim_can_be_claimed_again(log):
+    assert log.claim("command:C1:U1:trigger-9") is True
+    log.release("command:C1:U1:trigger-9")  # its answer failed
+    assert log.claim("command:C1:U1:trigger-9") is True
+    log.done("command:C1:U1:trigger-9")
+    log.release("command:C1:U1:trigger-9")  # a release after the answer changes nothing
+    assert log.claim("command:C1:U1:trigger-9") is False
 
 
 @pytest.mark.parametrize("round_", range(3))

@@ -178,6 +178,26 @@ def test_a_retried_event_is_answered_once(slack, fake_slack):
     assert len(threads) == 2 and threads.count(event["ts"]) == 1
 
 
+def test_a_question_whose_answer_failed_is_answered_when_slack_retries_it(slack, fake_slack):
+    fake_slack.errors["chat.postMessage"] = "fatal_error"
+    event = mention(fake_slack, "What is the graduation target?")
+    assert slack.event(event, event_id="Ev121")[0] == 200
+    fake_slack.wait_for("reactions.remove", 1, 60)  # the failed attempt is over
+    assert [c.reply["error"] for c in answers_in(fake_slack)] == ["fatal_error"]
+    del fake_slack.errors["chat.postMessage"]
+    slack.event(
+        event, event_id="Ev121", headers={"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_error"}
+    )
+    _refused, answer = wait_answers(fake_slack, 2)
+    assert answer.reply["ok"] and answer.args["thread_ts"] == event["ts"]
+    # answered now: a later retry of the same event is not answered again
+    slack.event(
+        event, event_id="Ev121", headers={"X-Slack-Retry-Num": "2", "X-Slack-Retry-Reason": "http_error"}
+    )
+    time.sleep(0.3)
+    assert len(answers_in(fake_slack)) == 2
+
+
 def test_follow_up_in_a_thread_is_answered_with_the_earlier_turns(make_services, knowledge, fake_slack):
     llm = RecordingChatModel(replies=["The graduation target is 88 percent by 2027 [1].",
                                       "The Grade 3 reading target is 80 percent by 2027 [1]."])  # fmt: skip

@@ -1,4 +1,7 @@
-"""What Resolute has answered in Slack: claims against double answers, the answers, and feedback."""
+"""What Resolute has answered in Slack: claims against double answers, the answers, and feedback.
+
+The rows are written by `bot/store/answers.py`; this module decides what of an answer may be kept.
+"""
 
 from __future__ import annotations
 
@@ -8,13 +11,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Engine
 
 from bot.knowledge.answer import Answer
 from bot.notes.model import NOTE_SOURCE
-from bot.store.tables import answer_feedback, slack_answers, slack_claims
+from bot.store import answers as rows
 
 WITHHELD = "(not kept: this answer quoted intervention notes)"
 
@@ -24,15 +25,6 @@ def note_ids(answer: Answer) -> list[int]:
     found = {s.source for s in answer.sources} | set(answer.shown)
     return sorted(int(s.removeprefix(NOTE_SOURCE)) for s in found
                   if s.startswith(NOTE_SOURCE) and s.removeprefix(NOTE_SOURCE).isdigit())  # fmt: skip
-
-
-def _insert_for(dialect: str):
-    """The dialect's INSERT, which has ON CONFLICT DO UPDATE (SQLite and PostgreSQL both do)."""
-    if dialect == "postgresql":
-        return postgresql.insert
-    if dialect == "sqlite":
-        return sqlite.insert
-    raise NotImplementedError(f"the answer log supports SQLite and PostgreSQL, not {dialect}")
 
 
 @dataclass(frozen=True)
@@ -76,20 +68,24 @@ class LoggedAnswer:
 
 
 class AnswerLog:
-    """Repository over the Slack tables; safe to share between threads and instances."""
+    """What Resolute keeps of its answers in Slack; safe to share between threads and instances."""
 
     def __init__(self, *, engine: Engine, clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self._engine = engine
         self._clock = clock
 
     def claim(self, key: str) -> bool:
-        """True for the first caller with this key, False for every later one (any instance)."""
-        try:
-            with self._engine.begin() as conn:
-                conn.execute(insert(slack_claims).values(key=key, claimed_at=datetime.now(UTC)))
-        except IntegrityError:
-            return False
-        return True
+        """True for the first caller with this key, False for every later one (any instance), unless
+        the first one's answer failed (`release`) or its process died (a claim left stale)."""
+        return rows.claim(self._engine, key, self._clock())
+
+    def release(self, key: str) -> None:
+        """Give a question back after its answer failed, so a retry of it is answered."""
+        rows.release(self._engine, key)
+
+    def done(self, key: str) -> None:
+        """The question is answered (or told how to ask): its claim is never taken over."""
+        rows.done(self._engine, key, self._clock())
 
     def record(self, *, channel: str, thread_ts: str, question_ts: str | None, user_id: str,
                question: str, answer: Answer) -> str:  # fmt: skip
@@ -103,43 +99,22 @@ class AnswerLog:
             question = WITHHELD
             answer = Answer(WITHHELD, answer.mode)
             sources = [{k: v for k, v in s.items() if k != "text"} for s in sources]
-        with self._engine.begin() as conn:
-            conn.execute(
-                insert(slack_answers).values(
-                    id=answer_id,
-                    channel=channel,
-                    thread_ts=thread_ts,
-                    question_ts=question_ts,
-                    user_id=user_id,
-                    question=question,
-                    answer=answer.answer,
-                    sources=json.dumps(sources),
-                    mode=answer.mode,
-                    created_at=self._clock(),
-                )
-            )
+        rows.add(self._engine, id=answer_id, channel=channel, thread_ts=thread_ts, question_ts=question_ts,
+                 user_id=user_id, question=question, answer=answer.answer, sources=json.dumps(sources),
+                 mode=answer.mode, created_at=self._clock())  # fmt: skip
         return answer_id
 
     def posted(self, answer_id: str, message_ts: str) -> None:
         """Remember which Slack message carries the answer."""
-        with self._engine.begin() as conn:
-            conn.execute(
-                update(slack_answers).where(slack_answers.c.id == answer_id).values(message_ts=message_ts)
-            )
+        rows.set_message(self._engine, answer_id, message_ts)
 
     def in_thread(self, channel: str, thread_ts: str) -> list[LoggedAnswer]:
         """Resolute's answers in a thread, oldest first (empty: Resolute is not part of it)."""
-        with self._engine.connect() as conn:
-            rows = conn.execute(
-                select(slack_answers)
-                .where(slack_answers.c.channel == channel, slack_answers.c.thread_ts == thread_ts)
-                .order_by(slack_answers.c.created_at)
-            ).all()
         return [
             LoggedAnswer(
                 r.id, r.channel, r.thread_ts, r.question_ts, r.message_ts, r.user_id, r.question, r.answer
             )
-            for r in rows
+            for r in rows.in_thread(self._engine, channel, thread_ts)
         ]
 
     def unhelpful(self, *, since: datetime | None = None) -> list[Unhelpful]:
@@ -147,27 +122,13 @@ class AnswerLog:
         most recently marked first. A note an answer quoted is counted, never named."""
         if since is not None:  # SQLite compares the stored UTC text: bind UTC too
             since = since.astimezone(UTC)
-        query = (
-            select(slack_answers, answer_feedback.c.user_id.label("voter"), answer_feedback.c.helpful,
-                   answer_feedback.c.created_at.label("voted_at"))
-            .join(answer_feedback, answer_feedback.c.answer_id == slack_answers.c.id)
-            .where(slack_answers.c.id.in_(
-                select(answer_feedback.c.answer_id).where(
-                    answer_feedback.c.helpful.is_(False),
-                    *([answer_feedback.c.created_at >= since] if since is not None else []),
-                )
-            ))
-        )  # fmt: skip
-        with self._engine.connect() as conn:
-            rows = conn.execute(query).all()
-        found: dict[str, list] = {}
-        for row in rows:
-            found.setdefault(row.id, []).append(row)
+        found: dict[str, list[rows.Vote]] = {}
+        for vote in rows.votes_on_unhelpful(self._engine, since):
+            found.setdefault(vote.answer.id, []).append(vote)
         listed = []
         for votes in found.values():
-            first = votes[0]
-            against = sorted(votes, key=lambda v: v.voted_at)
-            marked = [v for v in against if not v.helpful]
+            first = votes[0].answer
+            marked = [v for v in sorted(votes, key=lambda v: v.voted_at) if not v.helpful]
             cited = json.loads(first.sources)
             notes = sum(s["source"].startswith(NOTE_SOURCE) for s in cited)
             sources = [{k: s[k] for k in ("title", "location", "source")} for s in cited
@@ -187,24 +148,9 @@ class AnswerLog:
 
     def feedback(self, *, answer_id: str, user_id: str, helpful: bool) -> bool:
         """Store (or change) one user's verdict on an answer; False if the answer is unknown."""
-        now = self._clock()
-        with self._engine.begin() as conn:
-            if (
-                conn.execute(select(slack_answers.c.id).where(slack_answers.c.id == answer_id)).first()
-                is None
-            ):
-                return False
-            # one statement, so two clicks at once (two instances, or a double click) cannot both insert
-            upsert = _insert_for(conn.dialect.name)(answer_feedback).values(
-                answer_id=answer_id, user_id=user_id, helpful=helpful, created_at=now
-            )
-            conn.execute(
-                upsert.on_conflict_do_update(
-                    index_elements=[answer_feedback.c.answer_id, answer_feedback.c.user_id],
-                    set_={"helpful": upsert.excluded.helpful, "created_at": upsert.excluded.created_at},
-                )
-            )
-        return True
+        return rows.vote(
+            self._engine, answer_id=answer_id, user_id=user_id, helpful=helpful, now=self._clock()
+        )
 
 
 def _aware(when: datetime) -> datetime:

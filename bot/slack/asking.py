@@ -6,7 +6,8 @@ import html
 import logging
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from slack_sdk import WebClient
@@ -70,23 +71,31 @@ class Asking:
         """Answer a mention or a DM in its thread; with `only_our_threads`, only in threads Resolute is in."""
         if only_our_threads and not (thread_ts and self._log.in_thread(channel, thread_ts)):
             return
-        if not self._log.claim(f"message:{channel}:{ts}"):
+        key = f"message:{channel}:{ts}"
+        if not self._log.claim(key):
             log.info("already answered %s in %s (a retry or a duplicate event)", ts, channel)
             return
-        question = plain_text(text, bot_user_id=bot_user_id)
-        root = thread_ts or ts
-        if not question:
-            client.chat_postMessage(channel=channel, thread_ts=root, text=blocks.USAGE)
-            return
-        history = self._history(client, channel, root, before_ts=ts) if thread_ts else []
-        self._answer(client, channel=channel, thread_ts=root, question_ts=ts, user_id=user_id,
-                     question=question, history=history)  # fmt: skip
+        with self._claimed(key):
+            question = plain_text(text, bot_user_id=bot_user_id)
+            root = thread_ts or ts
+            if not question:
+                client.chat_postMessage(channel=channel, thread_ts=root, text=blocks.USAGE)
+                return
+            history = self._history(client, channel, root, before_ts=ts) if thread_ts else []
+            self._answer(client, channel=channel, thread_ts=root, question_ts=ts, user_id=user_id,
+                         question=question, history=history)  # fmt: skip
 
     def answer_command(self, client: WebClient, *, channel: str, user_id: str, question: str, key: str,
                        reply_privately: Callable[[str, list[dict]], None] | None = None) -> None:  # fmt: skip
         """Answer `/ask` or the modal: post the question, then the answer in its thread."""
         if not self._log.claim(f"command:{key}"):
             return
+        with self._claimed(f"command:{key}"):
+            self._answer_command(client, channel=channel, user_id=user_id, question=question,
+                                 reply_privately=reply_privately)  # fmt: skip
+
+    def _answer_command(self, client: WebClient, *, channel: str, user_id: str, question: str,
+                        reply_privately: Callable[[str, list[dict]], None] | None) -> None:  # fmt: skip
         text, question_blocks = blocks.question_message(user_id, question)
         try:
             posted = client.chat_postMessage(channel=channel, text=text, blocks=question_blocks)
@@ -108,6 +117,16 @@ class Asking:
             return
         self._answer(client, channel=posted["channel"], thread_ts=posted["ts"], question_ts=None,
                      user_id=user_id, question=question, history=[])  # fmt: skip
+
+    @contextmanager
+    def _claimed(self, key: str) -> Iterator[None]:
+        """Mark the question answered when the block ends, or give it back if the block failed."""
+        try:
+            yield
+        except BaseException:
+            self._log.release(key)
+            raise
+        self._log.done(key)
 
     def feedback(self, *, answer_id: str, user_id: str, helpful: bool) -> bool:
         """Store a Helpful / Not helpful click."""

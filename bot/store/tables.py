@@ -70,12 +70,15 @@ private_vectors = Table(
     Index("ix_private_vectors_corpus_source", "corpus", "source"),
 )
 
-# Slack: one claim per question message or command (retries and duplicate events answer once)
+# Slack: one claim per question message or command (retries and duplicate events answer once); a
+# claim still "posting" after claims.STALE_CLAIM belongs to an answerer that died and may be taken over
 slack_claims = Table(
     "slack_claims",
     metadata,
     Column("key", String(200), primary_key=True),
     Column("claimed_at", DateTime(timezone=True), nullable=False),
+    Column("status", String(20), nullable=False, server_default="posted"),  # posting | posted
+    Column("posted_at", DateTime(timezone=True)),
 )
 
 slack_answers = Table(
