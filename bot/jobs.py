@@ -97,6 +97,12 @@ def post_weekly_digest(district: District, client: WebClient, *, now: datetime |
     while the bot was down goes out when it comes back the same day, and not on a later day. With
     `notes`, it counts the interventions logged in the seven days up to the scheduled time.
     """
+    with district.pinned():  # the district file read once for the whole digest
+        return _post_weekly_digest(district, client, now=now, force=force, notes=notes)
+
+
+def _post_weekly_digest(district: District, client: WebClient, *, now: datetime | None, force: bool,
+                        notes: Notes | None) -> str:  # fmt: skip
     now = now or datetime.now(UTC)
     try:
         config = district.config()

@@ -11,6 +11,7 @@ from datetime import date, timedelta
 import pytest
 from click.testing import CliRunner
 from slack_sdk import WebClient
+from sqlalchemy import event
 
 from bot.checkins import schedule
 from bot.checkins.cli import checkin
@@ -318,6 +319,26 @@ def test_a_tick_validates_the_district_file_once_per_load_and_sees_a_new_load(
     services.district.load()  # a new load, as another process might make
     assert services.checkins.settings()[0].priorities[0].message.startswith("Each child reading")
     assert len(validated) == 2
+
+
+def test_a_tick_and_a_summary_each_read_the_district_file_once(services, fake_slack):
+    fake_slack.members[LEAD] = [BEN, CAL]
+    fake_slack.users.update({BEN: {"tz": ZONES[BEN]}, CAL: {"tz": ZONES[CAL]}})
+    sender = Sender(services.checkins, WebClient(token=TOKEN, base_url=fake_slack.url))
+    reads = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        if "FROM district_config" in statement:
+            reads.append(statement)
+
+    event.listen(services.engine, "before_cursor_execute", count)
+    try:
+        assert sender.tick(LONDON_9AM[W44])  # two members prompted, the card posted
+        assert len(reads) == 1
+        services.checkins.summary(W44, CLOSE[W44])
+        assert len(reads) == 2
+    finally:
+        event.remove(services.engine, "before_cursor_execute", count)
 
 
 def test_a_member_slack_cannot_describe_is_prompted_on_the_districts_clock(services, fake_slack):

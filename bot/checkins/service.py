@@ -342,6 +342,10 @@ class CheckIns:
 
     def summary(self, week: str, now: datetime) -> dict:
         """The week's summary as data (what `checkin summary --json` prints and the channel is shown)."""
+        with self.district.pinned():  # one version of the district file for all of it
+            return self._summary(week, now)
+
+    def _summary(self, week: str, now: datetime) -> dict:
         config, c = self.settings()
         items = self.store.items(week)
         shares = self.store.shares(schedule.shift(week, -(TREND_WEEKS - 1)), week)

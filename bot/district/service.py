@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,6 +41,7 @@ class District:
         self.path = district_file
         self._knowledge_dir = knowledge_dir
         self._cards_dir = cards_dir
+        self._pinned = threading.local()
 
     @property
     def file(self) -> Path:
@@ -57,9 +61,22 @@ class District:
             self.file, len(c.priorities), len(c.targets), len(data.schools), len(data.results), cards
         )
 
+    @contextmanager
+    def pinned(self) -> Iterator[None]:
+        """Within the block, this thread reads the district file once: a tick, a digest or a summary sees
+        one version of it, even if `resolute data load` stores a new one meanwhile. Blocks nest."""
+        if getattr(self._pinned, "config", None) is not None:
+            yield
+            return
+        self._pinned.config = self.store.config()
+        try:
+            yield
+        finally:
+            self._pinned.config = None
+
     def config(self) -> DistrictConfig:
         """The loaded district file; NotLoaded before the first load."""
-        config = self.store.config()
+        config = getattr(self._pinned, "config", None) or self.store.config()
         if config is None:
             raise NotLoaded(f"no district data is loaded yet: run `resolute data load` (reads {self.file})")
         return config

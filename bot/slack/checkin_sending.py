@@ -54,7 +54,11 @@ class Sender:
 
     # -- the tick ------------------------------------------------------------------------------------
     def tick(self, now: datetime) -> list[str]:
-        """Send everything due at `now`; says what it sent."""
+        """Send everything due at `now`; says what it sent. The district file is read once for all of it."""
+        with self.checkins.district.pinned():
+            return self._tick(now)
+
+    def _tick(self, now: datetime) -> list[str]:
         try:
             config, c = self.checkins.settings()
         except NotConfigured as exc:

@@ -51,6 +51,10 @@ class FollowUps:
 
     def tick(self, now: datetime) -> list[str]:
         """Send every reminder due at `now` and not yet sent; says what it did, by note id."""
+        with self.district.pinned():  # the district file read once for every note
+            return self._tick(now)
+
+    def _tick(self, now: datetime) -> list[str]:
         try:
             self.notes.config()
         except NotesOff:  # no [notes] in the district file, or no data loaded: nothing to remind
