@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import json
 import logging
+import signal
 import sys
 from pathlib import Path
 from typing import ClassVar
@@ -245,7 +246,10 @@ def ask(ctx: click.Context, question: tuple[str, ...], as_json: bool) -> None:
 @click.pass_context
 def serve(ctx: click.Context, http: bool, port: int, host: str, check: bool) -> None:
     """Run Resolute in Slack: Socket Mode with SLACK_APP_TOKEN, or HTTP with --http."""
+    from concurrent.futures import ThreadPoolExecutor
+
     from bot.slack.app import (
+        LISTENER_THREADS,
         SlackNotConfigured,
         check_mode,
         make_http_server,
@@ -263,25 +267,35 @@ def serve(ctx: click.Context, http: bool, port: int, host: str, check: bool) -> 
         click.echo(f"Slack is configured for {'HTTP' if mode == 'http' else 'Socket Mode'}.")
         return
     services.warm_up()
-    app = make_slack_app(services)
+    answering = ThreadPoolExecutor(LISTENER_THREADS, thread_name_prefix="slack")
+    app = make_slack_app(services, executor=answering)
     from bot.jobs import start_jobs
 
-    start_jobs(services, app.client)
-    if mode == "socket":
-        click.echo("Resolute is connecting to Slack (Socket Mode). Ctrl-C stops it.", err=True)
-        run_socket_mode(app, services.settings)
-        return
-    server = make_http_server(app, host=host, port=port)
-    click.echo(
-        f"Resolute is serving Slack at http://{host}:{server.effective_port}/slack/events. Ctrl-C stops it.",
-        err=True,
-    )
+    jobs = start_jobs(services, app.client)
+    # systemd, Docker and Kubernetes stop a service with SIGTERM: stop as on Ctrl-C, then finish the
+    # answers and sends under way before the process ends, rather than dying in the middle of them
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
-        server.run()
+        if mode == "socket":
+            click.echo("Resolute is connecting to Slack (Socket Mode). Ctrl-C stops it.", err=True)
+            run_socket_mode(app, services.settings)
+        else:
+            server = make_http_server(app, host=host, port=port)
+            click.echo(f"Resolute is serving Slack at http://{host}:{server.effective_port}/slack/events. "
+                       "Ctrl-C stops it.", err=True)  # fmt: skip
+            try:
+                server.run()  # returns on Ctrl-C (waitress takes the interrupt itself)
+            finally:
+                server.close()
     except KeyboardInterrupt:
         pass
-    finally:
-        server.close()
+    click.echo("Resolute is stopping: finishing the answers and messages under way.", err=True)
+    jobs.shutdown(wait=True)
+    answering.shutdown(wait=True)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 @main.command()

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -146,24 +148,57 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _serve_http(fake: FakeSlack, knowledge: Path, data: Path) -> tuple[subprocess.Popen, Slack]:
+    """`resolute serve --http` started as a process, once it says it is serving."""
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "RESOLUTE_"))}
+    env |= {"SLACK_BOT_TOKEN": TOKEN, "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": fake.url,
+            "RESOLUTE_DATA_DIR": str(data), "RESOLUTE_KNOWLEDGE_DIR": str(knowledge)}  # fmt: skip
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "serve", "--http", "--host", "127.0.0.1", "--port", str(port)],
+        env=env, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    line = process.stderr.readline()
+    while "serving Slack" not in line:
+        if not line:
+            process.wait(timeout=20)
+            raise AssertionError("resolute serve --http exited before serving")
+        line = process.stderr.readline()
+    assert f"http://127.0.0.1:{port}/slack/events" in line
+    return process, Slack(f"http://127.0.0.1:{port}/slack/events", SECRET)
+
+
+def test_serve_stopped_by_sigterm_finishes_the_answer_under_way_and_exits_cleanly(
+    console_services, knowledge, tmp_path
+):
+    """systemd (and Docker) stop a service with SIGTERM: an answer being written still reaches Slack."""
+    reacting = threading.Event()
+
+    def slow_marker(call) -> None:  # Slack takes a while to add the :eyes: marker
+        if call.method == "reactions.add":
+            reacting.set()
+            time.sleep(1.5)
+
+    with FakeSlack(observe=slow_marker) as fake:
+        process, slack = _serve_http(fake, knowledge, tmp_path / "data")
+        try:
+            assert slack.command("What is the graduation target?")[0] == 200
+            assert reacting.wait(60)
+            process.send_signal(signal.SIGTERM)  # while the answer is under way
+            assert process.wait(timeout=60) == 0
+            assert "stopping" in process.stderr.read()
+            [answer] = wait_answers(fake, 1, timeout=1)
+            assert answer.reply["ok"] and "88 percent" in answer.args["text"]
+        finally:
+            process.kill()
+            process.wait(timeout=20)
+
+
 def test_serve_http_answers_signed_requests_end_to_end(console_services, knowledge, tmp_path):
     """`resolute serve --http` as a process: the real server, the real settings, Slack faked."""
-    port = _free_port()
     with FakeSlack() as fake:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "RESOLUTE_"))}
-        env |= {"SLACK_BOT_TOKEN": TOKEN, "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": fake.url,
-                "RESOLUTE_DATA_DIR": str(tmp_path / "data"), "RESOLUTE_KNOWLEDGE_DIR": str(knowledge)}  # fmt: skip
-        process = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "serve", "--http", "--host", "127.0.0.1", "--port", str(port)],
-            env=env, stderr=subprocess.PIPE, text=True,
-        )  # fmt: skip
+        process, slack = _serve_http(fake, knowledge, tmp_path / "data")
         try:
-            line = process.stderr.readline()
-            while "serving Slack" not in line:
-                assert line, "resolute serve --http exited before serving"
-                line = process.stderr.readline()
-            assert f"http://127.0.0.1:{port}/slack/events" in line
-            slack = Slack(f"http://127.0.0.1:{port}/slack/events", SECRET)
             assert slack.command("What is the graduation target?", secret="wrong")[0] == 401
             status, _, _ = slack.command("What is the graduation target?")
             assert status == 200

@@ -101,4 +101,8 @@ def run_socket_mode(app: App, settings: Settings) -> None:
     """Connect to Slack over a WebSocket (no public URL) and serve until interrupted."""
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-    SocketModeHandler(app, settings.slack_app_token.get_secret_value()).start()
+    handler = SocketModeHandler(app, settings.slack_app_token.get_secret_value())
+    try:
+        handler.start()
+    finally:
+        handler.close()
