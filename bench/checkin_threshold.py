@@ -1,16 +1,18 @@
-"""How the check-in classifier's threshold and filed margin were chosen. Prints figures; asserts nothing.
+"""How the check-in classifier's margins were chosen, and how it does on every sample district. Prints
+figures; asserts nothing.
 
-    python bench/checkin_threshold.py [ITEMS.jsonl] [KNOWLEDGE_DIR]
+    python bench/checkin_threshold.py
 
-ITEMS (default bench/checkin_items.jsonl) holds check-in items, one JSON object a line: text, filed (the
-priority key it was filed under, or null for "anything else"), expected (the priority it serves, or null)
-and split (dev or test). The sample district's priorities and targets come from KNOWLEDGE_DIR/district/
-district.toml (default knowledge/), and the passages about each priority from its Markdown documents.
+Each district's items are one JSON object a line: text, filed (the priority key it was filed under, or null
+for "anything else"), expected (the priority it serves, or null) and split (dev or test). The sample
+district's are `bench/checkin_items.jsonl` over `knowledge/`; each district under `tests/fixtures/districts/`
+keeps its own beside its district file. Its priorities and targets come from its `district/district.toml`,
+the passages about each priority from its Markdown documents (some districts have none).
 
-On the dev half only: the threshold is the middle of the widest run of thresholds that gives the best
-min(precision, recall) of "serves no priority"; then the filed margin is the middle of the widest run of
-margins that gives the best accuracy of the priority chosen. The figures are printed for both halves, and
-for the classifier without the documents' passages and without the filed field, to show what each adds.
+The margins are chosen on the dev halves of the TUNED districts only: the margin is the middle of the widest
+run of margins that gives the best min(precision, recall) of "serves no priority" over their pooled dev
+items; then the filed margin, the middle of the widest run that gives the best accuracy of the priority
+chosen. The other districts are never tuned on: every one of their items is reported as unseen.
 """
 
 from __future__ import annotations
@@ -19,18 +21,30 @@ import json
 import sys
 import tomllib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from langchain_core.embeddings import Embeddings
 
-from bot.checkins.classify import FILED_MARGIN, THRESHOLD, Classifier, priority_passages
-from bot.district.config import DistrictFile
+from bot.checkins.classify import (
+    FILED_MARGIN,
+    LEND_AT,
+    MARGIN,
+    TOP,
+    Classifier,
+    priority_passages,
+    shipped_work,
+)
+from bot.district.config import DistrictConfig, DistrictFile
 from bot.knowledge.embeddings import make_embeddings
 
 ROOT = Path(__file__).resolve().parents[1]
-THRESHOLDS = [round(0.15 + 0.005 * i, 3) for i in range(71)]  # 0.150 .. 0.500
-MARGINS = [round(0.01 * i, 2) for i in range(21)]  # 0.00 .. 0.20
+FIXTURES = ROOT / "tests" / "fixtures" / "districts"
+TUNED = ("sample", "lakeshore", "northwind")  # their dev halves choose the margins
+MARGINS = [round(-0.10 + 0.005 * i, 3) for i in range(51)]  # -0.100 .. 0.150
+FILED = [round(0.01 * i, 2) for i in range(21)]  # 0.00 .. 0.20
+TOPS = (1, 2, 3)
+LEND_ATS = (0.35, 0.40, 0.45, 0.50)
 
 
 class CachedEmbeddings(Embeddings):
@@ -58,9 +72,34 @@ class Figures:
     n: int
 
 
-def figures(items: list[dict], make: Callable[[], Classifier], use_filed: bool = True) -> Figures:
-    filed = [i["filed"] for i in items] if use_filed else None
-    verdicts = make().classify([i["text"] for i in items], filed)
+@dataclass(frozen=True)
+class District:
+    name: str
+    config: DistrictConfig
+    documents: dict[str, list[str]]
+    items: list[dict]
+
+    def half(self, split: str) -> list[dict]:
+        return [i for i in self.items if i["split"] == split]
+
+
+def read_district(name: str, folder: Path, items: Path) -> District:
+    with (folder / "district" / "district.toml").open("rb") as f:
+        config = DistrictFile.read(tomllib.load(f)).to_config()
+    lines = items.read_text(encoding="utf-8").splitlines()
+    return District(name, config, priority_passages(folder, config.priorities),
+                    [json.loads(line) for line in lines if line.strip()])  # fmt: skip
+
+
+def districts() -> list[District]:
+    found = [read_district("sample", ROOT / "knowledge", Path(__file__).with_name("checkin_items.jsonl"))]
+    for folder in sorted(FIXTURES.iterdir()):
+        if (folder / "checkin_items.jsonl").exists():
+            found.append(read_district(folder.name, folder, folder / "checkin_items.jsonl"))
+    return found
+
+
+def figures(verdicts: list, items: list[dict]) -> Figures:
     expected = [i["expected"] for i in items]
     got = [v.priority for v in verdicts]
     tp = sum(e is None and g is None for e, g in zip(expected, got, strict=True))
@@ -68,7 +107,7 @@ def figures(items: list[dict], make: Callable[[], Classifier], use_filed: bool =
     are_none = sum(e is None for e in expected)
     serving = [(e, g) for e, g in zip(expected, got, strict=True) if e is not None]
     return Figures(precision=tp / said_none if said_none else 0.0, recall=tp / are_none if are_none else 0.0,
-                   accuracy=sum(e == g for e, g in serving) / len(serving), n=len(items))  # fmt: skip
+                   accuracy=sum(e == g for e, g in serving) / len(serving) if serving else 0.0, n=len(items))  # fmt: skip
 
 
 def middle_of_best(values: Sequence[float], score: Callable[[float], float]) -> tuple[float, float]:
@@ -90,54 +129,75 @@ def row(name: str, f: Figures) -> str:
 
 
 def main() -> int:
-    items_path = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).with_name("checkin_items.jsonl")
-    knowledge = Path(sys.argv[2]) if len(sys.argv) > 2 else ROOT / "knowledge"
-    items = [json.loads(line) for line in items_path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    dev = [i for i in items if i["split"] == "dev"]
-    test = [i for i in items if i["split"] == "test"]
-    with (knowledge / "district" / "district.toml").open("rb") as f:
-        config = DistrictFile.read(tomllib.load(f)).to_config()
-    documents = priority_passages(knowledge, config.priorities)
     embeddings = CachedEmbeddings(make_embeddings("local"))
-    print(f"{len(dev)} dev and {len(test)} test items; passages per priority: "
-          + ", ".join(f"{k} {len(v)}" for k, v in documents.items()))  # fmt: skip
+    every = districts()
+    tuned = [d for d in every if d.name in TUNED]
 
-    def classifier(
-        threshold: float, margin: float, docs: dict | None = documents
-    ) -> Callable[[], Classifier]:
-        return lambda: Classifier(embeddings, config.priorities, config.targets, documents=docs,
-                                  threshold=threshold, filed_margin=margin)  # fmt: skip
-
-    def null_score(docs: dict | None) -> Callable[[float], float]:
-        def score(t: float) -> float:
-            f = figures(dev, classifier(t, 0.0, docs))
-            return min(f.precision, f.recall)
-
-        return score
-
-    threshold, best = middle_of_best(THRESHOLDS, null_score(documents))
-    margin, best_accuracy = middle_of_best(MARGINS, lambda m: figures(dev, classifier(threshold, m)).accuracy)
-    bare, _ = middle_of_best(THRESHOLDS, null_score(None))
-    for t in THRESHOLDS[::4]:
-        f = figures(dev, classifier(t, margin))
-        print(
-            f"dev threshold {t:.3f}: precision {f.precision:.2f}, recall {f.recall:.2f} of 'serves no priority'"
+    def judge(d: District, items: list[dict], setting: dict, *, use_filed: bool = True, documents: bool = True,
+              work=None) -> list:  # fmt: skip
+        classifier = Classifier(embeddings, d.config.priorities, d.config.targets,
+                                documents=d.documents if documents else None, work=work, **setting)  # fmt: skip
+        return classifier.classify(
+            [i["text"] for i in items], [i["filed"] for i in items] if use_filed else None
         )
-    print(f"chosen on dev: threshold {threshold:.3f} (min(P, R) {best:.2f}), filed margin {margin:.2f} "
-          f"(accuracy {best_accuracy:.2f}); without documents the best threshold is {bare:.3f}")  # fmt: skip
-    in_use = "" if (threshold, margin) == (THRESHOLD, FILED_MARGIN) else " (NOT the ones in use)"
-    print(f"in use in bot/checkins/classify.py: THRESHOLD {THRESHOLD}, FILED_MARGIN {FILED_MARGIN}{in_use}")
-    print()
-    print("| classifier | items | precision of none | recall of none | priority accuracy |")
+
+    def pooled(setting: dict) -> Figures:
+        verdicts, items = [], []
+        for d in tuned:
+            verdicts += judge(d, d.half("dev"), setting)
+            items += d.half("dev")
+        return figures(verdicts, items)
+
+    def balanced(setting: dict) -> float:
+        f = pooled(setting)
+        return min(f.precision, f.recall)
+
+    # for each way of scoring, the margin that balances "serves no priority" best; then the best of those
+    print("| top | lend at | best margin | min(P, R) of none | accuracy (filed margin 0) |")
     print("|---|---|---|---|---|")
-    shipped = classifier(THRESHOLD, FILED_MARGIN)
-    for half, part in (("dev", dev), ("test", test)):
-        print(row(f"{half}: as shipped", figures(part, shipped)))
-        print(row(f"{half}: filed field not given", figures(part, shipped, use_filed=False)))
-        print(row(f"{half}: no documents", figures(part, classifier(THRESHOLD, FILED_MARGIN, None))))
-        print(
-            row(f"{half}: no documents, at {bare:.3f}", figures(part, classifier(bare, FILED_MARGIN, None)))
+    choices = []
+    for top in TOPS:
+        for lend_at in LEND_ATS:
+            base = {"top": top, "lend_at": lend_at, "filed_margin": 0.0}
+            margin, best = middle_of_best(MARGINS, lambda m, base=base: balanced(base | {"margin": m}))
+            accuracy = pooled(base | {"margin": margin}).accuracy
+            choices.append((best, accuracy, top, lend_at, margin))
+            print(f"| {top} | {lend_at:.2f} | {margin:+.3f} | {best:.2f} | {accuracy:.2f} |")
+    best, _, top, lend_at, margin = max(choices)
+    chosen = {"top": top, "lend_at": lend_at, "margin": margin}
+    filed_margin, accuracy = middle_of_best(FILED, lambda f: pooled(chosen | {"filed_margin": f}).accuracy)
+    print(f"\nchosen on the dev halves of {', '.join(TUNED)}: top {top}, lend at {lend_at:.2f}, "
+          f"margin {margin:+.3f} "
+          f"(min(P, R) {best:.2f}), filed margin {filed_margin:.2f} (accuracy {accuracy:.2f})")  # fmt: skip
+    shipped = {"top": TOP, "lend_at": LEND_AT, "margin": MARGIN, "filed_margin": FILED_MARGIN}
+    in_use = "" if shipped == chosen | {"filed_margin": filed_margin} else " (NOT the ones chosen)"
+    print(f"in use in bot/checkins/classify.py: TOP {TOP}, LEND_AT {LEND_AT}, MARGIN {MARGIN}, "
+          f"FILED_MARGIN {FILED_MARGIN}{in_use}\n")  # fmt: skip
+    for d in every:
+        lent = Classifier(embeddings, d.config.priorities, d.config.targets, documents=d.documents).borrowed
+        print(f"{d.name} borrows: " + "; ".join(f"{k} <- {', '.join(a.split(':')[0] for a in v) or 'nothing'}"
+                                                for k, v in lent.items()))  # fmt: skip
+    print()
+    no_kinds = replace(shipped_work(), priority_kinds=())
+    print("| district, items | items | precision of none | recall of none | priority accuracy |")
+    print("|---|---|---|---|---|")
+    for d in every:
+        docs = "documents" if any(d.documents.values()) else "no documents"
+        halves = (
+            (("dev", d.half("dev")), ("test", d.half("test"))) if d.name in TUNED else (("unseen", d.items),)
         )
+        for half, items in halves:
+            print(row(f"{d.name} ({docs}), {half}: as shipped", figures(judge(d, items, {}), items)))
+            print(
+                row(
+                    f"{d.name}, {half}: filed field not given",
+                    figures(judge(d, items, {}, use_filed=False), items),
+                )
+            )
+            print(row(f"{d.name}, {half}: no kinds lent", figures(judge(d, items, {}, work=no_kinds), items)))
+            if any(d.documents.values()):
+                print(row(f"{d.name}, {half}: without its documents",
+                          figures(judge(d, items, {}, documents=False), items)))  # fmt: skip
     return 0
 
 

@@ -1,4 +1,5 @@
-"""The check-in classifier: which priority an item serves, or none, on the real packaged embedding model."""
+"""The check-in classifier: which priority an item serves, or none, on the real packaged embedding model, and the
+rule between a priority, other work and the filing, on vectors the tests choose."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import math
 import pytest
 from langchain_core.embeddings import Embeddings
 
-from bot.checkins.classify import FILED_MARGIN, THRESHOLD, Classifier, Verdict, priority_passages
+from bot.checkins.classify import FILED_MARGIN, MARGIN, Classifier, Kind, Verdict, Work, priority_passages
 from bot.district.config import Priority, Target
 
 PRIORITIES = [
@@ -75,25 +76,60 @@ def classifier(embeddings) -> Classifier:
 def test_an_obvious_item_goes_to_its_priority(classifier, text, key):
     [verdict] = classifier.classify([text])
     assert verdict.priority == key
-    assert verdict.score >= THRESHOLD
+    assert verdict.score >= MARGIN
 
 
 def test_off_message_items_serve_no_priority(classifier):
     verdicts = classifier.classify(OFF_MESSAGE)
     assert [v.priority for v in verdicts] == [None] * len(OFF_MESSAGE)
-    assert all(v.score < THRESHOLD for v in verdicts)
+    assert all(v.score < MARGIN for v in verdicts)
 
 
-def test_the_filed_field_tips_an_ambiguous_item(classifier):
-    unfiled, as_literacy, as_numeracy, as_graduation = (
-        classifier.classify([AMBIGUOUS], [filed])[0] for filed in (None, "literacy", "numeracy", "graduation")
+def test_logistics_that_use_a_prioritys_words_serve_no_priority(classifier):
+    verdicts = classifier.classify(["Rented chairs and a stage for the graduation ceremony",
+                                    "Signed the invoice for the math department's new photocopier"])  # fmt: skip
+    assert [v.priority for v in verdicts] == [None, None]
+
+
+def test_a_priority_borrows_the_general_work_of_its_kind(embeddings):
+    # a district file that says little: the message names no activity a member would write about
+    priorities = [Priority(key="presence", name="Presence", message="Every student here, every day."),
+                  Priority(key="futures", name="Futures", message="Every graduate with a plan.")]  # fmt: skip
+    classifier = Classifier(embeddings, priorities, [])
+    assert "Attendance" in " ".join(classifier.borrowed["presence"])
+    verdicts = classifier.classify(["Phoned the families of students absent most of this month",
+                                    "Helped seniors with their apprenticeship applications"])  # fmt: skip
+    assert [v.priority for v in verdicts] == ["presence", "futures"]
+
+
+def test_work_of_a_kind_no_priority_is_about_serves_none(embeddings):
+    priorities = [Priority(key="presence", name="Attendance", message="Every student in school every day.")]
+    verdicts = Classifier(embeddings, priorities, []).classify(
+        ["Coached Grade 4 teachers on teaching fractions"]
     )
-    assert unfiled.priority == as_literacy.priority == "literacy"
-    assert as_numeracy.priority == "numeracy"
-    assert as_numeracy.score < unfiled.score  # the score is the chosen priority's own similarity
-    assert (
-        as_graduation.priority == "literacy"
-    )  # filing under a priority the item is far from changes nothing
+    assert verdicts[0].priority is None
+
+
+def test_a_prioritys_examples_in_the_district_file_count(embeddings):
+    plain = Priority(key="wellbeing", name="Wellbeing", message="Every student known and cared for.")
+    given = plain.model_copy(update={"examples": ["Circle of Courage talking circles with Grade 7 classes"]})
+    item = ["Ran a Circle of Courage session at Birch"]
+    off = [Priority(key="presence", name="Attendance", message="Every student in school every day.")]
+    without = Classifier(embeddings, [plain, *off], []).classify(item)[0]
+    with_examples = Classifier(embeddings, [given, *off], []).classify(item)[0]
+    assert with_examples.priority == "wellbeing" and with_examples.score > without.score
+
+
+def test_the_filed_field_tips_an_ambiguous_item_and_not_a_clear_one(classifier):
+    # Grade 3 is measured by literacy and Grade 6 by numeracy: the item sits near both
+    as_literacy, as_numeracy = (
+        classifier.classify([AMBIGUOUS], [filed])[0] for filed in ("literacy", "numeracy")
+    )
+    assert (as_literacy.priority, as_numeracy.priority) == ("literacy", "numeracy")
+    clear = "Fractions PD with Grade 5 teachers"
+    assert [
+        classifier.classify([clear], [filed])[0].priority for filed in (None, "literacy", "graduation")
+    ] == ["numeracy"] * 3  # filing under a priority the item is far from changes nothing
 
 
 def test_filing_under_a_priority_does_not_make_an_off_message_item_serve_it(classifier):
@@ -113,7 +149,7 @@ def test_verdicts_come_back_in_input_order(classifier):
 def test_one_embedding_call_per_batch_and_the_prototypes_once(embeddings):
     counting = CountingEmbeddings(embeddings)
     classifier = Classifier(counting, PRIORITIES, TARGETS, documents=DOCUMENTS)
-    assert len(counting.batches) == 1  # the prototypes, embedded when the classifier is built
+    assert len(counting.batches) == 1  # every prototype, one batch, embedded when the classifier is built
     classifier.classify(
         ["Guided reading with Grade 2 at Maple", "HVAC repair in the gym"], ["literacy", None]
     )
@@ -164,58 +200,60 @@ class TableEmbeddings(Embeddings):
         return self.table[text]
 
 
-def item(a: float, b: float, passage: float = 0.0) -> list[float]:
-    """A unit vector with similarity `a` to priority a's prototypes, `b` to b's and `passage` to a's passage."""
-    return [a, b, passage, math.sqrt(1 - a * a - b * b - passage * passage)]
+def item(a: float, b: float, other: float = 0.0, passage: float = 0.0) -> list[float]:
+    """A unit vector with similarity `a` to priority a's prototypes, `b` to b's, `other` to the other work and
+    `passage` to a's passage."""
+    return [a, b, other, passage, math.sqrt(1 - a * a - b * b - other * other - passage * passage)]
 
 
 ABSTRACT = [
     Priority(key="a", name="A", message="Message a."),
     Priority(key="b", name="B", message="Message b."),
 ]
-TABLE = {"A: Message a.": [1.0, 0, 0, 0], "Message a.": [1.0, 0, 0, 0], "Passage about a.": [0, 0, 1.0, 0],
-         "B: Message b.": [0, 1.0, 0, 0], "Message b.": [0, 1.0, 0, 0]}  # fmt: skip
-NEAR = THRESHOLD + FILED_MARGIN / 2  # above the threshold, by less than the margin
+OTHER = Work(priority_kinds=(), other=(Kind("Other", ("other work",)),))
+TABLE = {"A: Message a.": [1.0, 0, 0, 0, 0], "Message a.": [1.0, 0, 0, 0, 0], "B: Message b.": [0, 1.0, 0, 0, 0],
+         "Message b.": [0, 1.0, 0, 0, 0], "Other: other work": [0, 0, 1.0, 0, 0],
+         "Passage about a.": [0, 0, 0, 1.0, 0]}  # fmt: skip
+OTHER_SIM = 0.3  # every item's similarity to the other work
+NEAR = (
+    OTHER_SIM + MARGIN + FILED_MARGIN / 2
+)  # ahead of the other work by the margin, and by less than the filed margin
+
+
+def verdict(key: str | None, similarity: float) -> Verdict:
+    return Verdict(key, round(similarity - OTHER_SIM, 3))
 
 
 @pytest.mark.parametrize(
     ("a", "b", "filed", "expected"),
     [
-        (NEAR + 0.05, NEAR, None, Verdict("a", round(NEAR + 0.05, 3))),  # the best priority
-        (
-            NEAR + 0.05,
-            NEAR,
-            "b",
-            Verdict("b", round(NEAR, 3)),
-        ),  # filed and within the margin: the filing wins
-        (
-            NEAR + FILED_MARGIN + 0.02,
-            NEAR,
-            "b",
-            Verdict("a", round(NEAR + FILED_MARGIN + 0.02, 3)),
-        ),  # beyond it
+        (NEAR + 0.05, NEAR, None, verdict("a", NEAR + 0.05)),  # the best priority
+        (NEAR + 0.05, NEAR, "b", verdict("b", NEAR)),  # filed and within the filed margin: the filing wins
+        (NEAR + FILED_MARGIN + 0.02, NEAR, "b", verdict("a", NEAR + FILED_MARGIN + 0.02)),  # beyond it
         (
             NEAR,
-            THRESHOLD - 0.02,
+            OTHER_SIM + MARGIN - 0.02,
             "b",
-            Verdict("a", round(NEAR, 3)),
-        ),  # within the margin, but below the threshold
+            verdict("a", NEAR),
+        ),  # within it, but not ahead of the other work
         (
-            THRESHOLD - 0.02,
-            THRESHOLD - 0.03,
+            OTHER_SIM + MARGIN - 0.02,
+            OTHER_SIM + MARGIN - 0.03,
             "a",
-            Verdict(None, round(THRESHOLD - 0.02, 3)),
+            verdict(None, OTHER_SIM + MARGIN - 0.02),
         ),  # filing is no pass
     ],
 )
-def test_the_rule_between_threshold_and_filing(a, b, filed, expected):
-    table = TABLE | {"item": item(a, b)}
-    assert Classifier(TableEmbeddings(table), ABSTRACT, []).classify(["item"], [filed]) == [expected]
+def test_the_rule_between_priorities_other_work_and_filing(a, b, filed, expected):
+    table = TABLE | {"item": item(a, b, other=OTHER_SIM)}
+    classifier = Classifier(TableEmbeddings(table), ABSTRACT, [], work=OTHER, top=1)
+    assert classifier.classify(["item"], [filed]) == [expected]
 
 
 def test_one_close_passage_is_enough():
     table = TABLE | {"item": item(0.1, 0.1, passage=0.6)}
-    classifier = Classifier(TableEmbeddings(table), ABSTRACT, [], documents={"a": ["Passage about a."]})
+    classifier = Classifier(TableEmbeddings(table), ABSTRACT, [], documents={"a": ["Passage about a."]}, work=OTHER,
+                            top=1)  # fmt: skip
     assert classifier.classify(["item"]) == [Verdict("a", 0.6)]
 
 

@@ -145,6 +145,20 @@ def test_the_same_key_twice_and_no_priorities_are_refused(tmp_path):
     assert faults(tmp_path / "b", none) == ["priorities: at least one [[priorities]] table is needed"]
 
 
+def test_a_prioritys_examples_are_read_and_bad_ones_refused_by_key_path(tmp_path):
+    given = TOML.replace('name = "Literacy"', 'name = "Literacy"\nexamples = ["Guided reading groups"]', 1)
+    assert load_district(write_district(tmp_path / "a", toml=given)).config.priorities[0].examples == [
+        "Guided reading groups"
+    ]
+    not_text = TOML.replace('name = "Literacy"', 'name = "Literacy"\nexamples = ["Guided reading", 3]', 1)
+    assert faults(tmp_path / "b", not_text) == [
+        f"line {line(not_text, 'examples')}: priorities[0].examples[1]: must be text, not 3"
+    ]
+    many = TOML.replace('name = "Literacy"', f'name = "Literacy"\nexamples = {[f"e{i}" for i in range(21)]}', 1)
+    (problem,) = faults(tmp_path / "c", many)
+    assert problem.startswith(f"line {line(many, 'examples')}: priorities[0].examples: ") and "20" in problem
+
+
 def test_six_priorities_are_refused_at_the_sixth_with_why_focus_matters(tmp_path):
     toml = TOML + "".join(PRIORITY.format(key=f"p{i}") for i in range(5))
     (problem,) = faults(tmp_path, toml)
@@ -232,7 +246,9 @@ def test_the_stored_config_round_trips_and_reads_what_earlier_releases_stored(tm
     read = DistrictConfig.from_dict(earlier)
     assert read.targets[0].interim == {2024: 67.0} and read.targets[0].expected(2024) == 67.0
     assert read.on_the_move_measures == ("g3_reading",) and read.checkins is None  # check-ins off
-    assert read.as_dict() == {**earlier, "checkins": None, "notes": None, "measures": [], "groups": {}}
+    priorities = [{**p, "examples": []} for p in earlier["priorities"]]  # a priority's examples came later
+    assert read.as_dict() == {**earlier, "priorities": priorities, "checkins": None, "notes": None, "measures": [],
+                              "groups": {}}  # fmt: skip
 
 
 # -- [notes] ---------------------------------------------------------------------------------------

@@ -1,18 +1,27 @@
-"""Which priority a check-in item serves, or none: embedding similarity to what the district says about each.
+"""Which priority a check-in item serves, or none: by how much closer it is to a priority than to other work.
 
-Each priority is described by a few short texts, its prototypes: "name: message", the message, the labels of its
-targets and, when given, passages of the district's documents about it (`priority_passages`). An item serves a
-priority when its similarity to one of that priority's prototypes reaches the threshold; the best-scoring priority
-wins, except that the priority the item was filed under wins while it is within `FILED_MARGIN` of the best. Whether
-an item serves any priority is decided on its text alone, so the same threshold holds for items filed under
-"anything else", under the wrong priority, or not filed at all (`resolute checkin classify`).
+Each priority is described by short texts, its prototypes: "name: message", the message, the labels of its
+targets, the `examples` the district file gives it and, when the district has them, passages of its documents
+about it (`priority_passages`). To these Resolute lends the general examples of the kind of work the priority
+is about (`work.toml`: reading, mathematics, attendance, wellbeing, ...), when the priority's own words are
+close to that kind. Work that serves no priority is described by `work.toml` too (transport, facilities,
+budget, hiring, events, communications, IT, governance), joined by the kinds lent to no priority: in a
+district whose priorities are attendance and wellbeing, a mathematics lesson serves neither.
+
+An item serves the priority it is closest to when that similarity beats its closest other work by `MARGIN`;
+a single threshold on similarity alone does not carry over from one district's wording to another's. The
+priority the item was filed under wins while it is within `FILED_MARGIN` of the best. Whether an item serves
+any priority is decided on its text alone (`resolute checkin classify` gives no filing).
 """
 
 from __future__ import annotations
 
 import re
+import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -20,12 +29,14 @@ from langchain_core.embeddings import Embeddings
 
 from bot.district.config import Priority, Target
 
-# Chosen on the development half of the bench items: `python bench/checkin_threshold.py`.
-THRESHOLD = 0.33
-FILED_MARGIN = 0.09
-# Below this an item is confidently off every priority (off-message work scores under 0.2 on the bench, the
-# thinnest on-message items over 0.3): filed under a priority, its member is asked whether to keep it there.
-NONE_BELOW = 0.2
+# Chosen on the development halves of the sample districts' items: `python bench/checkin_threshold.py`.
+MARGIN = 0.02
+FILED_MARGIN = 0.14
+TOP = 3  # an item's closeness to a priority (or to other work): the mean of its TOP best similarities
+LEND_AT = 0.35  # a priority borrows a kind's examples when its own words are this close to the kind
+# Below this margin an item is confidently off every priority: filed under one, its member is asked whether
+# to keep it there rather than have it moved silently.
+NONE_BELOW = -0.12
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
 _BREAK = re.compile(r"\n\s*\n|\n\s*[-*]\s+|\n\s*\d+\.\s+")
@@ -34,9 +45,36 @@ MIN_PASSAGE_WORDS = 4
 
 
 @dataclass(frozen=True)
+class Kind:
+    """A kind of work described in general words: what it is about, and a few check-in items of it."""
+
+    about: str
+    examples: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Work:
+    """The general descriptions Resolute ships: kinds of priority work, and work that serves no priority."""
+
+    priority_kinds: tuple[Kind, ...]
+    other: tuple[Kind, ...]
+
+
+@cache
+def shipped_work() -> Work:
+    """`bot/checkins/work.toml`, read once."""
+    data = tomllib.loads(resources.files("bot.checkins").joinpath("work.toml").read_text(encoding="utf-8"))
+
+    def kinds(name: str) -> tuple[Kind, ...]:
+        return tuple(Kind(k["about"], tuple(k["examples"])) for k in data[name])
+
+    return Work(kinds("priority_kind"), kinds("other_work"))
+
+
+@dataclass(frozen=True)
 class Verdict:
     priority: str | None  # a priority key, or None: serves no priority
-    score: float  # the similarity the decision was made on, rounded to 3 decimals
+    score: float  # the margin the decision was made on (the best priority against other work), 3 decimals
 
     @property
     def surely_none(self) -> bool:
@@ -54,24 +92,57 @@ class Classifier:
         targets: Sequence[Target],
         *,
         documents: Mapping[str, list[str]] | None = None,
-        threshold: float = THRESHOLD,
+        work: Work | None = None,
+        margin: float = MARGIN,
         filed_margin: float = FILED_MARGIN,
+        lend_at: float = LEND_AT,
+        top: int = TOP,
     ) -> None:
         self._embeddings = embeddings
         self._keys = [p.key for p in priorities]
-        self._threshold = threshold
+        self._margin = margin
         self._filed_margin = filed_margin
-        owners: list[int] = []
-        texts: list[str] = []
-        for i, priority in enumerate(priorities):
-            own = [f"{priority.name}: {priority.message}", priority.message]
-            own += [t.label for t in targets if t.priority == priority.key]
-            own += [p for p in (documents or {}).get(priority.key, []) if p.strip()]
-            texts += own
-            owners += [i] * len(own)
-        vectors = np.asarray(embeddings.embed_documents(texts), dtype=np.float32)
-        # the prototypes' vectors per priority: an item's score for a priority is its best match among them
-        self._prototypes = [vectors[np.asarray(owners) == i] for i in range(len(self._keys))]
+        self._top = top
+        work = shipped_work() if work is None else work
+        # every prototype in one batch: (group, text), embedded once and sliced by group below
+        texts: list[tuple[object, str]] = []
+        for n, p in enumerate(priorities):
+            labels = [t.label for t in targets if t.priority == p.key]
+            texts += [(("described", n), t) for t in (f"{p.name}: {p.message}", *labels)]  # to lend kinds by
+            mine = (f"{p.name}: {p.message}", p.message, *p.examples, *labels)
+            mine += tuple(d for d in (documents or {}).get(p.key, []) if d.strip())
+            texts += [(("own", n), t) for t in mine]
+        for n, kind in enumerate(work.priority_kinds):
+            texts += [(("about", n), kind.about)] + [(("kind", n), e) for e in kind.examples]
+        texts += [("other", f"{k.about}: {e}") for k in work.other for e in k.examples]
+        vectors = self._embed([t for _, t in texts])
+        groups: dict[object, list[int]] = {}
+        for row, (group, _) in enumerate(texts):
+            groups.setdefault(group, []).append(row)
+
+        def group(name: object) -> np.ndarray:
+            return vectors[groups.get(name, [])]
+
+        # each kind is lent to the priority whose own words (not its documents) come closest, if close enough
+        prototypes = [[group(("own", n))] for n in range(len(priorities))]
+        other = [group("other")]
+        self.borrowed: dict[str, list[str]] = {key: [] for key in self._keys}  # what each priority was lent
+        for n, kind in enumerate(work.priority_kinds):
+            about = group(("about", n))[0]
+            closeness = [float((group(("described", m)) @ about).max()) for m in range(len(priorities))]
+            best = int(np.argmax(closeness)) if closeness else -1
+            if best >= 0 and closeness[best] >= lend_at:
+                prototypes[best].append(group(("kind", n)))
+                self.borrowed[self._keys[best]].append(kind.about)
+            else:  # in this district, that kind of work serves no priority
+                other.append(group(("kind", n)))
+        self._prototypes = [np.vstack(parts) for parts in prototypes]
+        self._other = np.vstack(other)
+
+    def _embed(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, 1), dtype=np.float32)
+        return np.asarray(self._embeddings.embed_documents(texts), dtype=np.float32)
 
     def classify(self, texts: list[str], filed: list[str | None] | None = None) -> list[Verdict]:
         """A Verdict per text, in input order; `filed[i]` is the priority key item i was filed under, if any."""
@@ -79,20 +150,28 @@ class Classifier:
             raise ValueError(f"{len(texts)} texts but {len(filed)} filed fields")
         if not texts:
             return []
-        items = np.asarray(self._embeddings.embed_documents(texts), dtype=np.float32)
-        scores = np.stack([(items @ protos.T).max(axis=1) for protos in self._prototypes], axis=1)
-        return [self._decide(row, key) for row, key in zip(scores, filed or [None] * len(texts), strict=True)]
+        items = self._embed(texts)
+        scores = np.stack([_closest(items @ protos.T, self._top) for protos in self._prototypes], axis=1)
+        other = _closest(items @ self._other.T, self._top)
+        return [self._decide(row - o, key) for row, o, key in zip(scores, other, filed or [None] * len(texts),
+                                                                  strict=True)]  # fmt: skip
 
-    def _decide(self, scores: np.ndarray, filed: str | None) -> Verdict:
-        best = int(scores.argmax())
-        if scores[best] < self._threshold:
-            return Verdict(None, round(float(scores[best]), 3))
+    def _decide(self, margins: np.ndarray, filed: str | None) -> Verdict:
+        best = int(margins.argmax())
+        if margins[best] < self._margin:
+            return Verdict(None, round(float(margins[best]), 3))
         if filed in self._keys:
             mine = self._keys.index(filed)
             # a member's own filing settles a near tie: the item names a grade that two priorities both measure
-            if scores[mine] >= self._threshold and scores[mine] + self._filed_margin >= scores[best]:
+            if margins[mine] >= self._margin and margins[mine] + self._filed_margin >= margins[best]:
                 best = mine
-        return Verdict(self._keys[best], round(float(scores[best]), 3))
+        return Verdict(self._keys[best], round(float(margins[best]), 3))
+
+
+def _closest(similarities: np.ndarray, top: int) -> np.ndarray:
+    """Per row, the mean of its `top` largest values (all of them when there are fewer)."""
+    top = min(top, similarities.shape[1])
+    return np.sort(similarities, axis=1)[:, -top:].mean(axis=1)
 
 
 def priority_passages(folder: Path, priorities: Sequence[Priority]) -> dict[str, list[str]]:

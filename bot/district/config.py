@@ -32,6 +32,7 @@ from bot.district.fields import (
 from bot.district.problems import problem
 
 MAX_PRIORITIES = 5
+MAX_EXAMPLES = 20  # a priority's examples of work that serves it
 TOO_MANY = (
     "{n} priorities; Resolute accepts at most 5. Systems that improve keep relentless focus on a "
     "small number of key priorities; with more, no one can say which matters most and the message is lost. "
@@ -47,11 +48,13 @@ class Table(BaseModel):
 
 
 class Priority(Table):
-    """One [[priorities]] entry: the key everything refers to, its name and its one-line message."""
+    """One [[priorities]] entry: the key everything refers to, its name, its one-line message and, optionally,
+    a few examples of work that serves it (check-in items are judged against them)."""
 
     key: Key
     name: Text
     message: Text
+    examples: list[Text] = Field(default_factory=list, max_length=MAX_EXAMPLES)
 
 
 class Point(Table):
