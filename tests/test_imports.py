@@ -102,3 +102,43 @@ def test_the_check_sees_an_upward_import_and_a_pair(tmp_path):
     }
     assert upward(edges) == {("bot.knowledge.a", "bot.slack.b")}  # a package's command line sits on top
     assert mutual(edges) == {("bot.knowledge.a", "bot.slack.b")}
+
+
+# the modules that read and write the tables, each its package's repository; anything else asks one of them
+TABLE_OWNERS = {
+    "bot.checkins.store": "check-ins: responses, items, support requests, sends",
+    "bot.district.store": "the loaded district file, schools, results, digest posts",
+    "bot.notes.store": "intervention notes, their audit, follow-ups and tombstones",
+    "bot.notes.copies": "where a note was shown in Slack, and export files, to take them back",
+    "bot.knowledge.ingest": "documents and chunks, written at ingest",
+    "bot.knowledge.index": "chunks, read into the lexical index",
+    "bot.knowledge.vectors": "chunks' sentence vectors",
+    "bot.knowledge.sqlvectors": "a private corpus's vectors",
+}
+CONSTANTS = {"PUBLIC"}  # names of bot.store.tables that are values, not tables
+
+
+def table_users() -> dict[str, set[str]]:
+    """Module -> the tables it imports from bot.store.tables (outside bot.store itself)."""
+    found: dict[str, set[str]] = {}
+    for path in sorted(BOT.rglob("*.py")):
+        name = module_name(path)
+        if name.startswith("bot.store"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.ImportFrom)
+                and node.module == "bot.store"
+                and any(a.name == "tables" for a in node.names)
+            ):
+                found.setdefault(name, set()).add("*")
+            elif isinstance(node, ast.ImportFrom) and node.module == "bot.store.tables":
+                tables = {a.name for a in node.names} - CONSTANTS
+                if tables:
+                    found.setdefault(name, set()).update(tables)
+    return found
+
+
+def test_only_the_repositories_touch_the_tables():
+    assert set(table_users()) - set(TABLE_OWNERS) == set(), "SQL outside a repository: move it into one"
+    assert set(TABLE_OWNERS) - set(table_users()) == set(), "named in TABLE_OWNERS but touches no table"
