@@ -83,12 +83,13 @@ def prompted(services, week: str, *users: str) -> None:
 def test_the_checkins_section_reads_its_defaults_and_the_districts_words(services, tmp_path):
     assert services.district.config().checkins == CONFIG  # as stored and read back
     custom = ('\n[checkins]\nschedule = "Tuesday 8:30"\nreminder_after = "1h30m"\nclose = "thu 12:00"\n'
-              'members = ["U0123ABC", "W0456DEF"]\nchannel = "C0CHECKS1"\n')  # fmt: skip
+              'members = ["U0123ABC", "W0456DEF"]\nchannel = "C0CHECKS1"\n'
+              'skip = ["2026-12-24..2027-01-04", 2027-03-17, "2026-12-28"]\n')  # fmt: skip
     write_district(tmp_path / "knowledge" / "district", toml=DISTRICT + custom)
     services.district.load()
     assert services.district.config().checkins == CheckinsConfig(
         prompt="tue 08:30", reminder_minutes=90, close="thu 12:00", members=["U0123ABC", "W0456DEF"],
-        channel="C0CHECKS1",
+        channel="C0CHECKS1", skip=("2026-W52", "2026-W53", "2027-W01", "2027-W11"),  # a range's every week
     )  # fmt: skip
 
 
@@ -102,6 +103,10 @@ def test_the_checkins_section_reads_its_defaults_and_the_districts_words(service
         ('members = "channel"', 'members = ["bob"]', "'bob' is not a Slack user id"),
         ('schedule = "mon 09:00"', 'schedule = "mon 25:00"', "'mon 25:00' is not a day and a 24-hour time"),
         ('members = "channel"', 'remind = "4h"', "checkins.remind: unknown key 'remind'"),
+        ('members = "channel"', 'skip = ["2026-12-32"]', "checkins.skip[0]: '2026-12-32' is not a date ('2026-12-21')"),
+        ('members = "channel"', 'skip = ["2027-01-04..2026-12-24"]', "'2027-01-04..2026-12-24' ends before it starts"),
+        ('members = "channel"', 'skip = ["2026-01-01..2027-06-30"]', "is longer than a year; turn check-ins off"),
+        ('members = "channel"', "skip = [52]", "checkins.skip[0]: must be a date in quotes such as '2026-12-21'"),
     ],
 )  # fmt: skip
 def test_a_bad_checkins_section_is_refused_by_key_and_line(tmp_path, old, new, expected):

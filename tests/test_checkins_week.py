@@ -423,6 +423,34 @@ def test_away_pauses_prompts_until_that_date_and_a_missed_prompt_goes_out_while_
     assert team.tick(LONDON_9AM[W45] + timedelta(weeks=2)) == said("prompt", "2026-W47", BEN, CAL)
 
 
+def test_a_week_the_district_skips_sends_nothing_and_what_is_filed_goes_to_the_next(
+    make_services, fake_slack, tmp_path
+):
+    holiday = TOML.replace(
+        'members = "channel"\n', 'members = "channel"\nskip = ["2026-10-26..2026-10-30"]\n'
+    )
+    write_district(tmp_path / "knowledge" / "district", toml=holiday)
+    make_services().district.load()
+    fake_slack.members[LEAD] = [ANA, BOT_USER, BEN, CAL]
+    fake_slack.users.update({u: {"tz": tz} for u, tz in ZONES.items()} | {BOT_USER: {"is_bot": True}})
+    team = Team(make_services, fake_slack, utc(10, 25, 12))
+    try:
+        # the whole skipped week, past its close: no prompt, reminder, card or summary
+        assert team.run(utc(10, 27, 12)) == set()
+        # someone files anyway: it goes into the next week's check-in, and says so
+        assert "for the week of Mon 02 Nov" in team.command(BEN, f"literacy: {READING_WALK}")["text"]
+        assert team.run(CLOSE[W44] + timedelta(hours=2)) == set()
+        assert fake_slack.called("chat.postMessage") == []
+        # the next week runs as usual, and its trend shows the skipped week as a gap
+        assert team.run(LONDON_9AM[W45]) == said("prompt", W45, CAL)  # BEN has filed for it already
+        assert said("summary", W45, LEAD) <= team.run(CLOSE[W45])
+        trend = team.services.checkins.summary(W45, CLOSE[W45])["trend"]
+        assert {"week": W44, "share": None, "skipped": True} in trend
+        assert [t["week"] for t in trend][-1] == W45
+    finally:
+        team.close()
+
+
 def _serve(settings: dict, slack_url: str, instants: list[datetime], gate, out) -> None:
     """One `serve` process: its own services and jobs, ticking at each instant together with the others."""
     from bot.config import load_settings

@@ -92,10 +92,22 @@ class CheckIns:
         return config, config.checkins
 
     def week(self, now: datetime) -> str:
-        """The check-in that what is filed now goes into: this week's until its close, then next week's."""
+        """The check-in that what is filed now goes into: this week's until its close, then next week's; a
+        week the district file skips gives way to the first one after it."""
         config, c = self.settings()
         week = schedule.current_week(now, config.timezone)
-        return week if schedule.is_open(c, week, now, config.timezone) else schedule.shift(week, 1)
+        week = week if schedule.is_open(c, week, now, config.timezone) else schedule.shift(week, 1)
+        while week in c.skip:  # at most a year of weeks: the district file refuses a longer closure
+            week = schedule.shift(week, 1)
+        return week
+
+    def held_before(self, week: str) -> str:
+        """The last week before `week` whose check-in was held (not skipped)."""
+        _, c = self.settings()
+        week = schedule.shift(week, -1)
+        while week in c.skip:
+            week = schedule.shift(week, -1)
+        return week
 
     def close_label(self, week: str) -> str:
         config, c = self.settings()
@@ -356,12 +368,18 @@ class CheckIns:
             "closed": not schedule.is_open(c, week, now, config.timezone),  # else: the summary so far
             "participation": self.participation(week),
             "on_message_share": shares.get(week),
-            "trend": [{"week": w, "share": shares[w]} for w in sorted(shares)],
+            # a skipped week is a gap in the trend, named so
+            "trend": [{"week": w, "share": shares.get(w), **({"skipped": True} if w in c.skip else {})}
+                      for w in sorted(set(shares) | _skipped_between(c.skip, schedule.shift(week, -(TREND_WEEKS - 1)), week))],
             "items": [{"user": i.user, "priority": i.priority, "text": i.text, "field": i.field, "filed": i.filed}
                       for i in items],
             "support_requests": [r.as_dict(now) for r in self.store.support_requests(
                 week=week, done_since=week_start) if r.status != HANDED],  # the one handed on carries it
         }  # fmt: skip
+
+
+def _skipped_between(skip: tuple[str, ...], first: str, last: str) -> set[str]:
+    return {w for w in skip if first <= w <= last}
 
 
 def _items(n: int) -> str:

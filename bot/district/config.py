@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from bot.district.fields import DAYS as DAYS  # the week's days, as schedules write them
 from bot.district.fields import (
     ChannelId,
+    Closure,
     Grade,
     Key,
     Minutes,
@@ -26,6 +27,7 @@ from bot.district.fields import (
     UserId,
     Year,
     channel_or_people,
+    closure_weeks,
     rule,
     week_minute,
 )
@@ -148,6 +150,7 @@ class CheckinsTable(Table):
     close: Schedule = Field("wed 17:00", validate_default=True)  # in the district's time zone
     members: list[UserId] | None = None  # written "channel" (the default: its members) or user ids
     channel: ChannelId | None = None
+    skip: list[Closure] = []  # weeks without a check-in: holidays, closures
 
     @field_validator("members", mode="before")
     @classmethod
@@ -280,7 +283,8 @@ class DistrictFile(Table):
         c = self.checkins
         checkins = c and CheckinsConfig(prompt=c.schedule, reminder_minutes=c.reminder_after,
                                         close=c.close, members=c.members or "channel",
-                                        channel=c.channel or d.leadership_channel)  # fmt: skip
+                                        channel=c.channel or d.leadership_channel,
+                                        skip=tuple(sorted({w for x in c.skip for w in closure_weeks(x)})))  # fmt: skip
         n = self.notes
         notes = n and NotesConfig(readers=n.readers or "channel", channel=d.leadership_channel,
                                   admins=tuple(n.admins), types=tuple(n.types),
@@ -303,6 +307,7 @@ class CheckinsConfig(BaseModel):
     close: str  # in the district's time zone
     members: str | list[str]  # "channel" or user ids
     channel: str
+    skip: tuple[str, ...] = ()  # ISO weeks ('2026-W52') with no prompt, reminder, card or summary
 
 
 class NotesConfig(BaseModel):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import date, timedelta
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -74,6 +75,42 @@ def _minutes(value: object) -> int:
 
 
 Minutes = Annotated[int, BeforeValidator(_minutes)]  # written '4h', kept as minutes
+
+
+MAX_CLOSURE_DAYS = 366
+
+
+def _closure(value: object) -> str:
+    """'2026-12-21' (a day, so its week) or '2027-03-15..2027-03-19' (every week it touches), as written; a
+    TOML date (unquoted) is read as its day."""
+    if isinstance(value, date):
+        return value.isoformat()
+    if not isinstance(value, str):
+        raise problem(f"must be a date in quotes such as '2026-12-21', not {value!r}")
+    start, dots, end = value.strip().partition("..")
+    try:
+        first = date.fromisoformat(start.strip())
+        last = date.fromisoformat(end.strip()) if dots else first
+    except ValueError:
+        raise problem(
+            f"'{value}' is not a date ('2026-12-21') or a range of dates ('2027-03-15..2027-03-19')"
+        ) from None
+    if last < first:
+        raise problem(f"'{value}' ends before it starts")
+    if (last - first).days >= MAX_CLOSURE_DAYS:
+        raise problem(f"'{value}' is longer than a year; turn check-ins off instead (remove [checkins])")
+    return f"{first}..{last}" if dots else first.isoformat()
+
+
+Closure = Annotated[str, BeforeValidator(_closure)]  # weeks without a check-in: a day's week, or a range's
+
+
+def closure_weeks(closure: str) -> list[str]:
+    """The ISO weeks ('2026-W52') a closure touches."""
+    start, _, end = closure.partition("..")
+    first, last = date.fromisoformat(start), date.fromisoformat(end or start)
+    mondays = range((first - timedelta(days=first.weekday())).toordinal(), last.toordinal() + 1, 7)
+    return ["{}-W{:02d}".format(*date.fromordinal(d).isocalendar()[:2]) for d in mondays]
 
 
 def channel_or_people(value: object, members: str) -> object:

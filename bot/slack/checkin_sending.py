@@ -69,7 +69,7 @@ class Sender:
             week = schedule.current_week(now, config.timezone)
             try:
                 for w in (week, schedule.shift(week, 1)):
-                    if schedule.is_open(c, w, now, config.timezone):
+                    if schedule.is_open(c, w, now, config.timezone) and w not in c.skip:
                         said += self._prompts(w, now)
             except SlackApiError as exc:  # e.g. Resolute is not in the channel: the rest still goes out
                 log.warning("check-in prompts not sent this minute: Slack answered %s (is Resolute in %s?)",
@@ -186,7 +186,7 @@ class Sender:
         """The message card, on the check-in day from the prompt's time (district clock), once."""
         config, c = self.checkins.settings()
         due = schedule.at(week, c.prompt, config.timezone)
-        if not (due <= now and now.astimezone(due.tzinfo).date() == due.date()):
+        if week in c.skip or not (due <= now and now.astimezone(due.tzinfo).date() == due.date()):
             return []
         statuses: dict[str, list[tuple[str, str]]] = {}
         try:
@@ -201,7 +201,7 @@ class Sender:
         """The summary, once, after the close, for a week whose prompts went out (within a week of it)."""
         config, c = self.checkins.settings()
         closed = schedule.close_at(c, week, config.timezone)
-        if not (closed <= now < closed + timedelta(days=7)) or not self.store.members(week):
+        if week in c.skip or not (closed <= now < closed + timedelta(days=7)) or not self.store.members(week):
             return []
         return self.post_summary(week, now)
 
@@ -246,8 +246,9 @@ class Sender:
             self.notes.config()
         except NotesOff:
             return []
-        # from the previous close to this one: every note falls in exactly one check-in's DM
-        since = schedule.close_at(c, schedule.shift(week, -1), config.timezone)
+        # from the previous check-in's close to this one (a skipped week's notes come with the next): every
+        # note falls in exactly one check-in's DM
+        since = schedule.close_at(c, self.checkins.held_before(week), config.timezone)
         until = schedule.close_at(c, week, config.timezone)
         sent = self.store.sent(week, "notes")
         # stored times are UTC (SQLite compares them as text)
