@@ -5,7 +5,9 @@
 Loads the sample district's file (with its [checkins] section) into a temporary data dir, writes a
 year of history straight into the check-in tables (each member answering most weeks with a few items,
 some skipping, support requests open and done), then times `resolute checkin summary --json` for the
-latest week as a user runs it: the whole command, a new process each time (five runs).
+latest week as a user runs it: the whole command, a new process each time (five runs). Then one member's
+history over the year: `CheckIns.history` in the process (what `/checkin history` and the command wait on),
+and `resolute checkin history --member ... --csv` as a whole command.
 """
 
 from __future__ import annotations
@@ -107,6 +109,28 @@ def main() -> None:
         print(f"  {p['answered']} of {p['members']} answered, on-message share {summary['on_message_share']}, "
               f"{len(summary['trend'])} weeks of trend, {len(summary['items'])} items, "
               f"{len(summary['support_requests'])} support requests shown")  # fmt: skip
+        member = "U00000007"
+        os.environ.update({k: env[k] for k in ("RESOLUTE_DATA_DIR", "RESOLUTE_KNOWLEDGE_DIR")})
+        from bot.config import load_settings
+        from bot.services import Services
+
+        checkins = Services(load_settings()).checkins
+        rows, times = [], []
+        for _ in range(args.runs * 4):
+            started = time.perf_counter()
+            rows = checkins.history(users=[member])
+            times.append(time.perf_counter() - started)
+        print(f"one member's history over {args.weeks} weeks ({len(rows)} items), in the process: median "
+              f"{statistics.median(times) * 1000:.0f} ms, max {max(times) * 1000:.0f} ms over {len(times)} runs "
+              "(bar: <= 300 ms)")  # fmt: skip
+        times = []
+        for _ in range(args.runs):
+            started = time.perf_counter()
+            subprocess.run([*resolute, "checkin", "history", "--member", member, "--csv"], env=env, check=True,
+                           capture_output=True)  # fmt: skip
+            times.append(time.perf_counter() - started)
+        print(f"`resolute checkin history --member {member} --csv`, whole command: median "
+              f"{statistics.median(times):.2f} s, max {max(times):.2f} s over {args.runs} runs")  # fmt: skip
 
 
 if __name__ == "__main__":

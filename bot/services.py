@@ -261,7 +261,22 @@ class Services:
 
         return Asking(answerer=self.answerer, answer_log=self.answer_log,
                       priorities=self.district.home_priorities, answerer_for=self.answerer_for,
-                      note_copies=self.notes.copies)  # fmt: skip
+                      note_copies=self.notes.copies, recent_checkins=self.recent_checkins)  # fmt: skip
+
+    def recent_checkins(self, user: str, weeks: int) -> list[dict] | None:
+        """A member's items of their last `weeks` check-ins, each with the name of what it serves; None when
+        check-ins are off."""
+        from bot.checkins.schedule import shift
+        from bot.checkins.service import NotConfigured
+
+        try:
+            config, _ = self.checkins.settings()
+        except NotConfigured:
+            return None
+        names = {p.key: p.name for p in config.priorities}
+        since = shift(self.checkins.week(self.clock()), -(weeks - 1))
+        rows = self.checkins.history(since=since, users=[user])
+        return [{**r, "serves_name": names.get(r["serves"], "serves no priority")} for r in rows]
 
     def warm_up(self) -> None:
         """Load the model, the index and the check-in classifier now, so the first question is not the

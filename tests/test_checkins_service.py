@@ -4,12 +4,14 @@ service's rules (the open week, the form, skips, support, the summary), the send
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 from datetime import date, timedelta
 
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 from slack_sdk import WebClient
 from sqlalchemy import event
 
@@ -427,6 +429,48 @@ def test_checkin_summary_json_has_the_weeks_figures_items_and_support(services):
         "from": BEN, "to": ANA, "text": PELICAN, "status": "open", "week": W44}  # fmt: skip
     wrong = CliRunner().invoke(main, ["checkin", "summary", "--week", "2026-45", "--json"])
     assert wrong.exit_code == 2 and "'2026-45' is not an ISO week such as 2026-W48" in wrong.output
+
+
+def test_checkin_history_lists_filters_and_exports_items_a_spreadsheet_shows_as_text(services):
+    checkins = services.checkins
+    formula = '=HYPERLINK("http://example.com","open me")'
+    checkins.add(ANA, "did", "literacy", GUIDED, utc(10, 26, 17))
+    checkins.add(BEN, "other", None, formula, utc(10, 26, 17))
+    checkins.add(ANA, "did", "literacy", PHONICS, utc(11, 2, 18))
+    checkins.add(ANA, "other", None, HVAC, utc(11, 2, 18))
+
+    def history(*args: str) -> Result:
+        return CliRunner().invoke(main, ["checkin", "history", *args])
+
+    every = json.loads(history("--json").output)
+    assert [(r["week"], r["member"], r["text"]) for r in every] == [
+        (W44, ANA, GUIDED), (W44, BEN, formula), (W45, ANA, PHONICS), (W45, ANA, HVAC)]  # fmt: skip
+    assert every[0] == {"week": W44, "week_of": "2026-10-26", "member": ANA, "field": "did", "filed": "literacy",
+                        "serves": "literacy", "text": GUIDED}  # fmt: skip
+    assert [r["text"] for r in json.loads(history("--json", "--member", BEN).output)] == [formula]
+    assert [r["text"] for r in json.loads(history("--json", "--since", "2026-11-04").output)] == [
+        PHONICS,
+        HVAC,
+    ]
+    assert [
+        r["text"] for r in json.loads(history("--json", "--priority", "none", "--member", ANA).output)
+    ] == [HVAC]
+    rows = list(csv.DictReader(io.StringIO(history("--csv").output)))
+    assert list(rows[0]) == ["week", "week_of", "member", "field", "filed", "serves", "text"]
+    assert rows[1]["text"] == "'" + formula  # shown as text, not run, by a spreadsheet
+    text = history("--member", ANA).output
+    assert (
+        text.index("Week of Mon 26 Oct")
+        < text.index(GUIDED)
+        < text.index("Week of Mon 02 Nov")
+        < text.index(HVAC)
+    )
+    assert "UANA other [anything else -> none]" in text
+    for args, wrong in [(["--since", "2026-13-01"], "'2026-13-01' is not a date such as 2026-09-07"),
+                        (["--priority", "reading"], "'reading' is not one of the priorities (literacy, numeracy)"),
+                        (["--json", "--csv"], "--json and --csv are two formats: choose one")]:  # fmt: skip
+        refused = history(*args)
+        assert refused.exit_code == 2 and wrong in refused.output, refused.output
 
 
 def test_checkin_send_now_prompts_everyone_not_yet_prompted_once(services, fake_slack):

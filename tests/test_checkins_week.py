@@ -423,6 +423,34 @@ def test_away_pauses_prompts_until_that_date_and_a_missed_prompt_goes_out_while_
     assert team.tick(LONDON_9AM[W45] + timedelta(weeks=2)) == said("prompt", "2026-W47", BEN, CAL)
 
 
+def test_checkin_history_and_the_home_tab_show_a_member_their_own_items_newest_week_first(team):
+    team.at(utc(10, 26, 17))
+    team.command(ANA, f"literacy: {GUIDED}")
+    team.command(BEN, f"other: {BUSES}")  # a colleague's: never in ANA's history
+    team.at(utc(11, 2, 18))
+    team.command(ANA, f"other: {HVAC}")
+    reply = team.command(ANA, "history")  # ephemeral: checked by `command`
+    shown = rendered(reply["blocks"])
+    assert GUIDED in shown and HVAC in shown and BUSES not in shown
+    assert (
+        shown.index("Week of Mon 02 Nov")
+        < shown.index(HVAC)
+        < shown.index("Week of Mon 26 Oct")
+        < shown.index(GUIDED)
+    )
+    assert "serves no priority" in shown and "Literacy" in shown  # what each item was judged to serve
+    assert "You have filed nothing" in team.command(CAL, "history")["text"]
+    # the Home tab shows the member their own last four check-ins
+    published = len(team.fake.called("views.publish"))
+    assert (
+        team.slack.event({"type": "app_home_opened", "user": ANA, "channel": "D0001", "tab": "home"})[0]
+        == 200
+    )
+    home = rendered(team.fake.wait_for("views.publish", published + 1, timeout=10)[-1].args["view"]["blocks"])
+    assert "Your check-ins" in home and GUIDED in home and HVAC in home and BUSES not in home
+    assert home.index("Week of Mon 02 Nov") < home.index("Week of Mon 26 Oct")
+
+
 def test_a_week_the_district_skips_sends_nothing_and_what_is_filed_goes_to_the_next(
     make_services, fake_slack, tmp_path
 ):

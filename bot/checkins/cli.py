@@ -1,4 +1,4 @@
-"""`resolute checkin ...`: the check-ins for admins and tests (send, summary, support, classify)."""
+"""`resolute checkin ...`: the check-ins for admins and tests (send, summary, history, support, classify)."""
 
 from __future__ import annotations
 
@@ -102,6 +102,54 @@ def _is_week(text: str) -> bool:
     except (ValueError, IndexError):
         return False
     return len(text) == 8 and text[4:6] == "-W"
+
+
+HISTORY_COLUMNS = ("week", "week_of", "member", "field", "filed", "serves", "text")
+
+
+@checkin.command()
+@click.option("--since", metavar="DATE", help="From the week of this day (YYYY-MM-DD); default: every week.")
+@click.option("--member", "members", multiple=True, metavar="USER", help="A member's Slack id (repeatable).")
+@click.option(
+    "--priority", metavar="KEY", help="Only items that serve this priority ('none': that serve none)."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the items as JSON.")
+@click.option("--csv", "as_csv", is_flag=True, help="Print the items as CSV (safe to open in a spreadsheet).")
+@click.pass_context
+def history(ctx: click.Context, since: str | None, members: tuple[str, ...], priority: str | None, as_json: bool,
+            as_csv: bool) -> None:  # fmt: skip
+    """What members filed, week by week: each item, where it was filed and the priority it serves."""
+    from datetime import date
+
+    from bot.checkins.service import Refusal
+    from bot.csvcells import csv_text
+
+    if as_json and as_csv:
+        raise click.UsageError("--json and --csv are two formats: choose one")
+    week = None
+    if since is not None:
+        try:
+            week = schedule.week_of(date.fromisoformat(since))
+        except ValueError:
+            raise click.BadParameter(
+                f"'{since}' is not a date such as 2026-09-07", param_hint="--since"
+            ) from None
+    checkins = _checkins(ctx)
+    try:
+        rows = checkins.history(since=week, users=members, priority=priority)
+    except Refusal as exc:
+        raise click.BadParameter(str(exc), param_hint="--priority") from None
+    if as_json:
+        _echo_json(rows)
+    elif as_csv:
+        click.echo(csv_text(HISTORY_COLUMNS, rows), nl=False)
+    elif not rows:
+        click.echo("no items filed" + (" that match" if since or members or priority else ""))
+    for n, row in enumerate(rows if not (as_json or as_csv) else []):
+        if n == 0 or rows[n - 1]["week"] != row["week"]:
+            click.echo(f"Week of {schedule.label(row['week'])} ({row['week']})")
+        where = row["filed"] or "anything else"
+        click.echo(f"  {row['member']} {row['field']} [{where} -> {row['serves'] or 'none'}] {row['text']}")
 
 
 @checkin.command()

@@ -12,11 +12,12 @@ USAGE = (
     "`/checkin other: what else took your time` · `/checkin support @person: what you need` · "
     "`/checkin skip` skips this week · `/checkin clear` withdraws everything you filed this week · "
     "`/checkin away YYYY-MM-DD` pauses prompts until then, `/checkin back` ends it sooner · "
-    "`/checkin status` shows what you have filed · `/checkin summary` shows the summary so far"
+    "`/checkin status` shows what you have filed · `/checkin history` your last weeks' items · "
+    "`/checkin summary` shows the summary so far"
 )
 ECHO_CHARS = 200  # a refusal repeats at most this much of what was typed
 _MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
-_WORDS = {"skip", "away", "back", "clear", "status", "summary", "help"}
+_WORDS = {"skip", "away", "back", "clear", "status", "history", "summary", "help"}
 _DASHES = "-–—"
 
 
@@ -36,7 +37,7 @@ class BadCommand(Exception):
 
 @dataclass(frozen=True)
 class Command:
-    verb: str  # open | item | support | skip | away | back | clear | status | summary | help
+    verb: str  # open | item | support | skip | away | back | clear | status | history | summary | help
     field: str | None = None  # did | other, for an item
     priority: str | None = None  # for an item filed under a priority
     person: str | None = None  # for support

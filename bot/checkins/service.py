@@ -7,7 +7,7 @@ the jobs and the CLI all call this service.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -351,6 +351,20 @@ class CheckIns:
 
     def support_list(self, now: datetime, *, open_only: bool = False) -> list[dict]:
         return [r.as_dict(now) for r in self.store.support_requests(open_only=open_only)]
+
+    def history(
+        self, *, since: str | None = None, users: Sequence[str] = (), priority: str | None = None
+    ) -> list[dict]:
+        """Items over the weeks, oldest first, as rows (what `checkin history` prints and exports). `priority`
+        is a priority key, or "none" for the items that serve none; an unknown one is refused."""
+        config, _ = self.settings()
+        keys = [p.key for p in config.priorities]
+        if priority is not None and priority not in [*keys, "none"]:
+            raise Refusal(f"'{priority}' is not one of the priorities ({', '.join(keys)}) or 'none'.")
+        items = self.store.history(since=since, users=users, priority=None if priority == "none" else priority,
+                                   none=priority == "none")  # fmt: skip
+        return [{"week": i.week, "week_of": schedule.monday(i.week).isoformat(), "member": i.user, "field": i.field,
+                 "filed": i.filed or "", "serves": i.priority or "", "text": i.text} for i in items]  # fmt: skip
 
     def summary(self, week: str, now: datetime) -> dict:
         """The week's summary as data (what `checkin summary --json` prints and the channel is shown)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -198,6 +199,24 @@ class CheckinStore:
         query = select(checkin_items).where(checkin_items.c.week == week).order_by(checkin_items.c.id)
         if user:
             query = query.where(checkin_items.c.user_id == user)
+        with self._engine.connect() as conn:
+            return [_item(r) for r in conn.execute(query)]
+
+    def history(self, *, since: str | None = None, users: Sequence[str] = (), priority: str | None = None,
+                none: bool = False) -> list[Item]:  # fmt: skip
+        """Items over the weeks from `since` (oldest first), of `users` if given, serving `priority` if given,
+        or serving none with `none`."""
+        query = select(checkin_items).order_by(
+            checkin_items.c.week, checkin_items.c.user_id, checkin_items.c.id
+        )
+        if since:
+            query = query.where(checkin_items.c.week >= since)
+        if users:
+            query = query.where(checkin_items.c.user_id.in_(list(users)))
+        if priority:
+            query = query.where(checkin_items.c.priority == priority)
+        if none:
+            query = query.where(checkin_items.c.priority.is_(None))
         with self._engine.connect() as conn:
             return [_item(r) for r in conn.execute(query)]
 

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 HISTORY_TURNS = 6
+HOME_WEEKS = 4  # the Home tab shows a member's items of their last four check-ins
 _USER_MENTION = re.compile(r"<@([A-Z0-9]+)(?:\|([^>]*))?>")
 _CHANNEL_MENTION = re.compile(r"<#[A-Z0-9]+\|([^>]*)>")
 _LINK = re.compile(r"<((?:https?|mailto):[^>|]+)(?:\|([^>]*))?>")
@@ -55,6 +56,7 @@ class Asking:
         answerer_for: Callable[..., Answerer] | None = None,
         max_concurrent: int = 2,
         note_copies: NoteCopies | None = None,
+        recent_checkins: Callable[[str, int], list[dict] | None] | None = None,
     ) -> None:
         self._answerer = answerer
         self._copies = note_copies  # an answer that quoted a note is taken back from Slack when it goes
@@ -63,6 +65,8 @@ class Asking:
         self._answerer_for = answerer_for or (lambda user, client, *, direct: answerer)
         self._log = answer_log
         self._priorities = priorities or (lambda: [])
+        # a member's items of their last check-ins for the Home tab (None: check-ins are off)
+        self._recent = recent_checkins or (lambda user, weeks: None)
         # retrieval is CPU-bound: more answers at once only slow each other (and the acks) down
         self._slots = threading.BoundedSemaphore(max_concurrent)
 
@@ -134,7 +138,16 @@ class Asking:
 
     def publish_home(self, client: WebClient, *, user_id: str) -> None:
         """Publish the Home tab for one user."""
-        client.views_publish(user_id=user_id, view=blocks.home_view(priorities=self._priorities()))
+        view = blocks.home_view(priorities=self._priorities(), checkins=self._recent_checkins(user_id),
+                                weeks=HOME_WEEKS)  # fmt: skip
+        client.views_publish(user_id=user_id, view=view)
+
+    def _recent_checkins(self, user_id: str) -> list[dict] | None:
+        try:
+            return self._recent(user_id, HOME_WEEKS)
+        except Exception:  # the Home tab still opens with the priorities and the commands
+            log.exception("could not read the check-ins for the Home tab")
+            return None
 
     def _answer(self, client: WebClient, *, channel: str, thread_ts: str, question_ts: str | None,
                 user_id: str, question: str, history: list[Turn]) -> None:  # fmt: skip

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.checkins import schedule
 from bot.checkins.commands import ECHO_CHARS, USAGE, BadCommand, parse
 from bot.checkins.schedule import label as week_label
 from bot.checkins.service import ClearFirst, NotConfigured, Refusal, asks_to_move, block_id
@@ -27,6 +28,7 @@ if TYPE_CHECKING:  # its type only: the services wire Slack in, and sit above it
     from bot.services import Services
 
 Reply = Callable[[str, list[dict]], None]
+HISTORY_WEEKS = 8  # `/checkin history`: the member's last check-ins, newest first
 # a button or form value Resolute did not make (or made before it named what it acts on): nothing changes
 STALE_BUTTON = "That button no longer works: type the command again."
 STALE_FORM = "That form no longer works: type `/checkin` again."
@@ -100,6 +102,11 @@ class CheckinSlack:
                                          answered=s["answered"], members=s["members"], skipped=s["skipped"],
                                          away_until=s["away_until"], priorities=c.settings()[0].priorities,
                                          skipped_count=s["skipped_count"])  # fmt: skip
+        if command.verb == "history":  # the member's own items, to them alone
+            config, _ = c.settings()
+            since = schedule.shift(c.week(now), -(HISTORY_WEEKS - 1))
+            return blocks.history_message(c.history(since=since, users=[user]), config.priorities,
+                                          weeks=HISTORY_WEEKS)  # fmt: skip
         if command.verb == "summary":
             config, _ = c.settings()
             return blocks.summary_message(c.summary(c.week(now), now), config.priorities)

@@ -352,6 +352,25 @@ def status_message(
     )
 
 
+def history_message(
+    rows: list[dict], priorities: Sequence[Priority], *, weeks: int
+) -> tuple[str, list[Block]]:
+    """A member's own items over their last `weeks` check-ins, newest week first, for them alone."""
+    names = {p.key: p.name for p in priorities}
+    by_week: dict[str, list[dict]] = {}
+    for row in rows:
+        by_week.setdefault(row["week"], []).append(row)
+    if not by_week:
+        return reply(f"You have filed nothing in the last {weeks} weeks' check-ins.")
+    heading = f"Your check-ins, the last {weeks} weeks"
+    body = [header(heading)]
+    for week in sorted(by_week, reverse=True):
+        lines = [f"• {FIELD_TITLES.get(r['field'], 'Also')}: {escape(r['text'])} "
+                 f"_({names.get(r['serves'], 'serves no priority')})_" for r in by_week[week]]  # fmt: skip
+        body += sections(f"*Week of {week_label(week)}*\n" + "\n".join(lines))
+    return heading, message(body)
+
+
 def reply(text: str) -> tuple[str, list[Block]]:
     """A private reply (a refusal or a confirmation). `text` is mrkdwn: escape what the person typed in it."""
     return cut(text, FALLBACK_CHARS), message(sections(text) or [section("Done.")])
@@ -360,6 +379,6 @@ def reply(text: str) -> tuple[str, list[Block]]:
 __all__ = [
     "CHECKIN_MODAL", "CLEAR", "CLEAR_MODAL", "ITEM_KEEP", "ITEM_MOVE", "OPEN_CHECKIN", "SUPPORT_TEXT", "SUPPORT_TO", "TEXT",
     "USER", "card_message", "checkin_modal", "clear_modal", "clear_prompt", "field_block",
-    "move_question", "prompt_message", "reply",
+    "history_message", "move_question", "prompt_message", "reply",
     "status_message", "summary_message", "week_label",
 ]  # fmt: skip

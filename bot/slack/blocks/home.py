@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from bot.slack.blocks.kit import button as make_button
 from bot.slack.blocks.kit import divider, escape, header, home, modal, section, text_input
 
@@ -27,8 +29,27 @@ COMMANDS = (
 )
 
 
-def home_view(*, priorities: list[dict] | None = None) -> dict:
-    """The App Home tab: what Resolute does, the district's priorities and the slash commands."""
+def _recent(rows: list[dict], weeks: int) -> list[dict]:
+    """The member's items of their last `weeks` check-ins, newest week first."""
+    if not rows:
+        return [
+            section(f"_Nothing filed in your last {weeks} check-ins. `/checkin` opens this week's form._")
+        ]
+    by_week: dict[str, list[dict]] = {}
+    for row in rows:
+        by_week.setdefault(row["week_of"], []).append(row)
+    out = []
+    for week_of in sorted(by_week, reverse=True):
+        lines = [f"• {escape(r['text'])} _({escape(r['serves_name'])})_" for r in by_week[week_of]]
+        out.append(section(f"*Week of {date.fromisoformat(week_of):%a %d %b}*\n" + "\n".join(lines)))
+    return out
+
+
+def home_view(
+    *, priorities: list[dict] | None = None, checkins: list[dict] | None = None, weeks: int = 4
+) -> dict:
+    """The App Home tab: what Resolute does, the district's priorities, the member's last `weeks` check-ins
+    (`checkins`: their items; None: check-ins are off) and the slash commands."""
     ask = make_button("Ask a question", action_id=OPEN_ASK_MODAL, style="primary")
     blocks = [header("Resolute"), section(INTRO, accessory=ask), divider(), header("Our priorities")]
     for p in (priorities or [])[:HOME_PRIORITIES]:
@@ -40,6 +61,8 @@ def home_view(*, priorities: list[dict] | None = None) -> dict:
         blocks.append(section(line))
     if not priorities:
         blocks.append(section(NO_PRIORITIES))
+    if checkins is not None:
+        blocks += [divider(), header("Your check-ins"), *_recent(checkins, weeks)]
     blocks += [divider(), header("Commands"), section(COMMANDS)]
     return home(blocks)
 
