@@ -220,6 +220,7 @@ def team(make_services, fake_slack, tmp_path):
 
 
 def test_a_week_and_the_next_over_slack(team, fake_slack, caplog, monkeypatch, tmp_path):
+    fake_slack.users[ANA]["profile"] = {"display_name": "Ana Silva", "real_name": "Ana M. Silva"}
     caplog.set_level(logging.DEBUG)
     # -- Monday 26 October: London's 09:00 comes first; Vancouver's seven hours later ---------------------
     assert team.run(LONDON_9AM[W44] - timedelta(minutes=1)) == set()  # not a minute before
@@ -302,6 +303,8 @@ def test_a_week_and_the_next_over_slack(team, fake_slack, caplog, monkeypatch, t
     assert "*2 of 3* answered (67%)" in shown and CAL not in shown  # a count, never who did not answer
     assert GUIDED in shown and LICENCES in shown and BUSES not in shown
     assert f"{PELICAN} — open, 2 days" in shown and f"{NOTES} — taken, 2 days" in shown
+    # people are named as Slack shows them, never mentioned: the summary notifies nobody
+    assert f"{GUIDED} — Ana Silva" in shown and "<@" not in shown
     fake_slack.wait_for("files.completeUploadExternal")  # the trend chart, in the summary's thread
     assert team.run(utc(10, 29, 23), step=timedelta(hours=1)) == set()  # and no second one
 

@@ -123,6 +123,23 @@ class Sender:
             out[user] = (tz, away)
         return out
 
+    def _display_names(self, users: set[str]) -> dict[str, str]:
+        """user -> the name Slack shows for them (display name, else real name); the id if Slack cannot say."""
+        names = {}
+        for user in sorted(users):
+            try:
+                info = self.client.users_info(user=user)["user"]
+            except SlackApiError as exc:
+                log.warning(
+                    "users.info for a name in the check-in summary failed (%s)", exc.response.get("error")
+                )
+                names[user] = user
+                continue
+            profile = info.get("profile") or {}
+            names[user] = (profile.get("display_name") or profile.get("real_name") or info.get("real_name")
+                           or info.get("name") or user)  # fmt: skip
+        return names
+
     def send_prompts(self, now: datetime) -> list[str]:
         """Prompt, now, every member not yet prompted for the open check-in, whatever their local time."""
         now = now.astimezone(UTC)
@@ -210,7 +227,11 @@ class Sender:
         is the summary so far, labelled so, posted each time asked: the close's own summary still goes out."""
         config, c = self.checkins.settings()
         summary = self.checkins.summary(week, now)
-        text, built = blocks.summary_message(summary, config.priorities)
+        people = {i["user"] for i in summary["items"]} | {
+            u for r in summary["support_requests"] for u in (r["from"], r["to"])
+        }
+        # named in the channel, never mentioned: a summary notifies nobody
+        text, built = blocks.summary_message(summary, config.priorities, self._display_names(people))
         if not summary["closed"]:
             posted = self.client.chat_postMessage(
                 channel=c.channel, text=cut(text, FALLBACK_CHARS), blocks=built

@@ -8,7 +8,7 @@ listed without authors, in alphabetical order, so it cannot be traced back throu
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
@@ -199,12 +199,13 @@ def _count(n: int, one: str, many: str) -> str:
     return f"{n} {one if n == 1 else many}"
 
 
-def _priority_summary(name: str, message_: str | None, items: list[dict], elsewhere: int = 0) -> str:
+def _priority_summary(name: str, message_: str | None, items: list[dict], who: Callable[[str], str],
+                      elsewhere: int = 0) -> str:  # fmt: skip
     """A priority's work; `elsewhere`: items filed under it that read as serving none (listed without names)."""
     lines = [f"*{escape(name)}*"] + ([f"_{escape(message_)}_"] if message_ else [])
     for field, title in FIELD_TITLES.items():
         mine = [
-            f"• {item_text(i['text'])} — <@{i['user']}>"
+            f"• {item_text(i['text'])} — {who(i['user'])}"
             for i in items
             if SUMMARY_FIELD.get(i["field"]) == field
         ]
@@ -218,9 +219,15 @@ def _priority_summary(name: str, message_: str | None, items: list[dict], elsewh
     return "\n".join(lines)
 
 
-def summary_message(summary: dict, priorities: Sequence[Priority]) -> tuple[str, list[Block]]:
+def summary_message(summary: dict, priorities: Sequence[Priority], people: Mapping[str, str] | None = None
+                    ) -> tuple[str, list[Block]]:  # fmt: skip
     """The week's summary for the channel: participation, the on-message share, the work per priority with its
-    authors, support asked and given; off-message work is listed without names."""
+    authors, support asked and given; off-message work is listed without names. With `people` (user id ->
+    display name), people are named without being notified; without, mentioned (a reply to one person)."""
+
+    def who(user: str) -> str:
+        return f"<@{user}>" if people is None else escape(people.get(user, user))
+
     label = week_label(summary["week"])
     p = summary["participation"]
     head = f"{_participation(p)}\n{_on_message(summary)}"
@@ -246,7 +253,7 @@ def summary_message(summary: dict, priorities: Sequence[Priority]) -> tuple[str,
         body += [
             divider(),
             *sections(
-                _priority_summary(name, message_, [i for i in items if i["priority"] == key], elsewhere)
+                _priority_summary(name, message_, [i for i in items if i["priority"] == key], who, elsewhere)
             ),
         ]
     off = sorted(
@@ -262,7 +269,8 @@ def summary_message(summary: dict, priorities: Sequence[Priority]) -> tuple[str,
     if requests:
         order = {"open": 0, "taken": 1, "done": 2}
         ranked = sorted(requests, key=lambda r: (order.get(r["status"], 3), -r["age_days"]))
-        tail = [divider(), *sections("\n".join(["*Support asked for*", *map(support_line, ranked)]))]
+        lines = [support_line(r, who) for r in ranked]
+        tail = [divider(), *sections("\n".join(["*Support asked for*", *lines]))]
     share = summary.get("on_message_share")
     text = f"Check-in {'so far ' if so_far else ''}for the week of {label}: {p['answered']} of {p['members']} answered"
     text += f"; {_percent(share)} of items serve a priority." if share is not None else "."

@@ -6,6 +6,8 @@ from Slack stays a mention.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from slack_sdk.models.blocks import ConfirmObject, MarkdownTextObject, PlainTextObject, UserSelectElement
 
 from bot.slack.blocks.kit import (
@@ -48,8 +50,9 @@ def state(request: dict) -> str:
     return f"{request['status']}, {age(request['age_days'])}"
 
 
-def support_line(r: dict) -> str:
-    return f"• <@{r['from']}> asked <@{r['to']}>: {item_text(r['text'])} — {state(r)}"
+def support_line(r: dict, who: Callable[[str], str] = lambda user: f"<@{user}>") -> str:
+    """One request in a list; `who` shows a person (a mention by default)."""
+    return f"• {who(r['from'])} asked {who(r['to'])}: {item_text(r['text'])} — {state(r)}"
 
 
 def _support_buttons(request: dict) -> list[Block]:
