@@ -192,8 +192,8 @@ def test_what_is_filed_goes_into_the_open_week_until_its_close_then_the_next(ser
 def test_the_form_replaces_what_was_filed_and_a_refused_one_keeps_it(services, now):
     checkins, at = services.checkins, now[0]
     checkins.add(BEN, "did", "literacy", READING_WALK, at)
-    saved, asked = checkins.form(BEN, W44)
-    assert saved == {block_id("did", "literacy"): READING_WALK} and asked == []
+    saved, asked, offered = checkins.form(BEN, W44)
+    assert saved == {block_id("did", "literacy"): READING_WALK} and asked == [] and offered is False
     texts = {block_id("did", "literacy"): f"- {READING_WALK}\n\n• {GUIDED}",  # bullets and blank lines dropped
              block_id("next", "numeracy"): FRACTIONS}  # fmt: skip
     items, request = checkins.save_form(BEN, W44, texts, (None, ""), at)

@@ -426,6 +426,36 @@ def test_away_pauses_prompts_until_that_date_and_a_missed_prompt_goes_out_while_
     assert team.tick(LONDON_9AM[W45] + timedelta(weeks=2)) == said("prompt", "2026-W47", BEN, CAL)
 
 
+def test_last_weeks_plans_and_waiting_requests_carry_into_the_prompt_and_the_form(team):
+    nxt = kit.field_block("next", "literacy")
+    team.at(utc(10, 26, 17))  # week 44: BEN plans two things and asks ANA for support
+    form = team.open_form(BEN, via_command=True)
+    assert kit.OFFERED not in rendered(form["blocks"])  # nothing planned before: nothing offered
+    assert team.submit(BEN, form, {nxt: f"{PHONICS}\n{GUIDED}"}, person=ANA, need=PELICAN) is None
+    # week 45: his prompt carries his plans and his request still waiting; the form offers the plans as done
+    team.run(LONDON_9AM[W45])
+    prompt = rendered(team.prompts(BEN)[-1].args["blocks"])
+    assert "Last week you planned" in prompt and PHONICS in prompt and GUIDED in prompt
+    assert "Your requests still waiting" in prompt and PELICAN in prompt and "running" not in prompt
+    form = team.open_form(BEN)
+    did = next(b for b in form["blocks"] if b.get("block_id") == kit.field_block("did", "literacy"))
+    assert did["element"]["initial_value"] == f"{PHONICS}\n{GUIDED}" and kit.OFFERED in rendered(
+        form["blocks"]
+    )
+    # he keeps one as done, drops the other, and plans the first again; the next week, again
+    assert team.submit(BEN, form, {kit.field_block("did", "literacy"): GUIDED, nxt: PHONICS}) is None
+    assert kit.OFFERED not in rendered(team.open_form(BEN)["blocks"])  # saved: his own answers now
+    team.run(LONDON_9AM[W45] + timedelta(weeks=1))
+    form = team.open_form(BEN)
+    assert team.submit(BEN, form, {nxt: PHONICS.upper()}) is None  # the same plan, typed differently
+    # week 47: planned three check-ins running, pointed out to him alone
+    team.run(LONDON_9AM[W45] + timedelta(weeks=2))
+    prompt = rendered(team.prompts(BEN)[-1].args["blocks"])
+    assert "Planned 3 check-ins running" in prompt and PHONICS.upper() in prompt
+    assert all("running" not in rendered(c.args.get("blocks", [])) for c in team.posts(LEAD))
+    assert "running" not in rendered(team.prompts(CAL)[-1].args["blocks"])
+
+
 def test_checkin_history_and_the_home_tab_show_a_member_their_own_items_newest_week_first(team):
     team.at(utc(10, 26, 17))
     team.command(ANA, f"literacy: {GUIDED}")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -32,6 +33,7 @@ from bot.district.service import District, NotLoaded
 
 FIELD_CHARS = 3000  # Slack's limit on a modal input: a field's items must fit back into the modal
 TREND_WEEKS = 12
+STALE_WEEKS = 3  # a "next" item planned this many check-ins running is pointed out to its author
 SUPPORT_DAYS = 28  # a request nobody has closed after four weeks is closed, and both people told
 
 
@@ -171,13 +173,30 @@ class CheckIns:
         self.store.add_items(week, user, self._new_items([(field, filed, text)]), now)
         return week, self.store.items(week, user)[-1]
 
-    def form(self, user: str, week: str) -> tuple[dict[str, str], list[Support]]:
-        """What the modal opens with: each field's saved items, one a line, and the support asked."""
+    def form(self, user: str, week: str) -> tuple[dict[str, str], list[Support], bool]:
+        """What the modal opens with: each field's saved items, one a line, the support asked, and whether the
+        "did" fields hold last week's "next" items, offered as done (only while nothing is saved this week)."""
         saved: dict[str, list[str]] = {}
         for item in self.store.items(week, user):
             saved.setdefault(block_id(item.field, item.filed), []).append(item.text)
+        offered = not saved and bool(planned := self.carried(user, week).planned)
+        for item in planned if offered else []:
+            saved.setdefault(block_id("did", item.filed), []).append(item.text)
         asked = [r for r in self.store.support_requests(week=week, user=user) if r.from_user == user]
-        return {k: "\n".join(v) for k, v in saved.items()}, asked
+        return {k: "\n".join(v) for k, v in saved.items()}, asked, offered
+
+    def carried(self, user: str, week: str) -> Carried:
+        """What a member's check-in for `week` carries from the weeks before: the "next" items of the last
+        check-in held, those of them planned in each of the last STALE_WEEKS check-ins, and the support they
+        asked for that is still waiting."""
+        held = [self.held_before(week)]
+        while len(held) < STALE_WEEKS:
+            held.append(self.held_before(held[-1]))
+        planned = [[i for i in self.store.items(w, user) if i.field == "next"] for w in held]
+        again = [{_same(i.text) for i in items} for items in planned[1:]]
+        stale = [i.text for i in planned[0] if all(_same(i.text) in earlier for earlier in again)]
+        waiting = [r for r in self.store.support_requests(open_only=True, user=user) if r.from_user == user]
+        return Carried(planned[0], stale, waiting)
 
     def save_form(self, user: str, week: str, texts: dict[str, str], support: tuple[str | None, str],
                   now: datetime) -> tuple[list[Item], Support | None]:  # fmt: skip
@@ -390,6 +409,18 @@ class CheckIns:
             "support_requests": [r.as_dict(now) for r in self.store.support_requests(
                 week=week, done_since=week_start) if r.status != HANDED],  # the one handed on carries it
         }  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Carried:
+    planned: list[Item]  # "next" items of the last check-in held
+    stale: list[str]  # of those, the ones planned in each of the last STALE_WEEKS check-ins
+    waiting: list[Support]  # the member's support requests not done yet
+
+
+def _same(text: str) -> str:
+    """An item's text as compared week to week: case and spacing aside."""
+    return " ".join(text.casefold().split())
 
 
 def _skipped_between(skip: tuple[str, ...], first: str, last: str) -> set[str]:

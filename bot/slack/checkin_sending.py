@@ -168,7 +168,7 @@ class Sender:
     def _send(self, week: str, kind: str, user: str, now: datetime, *, reminder: bool) -> list[str]:
         config, _ = self.checkins.settings()
         text, built = blocks.prompt_message(config.priorities, week=week, close=self.checkins.close_label(week),
-                                            reminder=reminder)  # fmt: skip
+                                            reminder=reminder, carried=self.checkins.carried(user, week))  # fmt: skip
         return self._post(week, kind, user, now, text=text, blocks=built)
 
     def _post(self, week: str, kind: str, recipient: str, now: datetime, *, channel: str | None = None,

@@ -115,10 +115,10 @@ class CheckinSlack:
     def open_modal(self, *, user: str, trigger_id: str, week: str) -> None:
         """Open the check-in form with what the member has saved for `week`."""
         config, _ = self.checkins.settings()
-        saved, requests = self.checkins.form(user, week)
+        saved, requests, offered = self.checkins.form(user, week)
         asked = [f"<@{r.to_user}>: {shown(r.text)} ({r.status})" for r in requests]
         view = blocks.checkin_modal(config.priorities, week=week, close=self.checkins.close_label(week),
-                                    saved=saved, asked=asked)  # fmt: skip
+                                    saved=saved, asked=asked, offered=offered)  # fmt: skip
         self.client.views_open(trigger_id=trigger_id, view=view)
 
     def _name(self, key: str | None) -> str:

@@ -22,7 +22,9 @@ from slack_sdk.models.views import View
 
 from bot.checkins.schedule import label as week_label
 from bot.checkins.schedule import monday, shift
+from bot.checkins.service import STALE_WEEKS, Carried
 from bot.checkins.service import block_id as field_block  # the form's block ids are the service's field keys
+from bot.checkins.store import Item, Support
 from bot.district.digest import MARKERS
 from bot.district.progress import STATUS_LABELS
 from bot.slack.blocks.checkin_values import clear_value
@@ -58,6 +60,10 @@ SUPPORT_TO, SUPPORT_TEXT = "support_to", "support_text"
 ASKED_LINES = 20  # support already asked, listed in the form (two context blocks)
 PLACEHOLDER = "One item a line"
 FIELD_TITLES = {"did": "Done this week", "next": "Next"}
+OFFERED = (
+    "What you planned last week is filled in under *What did you do this week?*: keep each line you did, "
+    "edit it, or delete it."
+)
 # where an item shows under the priority it serves: "anything else" that serves one was work done this week
 SUMMARY_FIELD = {"did": "did", "other": "did", "next": "next"}
 
@@ -100,10 +106,31 @@ def _priority_text(p: Priority) -> str:
     return f"*{escape(p.name)}*\n_{escape(p.message)}_"
 
 
+def _carried(planned: Sequence[Item], stale: Sequence[str], waiting: Sequence[Support]) -> list[Block]:
+    """What last week left open, in the member's own prompt: their plans, those planned for weeks, their
+    requests still waiting."""
+    parts = []
+    if planned:
+        parts.append("*Last week you planned*\n" + "\n".join(f"• {item_text(i.text)}" for i in planned))
+    if stale:
+        parts.append(f"_Planned {STALE_WEEKS} check-ins running: {'; '.join(item_text(t) for t in stale)}. "
+                     "Done, dropped, or time to ask a colleague for support?_")  # fmt: skip
+    if waiting:
+        parts.append("*Your requests still waiting*\n"
+                     + "\n".join(f"• <@{r.to_user}>: {item_text(r.text)} ({r.status})" for r in waiting))  # fmt: skip
+    return sections("\n\n".join(parts)) if parts else []
+
+
 def prompt_message(
-    priorities: Sequence[Priority], *, week: str, close: str, reminder: bool = False
+    priorities: Sequence[Priority],
+    *,
+    week: str,
+    close: str,
+    reminder: bool = False,
+    carried: Carried | None = None,
 ) -> tuple[str, list[Block]]:
-    """The DM that asks for a check-in (or, once, reminds): the priorities, the button, the command."""
+    """The DM that asks for a check-in (or, once, reminds): the priorities, what last week left open for this
+    member, the button, the command."""
     label = week_label(week)
     if reminder:
         text = f"A gentle reminder: your check-in for the week of {label} is open until {close}."
@@ -112,6 +139,8 @@ def prompt_message(
     intro = (f"*{text}*\nWhat did you do this week for our priorities, what's next, and what support do you need? "
              "A few lines is plenty.")  # fmt: skip
     body = [section(intro), *sections("\n\n".join(_priority_text(p) for p in priorities))]
+    if carried is not None:
+        body += _carried(carried.planned, carried.stale, carried.waiting)
     example = priorities[0].key if priorities else "literacy"
     how = (f"Or type `/checkin {escape(example)}: what you did`, `/checkin other: what else took your time` or "
            f"`/checkin skip`. Each line is one item. You can edit your answers until {escape(close)}.")  # fmt: skip
@@ -119,12 +148,14 @@ def prompt_message(
     return text, message(body, [actions(fill), context(how)])
 
 
-def checkin_modal(
-    priorities: Sequence[Priority], *, week: str, close: str, saved: dict[str, str], asked: list[str]
-) -> dict:
-    """The check-in form, opened with what the member saved; `asked` lines are mrkdwn (their text escaped)."""
+def checkin_modal(priorities: Sequence[Priority], *, week: str, close: str, saved: dict[str, str], asked: list[str],
+                  offered: bool = False) -> dict:  # fmt: skip
+    """The check-in form, opened with what the member saved; `asked` lines are mrkdwn (their text escaped);
+    `offered`: the "did" fields hold last week's "next" items, for the member to keep, edit or delete."""
     blocks = [context(f"For the week of {week_label(week)}. Each line is one item. You can edit your answers "
                       f"until {escape(close)}.")]  # fmt: skip
+    if offered:
+        blocks.append(context(OFFERED))
     for p in priorities:
         blocks += [divider(), section(_priority_text(p))]
         for field, label in (("did", "What did you do this week?"), ("next", "What's next?")):
