@@ -191,6 +191,19 @@ def test_the_summary_counts_participation_and_shows_the_on_message_share_against
     assert "skipped" not in mrkdwn(valid(cb.summary_message(no_skip, PRIORITIES)))
 
 
+def test_the_summary_opens_with_what_changed_since_the_last_check_in_held():
+    trend = [{"week": "2026-W46", "share": 0.6, "items": {"literacy": 2, "none": 2}, "participation": 0.7},
+             {"week": "2026-W47", "share": None, "skipped": True},
+             {"week": WEEK, "share": 0.83, "items": {"literacy": 3, "numeracy": 4, "none": 1}, "participation": 0.778}]  # fmt: skip
+    blocks = valid(cb.summary_message(summary(trend=trend), PRIORITIES))
+    first = blocks[1]["text"]["text"]  # under the header
+    assert first == ("*Since the week of Mon 09 Nov:* 78% of us answered, up from 70%; Numeracy had 4 items, "
+                     "up from 0.")  # fmt: skip
+    assert "*Since" not in mrkdwn(
+        valid(cb.summary_message(summary(trend=trend[2:]), PRIORITIES))
+    )  # the first
+
+
 def test_the_summary_never_names_who_did_not_answer_nor_who_filed_off_message_work():
     text, blocks = cb.summary_message(summary(), PRIORITIES)
     everything = text + shown(blocks)
@@ -353,22 +366,33 @@ def test_a_reply_of_any_length_is_valid():
 
 
 # -- the trend chart -------------------------------------------------------------------------------------
+NAMES = {"literacy": "Literacy", "numeracy": "Numeracy"}
+
+
+def week_of_items(week: str, literacy: int, numeracy: int, none: int, answered: float | None) -> dict:
+    total = literacy + numeracy + none
+    items = {k: n for k, n in (("literacy", literacy), ("numeracy", numeracy), ("none", none)) if n}
+    return {"week": week, "share": (literacy + numeracy) / total if total else None, "items": items,
+            "participation": answered}  # fmt: skip
+
+
 def test_the_chart_is_a_png_for_one_week_a_year_of_weeks_and_weeks_with_gaps():
-    one = [{"week": WEEK, "share": 0.83}]
-    year = [{"week": f"2026-W{n:02d}", "share": n / 60} for n in range(1, 53)]
-    gaps = [
-        {"week": "2026-W40", "share": 0.5},
-        {"week": "2026-W42", "share": None},
-        {"week": WEEK, "share": 1.0},
-    ]
-    for trend in (one, year, gaps, [{"week": WEEK, "share": None}]):
-        assert trend_chart(trend).startswith(b"\x89PNG")
+    one = [week_of_items(WEEK, 3, 2, 1, 0.8)]
+    year = [week_of_items(f"2026-W{n:02d}", n % 5, 2, 1, n / 60) for n in range(1, 53)]
+    gaps = [week_of_items("2026-W40", 1, 1, 2, 0.5), {"week": "2026-W42", "share": None, "skipped": True},
+            week_of_items(WEEK, 4, 0, 0, None)]  # fmt: skip
+    removed = [
+        {"week": WEEK, "share": 1.0, "items": {"graduation": 2}, "participation": 1.0}
+    ]  # a key since gone
+    for trend in (one, year, gaps, removed, [{"week": WEEK, "share": None}]):
+        assert trend_chart(trend, NAMES).startswith(b"\x89PNG")
 
 
 def test_the_chart_s_weeks_run_without_holes_across_a_year_end():
     trend = [{"week": "2026-W52", "share": 0.5}, {"week": "2027-W01", "share": 0.7}]
-    assert weeks(trend) == [("2026-W52", 0.5), ("2026-W53", None), ("2027-W01", 0.7)]  # 2026 has 53 ISO weeks
-    assert weeks(list(reversed(trend)))[0] == ("2026-W52", 0.5) and weeks([]) == []
+    assert [(t["week"], t["share"]) for t in weeks(trend)] == [
+        ("2026-W52", 0.5), ("2026-W53", None), ("2027-W01", 0.7)]  # fmt: skip  # 2026 has 53 ISO weeks
+    assert weeks(list(reversed(trend)))[0]["week"] == "2026-W52" and weeks([]) == []
 
 
 def test_every_id_the_listeners_read_is_what_the_form_sends():

@@ -417,7 +417,10 @@ def test_checkin_summary_json_has_the_weeks_figures_items_and_support(services):
     assert data["week"] == W45 and data["closes"] == "2026-11-04T17:00:00-05:00"
     assert data["participation"] == {"answered": 2, "members": 2, "rate": 1.0, "skipped": 1}
     assert data["on_message_share"] == 0.5  # PHONICS and FRACTIONS of four
-    assert data["trend"] == [{"week": W44, "share": 0.5}, {"week": W45, "share": 0.5}]
+    assert data["trend"] == [  # week 44: ANA answered, BEN was prompted and did not
+        {"week": W44, "share": 0.5, "items": {"literacy": 1, "none": 1}, "participation": 0.5},
+        {"week": W45, "share": 0.5, "items": {"literacy": 1, "numeracy": 1, "none": 2}, "participation": 1.0},
+    ]
     assert data["items"] == [
         {"user": ANA, "priority": "literacy", "text": PHONICS, "field": "did", "filed": "literacy"},
         {"user": ANA, "priority": "numeracy", "text": FRACTIONS, "field": "next", "filed": "numeracy"},

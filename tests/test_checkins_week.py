@@ -506,7 +506,7 @@ def test_a_week_the_district_skips_sends_nothing_and_what_is_filed_goes_to_the_n
         assert team.run(LONDON_9AM[W45]) == said("prompt", W45, CAL)  # BEN has filed for it already
         assert said("summary", W45, LEAD) <= team.run(CLOSE[W45])
         trend = team.services.checkins.summary(W45, CLOSE[W45])["trend"]
-        assert {"week": W44, "share": None, "skipped": True} in trend
+        assert {"week": W44, "share": None, "items": {}, "participation": None, "skipped": True} in trend
         assert [t["week"] for t in trend][-1] == W45
     finally:
         team.close()

@@ -393,7 +393,8 @@ class CheckIns:
     def _summary(self, week: str, now: datetime) -> dict:
         config, c = self.settings()
         items = self.store.items(week)
-        shares = self.store.shares(schedule.shift(week, -(TREND_WEEKS - 1)), week)
+        first = schedule.shift(week, -(TREND_WEEKS - 1))
+        shares, counts = self.store.shares(first, week), self.store.counts(first, week)
         week_start = datetime.combine(schedule.monday(week), datetime.min.time(), ZoneInfo(config.timezone))
         return {
             "week": week,
@@ -402,8 +403,9 @@ class CheckIns:
             "participation": self.participation(week),
             "on_message_share": shares.get(week),
             # a skipped week is a gap in the trend, named so
-            "trend": [{"week": w, "share": shares.get(w), **({"skipped": True} if w in c.skip else {})}
-                      for w in sorted(set(shares) | _skipped_between(c.skip, schedule.shift(week, -(TREND_WEEKS - 1)), week))],
+            "trend": [{"week": w, "share": shares.get(w), "items": _by_priority(counts.get(w, {})),
+                       "participation": self.participation(w)["rate"], **({"skipped": True} if w in c.skip else {})}
+                      for w in sorted(set(shares) | _skipped_between(c.skip, first, week))],
             "items": [{"user": i.user, "priority": i.priority, "text": i.text, "field": i.field, "filed": i.filed}
                       for i in items],
             "support_requests": [r.as_dict(now) for r in self.store.support_requests(
@@ -416,6 +418,11 @@ class Carried:
     planned: list[Item]  # "next" items of the last check-in held
     stale: list[str]  # of those, the ones planned in each of the last STALE_WEEKS check-ins
     waiting: list[Support]  # the member's support requests not done yet
+
+
+def _by_priority(counts: dict[str | None, int]) -> dict[str, int]:
+    """A week's items by the priority they serve, "none" for those that serve none."""
+    return {key or "none": n for key, n in counts.items()}
 
 
 def _same(text: str) -> str:

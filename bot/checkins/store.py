@@ -240,6 +240,19 @@ class CheckinStore:
         with self._engine.connect() as conn:
             return {week: round(on / total, 3) for week, on, total in conn.execute(query) if total}
 
+    def counts(self, since: str, until: str) -> dict[str, dict[str | None, int]]:
+        """week -> priority (None: serves none) -> its items, for weeks with items in [since, until]."""
+        query = (
+            select(checkin_items.c.week, checkin_items.c.priority, func.count())
+            .where(checkin_items.c.week >= since, checkin_items.c.week <= until)
+            .group_by(checkin_items.c.week, checkin_items.c.priority)
+        )
+        found: dict[str, dict[str | None, int]] = {}
+        with self._engine.connect() as conn:
+            for week, priority, n in conn.execute(query):
+                found.setdefault(week, {})[priority] = n
+        return found
+
     # -- support -------------------------------------------------------------------------------------
     def add_support(self, week: str, from_user: str, to_user: str, text: str, now: datetime, *,
                     handed_from: Support | None = None) -> Support:  # fmt: skip

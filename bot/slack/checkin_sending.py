@@ -243,9 +243,11 @@ class Sender:
 
             try:  # the summary is out; a failed chart must not cause a second one
                 thread = self.store.message_ts(week, "summary", c.channel)
-                self.client.files_upload_v2(channel=c.channel, thread_ts=thread, content=trend_chart(summary["trend"]),
-                                            filename=f"on-message-{week}.png",
-                                            title=f"On-message share by week, to {week}")  # fmt: skip
+                names = {p.key: p.name for p in config.priorities}
+                self.client.files_upload_v2(channel=c.channel, thread_ts=thread,
+                                            content=trend_chart(summary["trend"], names),
+                                            filename=f"check-ins-{week}.png",
+                                            title=f"Check-ins by week, to the week of {schedule.label(week)}")  # fmt: skip
             except Exception:
                 log.exception(
                     "the check-in summary for %s was posted but its chart could not be uploaded", week

@@ -226,6 +226,38 @@ def _on_message(summary: dict) -> str:
     return f"{line}, {'up' if now_pct > then_pct else 'down'} from {then_pct}% {when}."
 
 
+def _since_last(summary: dict, names: Mapping[str, str]) -> str | None:
+    """One sentence on what changed since the last check-in held: how many answered, and the priority whose
+    items moved most. None for a first check-in, or when nothing is known to compare."""
+    week = summary["week"]
+    trend = {t["week"]: t for t in summary.get("trend", [])}
+    before = [t for w, t in sorted(trend.items()) if w < week and t.get("share") is not None]
+    now = trend.get(week)
+    if not before or now is None or now.get("share") is None:
+        return None
+    last = before[-1]
+    when = "last week" if last["week"] == shift(week, -1) else f"the week of {week_label(last['week'])}"
+    parts = []  # the on-message share's change is said in the line below it
+    if now.get("participation") is not None and last.get("participation") is not None:
+        parts.append(_moved("of us answered", now["participation"], last["participation"]))
+    counts_now, counts_then = now.get("items", {}), last.get("items", {})
+    moves = sorted(
+        ((counts_now.get(k, 0) - counts_then.get(k, 0), k) for k in names), key=lambda m: -abs(m[0])
+    )
+    if moves and moves[0][0]:
+        change, key = moves[0]
+        parts.append(f"{escape(names[key])} had {_count(counts_now.get(key, 0), 'item', 'items')}, "
+                     f"{'up' if change > 0 else 'down'} from {counts_then.get(key, 0)}")  # fmt: skip
+    return f"*Since {when}:* " + "; ".join(parts) + "." if parts else None
+
+
+def _moved(what: str, now: float, then: float) -> str:
+    now_pct, then_pct = round(now * 100), round(then * 100)
+    if now_pct == then_pct:
+        return f"{now_pct}% {what}, as before"
+    return f"{now_pct}% {what}, {'up' if now_pct > then_pct else 'down'} from {then_pct}%"
+
+
 def _count(n: int, one: str, many: str) -> str:
     return f"{n} {one if n == 1 else many}"
 
@@ -263,8 +295,10 @@ def summary_message(summary: dict, priorities: Sequence[Priority], people: Mappi
     p = summary["participation"]
     head = f"{_participation(p)}\n{_on_message(summary)}"
     so_far = not summary.get("closed", True)
+    changed = _since_last(summary, {q.key: q.name for q in priorities})
     body = [
         header(f"Check-in so far: week of {label}" if so_far else f"Check-in: week of {label}"),
+        *([section(changed)] if changed else []),
         section(head),
     ]
     if so_far:
