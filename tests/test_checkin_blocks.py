@@ -58,15 +58,17 @@ def test_the_prompt_names_the_week_the_priorities_the_button_and_the_close():
     assert "Your check-in for the week of Mon 23 Nov" in text and CLOSE in text
     assert all(f"*{p.name}*\n_{p.message}_" in text for p in PRIORITIES)
     assert "`/checkin literacy: what you did`" in text
-    [button] = [e for b in blocks if b["type"] == "actions" for e in b["elements"]]
-    assert (button["action_id"], button["value"], button["text"]["text"]) == (
-        cb.OPEN_CHECKIN,
-        WEEK,
-        "Fill in my check-in",
-    )
+    buttons = [(e["action_id"], e["value"], e["text"]["text"]) for b in blocks if b["type"] == "actions"
+               for e in b["elements"]]  # fmt: skip
+    assert buttons == [(cb.OPEN_CHECKIN, WEEK, "Fill in my check-in"),
+                       (cb.SNOOZE_AFTERNOON, WEEK, "Remind me at 2 pm"), (cb.SNOOZE_TOMORROW, WEEK, "Tomorrow morning")]  # fmt: skip
     text, reminder = cb.prompt_message(PRIORITIES, week=WEEK, close=CLOSE, reminder=True)
     assert text.startswith("A gentle reminder") and CLOSE in text
-    assert valid((text, reminder))[-2] == blocks[-2]  # the same button
+    assert valid((text, reminder))[-2] == blocks[-2]  # the same buttons
+    snoozed = valid(cb.prompt_message(PRIORITIES, week=WEEK, close=CLOSE, reminder=True, snoozed=True))
+    assert [e["action_id"] for b in snoozed if b["type"] == "actions" for e in b["elements"]] == [
+        cb.OPEN_CHECKIN
+    ]
 
 
 def saved_texts(chars: int) -> dict[str, str]:

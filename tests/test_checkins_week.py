@@ -456,6 +456,37 @@ def test_last_weeks_plans_and_waiting_requests_carry_into_the_prompt_and_the_for
     assert "running" not in rendered(team.prompts(CAL)[-1].args["blocks"])
 
 
+def test_remind_me_later_comes_once_a_week_at_the_members_own_time_instead_of_the_usual_reminder(team):
+    assert team.tick(LONDON_9AM[W44]) == said("prompt", W44, BEN, CAL)
+    buttons = rendered(team.prompts(BEN)[-1].args["blocks"])
+    assert "Remind me at 2 pm" in buttons and "Tomorrow morning" in buttons
+    team.at(utc(10, 26, 10))  # 10:00 in London
+    reply = team.press(BEN, kit.SNOOZE_AFTERNOON, W44, tells=False)["text"]
+    assert reply == "I'll remind you Mon 14:00 (Europe/London)."
+    assert (
+        "already: Mon 14:00" in team.press(BEN, kit.SNOOZE_TOMORROW, W44, tells=False)["text"]
+    )  # once a week
+    # BEN gets no usual reminder at 13:00, but his own at 14:00, without the buttons; CAL the usual one
+    assert team.run(utc(10, 26, 14), step=timedelta(minutes=10)) == said("reminder", W44, CAL) | said(
+        "snoozed", W44, BEN
+    ) | said("card", W44, LEAD)  # the card: Toronto's 09:00
+    assert "Remind me" not in rendered(team.prompts(BEN)[-1].args["blocks"])
+    team.at(utc(10, 26, 15))  # 15:00 in London: too late for 2 pm today
+    assert "past 2 pm where you are" in team.press(CAL, kit.SNOOZE_AFTERNOON, W44, tells=False)["text"]
+    reply = team.press(CAL, kit.SNOOZE_TOMORROW, W44, tells=False)["text"]
+    assert reply == "I'll remind you Tue 09:00 (Europe/London)."
+    assert team.run(utc(10, 27, 8, 50), step=timedelta(hours=1)) == said("prompt", W44, ANA) | said(
+        "reminder", W44, ANA
+    )  # ANA's 09:00 and 13:00 in Vancouver
+    assert team.run(utc(10, 27, 9), step=timedelta(minutes=10)) == said("snoozed", W44, CAL)
+    assert team.run(utc(10, 27, 12), step=timedelta(hours=1)) == set()  # each once
+    team.command(ANA, f"other: {HVAC}")
+    answered = team.press(ANA, kit.SNOOZE_TOMORROW, W44, tells=False)["text"]
+    assert "answered this week's check-in already" in answered
+    team.run(CLOSE[W44] + timedelta(hours=1), step=timedelta(hours=2))
+    assert "has closed" in team.press(BEN, kit.SNOOZE_TOMORROW, W44, tells=False)["text"]
+
+
 def test_checkin_history_and_the_home_tab_show_a_member_their_own_items_newest_week_first(team):
     team.at(utc(10, 26, 17))
     team.command(ANA, f"literacy: {GUIDED}")

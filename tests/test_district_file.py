@@ -154,7 +154,9 @@ def test_a_prioritys_examples_are_read_and_bad_ones_refused_by_key_path(tmp_path
     assert faults(tmp_path / "b", not_text) == [
         f"line {line(not_text, 'examples')}: priorities[0].examples[1]: must be text, not 3"
     ]
-    many = TOML.replace('name = "Literacy"', f'name = "Literacy"\nexamples = {[f"e{i}" for i in range(21)]}', 1)
+    many = TOML.replace(
+        'name = "Literacy"', f'name = "Literacy"\nexamples = {[f"e{i}" for i in range(21)]}', 1
+    )
     (problem,) = faults(tmp_path / "c", many)
     assert problem.startswith(f"line {line(many, 'examples')}: priorities[0].examples: ") and "20" in problem
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.checkins import schedule
@@ -33,6 +33,7 @@ from bot.district.service import District, NotLoaded
 
 FIELD_CHARS = 3000  # Slack's limit on a modal input: a field's items must fit back into the modal
 TREND_WEEKS = 12
+SNOOZE_AFTERNOON, SNOOZE_MORNING = time(14, 0), time(9, 0)  # "Remind me at 2 pm", "Tomorrow morning"
 STALE_WEEKS = 3  # a "next" item planned this many check-ins running is pointed out to its author
 SUPPORT_DAYS = 28  # a request nobody has closed after four weeks is closed, and both people told
 
@@ -102,6 +103,33 @@ class CheckIns:
         while week in c.skip:  # at most a year of weeks: the district file refuses a longer closure
             week = schedule.shift(week, 1)
         return week
+
+    def snooze(self, user: str, week: str, later: str, now: datetime) -> str:
+        """A member's "remind me later" on the prompt, once per week: at 14:00 today ("afternoon") or 09:00
+        tomorrow ("tomorrow"), in their own time zone; says when, or raises Refusal with why not."""
+        config, c = self.settings()
+        if week != self.week(now):
+            raise Refusal(f"The check-in for the week of {schedule.label(week)} has closed.")
+        if self.store.response(week, user):
+            raise Refusal("You have answered this week's check-in already: no reminder needed.")
+        tz = self.store.people([user]).get(user, (None,))[0] or config.timezone
+        local = now.astimezone(ZoneInfo(tz))
+        if later == "afternoon":
+            until = datetime.combine(local.date(), SNOOZE_AFTERNOON, ZoneInfo(tz))
+            if until <= local:
+                raise Refusal("It is past 2 pm where you are: choose *Tomorrow morning*, or fill it in now.")
+        elif later == "tomorrow":
+            until = datetime.combine(local.date() + timedelta(days=1), SNOOZE_MORNING, ZoneInfo(tz))
+        else:
+            raise Refusal("That button no longer works: type `/checkin` to fill in your check-in.")
+        if until >= schedule.close_at(c, week, config.timezone):
+            raise Refusal(f"The check-in closes {self.close_label(week)}, before then: fill it in now.")
+        earlier = self.store.snooze(week, user, until.astimezone(UTC), now)
+        if earlier is not None:
+            raise Refusal(
+                f"You asked for a reminder this week already: {earlier.astimezone(ZoneInfo(tz)):%a %H:%M}."
+            )
+        return f"I'll remind you {until:%a %H:%M} ({tz})."
 
     def held_before(self, week: str) -> str:
         """The last week before `week` whose check-in was held (not skipped)."""

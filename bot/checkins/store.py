@@ -10,7 +10,14 @@ from sqlalchemy import Engine, and_, case, delete, func, insert, select, union, 
 from sqlalchemy.exc import IntegrityError
 
 from bot.store import claims
-from bot.store.tables import checkin_items, checkin_people, checkin_responses, checkin_sends, checkin_support
+from bot.store.tables import (
+    checkin_items,
+    checkin_people,
+    checkin_responses,
+    checkin_sends,
+    checkin_snoozes,
+    checkin_support,
+)
 
 ANSWERED, SKIPPED = "answered", "skipped"
 OPEN, TAKEN, DONE = "open", "taken", "done"
@@ -107,6 +114,23 @@ class CheckinStore:
 
     def set_away(self, user: str, until: date | None) -> None:
         self._upsert_person(user, away_until=until)
+
+    def snooze(self, week: str, user: str, until: datetime, now: datetime) -> datetime | None:
+        """Keep a member's one "remind me later" of a week; returns the one already asked for, if any."""
+        try:
+            with self._engine.begin() as conn:
+                conn.execute(
+                    insert(checkin_snoozes).values(week=week, user_id=user, until=until, asked_at=now)
+                )
+            return None
+        except IntegrityError:
+            return self.snoozes(week)[user]
+
+    def snoozes(self, week: str) -> dict[str, datetime]:
+        """user -> when they asked to be reminded of the week's check-in (UTC)."""
+        with self._engine.connect() as conn:
+            rows = conn.execute(select(checkin_snoozes).where(checkin_snoozes.c.week == week)).all()
+        return {r.user_id: r.until if r.until.tzinfo else r.until.replace(tzinfo=UTC) for r in rows}
 
     # -- answers -------------------------------------------------------------------------------------
     def response(self, week: str, user: str) -> str | None:

@@ -151,6 +151,7 @@ class Sender:
         prompted = self.store.sent(week, "prompt")
         reminded = self.store.sent(week, "reminder")
         responses = self.store.responses(week)
+        snoozes, snoozed = self.store.snoozes(week), self.store.sent(week, "snoozed")
         said = []
         for user, (tz, away) in self._zones(self.members(now), now).items():
             due = schedule.prompt_at(c, week, tz)
@@ -160,6 +161,9 @@ class Sender:
                 )  # away until a day: prompted that day
                 if (early or now >= due) and back and user not in responses:
                     said += self._send(week, "prompt", user, now, reminder=False)
+            elif user in snoozes:  # asked to be reminded later: that reminder replaces the usual one
+                if user not in snoozed and user not in responses and now >= snoozes[user]:
+                    said += self._send(week, "snoozed", user, now, reminder=True)
             elif (user not in reminded and user not in responses and now >= schedule.reminder_at(c, week, tz)
                   and now - _aware(prompted[user], now) >= timedelta(minutes=c.reminder_minutes)):  # fmt: skip
                 said += self._send(week, "reminder", user, now, reminder=True)
@@ -168,7 +172,8 @@ class Sender:
     def _send(self, week: str, kind: str, user: str, now: datetime, *, reminder: bool) -> list[str]:
         config, _ = self.checkins.settings()
         text, built = blocks.prompt_message(config.priorities, week=week, close=self.checkins.close_label(week),
-                                            reminder=reminder, carried=self.checkins.carried(user, week))  # fmt: skip
+                                            reminder=reminder, carried=self.checkins.carried(user, week),
+                                            snoozed=kind == "snoozed")  # fmt: skip
         return self._post(week, kind, user, now, text=text, blocks=built)
 
     def _post(self, week: str, kind: str, recipient: str, now: datetime, *, channel: str | None = None,

@@ -207,6 +207,14 @@ class CheckinSlack:
         except Refusal as exc:
             return str(exc)
 
+    def snooze(self, *, user: str, week: str, later: str, reply: Reply) -> None:
+        """A prompt's "Remind me at 2 pm" or "Tomorrow morning": said privately, once a week."""
+        try:
+            said = self.checkins.snooze(user, week, later, self.services.clock())
+        except (Refusal, NotConfigured) as exc:
+            said = str(exc)
+        reply(*blocks.reply(said))
+
     def refile(self, *, user: str, item_id: str, keep: bool, replace: Reply) -> None:
         """Keep an item under the priority it was filed under, or move it to Anything else; the answer stands."""
         number = checkin_values.read_id(item_id)

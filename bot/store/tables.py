@@ -160,6 +160,16 @@ checkin_people = Table(
     Column("away_until", Date),
 )
 
+# a member's "Remind me later" on a week's prompt: once per week, a moment in UTC
+checkin_snoozes = Table(
+    "checkin_snoozes",
+    metadata,
+    Column("week", String(10), primary_key=True),
+    Column("user_id", String(40), primary_key=True),
+    Column("until", DateTime(timezone=True), nullable=False),
+    Column("asked_at", DateTime(timezone=True), nullable=False),
+)
+
 checkin_responses = Table(
     "checkin_responses",
     metadata,

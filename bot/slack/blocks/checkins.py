@@ -51,6 +51,8 @@ if TYPE_CHECKING:
     from bot.district.config import Priority
 
 OPEN_CHECKIN = "checkin_open"
+SNOOZE_AFTERNOON, SNOOZE_TOMORROW = "checkin_snooze_afternoon", "checkin_snooze_tomorrow"
+SNOOZES = {SNOOZE_AFTERNOON: "Remind me at 2 pm", SNOOZE_TOMORROW: "Tomorrow morning"}  # once a week
 CHECKIN_MODAL = "checkin_modal"
 ITEM_KEEP, ITEM_MOVE = "checkin_item_keep", "checkin_item_move"
 CLEAR, CLEAR_MODAL = "checkin_clear", "checkin_clear_modal"
@@ -128,6 +130,7 @@ def prompt_message(
     close: str,
     reminder: bool = False,
     carried: Carried | None = None,
+    snoozed: bool = False,
 ) -> tuple[str, list[Block]]:
     """The DM that asks for a check-in (or, once, reminds): the priorities, what last week left open for this
     member, the button, the command."""
@@ -145,7 +148,8 @@ def prompt_message(
     how = (f"Or type `/checkin {escape(example)}: what you did`, `/checkin other: what else took your time` or "
            f"`/checkin skip`. Each line is one item. You can edit your answers until {escape(close)}.")  # fmt: skip
     fill = button("Fill in my check-in", action_id=OPEN_CHECKIN, value=week, style="primary")
-    return text, message(body, [actions(fill), context(how)])
+    later = [button(label, action_id=action, value=week) for action, label in SNOOZES.items()]
+    return text, message(body, [actions(fill, *([] if snoozed else later)), context(how)])
 
 
 def checkin_modal(priorities: Sequence[Priority], *, week: str, close: str, saved: dict[str, str], asked: list[str],
@@ -450,7 +454,8 @@ def reply(text: str) -> tuple[str, list[Block]]:
 
 
 __all__ = [
-    "CHECKIN_MODAL", "CLEAR", "CLEAR_MODAL", "ITEM_KEEP", "ITEM_MOVE", "OPEN_CHECKIN", "SUPPORT_TEXT", "SUPPORT_TO", "TEXT",
+    "CHECKIN_MODAL", "CLEAR", "CLEAR_MODAL", "ITEM_KEEP", "ITEM_MOVE", "OPEN_CHECKIN", "SNOOZE_AFTERNOON",
+    "SNOOZE_TOMORROW", "SUPPORT_TEXT", "SUPPORT_TO", "TEXT",
     "USER", "card_message", "checkin_modal", "clear_modal", "clear_prompt", "field_block",
     "history_message", "move_question", "prompt_message", "reply",
     "status_message", "summary_message", "week_label",

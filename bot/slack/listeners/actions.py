@@ -46,6 +46,20 @@ def register(app: App, services: Services) -> None:
         week = slack.checkins.week(services.clock())  # a prompt's button opens the check-in still open
         slack.open_modal(user=body["user"]["id"], trigger_id=body["trigger_id"], week=week)
 
+    def snooze(later: str):
+        def handle(ack: Ack, body: dict, action: dict, client: WebClient, respond: Respond) -> None:
+            ack()
+            CheckinSlack(services, client).snooze(
+                user=body["user"]["id"], week=action.get("value", ""), later=later,
+                reply=lambda text, bl: respond(text=text, blocks=bl, replace_original=False,
+                                               response_type="ephemeral"),
+            )  # fmt: skip
+
+        return handle
+
+    app.action(checkin_blocks.SNOOZE_AFTERNOON)(snooze("afternoon"))
+    app.action(checkin_blocks.SNOOZE_TOMORROW)(snooze("tomorrow"))
+
     def support(act: str):
         def handle(ack: Ack, body: dict, action: dict, client: WebClient, respond: Respond) -> None:
             ack()
