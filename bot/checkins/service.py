@@ -113,6 +113,11 @@ class CheckIns:
         if self.store.response(week, user):
             raise Refusal("You have answered this week's check-in already: no reminder needed.")
         tz = self.store.people([user]).get(user, (None,))[0] or config.timezone
+        asked = self.store.snoozes(week).get(user)
+        if asked is not None:
+            raise Refusal(
+                f"You asked for a reminder this week already: {asked.astimezone(ZoneInfo(tz)):%a %H:%M}."
+            )
         local = now.astimezone(ZoneInfo(tz))
         if later == "afternoon":
             until = datetime.combine(local.date(), SNOOZE_AFTERNOON, ZoneInfo(tz))
@@ -125,7 +130,7 @@ class CheckIns:
         if until >= schedule.close_at(c, week, config.timezone):
             raise Refusal(f"The check-in closes {self.close_label(week)}, before then: fill it in now.")
         earlier = self.store.snooze(week, user, until.astimezone(UTC), now)
-        if earlier is not None:
+        if earlier is not None:  # asked at the same moment from another click
             raise Refusal(
                 f"You asked for a reminder this week already: {earlier.astimezone(ZoneInfo(tz)):%a %H:%M}."
             )
