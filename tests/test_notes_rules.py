@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from bot.notes.importing import import_csv
 from bot.notes.model import NOTES_CORPUS, REFUSAL, Filters, NotEntitled, NoteProblem, NotesOff
 from bot.notes.parse import parse_filters, parse_note
 from bot.notes.session import looks_like_a_name
@@ -309,7 +310,7 @@ def test_an_import_is_all_or_nothing_with_each_bad_line_named(notes_on):
     op = notes_on.notes.operator("it")
     bad = GOOD + "C,Jane Doe,tutoring,5,,,2020-01-01,bob,tomorrow\n"
     with pytest.raises(NoteProblem) as caught:
-        op.import_csv(bad, now=NOW, source="notes.csv")
+        import_csv(op, bad, now=NOW, source="notes.csv")
     assert caught.value.problems == [
         "line 5: the note is empty: write what was done after the fields",
         "line 5: school: 'C' is not a school; use an id or a name such as A (Alpha PS), B (Beta PS)",
@@ -321,12 +322,12 @@ def test_an_import_is_all_or_nothing_with_each_bad_line_named(notes_on):
     ]
     assert op.list(Filters(), now=NOW).notes == []
     with pytest.raises(NoteProblem, match="line 1: unknown column 'colour'"):
-        op.import_csv("text,author,colour\nx,UANA,red\n", now=NOW, source="x.csv")
-    added = op.import_csv(GOOD, now=NOW, source="notes.csv").notes
+        import_csv(op, "text,author,colour\nx,UANA,red\n", now=NOW, source="x.csv")
+    added = import_csv(op, GOOD, now=NOW, source="notes.csv").notes
     assert [(n.author, n.text, n.follow_up) for n in added] == [
         (ANA, "Two lines,\nwith a comma", date(2026, 10, 1)), (BEN, "Called home", None)]  # fmt: skip
     assert added[1].created_at == datetime(2026, 10, 26, 4, 0, tzinfo=UTC)  # midnight in Toronto
-    assert op.import_csv(GOOD, now=NOW, source="notes.csv").notes == []  # the same file again adds nothing
+    assert import_csv(op, GOOD, now=NOW, source="notes.csv").notes == []  # the same file again adds nothing
     exported = list(csv.DictReader(io.StringIO(op.export_csv(Filters(), now=NOW))))
     assert [r["text"] for r in exported] == ["Called home", "Two lines,\nwith a comma"]
     assert list(exported[0]) == ["id", "school", "student", "type", "tier", "priority", "text", "follow_up",
@@ -334,7 +335,7 @@ def test_an_import_is_all_or_nothing_with_each_bad_line_named(notes_on):
     actions = [r["action"] for r in op.audit()]
     assert actions == ["list", "import", "export"] and "Called home" not in json.dumps(op.audit())
     exported = op.export_csv(Filters(), now=NOW)
-    assert op.import_csv(exported, now=NOW, source="export.csv").notes == []  # its ids ignored, notes there
+    assert import_csv(op, exported, now=NOW, source="export.csv").notes == []  # its ids ignored, notes there
 
 
 def test_a_moved_follow_up_is_reminded_again_and_times_in_any_zone_mean_the_same_moment(notes_on):

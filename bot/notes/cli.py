@@ -132,6 +132,7 @@ def import_notes(ctx: click.Context, file: Path, restore: bool) -> None:
     of `list --json`'s keys; id is ignored). A row older than retention_days or dated after now is refused;
     so is a row of a note that was deleted, unless --restore. Times are compared to the second.
     """
+    from bot.notes.importing import import_csv
     from bot.notes.model import NoteProblem
 
     try:
@@ -142,7 +143,7 @@ def import_notes(ctx: click.Context, file: Path, restore: bool) -> None:
         ) from None
     session = _session(ctx)
     try:
-        done = session.import_csv(text, now=_services(ctx).clock(), source=file.name, restore=restore)
+        done = import_csv(session, text, now=_services(ctx).clock(), source=file.name, restore=restore)
     except NoteProblem as exc:
         _problems(exc.problems, f"Nothing was imported from {file}: fix the lines above and run it again.")
     restored = f", {len(done.restored)} of them restored ({_lines(done.restored)})" if done.restored else ""

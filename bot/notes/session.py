@@ -14,16 +14,30 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import asdict
 from datetime import UTC, date, datetime, time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 from zoneinfo import ZoneInfo
 
 from bot.csvcells import csv_text
-from bot.district.config import NotesConfig
+from bot.district.config import DistrictConfig, NotesConfig
 from bot.notes.model import JSON_KEYS, Draft, Filters, Note, NoteProblem, Page
 
 if TYPE_CHECKING:
-    from bot.notes.importing import Imported
-    from bot.notes.service import Notes
+    from bot.district.service import District
+    from bot.notes.store import NotesStore
+
+
+class NotesService(Protocol):
+    """What a session asks of the notes service (`bot.notes.service.Notes`, which makes sessions)."""
+
+    store: NotesStore
+    district: District
+
+    def settings(self) -> tuple[DistrictConfig, NotesConfig]: ...
+    def config(self) -> NotesConfig: ...
+    def forget_deleted(self, *, pending_only: bool = False) -> bool: ...
+    def index(self, notes: list[Note]) -> None: ...
+    def unindex(self, ids: list[int]) -> None: ...
+
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +80,7 @@ def fields_of(note: Note | Draft) -> dict:
 class Session:
     """What an entitled reader (or the operator) does with notes: each call checks what it must and is audited."""
 
-    def __init__(self, notes: Notes, *, actor: str, admin: bool, operator: bool = False) -> None:
+    def __init__(self, notes: NotesService, *, actor: str, admin: bool, operator: bool = False) -> None:
         self.notes = notes
         self.actor = actor
         self.admin = admin
@@ -254,16 +268,6 @@ class Session:
         ids = [note.id for note in found]
         self.notes.store.audit(now, self.actor, "export", None, {"filters": _shown(filters), "ids": ids})
         return csv_text(JSON_KEYS, (note.as_dict() for note in found))
-
-    def import_csv(self, text: str, *, now: datetime, source: str, restore: bool = False) -> Imported:
-        """Store every row of a CSV of notes, or none: NoteProblem lists each bad row by its line.
-
-        A row with a stored note's every field is skipped, so the same file imported twice adds nothing
-        (even saved again by a spreadsheet); a row older than retention_days or dated after now is refused;
-        a row of a deleted note is refused unless `restore` (see bot.notes.importing)."""
-        from bot.notes.importing import import_csv
-
-        return import_csv(self, text, now=now, source=source, restore=restore)
 
     def audit(self, *, since: datetime | None = None) -> list[dict]:
         """The audit, oldest first: who did what to which notes, with fields but never text (the operator's)."""
