@@ -329,6 +329,20 @@ def test_after_the_summary_each_author_gets_only_their_own_notes_of_the_week_onc
     assert len(resolute.dms(ANA)) == 1 and len(resolute.dms(BEN)) == 1
 
 
+def test_notes_logged_in_a_skipped_week_come_with_the_next_check_ins_notes(start):
+    # the week of 16 November has no check-in: its notes are not lost with its summary
+    resolute = start(
+        toml=TOML.replace('members = "channel"\n', 'members = "channel"\nskip = ["2026-11-16"]\n')
+    )
+    resolute.log(ANA, "Logged in the skipped week", at=utc(11, 17, 15))
+    resolute.log(ANA, "Logged in the week after", at=utc(11, 23, 15))
+    resolute.services.checkins.store.set_response("2026-W48", ANA, "answered", utc(11, 23, 15))
+    resolute.now[0] = W48_CLOSE + MINUTE
+    assert "notes 2026-W48 -> UANA" in bot.jobs.checkin_tick()
+    [to_ana] = resolute.dms(ANA)
+    assert "Logged in the skipped week" in rendered(to_ana) and "Logged in the week after" in rendered(to_ana)
+
+
 # -- the schedule -------------------------------------------------------------------------------------
 def test_the_notes_jobs_are_scheduled_by_reference_every_minute_and_daily_at_2_30_district_time(resolute):
     from bot.jobs import NOTES_RETENTION, NOTES_TICK, start_jobs
