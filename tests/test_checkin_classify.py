@@ -282,3 +282,12 @@ def test_passages_come_from_the_sections_whose_heading_names_a_priority(tmp_path
         "numeracy": [],
         "graduation": ["Transition profiles for every Grade 8 student."],
     }
+
+
+def test_a_priority_borrows_only_the_kind_of_work_it_names(embeddings):
+    # a slogan shared with other kinds ("every student", "every day") lends nothing of theirs
+    priorities = [Priority(key="pen", name="Writing", message="Every student writes every day, in every class."),
+                  Priority(key="kin", name="Indigenous student success", message="Every student belongs.")]  # fmt: skip
+    classifier = Classifier(embeddings, priorities, [])
+    assert [about.split(":")[0] for about in classifier.borrowed["pen"]] == ["Writing"]
+    assert len(classifier.borrowed["kin"]) == 1 and "Indigenous" in classifier.borrowed["kin"][0]

@@ -3,10 +3,11 @@
 Each priority is described by short texts, its prototypes: "name: message", the message, the labels of its
 targets, the `examples` the district file gives it and, when the district has them, passages of its documents
 about it (`priority_passages`). To these Resolute lends the general examples of the kind of work the priority
-is about (`work.toml`: reading, mathematics, attendance, wellbeing, ...), when the priority's own words are
-close to that kind. Work that serves no priority is described by `work.toml` too (transport, facilities,
-budget, hiring, events, communications, IT, governance), joined by the kinds lent to no priority: in a
-district whose priorities are attendance and wellbeing, a mathematics lesson serves neither.
+is about (`work.toml`: reading, mathematics, attendance, wellbeing, ...): the kind closest to the priority's
+name. Work that serves no priority is described by `work.toml` too (transport, facilities, budget, hiring,
+events, communications, IT, governance, routine administration), joined by the kinds far from every
+priority's name: in a district whose priorities are attendance and wellbeing, a mathematics lesson serves
+neither. A kind near a priority but not its closest (attendance, beside a priority of graduation) is set aside.
 
 An item serves the priority it is closest to when that similarity beats its closest other work by `MARGIN`;
 a single threshold on similarity alone does not carry over from one district's wording to another's. The
@@ -30,10 +31,12 @@ from langchain_core.embeddings import Embeddings
 from bot.district.config import Priority, Target
 
 # Chosen on the development halves of the sample districts' items: `python bench/checkin_threshold.py`.
-MARGIN = 0.02
-FILED_MARGIN = 0.14
-TOP = 3  # an item's closeness to a priority (or to other work): the mean of its TOP best similarities
-LEND_AT = 0.35  # a priority borrows a kind's examples when its own words are this close to the kind
+MARGIN = 0.025
+FILED_MARGIN = 0.10
+TOP = 2  # an item's closeness to a priority (or to other work): the mean of its TOP best similarities
+# A priority borrows its closest kind when the kind is at least this close to its name; a kind further than
+# this from every priority's name is work that serves none in the district.
+OTHER_BELOW = 0.20
 # Below this margin an item is confidently off every priority: filed under one, its member is asked whether
 # to keep it there rather than have it moved silently.
 NONE_BELOW = -0.12
@@ -95,7 +98,7 @@ class Classifier:
         work: Work | None = None,
         margin: float = MARGIN,
         filed_margin: float = FILED_MARGIN,
-        lend_at: float = LEND_AT,
+        other_below: float = OTHER_BELOW,
         top: int = TOP,
     ) -> None:
         self._embeddings = embeddings
@@ -108,7 +111,8 @@ class Classifier:
         texts: list[tuple[object, str]] = []
         for n, p in enumerate(priorities):
             labels = [t.label for t in targets if t.priority == p.key]
-            texts += [(("described", n), t) for t in (f"{p.name}: {p.message}", *labels)]  # to lend kinds by
+            if work.priority_kinds:  # to lend a kind by: the name, and the name with its message
+                texts += [(("named", n), t) for t in (p.name, f"{p.name}: {p.message}")]
             mine = (f"{p.name}: {p.message}", p.message, *p.examples, *labels)
             mine += tuple(d for d in (documents or {}).get(p.key, []) if d.strip())
             texts += [(("own", n), t) for t in mine]
@@ -123,19 +127,25 @@ class Classifier:
         def group(name: object) -> np.ndarray:
             return vectors[groups.get(name, [])]
 
-        # each kind is lent to the priority whose own words (not its documents) come closest, if close enough
+        # Each priority borrows the kind whose `about` is closest to its name and message (the target labels and
+        # documents, full of grades and percentages, mislead). A kind no priority borrows is work that serves
+        # none only when it is far from every priority: attendance work is neither lent to nor held against a
+        # priority of Grade 9 transition.
         prototypes = [[group(("own", n))] for n in range(len(priorities))]
         other = [group("other")]
         self.borrowed: dict[str, list[str]] = {key: [] for key in self._keys}  # what each priority was lent
-        for n, kind in enumerate(work.priority_kinds):
-            about = group(("about", n))[0]
-            closeness = [float((group(("described", m)) @ about).max()) for m in range(len(priorities))]
-            best = int(np.argmax(closeness)) if closeness else -1
-            if best >= 0 and closeness[best] >= lend_at:
-                prototypes[best].append(group(("kind", n)))
-                self.borrowed[self._keys[best]].append(kind.about)
-            else:  # in this district, that kind of work serves no priority
-                other.append(group(("kind", n)))
+        kinds = work.priority_kinds
+        abouts = np.vstack([group(("about", n)) for n in range(len(kinds))]) if kinds else np.zeros((0, 1))
+        closeness = np.stack([(abouts @ group(("named", m)).T).mean(axis=1) for m in range(len(priorities))],
+                             axis=1) if kinds and priorities else np.zeros((len(kinds), 0))  # fmt: skip
+        lent: set[int] = set()
+        for m, n in enumerate(closeness.argmax(axis=0) if kinds else []):
+            if closeness[n, m] >= other_below:
+                prototypes[m].append(group(("kind", n)))
+                self.borrowed[self._keys[m]].append(kinds[n].about)
+                lent.add(int(n))
+        other += [group(("kind", n)) for n in range(len(kinds))
+                  if n not in lent and (not priorities or closeness[n].max() < other_below)]  # fmt: skip
         self._prototypes = [np.vstack(parts) for parts in prototypes]
         self._other = np.vstack(other)
 
