@@ -266,17 +266,12 @@ class Services:
     def recent_checkins(self, user: str, weeks: int) -> list[dict] | None:
         """A member's items of their last `weeks` check-ins, each with the name of what it serves; None when
         check-ins are off."""
-        from bot.checkins.schedule import shift
         from bot.checkins.service import NotConfigured
 
         try:
-            config, _ = self.checkins.settings()
+            return self.checkins.recent(user, weeks, self.clock())
         except NotConfigured:
             return None
-        names = {p.key: p.name for p in config.priorities}
-        since = shift(self.checkins.week(self.clock()), -(weeks - 1))
-        rows = self.checkins.history(since=since, users=[user])
-        return [{**r, "serves_name": names.get(r["serves"], "serves no priority")} for r in rows]
 
     def warm_up(self) -> None:
         """Load the model, the index and the check-in classifier now, so the first question is not the

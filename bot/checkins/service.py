@@ -418,6 +418,14 @@ class CheckIns:
         return [{"week": i.week, "week_of": schedule.monday(i.week).isoformat(), "member": i.user, "field": i.field,
                  "filed": i.filed or "", "serves": i.priority or "", "text": i.text} for i in items]  # fmt: skip
 
+    def recent(self, user: str, weeks: int, now: datetime) -> list[dict]:
+        """A member's items of their last `weeks` check-ins (this week's included), oldest first, each with
+        `serves_name`: the name of the priority it serves, or "serves no priority"."""
+        config, _ = self.settings()
+        names = {p.key: p.name for p in config.priorities}
+        rows = self.history(since=schedule.shift(self.week(now), -(weeks - 1)), users=[user])
+        return [{**r, "serves_name": names.get(r["serves"], "serves no priority")} for r in rows]
+
     def summary(self, week: str, now: datetime) -> dict:
         """The week's summary as data (what `checkin summary --json` prints and the channel is shown)."""
         with self.district.pinned():  # one version of the district file for all of it

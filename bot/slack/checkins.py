@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.checkins import schedule
 from bot.checkins.commands import ECHO_CHARS, USAGE, BadCommand, parse
 from bot.checkins.schedule import label as week_label
 from bot.checkins.service import ClearFirst, NotConfigured, Refusal, asks_to_move, block_id
@@ -103,10 +102,7 @@ class CheckinSlack:
                                          away_until=s["away_until"], priorities=c.settings()[0].priorities,
                                          skipped_count=s["skipped_count"])  # fmt: skip
         if command.verb == "history":  # the member's own items, to them alone
-            config, _ = c.settings()
-            since = schedule.shift(c.week(now), -(HISTORY_WEEKS - 1))
-            return blocks.history_message(c.history(since=since, users=[user]), config.priorities,
-                                          weeks=HISTORY_WEEKS)  # fmt: skip
+            return blocks.history_message(c.recent(user, HISTORY_WEEKS, now), weeks=HISTORY_WEEKS)
         if command.verb == "summary":
             config, _ = c.settings()
             return blocks.summary_message(c.summary(c.week(now), now), config.priorities)

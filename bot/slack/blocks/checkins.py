@@ -429,23 +429,25 @@ def status_message(
     )
 
 
-def history_message(
-    rows: list[dict], priorities: Sequence[Priority], *, weeks: int
-) -> tuple[str, list[Block]]:
-    """A member's own items over their last `weeks` check-ins, newest week first, for them alone."""
-    names = {p.key: p.name for p in priorities}
+def history_message(rows: list[dict], *, weeks: int) -> tuple[str, list[Block]]:
+    """A member's own items over their last `weeks` check-ins (`CheckIns.recent`), for them alone."""
+    if not rows:
+        return reply(f"You have filed nothing in the last {weeks} weeks' check-ins.")
+    heading = f"Your check-ins, the last {weeks} weeks"
+    return heading, message([header(heading), *member_weeks(rows)])
+
+
+def member_weeks(rows: list[dict]) -> list[Block]:
+    """A member's items (`CheckIns.recent`) by week, newest week first: what each was and what it serves."""
     by_week: dict[str, list[dict]] = {}
     for row in rows:
         by_week.setdefault(row["week"], []).append(row)
-    if not by_week:
-        return reply(f"You have filed nothing in the last {weeks} weeks' check-ins.")
-    heading = f"Your check-ins, the last {weeks} weeks"
-    body = [header(heading)]
+    body: list[Block] = []
     for week in sorted(by_week, reverse=True):
-        lines = [f"• {FIELD_TITLES.get(r['field'], 'Also')}: {escape(r['text'])} "
-                 f"_({names.get(r['serves'], 'serves no priority')})_" for r in by_week[week]]  # fmt: skip
+        lines = [f"• {FIELD_TITLES.get(r['field'], 'Also')}: {escape(r['text'])} _({escape(r['serves_name'])})_"
+                 for r in by_week[week]]  # fmt: skip
         body += sections(f"*Week of {week_label(week)}*\n" + "\n".join(lines))
-    return heading, message(body)
+    return body
 
 
 def reply(text: str) -> tuple[str, list[Block]]:
@@ -457,6 +459,6 @@ __all__ = [
     "CHECKIN_MODAL", "CLEAR", "CLEAR_MODAL", "ITEM_KEEP", "ITEM_MOVE", "OPEN_CHECKIN", "SNOOZE_AFTERNOON",
     "SNOOZE_TOMORROW", "SUPPORT_TEXT", "SUPPORT_TO", "TEXT",
     "USER", "card_message", "checkin_modal", "clear_modal", "clear_prompt", "field_block",
-    "history_message", "move_question", "prompt_message", "reply",
+    "history_message", "member_weeks", "move_question", "prompt_message", "reply",
     "status_message", "summary_message", "week_label",
 ]  # fmt: skip

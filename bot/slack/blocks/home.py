@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
-
+from bot.slack.blocks.checkins import member_weeks
 from bot.slack.blocks.kit import button as make_button
 from bot.slack.blocks.kit import divider, escape, header, home, modal, section, text_input
 
@@ -35,14 +34,7 @@ def _recent(rows: list[dict], weeks: int) -> list[dict]:
         return [
             section(f"_Nothing filed in your last {weeks} check-ins. `/checkin` opens this week's form._")
         ]
-    by_week: dict[str, list[dict]] = {}
-    for row in rows:
-        by_week.setdefault(row["week_of"], []).append(row)
-    out = []
-    for week_of in sorted(by_week, reverse=True):
-        lines = [f"• {escape(r['text'])} _({escape(r['serves_name'])})_" for r in by_week[week_of]]
-        out.append(section(f"*Week of {date.fromisoformat(week_of):%a %d %b}*\n" + "\n".join(lines)))
-    return out
+    return member_weeks(rows)
 
 
 def home_view(
