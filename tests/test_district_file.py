@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -34,9 +35,10 @@ def faults(tmp_path: Path, toml: str, results: str = RESULTS) -> list[str]:
 
 # -- unknown keys ----------------------------------------------------------------------------------
 DISTRICT_KEYS = (
-    "name, timezone, leadership_channel, digest_channel, digest_schedule, on_the_move_measures, "
+    "name, timezone, leadership_channel, digest_channel, digest_schedule, help_desk, on_the_move_measures, "
     "coasting_within, coasting_change"
 )
+TABLES = "district, priorities, targets, checkins, notes, measures, groups, channels"
 TARGET_KEYS = "priority, measure, label, baseline, goal, interim, tolerance, group"
 SECOND_GOAL = "goal = { year = 2026, value = 60.0 }"
 
@@ -45,7 +47,7 @@ SECOND_GOAL = "goal = { year = 2026, value = 60.0 }"
     ("toml", "needle", "occurrence", "expected"),
     [
         ('owner = "Board"\n' + TOML, "owner", 1,
-         "owner: unknown key 'owner' (known: district, priorities, targets, checkins, notes, measures, groups)"),
+         f"owner: unknown key 'owner' (known: {TABLES})"),
         (TOML.replace("digest_schedule =", "digest_shedule ="), "digest_shedule", 1,
          f"district.digest_shedule: unknown key 'digest_shedule' (did you mean 'digest_schedule'? "
          f"known: {DISTRICT_KEYS})"),
@@ -54,10 +56,9 @@ SECOND_GOAL = "goal = { year = 2026, value = 60.0 }"
         (TOML.replace(SECOND_GOAL, "goal = { year = 2026, value = 60.0, month = 6 }"), "month", 1,
          "targets[1].goal.month: unknown key 'month' (known: year, value)"),
         (TOML + '\n[checkin]\nschedule = "mon 09:00"\n', "[checkin]", 1,
-         "checkin: unknown table 'checkin' (did you mean 'checkins'? known: district, priorities, targets, checkins, notes, measures, groups)"),
+         f"checkin: unknown table 'checkin' (did you mean 'checkins'? known: {TABLES})"),
         (TOML + PRIORITY.replace("[[priorities]]", "[[priority]]").format(key="equity"), "[[priority]]", 1,
-         "priority: unknown table 'priority' (did you mean 'priorities'? known: district, priorities, targets, "
-         "checkins, notes, measures, groups)"),
+         f"priority: unknown table 'priority' (did you mean 'priorities'? known: {TABLES})"),
         # after [district], a plain `targets = [...]` belongs to [district] (TOML's rule), not the top
         (TOML.replace('digest_schedule = "fri 15:00"', 'digest_schedule = "fri 15:00"\ntargets = []'),
          "targets = []", 1, f"district.targets: unknown key 'targets' (known: {DISTRICT_KEYS})"),
@@ -236,6 +237,9 @@ def test_the_stored_config_round_trips_and_reads_what_earlier_releases_stored(tm
     stored = json.dumps(config.as_dict())
     assert DistrictConfig.from_dict(json.loads(stored)) == config
     assert json.loads(stored)["targets"][0]["interim"] == {"2023": 63.0, "2024": 67.0, "2025": 70.0}
+    assert (
+        config.channel("C0LEADERS01").respond_to == "mentions" and config.priorities[0].owner == "U0LITLEAD01"
+    )
     earlier = {  # the JSON the store holds from before the file was validated by models
         "name": "D", "timezone": "America/Toronto", "leadership_channel": None, "digest_channel": "C0LEAD0001",
         "digest_day": "fri", "digest_time": "15:00",
@@ -248,9 +252,10 @@ def test_the_stored_config_round_trips_and_reads_what_earlier_releases_stored(tm
     read = DistrictConfig.from_dict(earlier)
     assert read.targets[0].interim == {2024: 67.0} and read.targets[0].expected(2024) == 67.0
     assert read.on_the_move_measures == ("g3_reading",) and read.checkins is None  # check-ins off
-    priorities = [{**p, "examples": []} for p in earlier["priorities"]]  # a priority's examples came later
+    priorities = [{**p, "examples": [], "owner": None} for p in earlier["priorities"]]  # these came later
     assert read.as_dict() == {**earlier, "priorities": priorities, "checkins": None, "notes": None, "measures": [],
-                              "groups": {}}  # fmt: skip
+                              "groups": {}, "channels": [], "help_desk": None}  # fmt: skip
+    assert read.channel("C0LEAD0001") is None  # no [[channels]]: Resolute answers when mentioned
 
 
 # -- [notes] ---------------------------------------------------------------------------------------
@@ -296,3 +301,108 @@ def test_notes_read_by_the_channel_need_a_leadership_channel(tmp_path):
         f'line {line(toml, "readers = ")}: notes.readers: readers = "channel" needs leadership_channel in '
         "[district]; or list the readers"
     ]
+
+
+# -- [[channels]], priority owners and the help desk -----------------------------------------------
+CHANNELS = """
+[[channels]]
+id = "C0LEAD0001"
+
+[[channels]]
+id = "G0ALPHA001"
+respond_to = "questions"
+school = "A"
+"""
+ROUTED = TOML.replace('"America/Toronto"', '"America/Toronto"\nhelp_desk = "U0DESK0001"').replace(
+    'name = "Literacy"', 'name = "Literacy"\nowner = "U0LIT00001"'
+)
+
+
+def test_channels_owners_and_the_help_desk_are_read_and_kept(tmp_path):
+    config = load_district(write_district(tmp_path / "d", toml=ROUTED + CHANNELS)).config
+    lead, alpha = config.channels
+    assert (lead.id, lead.respond_to, lead.school) == ("C0LEAD0001", "mentions", None)  # the default
+    assert (alpha.id, alpha.respond_to, alpha.school) == ("G0ALPHA001", "questions", "A")
+    assert config.channel("G0ALPHA001") == alpha and config.channel("C0OTHER001") is None
+    assert config.priorities[0].owner == "U0LIT00001" and config.help_desk == "U0DESK0001"
+    assert DistrictConfig.from_dict(json.loads(json.dumps(config.as_dict()))) == config
+    plain = load_district(write_district(tmp_path / "e")).config  # all three are optional
+    assert plain.channels == () and plain.priorities[0].owner is None and plain.help_desk is None
+
+
+CHANNEL_KEYS = "id, respond_to, school"
+
+
+@pytest.mark.parametrize(
+    ("entry", "needle", "expected"),
+    [
+        ('id = "C0LEAD0002"\nrespond = "questions"', "respond =",
+         f"channels[1].respond: unknown key 'respond' (did you mean 'respond_to'? known: {CHANNEL_KEYS})"),
+        ('id = "C0LEAD0002"\nschool_id = "A"', "school_id",
+         f"channels[1].school_id: unknown key 'school_id' (did you mean 'school'? known: {CHANNEL_KEYS})"),
+        ('id = "#alpha"', "#alpha", "channels[1].id: '#alpha' is not a Slack channel id such as 'C0123456789'"),
+        ('id = "U0ANA00001"', "U0ANA", "channels[1].id: 'U0ANA00001' is not a Slack channel id such as 'C0123456789'"),
+        ('respond_to = "questions"', ("[[channels]]", 2), "channels[1].id: missing"),
+        ('id = "C0LEAD0002"\nrespond_to = "always"', "always",
+         "channels[1].respond_to: 'always' must be \"mentions\" (answer only when mentioned) or \"questions\" "
+         "(answer every question, in a thread)"),
+        ('id = "C0LEAD0002"\nrespond_to = true', "respond_to", "channels[1].respond_to: must be text, not True"),
+        ('id = "C0LEAD0002"\nschool = " "', ("school", 2), "channels[1].school: must not be empty"),
+        ('id = "C0LEAD0002"\nschool = 12', ("school", 2), "channels[1].school: must be text, not 12"),
+        ('id = "C0LEAD0002"\nschool = "Z"', ("school", 2),
+         "channels[1].school: 'Z' is not a school_id in schools.csv"),  # known once schools.csv is read
+        ('id = "G0ALPHA001"', ("id = ", 2), "channels[1].id: 'G0ALPHA001' is listed twice (first in channels[0])"),
+    ],
+)  # fmt: skip
+def test_each_channel_rule_refuses_with_the_key_path_and_line(tmp_path, entry, needle, expected):
+    toml = TOML + '\n[[channels]]\nid = "G0ALPHA001"\nschool = "B"\n' + f"\n[[channels]]\n{entry}\n"
+    needle, occurrence = needle if isinstance(needle, tuple) else (needle, 1)
+    assert faults(tmp_path, toml) == [f"line {line(toml, needle, occurrence)}: {expected}"]
+
+
+def test_a_channel_listed_twice_is_said_even_when_an_entry_is_at_fault(tmp_path):
+    toml = (
+        TOML + '\n[[channels]]\nid = "C0LEAD0001"\nrespond_to = "all"\n\n[[channels]]\nid = " C0LEAD0001"\n'
+    )
+    assert faults(tmp_path, toml) == [  # as for [[measures]]: the entries are checked once it is fixed
+        f"line {line(toml, 'id = ', 2)}: channels[1].id: 'C0LEAD0001' is listed twice (first in channels[0])",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "needle", "expected"),
+    [
+        ('name = "Literacy"', 'name = "Literacy"\nowner = "@ana"', "@ana",
+         "priorities[0].owner: '@ana' is not a Slack user id such as 'U0123456789'"),
+        ('name = "Literacy"', 'name = "Literacy"\nowner = "C0LEAD0001"', "owner",
+         "priorities[0].owner: 'C0LEAD0001' is not a Slack user id such as 'U0123456789'"),
+        ('name = "Literacy"', 'name = "Literacy"\nowner = ["U0LIT00001"]', "owner",
+         "priorities[0].owner: must be text, not ['U0LIT00001']"),
+        ('name = "Literacy"', 'name = "Literacy"\nowners = "U0LIT00001"', "owners",
+         "priorities[0].owners: unknown key 'owners' (did you mean 'owner'? known: key, name, message, examples, "
+         "owner)"),
+        ('"America/Toronto"', '"America/Toronto"\nhelp_desk = "helpdesk@riverbend.example"', "help_desk",
+         "district.help_desk: 'helpdesk@riverbend.example' is not a Slack user id such as 'U0123456789'"),
+        ('"America/Toronto"', '"America/Toronto"\nhelp_desk = 7', "help_desk", "district.help_desk: must be text, not 7"),
+    ],
+)  # fmt: skip
+def test_each_owner_and_help_desk_rule_refuses_with_the_key_path_and_line(
+    tmp_path, old, new, needle, expected
+):
+    assert old in TOML
+    toml = TOML.replace(old, new, 1)
+    assert faults(tmp_path, toml) == [f"line {line(toml, needle)}: {expected}"]
+
+
+def test_the_sample_districts_commented_channel_loads_once_uncommented(tmp_path):
+    text = SAMPLE.read_text(encoding="utf-8")
+    example = text[text.index("# [[channels]]") :].split("\n\n", 1)[0]
+    folder = tmp_path / "district"
+    folder.mkdir()
+    for name in ("schools.csv", "results.csv"):
+        (folder / name).write_text(SAMPLE.with_name(name).read_text(encoding="utf-8"), encoding="utf-8")
+    (folder / "district.toml").write_text(
+        text.replace(example, re.sub("^# ", "", example, flags=re.M)), encoding="utf-8"
+    )
+    school = load_district(folder / "district.toml").config.channel("C0MAPLEPS01")
+    assert (school.respond_to, school.school) == ("questions", "RB01")

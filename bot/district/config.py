@@ -51,12 +51,29 @@ class Table(BaseModel):
 
 class Priority(Table):
     """One [[priorities]] entry: the key everything refers to, its name, its one-line message and, optionally,
-    a few examples of work that serves it (check-in items are judged against them)."""
+    a few examples of work that serves it (check-in items are judged against them) and its owner: the person
+    a question about it goes to when the documents fall short."""
 
     key: Key
     name: Text
     message: Text
     examples: list[Text] = Field(default_factory=list, max_length=MAX_EXAMPLES)
+    owner: UserId | None = None
+
+
+RESPOND_TO = ("mentions", "questions")  # only when mentioned; every question asked, answered in a thread
+RespondTo = Annotated[str, rule(lambda v: v in RESPOND_TO, "'{value}' must be \"mentions\" (answer only when "
+                                "mentioned) or \"questions\" (answer every question, in a thread)")]  # fmt: skip
+
+
+class ChannelRule(Table):
+    """One [[channels]] entry: how Resolute answers in a channel and, optionally, the school the channel is
+    about (checked against schools.csv when the data is loaded)."""
+
+    example: ClassVar[str] = '{ id = "C0123456789", respond_to = "questions" }'
+    id: ChannelId
+    respond_to: RespondTo = "mentions"
+    school: Text | None = None
 
 
 class Point(Table):
@@ -136,6 +153,7 @@ class DistrictTable(Table):
     leadership_channel: ChannelId | None = None
     digest_channel: ChannelId | None = None
     digest_schedule: Schedule = "fri 15:00"
+    help_desk: UserId | None = None  # who a question no priority owns goes to when the documents fall short
     # default: every measure with a grade (from [[measures]], its targets' labels or its key), set at load
     on_the_move_measures: Annotated[list[Key], Field(min_length=1)] | None = None
     coasting_within: Percent = 5.0
@@ -213,6 +231,20 @@ class DistrictFile(Table):
     notes: NotesTable | None = None
     measures: list[MeasureEntry] = []
     groups: dict[Key, Text] = {}  # a readable name per student-group key
+    channels: list[ChannelRule] = []
+
+    @field_validator("channels", mode="before")
+    @classmethod
+    def _unique_channels(cls, entries: object) -> object:
+        # before the entries are checked, so that a channel listed twice is said even when an entry is at fault
+        if not isinstance(entries, list):
+            return entries
+        written = [e.get("id") if isinstance(e, dict) else None for e in entries]
+        ids = [i.strip() if isinstance(i, str) else None for i in written]
+        for i, id_ in enumerate(ids):
+            if isinstance(id_, str) and id_ in ids[:i]:
+                raise problem(f"'{id_}' is listed twice (first in channels[{ids.index(id_)}])", i, "id")
+        return entries
 
     @field_validator("measures", mode="before")
     @classmethod
@@ -295,7 +327,8 @@ class DistrictFile(Table):
                               on_the_move_measures=tuple(d.on_the_move_measures or ()),
                               coasting_within=d.coasting_within, coasting_change=d.coasting_change,
                               checkins=checkins, notes=notes, measures=tuple(m.info() for m in self.measures),
-                              groups=dict(self.groups))  # fmt: skip
+                              groups=dict(self.groups), channels=tuple(self.channels),
+                              help_desk=d.help_desk)  # fmt: skip
 
 
 class CheckinsConfig(BaseModel):
@@ -401,6 +434,12 @@ class DistrictConfig(BaseModel):
     notes: NotesConfig | None = None
     measures: tuple[MeasureInfo, ...] = ()  # from [[measures]]: what each measure key is called
     groups: dict[str, str] = {}  # from [groups]: what each student-group key is called
+    channels: tuple[ChannelRule, ...] = ()  # from [[channels]]: how Resolute answers in each channel listed
+    help_desk: str | None = None  # a user id: who a question no priority owns goes to
+
+    def channel(self, channel_id: str) -> ChannelRule | None:
+        """The [[channels]] entry for a channel, if the district file lists it."""
+        return next((c for c in self.channels if c.id == channel_id), None)
 
     def as_dict(self) -> dict:
         """JSON-ready form (stored with the data)."""

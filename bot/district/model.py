@@ -92,6 +92,9 @@ def load_district(path: Path) -> DistrictData:
                 continue
             problems.append(fault(path, text, ("targets", i, key), message))
         problems += _names_used(config, {(r.measure, r.group) for r in results}, path, text)
+    if config is not None:  # a channel's school is known only once schools.csv is read
+        problems += [fault(path, text, ("channels", i, "school"), f"'{c.school}' is not a school_id in schools.csv")
+                     for i, c in enumerate(config.channels) if c.school is not None and c.school not in known]  # fmt: skip
     if problems:
         raise DistrictDataError(problems)
     if not config.on_the_move_measures:  # the default: every measure with a grade
