@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from functools import partial
 
 import pytest
@@ -11,7 +12,7 @@ from slack_sdk.webhook import WebhookClient
 
 from bot.knowledge.answer import Answer, Source
 from bot.slack import blocks
-from bot.slack.fake import APP_TOKEN, BOT_TOKEN
+from bot.slack.fake import APP_TOKEN, BOT_ID, BOT_TOKEN, TEAM
 
 SECTION = {"type": "section", "text": {"type": "mrkdwn", "text": "Hello"}}
 
@@ -185,3 +186,136 @@ def test_the_apps_own_block_kit_passes():
         blocks_problem(blocks.progress_message("t", ["a line"] * 500, moving=["x"], coasting=[])[1]) is None
     )
     assert view_problem(blocks.ask_modal()) is None and view_problem(blocks.home_view()) is None
+
+
+def test_an_ai_apps_thread_status_title_and_prompts(client, fake_slack):
+    root = fake_slack.person_says("DALICE", "How is literacy going?")
+    thread = ("DALICE", root["ts"])
+    client.assistant_threads_setStatus(channel_id="DALICE", thread_ts=root["ts"], status="is reading the plan...",
+                                       loading_messages=["Reading the plan...", "Checking the figures..."])  # fmt: skip
+    assert fake_slack.statuses == {thread: "is reading the plan..."}
+    assert fake_slack.messages["DALICE"] == [root]  # a status posts nothing
+    client.assistant_threads_setStatus(channel_id="DALICE", thread_ts=root["ts"], status="")
+    assert fake_slack.statuses == {}  # "" clears it
+    client.assistant_threads_setStatus(channel_id="DALICE", thread_ts=root["ts"], status="is thinking...")
+    client.chat_postMessage(channel="DALICE", thread_ts=root["ts"], text="On track.")
+    assert fake_slack.statuses == {}  # and so does the app's reply
+    # a missing argument is named; the loading messages are Slack's 1 to 10, of 1 to 50 characters
+    status = {"channel_id": "DALICE", "thread_ts": root["ts"], "status": "is thinking..."}
+    for missing in status:
+        answer = refused(client.api_call, "assistant.threads.setStatus",
+                         json={k: v for k, v in status.items() if k != missing})  # fmt: skip
+        assert answer["error"] == "invalid_arguments"
+        assert answer["response_metadata"]["messages"] == [f"[ERROR] missing required field: {missing}"]
+    for loading in (["a"] * 11, [], ["ok", "x" * 51], "Reading..."):
+        answer = refused(client.assistant_threads_setStatus, **status, loading_messages=loading)
+        assert answer["error"] == "invalid_arguments"
+    assert refused(client.assistant_threads_setStatus, **{**status, "thread_ts": "soon"})["error"] == (
+        "invalid_thread_ts"
+    )
+    assert fake_slack.statuses == {}  # nothing refused was kept
+
+    client.assistant_threads_setTitle(channel_id="DALICE", thread_ts=root["ts"], title="Literacy")
+    assert fake_slack.titles == {thread: "Literacy"}
+    untitled = refused(client.api_call, "assistant.threads.setTitle",
+                       params={"channel_id": "DALICE", "thread_ts": root["ts"]})  # fmt: skip
+    assert untitled["response_metadata"]["messages"] == ["[ERROR] missing required field: title"]
+
+    prompts = [{"title": "Our priorities", "message": "What are our priorities?"},
+               {"title": "Literacy", "message": "How is literacy going?"}]  # fmt: skip
+    client.assistant_threads_setSuggestedPrompts(channel_id="DALICE", thread_ts=root["ts"], prompts=prompts,
+                                                 title="Ask about the plan")  # fmt: skip
+    # thread_ts is optional for suggested prompts
+    client.assistant_threads_setSuggestedPrompts(channel_id="DALICE", prompts=prompts[:1])
+    assert fake_slack.prompts == {thread: {"title": "Ask about the plan", "prompts": prompts},
+                                  ("DALICE", None): {"title": None, "prompts": prompts[:1]}}  # fmt: skip
+    for bad, where in (([], "prompts must be a list of 1 to 4 items [json-pointer:/prompts]"),
+                       (prompts * 2 + prompts[:1], "prompts must be a list of 1 to 4 items [json-pointer:/prompts]"),
+                       ([prompts[0], {"title": "Literacy"}], "missing required field: message [json-pointer:/prompts/1]"),
+                       ([{"title": "", "message": "Hi"}], "missing required field: title [json-pointer:/prompts/0]")):  # fmt: skip
+        answer = refused(client.assistant_threads_setSuggestedPrompts, channel_id="DALICE", prompts=bad)
+        assert (answer["error"], answer["response_metadata"]["messages"]) == (
+            "invalid_arguments",
+            [f"[ERROR] {where}"],
+        )
+    assert refused(client.api_call, "assistant.threads.setSuggestedPrompts", json={"channel_id": "DALICE"})[
+        "response_metadata"
+    ]["messages"] == ["[ERROR] missing required field: prompts"]
+
+    # the same arguments sent as a form, their lists as JSON strings, are read alike
+    client.api_call("assistant.threads.setSuggestedPrompts",
+                    data={"channel_id": "DALICE", "thread_ts": root["ts"], "prompts": json.dumps(prompts[1:])})  # fmt: skip
+    client.api_call(
+        "assistant.threads.setStatus", data={**status, "loading_messages": json.dumps(["Reading..."])}
+    )
+    assert fake_slack.prompts[thread] == {"title": None, "prompts": prompts[1:]}
+    assert fake_slack.called("assistant.threads.setStatus")[-1].args["loading_messages"] == ["Reading..."]
+    assert fake_slack.statuses == {thread: "is thinking..."}
+
+
+def test_a_reply_streamed_with_the_sdks_helper_is_one_message(client, fake_slack):
+    root = fake_slack.person_says("C0001", "How is literacy going?")
+    client.assistant_threads_setStatus(channel_id="C0001", thread_ts=root["ts"], status="is thinking...")
+    streamer = client.chat_stream(channel="C0001", thread_ts=root["ts"], recipient_team_id=TEAM,
+                                  recipient_user_id="UALICE", buffer_size=10)  # fmt: skip
+    pieces = ["Literacy ", "is on track", " in every", " school,", " this year", " and next", "."]
+    for piece in pieces:
+        streamer.append(markdown_text=piece)
+    assert fake_slack.streaming == {("C0001", streamer.ts)}
+    assert fake_slack.statuses == {}  # the reply has begun
+    streamer.stop(blocks=[SECTION])
+    assert [c.method for c in fake_slack.calls if "Stream" in c.method] == [
+        "chat.startStream", "chat.appendStream", "chat.appendStream", "chat.appendStream", "chat.stopStream"]  # fmt: skip
+    assert all(c.reply["ok"] for c in fake_slack.calls)
+    replies = client.conversations_replies(channel="C0001", ts=root["ts"])["messages"]
+    assert [m["text"] for m in replies] == ["How is literacy going?", "".join(pieces)]
+    assert (replies[1]["ts"], replies[1]["blocks"], replies[1]["bot_id"]) == (streamer.ts, [SECTION], BOT_ID)
+    assert fake_slack.streaming == set()
+    # once stopped it is an ordinary message: it can be edited, and takes no more streaming
+    client.chat_update(channel="C0001", ts=streamer.ts, text="Literacy is on track.")
+    assert fake_slack.thread("C0001", root["ts"])[1]["text"] == "Literacy is on track."
+    for more in (client.chat_appendStream, client.chat_stopStream):
+        answer = refused(more, channel="C0001", ts=streamer.ts, markdown_text="More.")
+        assert answer["error"] == "message_not_in_streaming_state"
+
+
+def test_streams_are_refused_where_slack_refuses(client, fake_slack):
+    root = fake_slack.person_says("C0001", "How is literacy going?")
+    start = partial(client.chat_startStream, channel="C0001", thread_ts=root["ts"])
+    # outside a DM Slack wants the person the text is streamed to
+    assert refused(start)["error"] == "missing_recipient_team_id"
+    assert refused(start, recipient_team_id=TEAM)["error"] == "missing_recipient_user_id"
+    assert refused(start, recipient_user_id="UALICE")["error"] == "missing_recipient_team_id"
+    assert fake_slack.thread("C0001", root["ts"]) == [root] and fake_slack.streaming == set()
+    # in a DM it does not; the text given at each step is added to the one message
+    asked = fake_slack.person_says("DALICE", "And numeracy?")
+    ts = client.chat_startStream(channel="DALICE", thread_ts=asked["ts"], markdown_text="Numeracy")["ts"]
+    assert fake_slack.streaming == {("DALICE", ts)}
+    client.chat_appendStream(channel="DALICE", ts=ts, markdown_text=" is")
+    chunks = [{"type": "markdown_text", "text": " behind"}, {"type": "plan_update", "title": "Checking"}]
+    client.api_call(
+        "chat.appendStream", data={"channel": "DALICE", "ts": ts, "chunks": json.dumps(chunks)}
+    )  # a form
+    assert fake_slack.thread("DALICE", asked["ts"])[1]["text"] == "Numeracy is behind"
+
+    assert refused(client.chat_appendStream, channel="DALICE", ts=ts)["error"] == "no_text"
+    for send in (partial(client.chat_appendStream, channel="DALICE", ts=ts),
+                 partial(client.chat_startStream, channel="DALICE", thread_ts=asked["ts"])):  # fmt: skip
+        assert refused(send, chunks=[{"type": "markdwn_text", "text": "!"}])["error"] == "invalid_chunks"
+    too_many = refused(client.chat_stopStream, channel="DALICE", ts=ts, blocks=[SECTION] * 51)
+    assert too_many["error"] == "invalid_blocks"
+    assert too_many["response_metadata"]["messages"] == [
+        "[ERROR] no more than 50 items allowed [json-pointer:/blocks]"
+    ]
+    assert fake_slack.streaming == {("DALICE", ts)}  # a refused stop leaves it streaming
+    stopped = client.chat_stopStream(channel="DALICE", ts=ts, markdown_text=".", blocks=[SECTION])
+    assert (stopped["message"]["text"], stopped["message"]["blocks"]) == ("Numeracy is behind.", [SECTION])
+
+    # only the app's own message, and only while it streams
+    posted = client.chat_postMessage(channel="DALICE", thread_ts=asked["ts"], text="Posted, not streamed.")
+    for ts, error in ((asked["ts"], "message_not_owned_by_app"), (posted["ts"], "message_not_in_streaming_state"),
+                      ("1.000001", "message_not_found")):  # fmt: skip
+        assert refused(client.chat_appendStream, channel="DALICE", ts=ts, markdown_text="x")["error"] == error
+        assert refused(client.chat_stopStream, channel="DALICE", ts=ts)["error"] == error
+    assert [m["text"] for m in fake_slack.thread("DALICE", asked["ts"])] == [
+        "And numeracy?", "Numeracy is behind.", "Posted, not streamed."]  # fmt: skip

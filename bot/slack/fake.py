@@ -4,13 +4,16 @@ A real HTTP server on loopback (the way slackapi/bolt-python's tests/mock_web_ap
 app's own WebClient, pointed here by SLACK_API_URL, makes real requests. It records every call, checks
 the bearer token, keeps messages (so `conversations.replies` returns threads) and views (so they can be
 updated and pushed), takes response_url posts and file uploads, and checks every Block Kit payload with
-`slack_sdk.models`, answering `invalid_blocks` / `invalid_arguments` where Slack would.
+`slack_sdk.models`, answering `invalid_blocks` / `invalid_arguments` where Slack would. It also plays an
+AI app's thread: the status, title and suggested prompts of assistant.threads.*, and a reply streamed with
+chat.startStream / appendStream / stopStream, refused where Slack's reference for each method refuses.
 """
 
 from __future__ import annotations
 
 import itertools
 import json
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -25,7 +28,10 @@ from bot.slack.block_check import blocks_problem, view_problem
 BOT_TOKEN, APP_TOKEN = "xoxb-fake-token", "xapp-1-A0FAKE-1-fake"
 BOT_USER, BOT_ID, TEAM, APP_ID = "U0RESOLUTE", "B0RESOLUTE", "T0001", "A0FAKE"
 DEFAULT_TZ = "America/Toronto"
-_JSON_ARGS = ("blocks", "view", "files", "attachments", "metadata")  # sent as JSON strings in forms
+# sent as JSON strings in forms (slack_sdk sends most of them in a JSON body, where they arrive decoded)
+_JSON_ARGS = ("blocks", "view", "files", "attachments", "metadata", "prompts", "loading_messages", "chunks")
+_TS = re.compile(r"\d+\.\d+")  # a message timestamp, as Slack writes them
+_CHUNK_TYPES = ("markdown_text", "task_update", "plan_update", "blocks")  # chat.*Stream's chunks
 
 
 @dataclass
@@ -54,7 +60,11 @@ class Refused(Exception):
 
 
 def _json(value):
-    return json.loads(value) if isinstance(value, str) else value
+    """A JSON argument as sent; a string that is not JSON is left as it is, for the method to refuse."""
+    try:
+        return json.loads(value) if isinstance(value, str) else value
+    except json.JSONDecodeError:
+        return value
 
 
 class FakeSlack:
@@ -65,6 +75,12 @@ class FakeSlack:
     (channel id -> fields conversations.info answers with, such as is_private; None leaves a field out), `users` (user id -> fields such as tz, tz_offset,
     real_name for users.info), `socket_mode_url` (what apps.connections.open answers). `token` and
     `app_token` are the bearer tokens accepted (None accepts any); `observe` sees every call as made.
+
+    Kept state, to read: `calls`, `messages`, `views`, `homes`, `files`, `reactions`; and for an AI app's
+    threads, keyed by (channel, thread_ts): `statuses` (the status shown now: "" clears it, and so does the
+    app's reply in that thread, as in Slack), `titles` (the latest assistant.threads.setTitle) and `prompts`
+    (the latest suggested prompts as {"title", "prompts"}; thread_ts None when none was given). `streaming`
+    is the (channel, ts) of every message chat.startStream began and chat.stopStream has not yet ended.
     """
 
     def __init__(self, *, token: str | None = BOT_TOKEN, app_token: str | None = APP_TOKEN,
@@ -80,6 +96,10 @@ class FakeSlack:
         self.homes: dict[str, str] = {}  # user id -> the id of their published Home tab
         self.files: dict[str, dict] = {}
         self.reactions: set[tuple[str, str, str]] = set()  # (channel, ts, name)
+        self.statuses: dict[tuple[str, str], str] = {}  # (channel, thread_ts) -> the status shown now
+        self.titles: dict[tuple[str, str], str] = {}
+        self.prompts: dict[tuple[str, str | None], dict] = {}  # -> {"title": str | None, "prompts": [...]}
+        self.streaming: set[tuple[str, str]] = set()  # (channel, ts) of messages still being streamed
         self.socket_mode_url: str | None = None
         self._counter = itertools.count(1)
         self._lock = threading.Condition(threading.RLock())
@@ -99,6 +119,10 @@ class FakeSlack:
             "files.getUploadURLExternal": self._upload_url, "files.completeUploadExternal": self._complete_upload,
             "files.delete": self._delete_file,
             "apps.connections.open": self._connections_open,
+            "assistant.threads.setStatus": self._set_status, "assistant.threads.setTitle": self._set_title,
+            "assistant.threads.setSuggestedPrompts": self._set_prompts,
+            "chat.startStream": self._start_stream, "chat.appendStream": self._append_stream,
+            "chat.stopStream": self._stop_stream,
         }  # fmt: skip
 
     def __enter__(self) -> FakeSlack:
@@ -238,6 +262,7 @@ class FakeSlack:
                    "app_id": APP_ID, "text": args.get("text", ""), "blocks": args.get("blocks") or []}  # fmt: skip
         if args.get("thread_ts"):
             message["thread_ts"] = args["thread_ts"]
+            self.statuses.pop((channel, args["thread_ts"]), None)  # the app's reply clears its status
         self.add_message(channel, message)
         return {"channel": channel, "ts": message["ts"], "message": message}
 
@@ -387,6 +412,130 @@ class FakeSlack:
         if self.files.pop(args.get("file") or "", None) is None:
             raise Refused("file_not_found")  # never uploaded, or deleted already
         return {}
+
+    # -- an AI app's threads: assistant.threads.* --------------------------------------------------------
+    @staticmethod
+    def _required(args: dict, *names: str) -> None:
+        """Slack checks these methods' arguments against a schema: a missing one is invalid_arguments."""
+        for name in names:
+            if args.get(name) is None:
+                raise Refused("invalid_arguments", f"missing required field: {name}")
+
+    def _assistant_thread(self, args: dict, *, thread_required: bool = True) -> tuple[str, str | None]:
+        channel = self._channel(args, "channel_id")
+        thread_ts = args.get("thread_ts")
+        if (thread_required or thread_ts is not None) and not _TS.fullmatch(str(thread_ts)):
+            raise Refused("invalid_thread_ts")
+        return channel, thread_ts
+
+    def _set_status(self, args: dict) -> dict:
+        """Shows "<app> <status>" under the thread; nothing is posted. "" clears it, as does the app's reply."""
+        self._required(args, "channel_id", "thread_ts", "status")
+        if not isinstance(args["status"], str):
+            raise Refused("invalid_arguments", "status must be a string [json-pointer:/status]")
+        loading = args.get("loading_messages")
+        if loading is not None:
+            if not isinstance(loading, list) or not 1 <= len(loading) <= 10:
+                raise Refused("invalid_arguments", "loading_messages must be a list of 1 to 10 strings [json-pointer:/loading_messages]")  # fmt: skip
+            for n, line in enumerate(loading):
+                if not isinstance(line, str) or not 1 <= len(line) <= 50:
+                    raise Refused("invalid_arguments", f"a loading message must be 1 to 50 characters [json-pointer:/loading_messages/{n}]")  # fmt: skip
+        key = self._assistant_thread(args)
+        if args["status"]:
+            self.statuses[key] = args["status"]
+        else:
+            self.statuses.pop(key, None)
+        return {}
+
+    def _set_title(self, args: dict) -> dict:
+        self._required(args, "channel_id", "thread_ts", "title")
+        self.titles[self._assistant_thread(args)] = args["title"]
+        return {}
+
+    def _set_prompts(self, args: dict) -> dict:
+        """Up to four prompts, each a title to show and the message it sends."""
+        self._required(args, "channel_id", "prompts")
+        prompts = args["prompts"]
+        if not isinstance(prompts, list) or not 1 <= len(prompts) <= 4:
+            raise Refused(
+                "invalid_arguments", "prompts must be a list of 1 to 4 items [json-pointer:/prompts]"
+            )
+        for n, prompt in enumerate(prompts):
+            for part in ("title", "message"):
+                if not isinstance(prompt, dict) or not prompt.get(part) or not isinstance(prompt[part], str):
+                    raise Refused("invalid_arguments", f"missing required field: {part} [json-pointer:/prompts/{n}]")  # fmt: skip
+        key = self._assistant_thread(args, thread_required=False)
+        self.prompts[key] = {"title": args.get("title"), "prompts": prompts}
+        return {}
+
+    # -- a streamed reply: chat.startStream, chat.appendStream, chat.stopStream ----------------------------
+    @staticmethod
+    def _streamed_text(args: dict) -> str | None:
+        """What one call adds to a streamed message: its markdown_text, then its markdown_text chunks (what
+        slack_sdk's chat_stream sends); None when it sends neither. Other chunks (tasks, plans) add no text."""
+        chunks = args.get("chunks")
+        if chunks is not None:
+            if not isinstance(chunks, list):
+                raise Refused("invalid_chunks", "chunks must be a list [json-pointer:/chunks]")
+            for n, chunk in enumerate(chunks):
+                kind = chunk.get("type") if isinstance(chunk, dict) else None
+                if kind not in _CHUNK_TYPES or (
+                    kind == "markdown_text" and not isinstance(chunk.get("text"), str)
+                ):
+                    raise Refused("invalid_chunks", f"unsupported chunk [json-pointer:/chunks/{n}]")
+        text = args.get("markdown_text")
+        if text is not None and not isinstance(text, str):
+            raise Refused("invalid_arguments", "markdown_text must be a string [json-pointer:/markdown_text]")
+        if text is None and chunks is None:
+            return None
+        return (text or "") + "".join(c["text"] for c in chunks or [] if c["type"] == "markdown_text")
+
+    def _start_stream(self, args: dict) -> dict:
+        """A bot message, empty or with the first text, that appendStream adds to until stopStream. Outside a
+        DM Slack wants the person it is streamed to (recipient_team_id, recipient_user_id). Slack's reference
+        now has thread_ts optional (without it, a top-level message), though slack_sdk 3.48 always sends it."""
+        channel = self._channel(args)
+        if not channel.startswith("D"):
+            for part in ("team", "user"):  # with neither, Slack is seen to name the team
+                if not args.get(f"recipient_{part}_id"):
+                    raise Refused(f"missing_recipient_{part}_id")
+        text = self._streamed_text(args) or ""
+        message = {"type": "message", "ts": self.new_ts(), "user": BOT_USER, "bot_id": BOT_ID,
+                   "app_id": APP_ID, "text": text, "blocks": []}  # fmt: skip
+        if args.get("thread_ts"):
+            message["thread_ts"] = args["thread_ts"]
+            self.statuses.pop((channel, args["thread_ts"]), None)  # the reply has begun
+        self.add_message(channel, message)
+        self.streaming.add((channel, message["ts"]))
+        return {"channel": channel, "ts": message["ts"]}
+
+    def _streamed(self, args: dict) -> tuple[str, dict]:
+        channel = self._channel(args)
+        message = self._find(channel, args.get("ts") or "")
+        if message.get("bot_id") != BOT_ID:
+            raise Refused("message_not_owned_by_app")
+        if (channel, message["ts"]) not in self.streaming:
+            raise Refused("message_not_in_streaming_state")  # never streamed, or stopped already
+        return channel, message
+
+    def _append_stream(self, args: dict) -> dict:
+        text = self._streamed_text(args)
+        if text is None:
+            raise Refused("no_text")  # markdown_text (or chunks) is required
+        channel, message = self._streamed(args)
+        message["text"] += text
+        return {"channel": channel, "ts": message["ts"]}
+
+    def _stop_stream(self, args: dict) -> dict:
+        """Ends the stream: the last text is added and `blocks` go under it; an ordinary message from then."""
+        problem = blocks_problem(args.get("blocks"))
+        if problem:
+            raise Refused("invalid_blocks", problem)
+        text = self._streamed_text(args) or ""
+        channel, message = self._streamed(args)
+        message.update(text=message["text"] + text, blocks=args.get("blocks") or [])
+        self.streaming.discard((channel, message["ts"]))
+        return {"channel": channel, "ts": message["ts"], "message": message}
 
     def _connections_open(self, args: dict) -> dict:
         if not self.socket_mode_url:
