@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Engine, Row, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.store import claims
+from bot.store.engine import upsert_insert
 from bot.store.tables import answer_feedback, slack_answers, slack_claims
 
 
@@ -90,7 +90,7 @@ def vote(engine: Engine, *, answer_id: str, user_id: str, helpful: bool, now: da
         if conn.execute(select(slack_answers.c.id).where(slack_answers.c.id == answer_id)).first() is None:
             return False
         # one statement, so two clicks at once (two instances, or a double click) cannot both insert
-        upsert = _insert_for(conn.dialect.name)(answer_feedback).values(
+        upsert = upsert_insert(conn)(answer_feedback).values(
             answer_id=answer_id, user_id=user_id, helpful=helpful, created_at=now
         )
         conn.execute(
@@ -100,12 +100,3 @@ def vote(engine: Engine, *, answer_id: str, user_id: str, helpful: bool, now: da
             )
         )
     return True
-
-
-def _insert_for(dialect: str):
-    """The dialect's INSERT, which has ON CONFLICT DO UPDATE (SQLite and PostgreSQL both do)."""
-    if dialect == "postgresql":
-        return postgresql.insert
-    if dialect == "sqlite":
-        return sqlite.insert
-    raise NotImplementedError(f"the answer log supports SQLite and PostgreSQL, not {dialect}")

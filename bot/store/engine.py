@@ -194,3 +194,14 @@ def _adopt_legacy(conn: Connection, config: Config) -> bool:
 
 def _where(conn: Connection) -> str:
     return conn.engine.url.render_as_string(hide_password=True)
+
+
+def upsert_insert(conn: Connection):
+    """The connection's dialect's INSERT, which has ON CONFLICT DO UPDATE (SQLite and PostgreSQL both do)."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    if conn.dialect.name == "postgresql":
+        return postgresql.insert
+    if conn.dialect.name == "sqlite":
+        return sqlite.insert
+    raise NotImplementedError(f"Resolute supports SQLite and PostgreSQL, not {conn.dialect.name}")
