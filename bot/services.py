@@ -261,7 +261,40 @@ class Services:
 
         return Asking(answerer=self.answerer, answer_log=self.answer_log,
                       priorities=self.district.home_priorities, answerer_for=self.answerer_for,
-                      note_copies=self.notes.copies, recent_checkins=self.recent_checkins)  # fmt: skip
+                      note_copies=self.notes.copies, recent_checkins=self.recent_checkins,
+                      suggestions=self.suggested_prompts, scope=self.scoped_question,
+                      respond_to=self.respond_to)  # fmt: skip
+
+    def respond_to(self, channel: str) -> str:
+        """ "questions" where the district file has Resolute answer every question asked, else "mentions"."""
+        from bot.district.service import NotLoaded
+
+        try:
+            rule = self.district.config().channel(channel)
+        except NotLoaded:
+            return "mentions"
+        return rule.respond_to if rule else "mentions"
+
+    def suggested_prompts(self, client, user: str) -> list[dict]:
+        """The prompts a new assistant thread offers `user`: their own school first if they lead one."""
+        from bot.slack.members import person_names
+
+        return [{"title": title, "message": question}
+                for title, question in self.district.suggested_questions(person_names(client, user))]  # fmt: skip
+
+    def scoped_question(self, question: str, channel: str) -> str:
+        """The question as answered in `channel`: one that names no school, asked in (or while viewing) a
+        channel the district file gives a school, is about that school."""
+        from bot.district.service import NotLoaded
+
+        try:
+            rule = self.district.config().channel(channel)
+        except NotLoaded:
+            return question
+        if rule is None or rule.school is None or self.data_answers.schools_named(question):
+            return question
+        school = self.district.store.schools().get(rule.school)
+        return f"{question} (at {school.name})" if school else question
 
     def recent_checkins(self, user: str, weeks: int) -> list[dict] | None:
         """A member's items of their last `weeks` check-ins, each with the name of what it serves; None when

@@ -87,7 +87,10 @@ def test_an_answer_keeps_its_feedback_buttons_whatever_its_sources():
                                         footer=[blocks.invite_hint()])  # fmt: skip
     assert len(built) == kit.MESSAGE_BLOCKS and valid(built)
     assert built[0]["text"]["text"] == "The target is 88 percent [1]."  # the answer itself stays
-    assert built[-2]["block_id"] == "feedback" and built[-2]["elements"][0]["value"] == "a1"
+    feedback = built[-2]
+    assert feedback["type"] == "context_actions" and feedback["elements"][0]["type"] == "feedback_buttons"
+    sides = feedback["elements"][0]["positive_button"], feedback["elements"][0]["negative_button"]
+    assert [blocks.feedback_click(side["value"]) for side in sides] == [(True, "a1"), (False, "a1")]
     assert "/invite @Resolute" in built[-1]["elements"][0]["text"]
 
 

@@ -64,12 +64,13 @@ class Slack:
         return self.post(json.dumps(envelope), "application/json", **kw)
 
     def click(
-        self, action_id: str, value: str, *, response_url: str, user: str = "UALICE"
+        self, action_id: str, value: str, *, response_url: str, user: str = "UALICE", kind: str = "button"
     ) -> tuple[int, str, float]:
+        """A button clicked; `kind` is the element's type ("feedback_buttons" for Slack's thumbs)."""
         payload = {"type": "block_actions", "team": {"id": "T0001"}, "user": {"id": user, "name": "alice"},
                    "api_app_id": "A0001", "trigger_id": "trig1", "response_url": response_url,
                    "channel": {"id": "C0001"}, "container": {"type": "message"},
-                   "actions": [{"type": "button", "action_id": action_id, "block_id": "feedback",
+                   "actions": [{"type": kind, "action_id": action_id, "block_id": "feedback",
                                 "value": value, "action_ts": str(time.time())}]}  # fmt: skip
         return self.post(urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded")
 
@@ -95,13 +96,17 @@ def answers_in(fake_slack: FakeSlack) -> list:
     ]
 
 
-def wait_answers(fake_slack: FakeSlack, count: int, timeout: float = 60.0) -> list:
-    """The first `count` answers, once each is finished: posted, logged, its copies recorded, :eyes: removed."""
+def wait_answers(fake_slack: FakeSlack, count: int, timeout: float = 60.0, *, reactions: bool = True) -> list:
+    """The first `count` answers, once each is finished: posted, logged, its copies recorded, :eyes: removed
+    (`reactions=False`: answers in the assistant panel, which has a status instead: once posted)."""
     deadline = time.monotonic() + timeout
     while len(answers_in(fake_slack)) < count:
         assert time.monotonic() < deadline, f"{len(answers_in(fake_slack))} answers posted, expected {count}"
         time.sleep(0.02)
-    fake_slack.wait_for("reactions.remove", count, timeout)  # an answer's last step, after what it records
+    if reactions:
+        fake_slack.wait_for(
+            "reactions.remove", count, timeout
+        )  # an answer's last step, after what it records
     return answers_in(fake_slack)
 
 
@@ -240,13 +245,19 @@ def test_a_direct_message_is_answered_and_the_home_tab_published(slack, fake_sla
     assert "/ask QUESTION" in view and "priorities" in view
 
 
-def test_helpful_click_is_stored_with_question_answer_and_user(slack, fake_slack, services):
+def feedback_values(answer) -> tuple[str, str]:
+    """The values of the positive and negative sides of Slack's feedback buttons under an answer."""
+    [element] = [e for b in answer.args["blocks"] if b["type"] == "context_actions" for e in b["elements"]]
+    assert element["type"] == "feedback_buttons" and element["action_id"] == blocks.FEEDBACK
+    return element["positive_button"]["value"], element["negative_button"]["value"]
+
+
+def test_slacks_feedback_buttons_store_the_verdict_with_question_answer_and_user(slack, fake_slack, services):
     slack.command("What is the graduation target?")
     [answer] = wait_answers(fake_slack, 1)
-    answer_id = answer.args["blocks"][-1]["elements"][0]["value"]
-    status, _, _ = slack.click(
-        blocks.FEEDBACK_HELPFUL, answer_id, response_url=fake_slack.response_url(), user="UBEN"
-    )
+    helpful, not_helpful = feedback_values(answer)
+    status, _, _ = slack.click(blocks.FEEDBACK, helpful, response_url=fake_slack.response_url(), user="UBEN",
+                               kind="feedback_buttons")  # fmt: skip
     assert status == 200
     [thanks] = fake_slack.wait_for("response_url")
     assert thanks.args["text"] == blocks.feedback_thanks(True) and thanks.args["response_type"] == "ephemeral"
@@ -259,10 +270,17 @@ def test_helpful_click_is_stored_with_question_answer_and_user(slack, fake_slack
     assert row.user_id == "UBEN" and row.helpful is True and row.asker == "UALICE"
     assert row.question == "What is the graduation target?" and row.answer == answer.args["text"]
     # changing one's mind updates the verdict rather than adding a second one
-    slack.click(blocks.FEEDBACK_NOT_HELPFUL, answer_id, response_url=fake_slack.response_url(), user="UBEN")
+    slack.click(blocks.FEEDBACK, not_helpful, response_url=fake_slack.response_url(), user="UBEN",
+                kind="feedback_buttons")  # fmt: skip
     fake_slack.wait_for("response_url", 2)
     with services.engine.connect() as conn:
         assert conn.execute(select(answer_feedback.c.helpful)).scalars().all() == [False]
+    # the Helpful button of an answer posted before Slack's feedback buttons still counts
+    answer_id = blocks.feedback_click(helpful)[1]
+    slack.click(blocks.FEEDBACK_HELPFUL, answer_id, response_url=fake_slack.response_url(), user="UBEN")
+    fake_slack.wait_for("response_url", 3)
+    with services.engine.connect() as conn:
+        assert conn.execute(select(answer_feedback.c.helpful)).scalars().all() == [True]
 
 
 def test_a_failure_while_answering_is_told_to_the_user_and_logged(
@@ -307,7 +325,7 @@ def test_long_answers_are_cut_to_slack_limits():
     huge = Answer(("A long sentence about the plan [1]. " * 40 + "\n\n") * 200, "llm", sources)
     text, built = blocks.answer_message(huge, answer_id="abc")
     assert blocks_problem(built) is None and len(built) == blocks.MAX_BLOCKS
-    assert built[-1]["type"] == "actions"  # the feedback buttons always survive
+    assert built[-1]["type"] == "context_actions"  # the feedback buttons always survive
     sections = [b for b in built if b["type"] == "section"]
     assert len(sections) == blocks.MAX_BLOCKS - 5  # Sources heading, 3 x 10 sources, the buttons
     assert sections[-1]["text"]["text"].endswith(blocks.CUT_NOTE)

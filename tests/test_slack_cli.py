@@ -52,7 +52,9 @@ def test_manifest_declares_every_scope_event_and_command_the_app_uses():
     assert settings["socket_mode_enabled"] is True and settings["interactivity"]["is_enabled"] is True
     assert set(settings["event_subscriptions"]["bot_events"]) >= {
         "app_mention", "app_home_opened", "message.channels", "message.groups", "message.im",
-        "member_joined_channel", "member_left_channel"}  # notes: a reader who leaves loses access at once  # fmt: skip
+        "member_joined_channel", "member_left_channel",  # notes: a reader who leaves loses access at once
+        "assistant_thread_started", "assistant_thread_context_changed"}  # the assistant panel  # fmt: skip
+    assert manifest["features"]["assistant_view"]["assistant_description"]
     commands = {c["command"]: c for c in manifest["features"]["slash_commands"]}
     assert list(commands) == ["/ask", "/progress", "/checkin", "/note", "/notes"]
     for escaped in ("/checkin", "/note", "/notes"):  # a person picked from the @ menu arrives as <@U...>
@@ -61,7 +63,7 @@ def test_manifest_declares_every_scope_event_and_command_the_app_uses():
     assert manifest["features"]["app_home"]["messages_tab_read_only_enabled"] is False
     assert set(manifest["oauth_config"]["scopes"]["bot"]) >= {
         "app_mentions:read", "channels:history", "groups:history", "im:history", "chat:write", "commands",
-        "reactions:write", "files:write",
+        "reactions:write", "files:write", "assistant:write",
         "channels:read", "groups:read", "im:write", "users:read"}  # check-ins: members, DMs, time zones  # fmt: skip
 
 
@@ -206,7 +208,7 @@ def test_serve_http_answers_signed_requests_end_to_end(console_services, knowled
             assert "88 percent" in answer.args["text"]
             assert fake.called("auth.test")  # the app checked its token against SLACK_API_URL
             time.sleep(0.2)
-            assert json.loads(json.dumps(answer.args["blocks"]))[-1]["type"] == "actions"
+            assert json.loads(json.dumps(answer.args["blocks"]))[-1]["type"] == "context_actions"
         finally:
             process.terminate()
             process.wait(timeout=20)

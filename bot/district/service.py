@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +12,9 @@ from bot.district.cards import write_cards
 from bot.district.model import DistrictConfig, district_file, load_district
 from bot.district.progress import STATUS_LABELS, ProgressReport, target_progress
 from bot.district.store import DistrictStore
+
+SUGGESTIONS = 4  # the most suggested prompts Slack shows in an assistant thread
+BEHIND = 2  # of them, at most this many targets behind their trajectory
 
 
 class NotLoaded(Exception):
@@ -93,6 +96,30 @@ class District:
         if school is not None:
             report = self._school_view(config, report, school)
         return report
+
+    def suggested_questions(
+        self, names: Sequence[str] = (), *, limit: int = SUGGESTIONS
+    ) -> list[tuple[str, str]]:
+        """Questions to offer a member who opens a new conversation, as (title, question), most useful first:
+        how their own school is doing when `names` (their Slack names) is a principal's in schools.csv, two
+        targets behind their trajectory (off track first), then each priority's plan. Empty before a load."""
+        try:
+            config = self.config()
+        except NotLoaded:
+            return []
+        wanted = {" ".join(n.split()).lower() for n in names if n and n.strip()}
+        found: list[tuple[str, str]] = []
+        for school in self.store.schools().values():
+            if school.principal and " ".join(school.principal.split()).lower() in wanted:
+                found.append((f"How is {school.name} doing?", f"How is {school.name} doing on our targets?"))
+        behind = [t for t in self.store.report(config).targets if t.status in ("off_track", "at_risk")]
+        behind.sort(key=lambda t: (t.status != "off_track", t.target.label))
+        for t in behind[:BEHIND]:  # leave room for the priorities
+            found.append((f"{t.target.label}: {STATUS_LABELS[t.status]}",
+                          f"How are we doing on {t.target.label}, and which schools are furthest behind?"))  # fmt: skip
+        for p in config.priorities:
+            found.append((f"Our plan for {p.name.lower()}", f"What is our plan for {p.name.lower()}?"))
+        return list(dict.fromkeys(found))[:limit]
 
     def find_school(self, text: str) -> str | None:
         """A school id from an id or a name, ignoring case ("ls01", "Prairie Wind Elementary", "prairie")."""

@@ -39,6 +39,19 @@ def plain_text(text: str, *, bot_user_id: str | None = None) -> str:
     return " ".join(html.unescape(text).split())
 
 
+_ASKING = re.compile(
+    r"^(?:who|whom|whose|what|when|where|why|how|which|is|are|was|were|do|does|did|can|could|should|would|"
+    r"will|has|have|had|may|shall)\b",
+    re.I,
+)
+
+
+def is_question(text: str) -> bool:
+    """A question rather than a statement: it ends with "?" or opens the way a question does ("how many ...")."""
+    said = text.strip()
+    return said.endswith("?") or bool(_ASKING.match(said))
+
+
 def _ts(value: str) -> tuple[int, int]:
     seconds, _, micros = value.partition(".")
     return int(seconds), int(micros or 0)
@@ -57,6 +70,9 @@ class Asking:
         max_concurrent: int = 2,
         note_copies: NoteCopies | None = None,
         recent_checkins: Callable[[str, int], list[dict] | None] | None = None,
+        suggestions: Callable[[WebClient, str], list[dict]] | None = None,
+        scope: Callable[[str, str], str] | None = None,
+        respond_to: Callable[[str], str] | None = None,
     ) -> None:
         self._answerer = answerer
         self._copies = note_copies  # an answer that quoted a note is taken back from Slack when it goes
@@ -67,12 +83,23 @@ class Asking:
         self._priorities = priorities or (lambda: [])
         # a member's items of their last check-ins for the Home tab (None: check-ins are off)
         self._recent = recent_checkins or (lambda user, weeks: None)
+        # the questions a new assistant thread offers a member: `suggestions(client, user)` -> [{title, message}]
+        self._suggestions = suggestions or (lambda client, user: [])
+        # a question that names no school, asked in (or while viewing) a channel the district file gives a
+        # school, is about that school: `scope(question, channel)` -> the question to answer
+        self._scope = scope or (lambda question, channel: question)
+        # "questions" in a channel where every question gets an answer in its thread, else "mentions"
+        self._respond_to = respond_to or (lambda channel: "mentions")
         # retrieval is CPU-bound: more answers at once only slow each other (and the acks) down
         self._slots = threading.BoundedSemaphore(max_concurrent)
 
     def answer_message(self, client: WebClient, *, channel: str, user_id: str, text: str, ts: str,
-                       thread_ts: str | None, bot_user_id: str | None, only_our_threads: bool = False) -> None:  # fmt: skip
-        """Answer a mention or a DM in its thread; with `only_our_threads`, only in threads Resolute is in."""
+                       thread_ts: str | None, bot_user_id: str | None, only_our_threads: bool = False,
+                       assistant: bool = False, viewing: str | None = None) -> None:  # fmt: skip
+        """Answer a mention or a DM in its thread; with `only_our_threads`, only in threads Resolute is in.
+
+        `assistant`: a message in an assistant-panel thread, answered with a status and a title rather than
+        the :eyes: marker; `viewing` is the channel the member had open there (the thread's context)."""
         if only_our_threads and not (thread_ts and self._log.in_thread(channel, thread_ts)):
             return
         key = f"message:{channel}:{ts}"
@@ -85,9 +112,37 @@ class Asking:
             if not question:
                 client.chat_postMessage(channel=channel, thread_ts=root, text=blocks.USAGE)
                 return
+            earlier = self._log.in_thread(channel, root) if thread_ts else []
             history = self._history(client, channel, root, before_ts=ts) if thread_ts else []
+            if assistant and not earlier:  # the conversation is named after its first question
+                self._courtesy(client.assistant_threads_setTitle, channel_id=channel, thread_ts=root,
+                               title=blocks.thread_title(question))  # fmt: skip
             self._answer(client, channel=channel, thread_ts=root, question_ts=ts, user_id=user_id,
-                         question=question, history=history)  # fmt: skip
+                         question=question, history=history, assistant=assistant,
+                         asked=self._scope(question, viewing or channel))  # fmt: skip
+
+    def answer_channel_message(self, client: WebClient, *, channel: str, user_id: str, text: str, ts: str,
+                               bot_user_id: str | None) -> None:  # fmt: skip
+        """A message in a channel that mentions no one: answered in its thread when the district file says
+        that channel gets every question answered and the message is a question; else left alone."""
+        question = plain_text(text, bot_user_id=bot_user_id)
+        if self._respond_to(channel) != "questions" or not is_question(question):
+            return
+        self.answer_message(client, channel=channel, user_id=user_id, text=text, ts=ts, thread_ts=None,
+                            bot_user_id=bot_user_id)  # fmt: skip
+
+    def open_assistant_thread(self, client: WebClient, *, channel: str, thread_ts: str, user_id: str) -> None:
+        """A member opened a new assistant thread: greet them and offer questions drawn from the district."""
+        key = f"assistant:{channel}:{thread_ts}"
+        if not self._log.claim(key):
+            return
+        with self._claimed(key):
+            prompts = self._suggestions(client, user_id)
+            greeting = blocks.ASSISTANT_GREETING + (blocks.ASSISTANT_PROMPTS_BELOW if prompts else "")
+            client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=greeting)
+            if prompts:
+                client.assistant_threads_setSuggestedPrompts(channel_id=channel, thread_ts=thread_ts,
+                                                            title=blocks.PROMPTS_TITLE, prompts=prompts)  # fmt: skip
 
     def answer_command(self, client: WebClient, *, channel: str, user_id: str, question: str, key: str,
                        reply_privately: Callable[[str, list[dict]], None] | None = None) -> None:  # fmt: skip
@@ -111,7 +166,7 @@ class Asking:
                 raise
             # a channel Resolute was never invited to: answer the asker alone, and say how to fix it
             with self._slots:
-                answer = self._answerer.ask(question)
+                answer = self._answerer.ask(self._scope(question, channel))
             answer_id = self._log.record(channel=channel, thread_ts="", question_ts=None, user_id=user_id,
                                          question=question, answer=answer)  # fmt: skip
             text, answer_blocks = blocks.answer_message(
@@ -120,7 +175,7 @@ class Asking:
             reply_privately(text, answer_blocks)
             return
         self._answer(client, channel=posted["channel"], thread_ts=posted["ts"], question_ts=None,
-                     user_id=user_id, question=question, history=[])  # fmt: skip
+                     user_id=user_id, question=question, history=[], asked=self._scope(question, channel))  # fmt: skip
 
     @contextmanager
     def _claimed(self, key: str) -> Iterator[None]:
@@ -150,14 +205,22 @@ class Asking:
             return None
 
     def _answer(self, client: WebClient, *, channel: str, thread_ts: str, question_ts: str | None,
-                user_id: str, question: str, history: list[Turn]) -> None:  # fmt: skip
+                user_id: str, question: str, history: list[Turn], assistant: bool = False,
+                asked: str | None = None) -> None:  # fmt: skip
+        """Answer `asked` (the question as scoped to a school, else `question`) in the thread; the log and
+        the thread keep `question` as the member typed it."""
         marked = question_ts or thread_ts  # the :eyes: goes on the question
-        self._react(client.reactions_add, channel, marked)
+        if assistant:  # the panel shows a status under the question until the answer is posted
+            self._courtesy(client.assistant_threads_setStatus, channel_id=channel, thread_ts=thread_ts,
+                           status=blocks.ASSISTANT_STATUS)  # fmt: skip
+        else:
+            self._react(client.reactions_add, channel, marked)
+        posted_answer = False
         try:
             # a direct message: an IM channel (D...) Resolute posts in, or the modal's answer in the asker's DM
             answerer = self._answerer_for(user_id, client, direct=channel.startswith("D"))
             with self._slots:
-                answer = answerer.ask(question, history=history)
+                answer = answerer.ask(asked or question, history=history)
             answer_id = self._log.record(channel=channel, thread_ts=thread_ts, question_ts=question_ts,
                                          user_id=user_id, question=question, answer=answer)  # fmt: skip
             text, answer_blocks = blocks.answer_message(answer, answer_id=answer_id)
@@ -165,13 +228,18 @@ class Asking:
                 channel=channel, thread_ts=thread_ts, text=text, blocks=answer_blocks,
                 unfurl_links=False, unfurl_media=False,
             )  # fmt: skip
+            posted_answer = True
             self._log.posted(answer_id, posted["ts"])
             if self._copies is not None:
                 self._copies.record(
                     note_ids(answer), channel=posted["channel"], ts=posted["ts"], kind="answer"
                 )
         finally:
-            self._react(client.reactions_remove, channel, marked)
+            if not assistant:
+                self._react(client.reactions_remove, channel, marked)
+            elif not posted_answer:  # Slack clears the status when the answer is posted; else it lingers
+                self._courtesy(client.assistant_threads_setStatus, channel_id=channel, thread_ts=thread_ts,
+                               status="")  # fmt: skip
 
     def _history(self, client: WebClient, channel: str, thread_ts: str, *, before_ts: str) -> list[Turn]:
         """Earlier turns of a thread: Resolute's own answers from the log, people's messages from Slack."""
@@ -200,6 +268,16 @@ class Asking:
                 ):  # a colleague's message the question may refer to ("what does the plan say about this?")
                     turns.append(Turn(said, ""))
         return turns[-HISTORY_TURNS:]
+
+    @staticmethod
+    def _courtesy(call: Callable, **args) -> None:
+        """A status or a title: never fail an answer over one (a DM thread outside the panel refuses them)."""
+        try:
+            call(**args)
+        except SlackApiError as exc:
+            log.warning(
+                "could not set the assistant thread's status or title (%s)", exc.response.get("error")
+            )
 
     @staticmethod
     def _react(call: Callable, channel: str, ts: str) -> None:

@@ -41,6 +41,8 @@ HELP = """Type a question and press Enter: it is sent to Resolute as a direct me
                      /checkin support @U0ALEX: TEXT, /checkin status, /checkin summary, /checkin help
   /prompt            send this week's check-in prompt now (as on check-in day); /click Fill in my check-in
   /home              open Resolute's Home tab
+  /assistant         open a conversation in Slack's assistant panel, beside #leadership: it greets you and
+                     suggests questions; what you type then goes into it (/assistant close leaves it)
   /click LABEL       click the button labelled LABEL (in the open modal, the Home tab or a message sent to you)
   /submit TEXT       fill in the open modal and submit it (several fields: TEXT | TEXT; an empty
                      part keeps what the field holds, - empties it)
@@ -103,6 +105,7 @@ class Console:
         # channel's, anyone's to click)
         self._surfaces: list[dict] = []
         self._you = YOU  # who is typing: /as changes it
+        self._assistant: str | None = None  # the open assistant-panel thread's ts: typed lines go there
 
     @property
     def slack(self) -> FakeSlack:
@@ -174,6 +177,8 @@ class Console:
                 self._write(f"(running the weekly digest job now: {said})")
         elif command == "/prompt":
             self._prompt()
+        elif command == "/assistant":
+            self._open_assistant(closing=rest == "close")
         elif command == "/home":
             self._event({"type": "app_home_opened", "user": self._you, "channel": self._dm, "tab": "home"})
         elif command == "/as":
@@ -197,9 +202,23 @@ class Console:
         elif command.startswith("/"):
             self._command(command, rest)
         else:
-            self._message(self._dm, line)
+            self._message(self._dm, line, thread_ts=self._assistant)
         self._executor.wait_idle()
         return True
+
+    def _open_assistant(self, *, closing: bool) -> None:
+        """Slack opens a new assistant thread in your DM with Resolute, viewing #leadership, and says so."""
+        if closing:
+            self._assistant = None
+            self._write("(assistant conversation closed: what you type is a direct message again)")
+            return
+        ts = self._slack.new_ts()
+        self._slack.add_message(self._dm, {"type": "message", "subtype": "assistant_app_thread", "user": self._you,
+                                           "text": "", "ts": ts})  # fmt: skip
+        self._assistant = ts
+        self._event({"type": "assistant_thread_started", "event_ts": ts,
+                     "assistant_thread": {"user_id": self._you, "channel_id": self._dm, "thread_ts": ts,
+                                          "context": {"channel_id": CHANNEL, "team_id": TEAM}}})  # fmt: skip
 
     def _prompt(self) -> None:
         """Run the check-ins' sender as on check-in day: you are the channel's one member."""
@@ -291,7 +310,7 @@ class Console:
             asked = button["confirm"]
             self._write(f"  (Slack asks: {asked['title']['text']} {asked['text']['text']} — "
                         f"[{(asked.get('confirm') or {}).get('text', 'Yes')}])")  # fmt: skip
-        action = {"type": "button", "action_id": button.get("action_id"), "block_id": block.get("block_id", "b"),
+        action = {"type": button.get("type", "button"), "action_id": button.get("action_id"), "block_id": block.get("block_id", "b"),
                   "text": button["text"], "value": button.get("value"), "action_ts": str(time.time())}  # fmt: skip
         if "view" in surface:
             view = surface["view"]
@@ -370,6 +389,14 @@ class Console:
             self._write(f"  (Slack refused {method}: {reply.get('error')}{' — ' + detail if detail else ''})")
         elif method == "reactions.add":
             self._write("  (Resolute is looking through the documents...)")
+        elif method == "assistant.threads.setStatus" and args.get("status"):
+            self._write(f"  (Resolute {args['status']})")
+        elif method == "assistant.threads.setTitle":
+            self._write(f"  (the conversation is titled: {args.get('title')})")
+        elif method == "assistant.threads.setSuggestedPrompts":
+            prompts = _json_or_list(args.get("prompts"))
+            self._write(f"\nResolute suggests ({args.get('title') or 'prompts'}):\n"
+                        + "\n".join(f"  • {p.get('message')}" for p in prompts))  # fmt: skip
         elif method in ("chat.postMessage", "chat.update"):
             message = {**reply["message"], "channel": reply["channel"]}
             to = _addressee(str(args.get("channel", "")), reply["channel"])
@@ -419,8 +446,9 @@ class Console:
     def _remember(self, message: dict, to: str | None) -> None:
         if any(True for _ in buttons(message.get("blocks") or [])):
             self._surfaces = [*self._surfaces[-20:], {"message": message, "to": to}]
-        answer_id = next((b.get("value") for _, b in buttons(message.get("blocks") or [])
-                          if b.get("action_id") == blocks.FEEDBACK_HELPFUL), None)  # fmt: skip
+        clicks = [blocks.feedback_click(b.get("value") or "") for _, b in buttons(message.get("blocks") or [])
+                  if b.get("action_id") == blocks.FEEDBACK]  # fmt: skip
+        answer_id = next((click[1] for click in clicks if click), None)
         if answer_id:
             self._last_answer = {"channel": message["channel"], "thread_ts": message.get("thread_ts") or message["ts"],
                                  "ts": message["ts"], "answer_id": answer_id}  # fmt: skip
@@ -432,6 +460,11 @@ def _addressee(sent_to: str, channel: str) -> str | None:
     if sent_to.startswith(("U", "W")):
         return sent_to
     return "U" + channel[1:] if channel.startswith("D") else None
+
+
+def _json_or_list(value) -> list:
+    """A list argument as the app sent it: already decoded, or JSON in a form field."""
+    return json.loads(value) if isinstance(value, str) else list(value or [])
 
 
 def _json_or_text(body: str) -> dict:

@@ -10,8 +10,15 @@ YOU = "U0YOU"  # the console's person, unless /as says otherwise
 
 
 def buttons(blocks_: list[dict]) -> Iterable[tuple[dict, dict]]:
-    """(block, button) for every button in these blocks: section accessories and actions."""
+    """(block, button) for every button in these blocks: section accessories and actions, and each side of
+    Slack's feedback buttons (as a button of type "feedback_buttons" with that side's text and value)."""
     for block in blocks_ or []:
+        if block.get("type") == "context_actions":
+            for e in block.get("elements", []):
+                if e.get("type") == "feedback_buttons":
+                    for side in (e["positive_button"], e["negative_button"]):
+                        yield block, {"type": "feedback_buttons", "action_id": e.get("action_id"), **side}
+            continue
         elements = block.get("elements", []) if block.get("type") == "actions" else [block.get("accessory")]
         yield from ((block, e) for e in elements if e and e.get("type") == "button")
 
@@ -33,6 +40,8 @@ def render(blocks_: list[dict], fallback: str = "") -> list[str]:
             lines.append(
                 "  ".join(f"[{e['text']['text']}]" for e in block.get("elements", []) if "text" in e)
             )
+        elif kind == "context_actions":
+            lines.append("  ".join(f"[{b['text']['text']}]" for _, b in buttons([block])))
         elif kind == "divider":
             lines.append("─" * 40)
         elif kind == "input":

@@ -1,4 +1,4 @@
-"""A channel's members as Slack lists them, every page."""
+"""A channel's members as Slack lists them, every page; a person's names as Slack shows them."""
 
 from __future__ import annotations
 
@@ -21,3 +21,15 @@ def channel_members(client: WebClient) -> Callable[[str], list[str]]:
                 return found
 
     return members
+
+
+def person_names(client: WebClient, user: str) -> list[str]:
+    """A person's real and display names from users.info (none when Slack will not say)."""
+    from slack_sdk.errors import SlackApiError
+
+    try:
+        found = client.users_info(user=user)["user"]
+    except SlackApiError:
+        return []
+    profile = found.get("profile") or {}
+    return [n for n in (found.get("real_name"), profile.get("real_name"), profile.get("display_name")) if n]

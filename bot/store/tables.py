@@ -308,3 +308,13 @@ note_exports = Table(
     Column("user_id", String(40), nullable=False),
     Column("uploaded_at", DateTime(timezone=True), nullable=False),
 )
+
+# Slack's assistant panel: the channel each leader was viewing when they asked in a thread
+assistant_threads = Table(
+    "assistant_threads",
+    metadata,
+    Column("channel", String(40), primary_key=True),
+    Column("thread_ts", String(40), primary_key=True),
+    Column("context", Text, nullable=False),  # JSON: channel_id, team_id, enterprise_id
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)

@@ -5,15 +5,23 @@ messages and views from them.
 """
 
 from bot.slack.blocks.answers import (
+    ASSISTANT_GREETING,
+    ASSISTANT_PROMPTS_BELOW,
+    ASSISTANT_STATUS,
     ERROR,
     EYES,
+    FEEDBACK,
     FEEDBACK_HELPFUL,
     FEEDBACK_NOT_HELPFUL,
+    PROMPTS_TITLE,
     USAGE,
     answer_message,
+    feedback_click,
     feedback_thanks,
+    feedback_value,
     invite_hint,
     question_message,
+    thread_title,
 )
 from bot.slack.blocks.district import PROGRESS_USAGE, digest_blocks, notice, progress_message
 from bot.slack.blocks.home import (
@@ -36,9 +44,10 @@ from bot.slack.blocks.kit import (
 MAX_BLOCKS = MESSAGE_BLOCKS
 
 __all__ = [
-    "ASK_INPUT_ACTION", "ASK_INPUT_BLOCK", "ASK_MODAL", "CONTEXT_ELEMENTS", "CUT_NOTE", "ERROR", "EYES",
-    "FALLBACK_CHARS", "FEEDBACK_HELPFUL", "FEEDBACK_NOT_HELPFUL", "MAX_BLOCKS", "MESSAGE_BLOCKS",
-    "OPEN_ASK_MODAL", "PROGRESS_USAGE", "SECTION_CHARS", "USAGE", "answer_message", "ask_modal",
-    "digest_blocks", "escape", "feedback_thanks", "home_view", "invite_hint", "notice", "progress_message",
-    "question_message",
+    "ASK_INPUT_ACTION", "ASK_INPUT_BLOCK", "ASK_MODAL", "ASSISTANT_GREETING", "ASSISTANT_PROMPTS_BELOW", "ASSISTANT_STATUS",
+    "CONTEXT_ELEMENTS", "CUT_NOTE", "ERROR", "EYES", "FALLBACK_CHARS", "FEEDBACK", "FEEDBACK_HELPFUL",
+    "FEEDBACK_NOT_HELPFUL", "MAX_BLOCKS", "MESSAGE_BLOCKS", "OPEN_ASK_MODAL", "PROGRESS_USAGE", "PROMPTS_TITLE",
+    "SECTION_CHARS", "USAGE", "answer_message", "ask_modal", "digest_blocks", "escape", "feedback_click",
+    "feedback_thanks", "feedback_value", "home_view", "invite_hint", "notice", "progress_message",
+    "question_message", "thread_title",
 ]  # fmt: skip

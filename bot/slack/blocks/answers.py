@@ -11,12 +11,11 @@ from bot.slack.blocks.kit import (
     FALLBACK_CHARS,
     MESSAGE_BLOCKS,
     Block,
-    actions,
-    button,
     context,
     contexts,
     cut,
     escape,
+    feedback_buttons,
     section,
     sections,
 )
@@ -25,8 +24,19 @@ from bot.slack.blocks.kit import message as fit_message
 if TYPE_CHECKING:  # the knowledge stack is slow to import; only its type is needed here
     from bot.knowledge.answer import Answer
 
+FEEDBACK = "answer_feedback"  # Slack's feedback buttons under an answer; the value says which and whose
+HELPFUL, NOT_HELPFUL = "helpful", "not_helpful"
+# the Helpful / Not helpful buttons of answers posted before them, still clickable in Slack
 FEEDBACK_HELPFUL = "feedback_helpful"
 FEEDBACK_NOT_HELPFUL = "feedback_not_helpful"
+TITLE_CHARS = 80  # an assistant thread's title: its first question, cut
+ASSISTANT_GREETING = (
+    "Hi! Ask me about the district's plans, research and results: every answer cites the documents it comes "
+    "from."
+)
+ASSISTANT_PROMPTS_BELOW = " A few questions to start with are below."
+ASSISTANT_STATUS = "is reading the district's documents…"
+PROMPTS_TITLE = "Try asking"
 SOURCE_LINE_CHARS = 300  # a source's title and place, so thirty sources stay readable
 
 USAGE = "Ask me about the district's documents and data: `/ask What are our three priorities?`"
@@ -51,14 +61,15 @@ def _source_line(n: int, title: str, location: str, source: str = "") -> str:
 def answer_message(
     answer: Answer, *, answer_id: str, footer: Sequence[Block] = ()
 ) -> tuple[str, list[Block]]:
-    """The fallback text and the blocks of an answer: text with [n], Sources, feedback buttons.
+    """The fallback text and the blocks of an answer: text with [n], Sources, Slack's feedback buttons.
 
     The feedback buttons (and the footer) are always kept; sources that do not fit are left out.
     """
     kept = [
-        actions(
-            button("Helpful", action_id=FEEDBACK_HELPFUL, value=answer_id),
-            button("Not helpful", action_id=FEEDBACK_NOT_HELPFUL, value=answer_id),
+        feedback_buttons(
+            action_id=FEEDBACK,
+            positive=("Helpful", feedback_value(True, answer_id)),
+            negative=("Not helpful", feedback_value(False, answer_id)),
             block_id="feedback",
         ),
         *footer,
@@ -72,6 +83,24 @@ def answer_message(
     sources = sources[: max(0, MESSAGE_BLOCKS - 1 - len(kept))]  # room for one section of answer
     body = sections(escape(answer.answer)) or [section("(no answer)")]
     return cut(answer.answer, FALLBACK_CHARS), fit_message(body, [*sources, *kept])
+
+
+def feedback_value(helpful: bool, answer_id: str) -> str:
+    """What a feedback button sends back: the verdict and the answer's id ("helpful:<id>")."""
+    return f"{HELPFUL if helpful else NOT_HELPFUL}:{answer_id}"
+
+
+def feedback_click(value: str) -> tuple[bool, str] | None:
+    """(helpful, answer id) from a feedback button's value; None for a value no answer of ours carries."""
+    verdict, _, answer_id = value.partition(":")
+    if verdict not in (HELPFUL, NOT_HELPFUL) or not answer_id:
+        return None
+    return verdict == HELPFUL, answer_id
+
+
+def thread_title(question: str) -> str:
+    """An assistant thread's title: its first question, on one line, cut."""
+    return cut(" ".join(question.split()), TITLE_CHARS)
 
 
 def question_message(user_id: str, question: str) -> tuple[str, list[Block]]:

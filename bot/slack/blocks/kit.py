@@ -14,8 +14,10 @@ from collections.abc import Sequence
 from slack_sdk.models.blocks import (
     ActionsBlock,
     ButtonElement,
+    ContextActionsBlock,
     ContextBlock,
     DividerBlock,
+    FeedbackButtonsElement,
     HeaderBlock,
     InputBlock,
     MarkdownTextObject,
@@ -110,6 +112,20 @@ def context(text: str) -> Block:
 def button(text: str, *, action_id: str, value: str | None = None, style: str | None = None) -> ButtonElement:
     """A button; its label is cut to 75 characters (slack_sdk refuses a value over 2,000)."""
     return ButtonElement(text=_plain(text, BUTTON_TEXT_CHARS), action_id=action_id, value=value, style=style)
+
+
+def feedback_buttons(*, action_id: str, positive: tuple[str, str], negative: tuple[str, str],
+                     block_id: str | None = None) -> Block:  # fmt: skip
+    """Slack's own feedback buttons (a thumbs up and down under an AI app's answer) in a context_actions
+    block; `positive` and `negative` are (label, value)."""
+
+    def side(label: str, value: str) -> dict:
+        return {"text": _plain(label, BUTTON_TEXT_CHARS).to_dict(), "value": value,
+                "accessibility_label": label[:BUTTON_TEXT_CHARS]}  # fmt: skip
+
+    element = FeedbackButtonsElement(action_id=action_id, positive_button=side(*positive),
+                                     negative_button=side(*negative))  # fmt: skip
+    return ContextActionsBlock(elements=[element], block_id=block_id).to_dict()
 
 
 def actions(*buttons: ButtonElement, block_id: str | None = None) -> Block:

@@ -6,12 +6,12 @@ from typing import TYPE_CHECKING
 
 from slack_bolt import App
 
-from bot.slack.listeners import actions, commands, errors, events, views
+from bot.slack.listeners import actions, assistant, commands, errors, events, views
 
 if TYPE_CHECKING:  # its type only: the services wire Slack in, and sit above it
     from bot.services import Services
 
-SURFACES = (commands, events, actions, views, errors)
+SURFACES = (assistant, commands, events, actions, views, errors)  # the assistant's middleware first
 
 
 def register(app: App, services: Services) -> None:

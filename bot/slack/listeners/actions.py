@@ -1,4 +1,4 @@
-"""Interactive components: feedback buttons, the Home tab's "Ask a question", the check-in and note buttons."""
+"""Interactive components: Slack's feedback buttons under answers, the Home tab's "Ask a question", the check-in and note buttons."""
 
 from __future__ import annotations
 
@@ -21,18 +21,30 @@ if TYPE_CHECKING:  # its type only: the services wire Slack in, and sit above it
 def register(app: App, services: Services) -> None:
     """Helpful / Not helpful, and opening the ask modal."""
 
-    def feedback(helpful: bool):
+    def store(helpful: bool, answer_id: str, body: dict, respond: Respond) -> None:
+        stored = services.asking.feedback(answer_id=answer_id, user_id=body["user"]["id"], helpful=helpful)
+        text = blocks.feedback_thanks(helpful) if stored else "That answer is no longer on record."
+        respond(text=text, response_type="ephemeral", replace_original=False)
+
+    @app.action(blocks.FEEDBACK)
+    def feedback(ack: Ack, body: dict, action: dict, respond: Respond) -> None:
+        ack()
+        click = blocks.feedback_click(action.get("value", ""))
+        if click is None:
+            respond(text="That feedback button is not one of mine.", response_type="ephemeral",
+                    replace_original=False)  # fmt: skip
+            return
+        store(*click, body, respond)
+
+    def old_button(helpful: bool):  # answers posted before Slack's feedback buttons carry these
         def handle(ack: Ack, body: dict, action: dict, respond: Respond) -> None:
             ack()
-            stored = services.asking.feedback(answer_id=action["value"], user_id=body["user"]["id"],
-                                              helpful=helpful)  # fmt: skip
-            text = blocks.feedback_thanks(helpful) if stored else "That answer is no longer on record."
-            respond(text=text, response_type="ephemeral", replace_original=False)
+            store(helpful, action["value"], body, respond)
 
         return handle
 
-    app.action(blocks.FEEDBACK_HELPFUL)(feedback(True))
-    app.action(blocks.FEEDBACK_NOT_HELPFUL)(feedback(False))
+    app.action(blocks.FEEDBACK_HELPFUL)(old_button(True))
+    app.action(blocks.FEEDBACK_NOT_HELPFUL)(old_button(False))
 
     @app.action(blocks.OPEN_ASK_MODAL)
     def open_modal(ack: Ack, body: dict, client: WebClient) -> None:

@@ -32,8 +32,12 @@ def register(app: App, services: Services) -> None:
             return
         text = event.get("text", "")
         direct = event.get("channel_type") == "im"
-        if not direct and (not event.get("thread_ts") or f"<@{context.bot_user_id}" in text):
-            return  # a channel message that is not a thread follow-up, or a mention (app_mention answers it)
+        if not direct and f"<@{context.bot_user_id}" in text:
+            return  # a mention: app_mention answers it
+        if not direct and not event.get("thread_ts"):  # answered only where every question is
+            services.asking.answer_channel_message(client, channel=event["channel"], user_id=event.get("user", ""),
+                                                   text=text, ts=event["ts"], bot_user_id=context.bot_user_id)  # fmt: skip
+            return
         services.asking.answer_message(
             client, channel=event["channel"], user_id=event.get("user", ""), text=text, ts=event["ts"],
             thread_ts=event.get("thread_ts"), bot_user_id=context.bot_user_id, only_our_threads=not direct,

@@ -1,0 +1,164 @@
+"""Slack's assistant panel as Slack drives it: signed events in (a thread started, the channel being viewed
+changed, a question asked), Web API calls out to the fake Slack (the greeting, suggested prompts, a status,
+a title, the cited answer with Slack's feedback buttons)."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+from sqlalchemy import select
+
+from bot.slack import blocks
+from bot.slack.app import make_slack_app
+from bot.slack.fake import BOT_TOKEN, TEAM, FakeSlack
+from bot.store.assistant_threads import AssistantThreads
+from bot.store.tables import slack_claims
+from tests.conftest import serving
+from tests.test_district import RESULTS, TOML, write_district
+from tests.test_slack import SECRET, Slack, wait_answers
+
+DM = "D0ALICE01"
+VIEWED = "C0BETA0001"  # a school's channel: the district file gives it Beta PS
+SCHOOLS = ("school_id,name,level,cluster,principal\nA,Alpha PS,elementary,North,Grace Okafor\n"
+           "B,Beta PS,elementary,South,Tomas Lindqvist\n")  # fmt: skip
+ASKING = "C0ASKALL01"  # a channel where Resolute answers every question
+CHANNELS = (f'\n[[channels]]\nid = "{VIEWED}"\nrespond_to = "mentions"\nschool = "B"\n'
+            f'\n[[channels]]\nid = "{ASKING}"\nrespond_to = "questions"\n')  # fmt: skip
+
+
+@pytest.fixture
+def services(make_services, knowledge, fake_slack: FakeSlack, tmp_path):
+    built = make_services(
+        slack_bot_token=BOT_TOKEN, slack_signing_secret=SECRET, slack_api_url=fake_slack.url
+    )
+    write_district(tmp_path / "knowledge" / "district", toml=TOML.replace("\n[[priorities]]", CHANNELS + "\n[[priorities]]", 1),
+                   schools=SCHOOLS, results=RESULTS)  # fmt: skip
+    built.district.load()
+    built.ingester.ingest([knowledge])
+    return built
+
+
+@pytest.fixture
+def slack(services):
+    services.warm_up()
+    with serving(make_slack_app(services)) as url:
+        yield Slack(url, SECRET)
+
+
+def start_thread(slack: Slack, fake: FakeSlack, user: str = "UALICE", viewing: str | None = None) -> str:
+    """The member opens a new conversation in the panel; Slack makes the thread and sends the event."""
+    thread_ts = fake.new_ts()
+    fake.add_message(DM, {"type": "message", "subtype": "assistant_app_thread", "user": user, "text": "",
+                          "ts": thread_ts})  # fmt: skip
+    context = {"channel_id": viewing, "team_id": TEAM} if viewing else {}
+    event = {"type": "assistant_thread_started", "event_ts": thread_ts,
+             "assistant_thread": {"user_id": user, "context": context, "channel_id": DM, "thread_ts": thread_ts}}  # fmt: skip
+    assert slack.event(event)[0] == 200
+    return thread_ts
+
+
+def ask(slack: Slack, fake: FakeSlack, thread_ts: str, text: str, user: str = "UALICE") -> dict:
+    message = fake.person_says(DM, text, user=user, thread_ts=thread_ts)
+    assert slack.event({"type": "message", "channel": DM, "channel_type": "im", **message})[0] == 200
+    return message
+
+
+def wait_until(check, timeout: float = 15.0):
+    deadline = time.monotonic() + timeout
+    while not (found := check()):
+        assert time.monotonic() < deadline, "not within the time allowed"
+        time.sleep(0.02)
+    return found
+
+
+def test_a_new_assistant_thread_is_greeted_with_prompts_drawn_from_the_district(slack, fake_slack):
+    thread_ts = start_thread(slack, fake_slack)
+    [greeting] = fake_slack.wait_for("chat.postMessage")
+    assert greeting.args["channel"] == DM and greeting.args["thread_ts"] == thread_ts
+    assert greeting.args["text"] == blocks.ASSISTANT_GREETING + blocks.ASSISTANT_PROMPTS_BELOW
+    [call] = fake_slack.wait_for("assistant.threads.setSuggestedPrompts")
+    assert call.reply["ok"], call.reply
+    offered = [p["message"] for p in call.args["prompts"]]
+    # the ELL target is behind its trajectory, and the priority's plan is offered
+    assert (
+        any("Grade 3 reading, ELL (%)" in m for m in offered) and "What is our plan for literacy?" in offered
+    )
+    assert not any("Alpha PS" in m or "Beta PS" in m for m in offered)  # Alice leads no school
+
+
+def test_a_principal_is_offered_their_own_school_first(slack, fake_slack):
+    fake_slack.users["UTOMAS"] = {"real_name": "Tomas Lindqvist"}
+    start_thread(slack, fake_slack, user="UTOMAS")
+    [call] = fake_slack.wait_for("assistant.threads.setSuggestedPrompts")
+    assert call.args["prompts"][0]["message"] == "How is Beta PS doing on our targets?"
+    assert len(call.args["prompts"]) <= 4
+
+
+def test_a_question_in_the_panel_gets_a_status_a_title_and_a_cited_answer_with_feedback_buttons(
+    slack, fake_slack
+):
+    thread_ts = start_thread(slack, fake_slack)
+    ask(slack, fake_slack, thread_ts, "What is the graduation target?")
+    [answer] = wait_answers(fake_slack, 1, reactions=False)
+    assert answer.args["channel"] == DM and answer.args["thread_ts"] == thread_ts
+    assert "88 percent" in answer.args["text"] and "Lakeside Improvement Plan" in json.dumps(
+        answer.args["blocks"]
+    )
+    assert answer.args["blocks"][-1]["type"] == "context_actions"
+    [status] = fake_slack.called("assistant.threads.setStatus")
+    assert status.args["status"] == blocks.ASSISTANT_STATUS and status.args["thread_ts"] == thread_ts
+    assert fake_slack.calls.index(status) < fake_slack.calls.index(
+        answer
+    )  # shown while the answer is prepared
+    assert fake_slack.titles[(DM, thread_ts)] == "What is the graduation target?"
+    assert not fake_slack.called("reactions.add")  # the panel has its status instead of the :eyes: marker
+    # a follow-up keeps the conversation's title
+    ask(slack, fake_slack, thread_ts, "And the reading target?")
+    wait_answers(fake_slack, 2, reactions=False)
+    assert len(fake_slack.called("assistant.threads.setTitle")) == 1
+
+
+def test_the_channel_being_viewed_scopes_a_question_that_names_no_school(slack, fake_slack, services):
+    thread_ts = start_thread(slack, fake_slack, viewing="C0OTHER001")
+    # the member moves to Beta PS's channel with the panel open
+    changed = {"type": "assistant_thread_context_changed", "event_ts": fake_slack.new_ts(),
+               "assistant_thread": {"user_id": "UALICE", "channel_id": DM, "thread_ts": thread_ts,
+                                    "context": {"channel_id": VIEWED, "team_id": TEAM}}}  # fmt: skip
+    assert slack.event(changed)[0] == 200
+    threads = AssistantThreads(services.engine)
+    wait_until(
+        lambda: (threads.find(DM, thread_ts) or {}).get("channel_id") == VIEWED
+    )  # saved by its listener
+    ask(slack, fake_slack, thread_ts, "How are we doing on Grade 3 reading?")
+    [answer] = wait_answers(fake_slack, 1, reactions=False)
+    assert "Beta PS" in answer.args["text"]
+    # a question that names its school is answered about that school
+    ask(slack, fake_slack, thread_ts, "How is Alpha PS doing on Grade 3 reading?")
+    second = wait_answers(fake_slack, 2, reactions=False)[1]
+    assert "Alpha PS" in second.args["text"]
+
+
+def test_a_channel_set_to_questions_answers_a_question_and_ignores_a_statement(slack, fake_slack, services):
+    def says(channel: str, text: str) -> dict:
+        message = fake_slack.person_says(channel, text)
+        event = {"type": "message", "channel": channel, "channel_type": "channel", **message}
+        assert slack.event(event)[0] == 200
+        return message
+
+    statement = says(ASKING, "Thanks all, see you at the board meeting.")
+    elsewhere = says(
+        VIEWED, "What is the graduation target?"
+    )  # a channel where Resolute waits to be mentioned
+    asked = says(ASKING, "What is the graduation target?")
+    unmarked = says(ASKING, "how many schools are on track")  # a question without its question mark
+    answers = wait_answers(fake_slack, 2)
+    assert sorted(a.args["thread_ts"] for a in answers) == sorted([asked["ts"], unmarked["ts"]])
+    assert all(a.args["channel"] == ASKING for a in answers) and "88 percent" in answers[0].args["text"]
+    with services.engine.connect() as conn:  # never taken up to answer, not merely not yet answered
+        claimed = set(conn.execute(select(slack_claims.c.key)).scalars())
+    assert (
+        f"message:{ASKING}:{statement['ts']}" not in claimed
+        and f"message:{VIEWED}:{elsewhere['ts']}" not in claimed
+    )
