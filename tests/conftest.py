@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import threading
 import uuid
@@ -12,8 +13,8 @@ from pathlib import Path
 
 import pytest
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage
-from langchain_core.outputs import ChatGeneration, ChatResult
+from langchain_core.messages import AIMessage, AIMessageChunk
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from pydantic import Field
 from sqlalchemy import create_engine, text
 
@@ -118,6 +119,12 @@ class RecordingChatModel(BaseChatModel):
         self.prompts.append(messages[-1].content)
         text = self.replies.pop(0) if self.replies else "No reply was queued."
         return ChatResult(generations=[ChatGeneration(message=AIMessage(content=text))])
+
+    def _stream(self, messages, stop=None, run_manager=None, **kwargs) -> Iterator[ChatGenerationChunk]:
+        """The reply `_generate` gives, a word at a time, as a served model streams it."""
+        text = self._generate(messages, stop, run_manager, **kwargs).generations[0].message.content
+        for word in re.findall(r"\S+\s*", text):
+            yield ChatGenerationChunk(message=AIMessageChunk(content=word))
 
     @property
     def _llm_type(self) -> str:

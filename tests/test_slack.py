@@ -90,10 +90,10 @@ def mention(
 
 
 def answers_in(fake_slack: FakeSlack) -> list:
-    """chat.postMessage calls that carry an answer (they have the feedback buttons)."""
-    return [
-        c for c in fake_slack.called("chat.postMessage") if "feedback" in json.dumps(c.args.get("blocks", []))
-    ]
+    """The calls that carry an answer (they have the feedback buttons): chat.postMessage, or chat.update for a
+    language model's reply streamed first, in the order they were made."""
+    return [c for c in fake_slack.calls if c.method in ("chat.postMessage", "chat.update")
+            and "feedback" in json.dumps(c.args.get("blocks", []))]  # fmt: skip
 
 
 def wait_answers(fake_slack: FakeSlack, count: int, timeout: float = 60.0, *, reactions: bool = True) -> list:

@@ -12,10 +12,10 @@ from sqlalchemy import select
 
 from bot.slack import blocks
 from bot.slack.app import make_slack_app
-from bot.slack.fake import BOT_TOKEN, TEAM, FakeSlack
+from bot.slack.fake import BOT_TOKEN, BOT_USER, TEAM, FakeSlack
 from bot.store.assistant_threads import AssistantThreads
 from bot.store.tables import slack_claims
-from tests.conftest import serving
+from tests.conftest import RecordingChatModel, serving
 from tests.test_district import RESULTS, TOML, write_district
 from tests.test_slack import SECRET, Slack, wait_answers
 
@@ -162,3 +162,67 @@ def test_a_channel_set_to_questions_answers_a_question_and_ignores_a_statement(s
         f"message:{ASKING}:{statement['ts']}" not in claimed
         and f"message:{VIEWED}:{elsewhere['ts']}" not in claimed
     )
+
+
+@pytest.fixture
+def model():
+    return RecordingChatModel()
+
+
+@pytest.fixture
+def streaming(services, model):
+    """The app with a language model (as with RESOLUTE_LLM set), served over HTTP."""
+    services.__dict__["llm"] = model
+    services.warm_up()
+    with serving(make_slack_app(services)) as url:
+        yield Slack(url, SECRET)
+
+
+def streamed(fake: FakeSlack) -> str:
+    """The text Slack was handed while the reply was written: chat.startStream, appendStream, stopStream."""
+    calls = [
+        c for c in fake.calls if c.method in ("chat.startStream", "chat.appendStream", "chat.stopStream")
+    ]
+    return "".join((c.args.get("markdown_text") or "") + "".join(k.get("text", "") for k in c.args.get("chunks") or [])
+                   for c in calls)  # fmt: skip
+
+
+CHECKED = "The graduation target is 88 percent by 2027, as the improvement plan for Lakeside sets out [1]."
+UNCITED = "The graduation target is 88 percent by 2027, which the board adopted last spring with the plan."
+
+
+def test_a_model_answer_streams_into_the_thread_and_becomes_the_checked_answer(streaming, fake_slack, model):
+    model.replies = [CHECKED]
+    thread_ts = start_thread(streaming, fake_slack)
+    ask(streaming, fake_slack, thread_ts, "What is the graduation target?")
+    [update] = fake_slack.wait_for("chat.update")
+    started = fake_slack.called("chat.startStream")
+    assert len(started) == 1 and started[0].args["thread_ts"] == thread_ts
+    assert streamed(fake_slack).strip() == CHECKED  # handed to Slack as it was written
+    assert all(c.reply["ok"] for c in fake_slack.calls), [
+        c.reply for c in fake_slack.calls if not c.reply["ok"]
+    ]
+    assert fake_slack.calls.index(fake_slack.called("chat.stopStream")[0]) < fake_slack.calls.index(update)
+    assert update.args["ts"] == started[0].reply["ts"] and update.args["text"] == CHECKED
+    assert update.args["blocks"][-1]["type"] == "context_actions" and "Sources" in json.dumps(
+        update.args["blocks"]
+    )
+    assert [c.args["text"][:20] for c in fake_slack.called("chat.postMessage")] == [
+        blocks.ASSISTANT_GREETING[:20]
+    ]
+
+
+def test_a_streamed_answer_that_fails_the_citation_check_is_replaced_by_the_passages(
+    streaming, fake_slack, model
+):
+    model.replies = [UNCITED]
+    question = fake_slack.person_says("C0001", f"<@{BOT_USER}> What is the graduation target?")
+    mentioned = {**question, "type": "app_mention", "channel": "C0001", "event_ts": question["ts"]}
+    assert streaming.event(mentioned)[0] == 200
+    [update] = fake_slack.wait_for("chat.update")
+    [started] = fake_slack.called("chat.startStream")  # a channel: streamed to the asker, in their team
+    assert started.args["recipient_user_id"] == "UALICE" and started.args["recipient_team_id"] == TEAM
+    assert streamed(fake_slack).strip() == UNCITED  # what was shown while it was written
+    assert "could not be verified against the documents" in update.args["text"]
+    text = update.args["text"]
+    assert "88 percent" in text and "[1]" in text and text != UNCITED  # the passages, cited

@@ -106,13 +106,22 @@ class Answerer:
         self._threshold = threshold
         self._data = data
 
-    def ask(self, question: str, *, history: list[Turn] | None = None) -> Answer:
+    def ask(
+        self,
+        question: str,
+        *,
+        history: list[Turn] | None = None,
+        on_text: Callable[[str], None] | None = None,
+    ) -> Answer:
         """Answer a question from the index, never from nothing.
 
         With district data, the question goes to the results and to the documents alike, and the answer
         comes from whichever answers it: a value found beats a passage about it, and a passage that answers
         beats the results' roster or refusal, or a value that leaves unsaid what the question asks
-        (`bot.knowledge.results.documents_answer`). No wording decides it."""
+        (`bot.knowledge.results.documents_answer`). No wording decides it.
+
+        `on_text` receives a language model's reply as it is written, before its citations are checked; an
+        answer composed from the passages themselves is never streamed."""
         lexicon = self._data.lexicon() if self._data else None
         asked = Question.parse(question, lexicon)  # read once; every later stage reads this value
         question = asked.text  # "the VP at Hillcrest": its vice-principal
@@ -142,7 +151,7 @@ class Answerer:
         found = data.hit if data else None
         if self._llm is None:
             return self._extractive(asked, hits, vector, found, named)
-        return self._llm_answer(asked, hits, history or [], vector, found, named)
+        return self._llm_answer(asked, hits, history or [], vector, found, named, on_text)
 
     @staticmethod
     def relevance(vector: list[float], hits: list[Hit]) -> float:
@@ -246,6 +255,7 @@ class Answerer:
         vector: list[float],
         data: Hit | None,
         named: SchoolsNamed,
+        on_text: Callable[[str], None] | None = None,
     ) -> Answer:
         question, kind = asked.text, asked.asks
         shown = ([data] if data else []) + hits[:LLM_PASSAGES]
@@ -264,7 +274,7 @@ class Answerer:
             hint += f" It asks about {schools}: use only what the passages say of {schools}, not of another school."
         seen = [h.passage.source for h in shown]
         turns = [(t.question, t.answer or "") for t in history]
-        text = model_reply(self._llm, model_prompt(question, hint, shown, turns))
+        text = model_reply(self._llm, model_prompt(question, hint, shown, turns), on_text)
         if text is None:
             return _with_note(
                 self._extractive(asked, hits, vector, data, named),

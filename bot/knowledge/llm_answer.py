@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from bot.knowledge.index import Hit
@@ -33,12 +33,27 @@ def model_prompt(question: str, hint: str, shown: Sequence[Hit], history: Sequen
     return load_prompt("answer").format(question=question, passages=passages, history=earlier, hint=hint)
 
 
-def model_reply(llm: BaseChatModel, prompt: str) -> str | None:
-    """The model's reply as text, or None when it failed (the caller answers extractively instead)."""
+def model_reply(llm: BaseChatModel, prompt: str, on_text: Callable[[str], None] | None = None) -> str | None:
+    """The model's reply as text, or None when it failed (the caller answers extractively instead).
+
+    With `on_text`, the reply is streamed and each piece handed to it as it comes (a failure of `on_text`
+    is its own to handle: it must not raise)."""
     try:
-        reply = llm.invoke(prompt)
+        if on_text is None:
+            reply = llm.invoke(prompt)
+            return _text(reply.content).strip()
+        pieces = []
+        for chunk in llm.stream(prompt):
+            piece = _text(chunk.content)
+            if piece:
+                pieces.append(piece)
+                on_text(piece)
+        return "".join(pieces).strip()
     except Exception as exc:  # timeouts, refused connections, provider errors: fall back
         # the type only: a provider's message can echo the prompt, which may quote private notes
         log.warning("language model failed (%s); answering extractively", type(exc).__name__)
         return None
-    return (reply.content if isinstance(reply.content, str) else str(reply.content)).strip()
+
+
+def _text(content) -> str:
+    return content if isinstance(content, str) else str(content)

@@ -219,12 +219,15 @@ class Asking:
         try:
             # a direct message: an IM channel (D...) Resolute posts in, or the modal's answer in the asker's DM
             answerer = self._answerer_for(user_id, client, direct=channel.startswith("D"))
+            stream = _Stream(client, channel=channel, thread_ts=thread_ts, user_id=user_id)
             with self._slots:
-                answer = answerer.ask(asked or question, history=history)
+                answer = answerer.ask(asked or question, history=history, on_text=stream.append)
             answer_id = self._log.record(channel=channel, thread_ts=thread_ts, question_ts=question_ts,
                                          user_id=user_id, question=question, answer=answer)  # fmt: skip
             text, answer_blocks = blocks.answer_message(answer, answer_id=answer_id)
-            posted = client.chat_postMessage(
+            # a streamed reply becomes the checked answer (renumbered, with its sources), or the passages
+            # themselves with a line saying why, in place; an answer composed from the passages is posted
+            posted = stream.finish(text, answer_blocks) or client.chat_postMessage(
                 channel=channel, thread_ts=thread_ts, text=text, blocks=answer_blocks,
                 unfurl_links=False, unfurl_media=False,
             )  # fmt: skip
@@ -285,3 +288,54 @@ class Asking:
             call(channel=channel, timestamp=ts, name=blocks.EYES)
         except SlackApiError as exc:  # the marker is a courtesy; never fail an answer over it
             log.warning("could not change the :eyes: marker (%s)", exc.response.get("error"))
+
+
+class _Stream:
+    """A language model's reply streamed into the thread as it is written (chat.startStream and
+    chat.appendStream, through slack_sdk's chat_stream), then replaced by the answer as checked.
+
+    Slack streams to a channel only for a named recipient: the asker, in their team (auth.test, once). A
+    stream Slack refuses is dropped, and the answer is posted the usual way."""
+
+    _team: str | None = None
+
+    def __init__(self, client: WebClient, *, channel: str, thread_ts: str, user_id: str) -> None:
+        self._client, self._channel, self._thread_ts, self._user = client, channel, thread_ts, user_id
+        self._stream = None
+        self._failed = False
+
+    def append(self, piece: str) -> None:
+        """Hand a piece of the reply to Slack; never raises (the answer is posted whole if streaming fails)."""
+        if self._failed:
+            return
+        try:
+            if self._stream is None:
+                self._stream = self._client.chat_stream(
+                    channel=self._channel, thread_ts=self._thread_ts, recipient_user_id=self._user,
+                    recipient_team_id=self._team_id(), buffer_size=STREAM_BUFFER,
+                )  # fmt: skip
+            self._stream.append(markdown_text=piece)
+        except SlackApiError as exc:
+            log.warning("could not stream the answer (%s); posting it when done", exc.response.get("error"))
+            self._failed = True
+
+    def finish(self, text: str, answer_blocks: list[dict]) -> dict | None:
+        """Stop the stream and put the answer in its place; None when nothing reached Slack."""
+        if self._stream is None or self._stream.ts is None:
+            return None
+        try:
+            if not self._failed:
+                self._stream.stop()
+        except SlackApiError as exc:  # a stream Slack ended itself: the message is still there to update
+            log.warning("could not stop the answer's stream (%s)", exc.response.get("error"))
+        return self._client.chat_update(
+            channel=self._channel, ts=self._stream.ts, text=text, blocks=answer_blocks
+        )
+
+    def _team_id(self) -> str:
+        if _Stream._team is None:
+            _Stream._team = self._client.auth_test()["team_id"]
+        return _Stream._team
+
+
+STREAM_BUFFER = 64  # characters of a reply held back before each appendStream: a few words at a time
