@@ -81,6 +81,7 @@ class Services:
         self._lock = threading.Lock()  # listeners run on several threads; one index per corpus
         self._private: dict[str, object] = {}  # private corpus -> its vectors in SQL, one per process
         self._private_lock = threading.RLock()
+        self._owners: tuple | None = None  # (the district file's priorities and targets, their Classifier)
         if embeddings is not None:  # an already loaded model, shared by several Services
             self.__dict__["embeddings"] = embeddings
 
@@ -258,12 +259,34 @@ class Services:
     def asking(self):
         """The service behind every Slack surface that answers questions."""
         from bot.slack.asking import Asking
+        from bot.slack.members import person_names
+        from bot.store.handoffs import Handoffs
 
         return Asking(answerer=self.answerer, answer_log=self.answer_log,
                       priorities=self.district.home_priorities, answerer_for=self.answerer_for,
                       note_copies=self.notes.copies, recent_checkins=self.recent_checkins,
                       suggestions=self.suggested_prompts, scope=self.scoped_question,
-                      respond_to=self.respond_to)  # fmt: skip
+                      respond_to=self.respond_to, owner_for=self.owner_for, handoffs=Handoffs(self.engine),
+                      names=person_names)  # fmt: skip
+
+    def owner_for(self, question: str) -> str | None:
+        """The person the district file names for the priority a question is about (the check-ins' judgement
+        of which priority it serves), else its help desk; None when it names no one."""
+        from bot.checkins.classify import Classifier
+        from bot.district.service import NotLoaded
+
+        try:
+            config = self.district.config()
+        except NotLoaded:
+            return None
+        if not any(p.owner for p in config.priorities):
+            return config.help_desk
+        key = (tuple(config.priorities), tuple(config.targets))
+        if self._owners is None or self._owners[0] != key:  # built once per version of the district file
+            self._owners = (key, Classifier(self.embeddings, config.priorities, config.targets))
+        [verdict] = self._owners[1].classify([question])
+        owner = next((p.owner for p in config.priorities if p.key == verdict.priority), None)
+        return owner or config.help_desk
 
     def respond_to(self, channel: str) -> str:
         """ "questions" where the district file has Resolute answer every question asked, else "mentions"."""

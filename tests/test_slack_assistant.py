@@ -17,7 +17,7 @@ from bot.store.assistant_threads import AssistantThreads
 from bot.store.tables import slack_claims
 from tests.conftest import RecordingChatModel, serving
 from tests.test_district import RESULTS, TOML, write_district
-from tests.test_slack import SECRET, Slack, wait_answers
+from tests.test_slack import SECRET, Slack, feedback_values, wait_answers
 
 DM = "D0ALICE01"
 VIEWED = "C0BETA0001"  # a school's channel: the district file gives it Beta PS
@@ -59,7 +59,7 @@ def start_thread(slack: Slack, fake: FakeSlack, user: str = "UALICE", viewing: s
     return thread_ts
 
 
-def ask(slack: Slack, fake: FakeSlack, thread_ts: str, text: str, user: str = "UALICE") -> dict:
+def ask(slack: Slack, fake: FakeSlack, thread_ts: str | None, text: str, user: str = "UALICE") -> dict:
     message = fake.person_says(DM, text, user=user, thread_ts=thread_ts)
     assert slack.event({"type": "message", "channel": DM, "channel_type": "im", **message})[0] == 200
     return message
@@ -226,3 +226,72 @@ def test_a_streamed_answer_that_fails_the_citation_check_is_replaced_by_the_pass
     assert "could not be verified against the documents" in update.args["text"]
     text = update.args["text"]
     assert "88 percent" in text and "[1]" in text and text != UNCITED  # the passages, cited
+
+
+LITERACY_LEAD, DESK = "U0LITLEAD1", "U0DESK0001"
+OWNED = TOML.replace(
+    'message = "Every child reading."', f'message = "Every child reading."\nowner = "{LITERACY_LEAD}"'
+)
+OWNED = OWNED.replace("[district]\n", f'[district]\nhelp_desk = "{DESK}"\n', 1)
+
+
+@pytest.fixture
+def owned(services, tmp_path, fake_slack):
+    """The district file names an owner for literacy and a help desk for the rest."""
+    write_district(tmp_path / "knowledge" / "district", toml=OWNED, schools=SCHOOLS, results=RESULTS)
+    services.district.load()
+    fake_slack.users[LITERACY_LEAD] = {"real_name": "Lena Literacy"}
+    fake_slack.users[DESK] = {"real_name": "Dana Desk"}
+    return services
+
+
+def buttons_in(call) -> dict[str, dict]:
+    return {
+        e["text"]["text"]: e
+        for b in call.args.get("blocks", [])
+        if b["type"] == "actions"
+        for e in b["elements"]
+    }
+
+
+def test_a_question_the_documents_did_not_answer_reaches_its_owner_once_and_their_reply_the_asker(
+    owned, slack, fake_slack
+):
+    asked = ask(slack, fake_slack, None, "What did the board decide about the bus contract?")
+    [answer] = wait_answers(fake_slack, 1)
+    assert "couldn't find anything" in answer.args["text"]
+    button = buttons_in(answer)["Ask Dana Desk"]  # no priority's question: the help desk
+    slack.click(blocks.ASK_OWNER, button["value"], response_url=fake_slack.response_url())
+    [told] = fake_slack.wait_for("response_url")
+    assert f"<@{DESK}>" in told.args["text"] and told.args["response_type"] == "ephemeral"
+    [handed] = [c for c in fake_slack.called("chat.postMessage") if c.args["channel"] == DESK]
+    assert "bus contract" in handed.args["text"] and "<@UALICE>" in handed.args["text"]
+    # a second click (anyone's) does not ask again
+    slack.click(blocks.ASK_OWNER, button["value"], response_url=fake_slack.response_url(), user="UBEN")
+    assert "already passed" in fake_slack.wait_for("response_url", 2)[1].args["text"]
+    assert len([c for c in fake_slack.called("chat.postMessage") if c.args["channel"] == DESK]) == 1
+    # the owner replies in their thread; the reply goes to the asker's thread
+    owner_dm = handed.reply["channel"]
+    reply = fake_slack.person_says(owner_dm, "The board renewed it for three years.", user=DESK,
+                                   thread_ts=handed.reply["ts"])  # fmt: skip
+    assert slack.event({"type": "message", "channel": owner_dm, "channel_type": "im", **reply})[0] == 200
+    relayed = wait_until(lambda: [c for c in fake_slack.called("chat.postMessage")
+                                  if "renewed it for three years" in c.args["text"]])  # fmt: skip
+    assert (
+        len(relayed) == 1 and relayed[0].args["channel"] == DM and relayed[0].args["thread_ts"] == asked["ts"]
+    )
+    assert relayed[0].args["text"].startswith(f"<@{DESK}> answered:")
+
+
+def test_not_helpful_offers_the_owner_of_the_questions_priority(owned, slack, fake_slack):
+    ask(slack, fake_slack, None, "What is the Grade 3 reading target?")
+    [answer] = wait_answers(fake_slack, 1)
+    assert "Grade 3 reading" in answer.args["text"] and not buttons_in(answer)  # answered: no one to ask yet
+    _, not_helpful = feedback_values(answer)
+    slack.click(blocks.FEEDBACK, not_helpful, response_url=fake_slack.response_url(), kind="feedback_buttons")
+    [thanks] = fake_slack.wait_for("response_url")
+    assert thanks.args["text"] == blocks.feedback_thanks(False)
+    offered = {
+        e["text"]["text"] for b in thanks.args["blocks"] if b["type"] == "actions" for e in b["elements"]
+    }
+    assert offered == {"Ask Lena Literacy"}  # reading is literacy's, and literacy names its lead

@@ -74,6 +74,10 @@ class AnswerLog:
         self._engine = engine
         self._clock = clock
 
+    def now(self) -> datetime:
+        """The log's clock."""
+        return self._clock()
+
     def claim(self, key: str) -> bool:
         """True for the first caller with this key, False for every later one (any instance), unless
         the first one's answer failed (`release`) or its process died (a claim left stale)."""
@@ -107,6 +111,15 @@ class AnswerLog:
     def posted(self, answer_id: str, message_ts: str) -> None:
         """Remember which Slack message carries the answer."""
         rows.set_message(self._engine, answer_id, message_ts)
+
+    def find(self, answer_id: str) -> LoggedAnswer | None:
+        """One answer as logged (its question and answer WITHHELD if it quoted notes), or None."""
+        r = rows.get(self._engine, answer_id)
+        if r is None:
+            return None
+        return LoggedAnswer(
+            r.id, r.channel, r.thread_ts, r.question_ts, r.message_ts, r.user_id, r.question, r.answer
+        )
 
     def in_thread(self, channel: str, thread_ts: str) -> list[LoggedAnswer]:
         """Resolute's answers in a thread, oldest first (empty: Resolute is not part of it)."""

@@ -16,6 +16,7 @@ from slack_sdk.errors import SlackApiError
 from bot.knowledge.answer import Answerer, Turn
 from bot.slack import blocks
 from bot.slack.answer_log import WITHHELD, AnswerLog, note_ids
+from bot.store.handoffs import Handoff, Handoffs
 
 if TYPE_CHECKING:
     from bot.notes.copies import NoteCopies
@@ -73,6 +74,9 @@ class Asking:
         suggestions: Callable[[WebClient, str], list[dict]] | None = None,
         scope: Callable[[str, str], str] | None = None,
         respond_to: Callable[[str], str] | None = None,
+        owner_for: Callable[[str], str | None] | None = None,
+        handoffs: Handoffs | None = None,
+        names: Callable[[WebClient, str], list[str]] | None = None,
     ) -> None:
         self._answerer = answerer
         self._copies = note_copies  # an answer that quoted a note is taken back from Slack when it goes
@@ -90,6 +94,11 @@ class Asking:
         self._scope = scope or (lambda question, channel: question)
         # "questions" in a channel where every question gets an answer in its thread, else "mentions"
         self._respond_to = respond_to or (lambda channel: "mentions")
+        # the person the district file names for a question's priority (or its help desk), if any; a question
+        # the documents did not answer may be handed to them, once, and their replies come back
+        self._owner_for = owner_for or (lambda question: None)
+        self._handoffs = handoffs
+        self._names = names or (lambda client, user: [])
         # retrieval is CPU-bound: more answers at once only slow each other (and the acks) down
         self._slots = threading.BoundedSemaphore(max_concurrent)
 
@@ -101,6 +110,9 @@ class Asking:
         `assistant`: a message in an assistant-panel thread, answered with a status and a title rather than
         the :eyes: marker; `viewing` is the channel the member had open there (the thread's context)."""
         if only_our_threads and not (thread_ts and self._log.in_thread(channel, thread_ts)):
+            return
+        if thread_ts and self._relayed(client, channel=channel, thread_ts=thread_ts, ts=ts, user_id=user_id,
+                                       text=text):  # fmt: skip
             return
         key = f"message:{channel}:{ts}"
         if not self._log.claim(key):
@@ -130,6 +142,65 @@ class Asking:
             return
         self.answer_message(client, channel=channel, user_id=user_id, text=text, ts=ts, thread_ts=None,
                             bot_user_id=bot_user_id)  # fmt: skip
+
+    def _offer(self, client: WebClient, answer, question: str, user_id: str, answer_id: str) -> list[dict]:
+        """The "Ask <owner>" button, under an answer that found nothing (no passage cited, no note shown)."""
+        if answer.sources or answer.shown or self._handoffs is None:
+            return []
+        button = self.owner_button(client, question, user_id, answer_id)
+        return [button] if button else []
+
+    def owner_button(self, client: WebClient, question: str, user_id: str, answer_id: str) -> dict | None:
+        """ "Ask <owner>" for this question, or None when the district file names no one (or the asker)."""
+        owner = self._owner_for(question) if self._handoffs is not None else None
+        if not owner or owner == user_id:
+            return None
+        names = self._names(client, owner)
+        return blocks.ask_owner(names[0] if names else "the person responsible", answer_id)
+
+    def unhelpful_offer(self, client: WebClient, *, answer_id: str, user_id: str) -> dict | None:
+        """After "Not helpful": the button that hands the question to its owner, if there is one."""
+        logged = self._log.find(answer_id)
+        if logged is None or logged.question == WITHHELD or self._handoffs is None:
+            return None
+        return self.owner_button(client, logged.question, user_id, answer_id)
+
+    def hand_over(self, client: WebClient, *, answer_id: str, user_id: str) -> str:
+        """Send the question of this answer to its owner, once; what to tell the person who clicked."""
+        logged = self._log.find(answer_id)
+        if logged is None or logged.question == WITHHELD or self._handoffs is None:
+            return "That answer is no longer on record, so I can't pass its question on."
+        owner = self._owner_for(logged.question)
+        if not owner:
+            return "The district file names no one for questions like this one."
+        handoff = Handoff(answer_id, owner, user_id, logged.channel, logged.thread_ts)
+        if not self._handoffs.claim(handoff, self._log.now()):
+            return f"This question was already passed to <@{self._handoffs.owner_of(answer_id)}>."
+        try:
+            text, owner_blocks = blocks.handoff_message(
+                user_id, logged.question, logged.answer, logged.channel
+            )
+            posted = client.chat_postMessage(channel=owner, text=text, blocks=owner_blocks)
+        except BaseException:
+            self._handoffs.release(answer_id)
+            raise
+        self._handoffs.sent(answer_id, posted["channel"], posted["ts"])
+        return f"I've asked <@{owner}>. Their reply will appear in the thread where you asked."
+
+    def _relayed(self, client: WebClient, *, channel: str, thread_ts: str, ts: str, user_id: str,
+                 text: str) -> bool:  # fmt: skip
+        """An owner's reply in the thread of a question handed to them: posted, once, in the asker's thread."""
+        if self._handoffs is None or not channel.startswith("D"):
+            return False
+        handoff = self._handoffs.by_owner_thread(channel, thread_ts)
+        if handoff is None or handoff.owner != user_id:
+            return False
+        key = f"relay:{channel}:{ts}"
+        if self._log.claim(key):
+            with self._claimed(key):
+                client.chat_postMessage(channel=handoff.channel, thread_ts=handoff.thread_ts,
+                                        text=blocks.relayed_reply(user_id, plain_text(text)))  # fmt: skip
+        return True
 
     def open_assistant_thread(self, client: WebClient, *, channel: str, thread_ts: str, user_id: str) -> None:
         """A member opened a new assistant thread: greet them and offer questions drawn from the district."""
@@ -224,7 +295,9 @@ class Asking:
                 answer = answerer.ask(asked or question, history=history, on_text=stream.append)
             answer_id = self._log.record(channel=channel, thread_ts=thread_ts, question_ts=question_ts,
                                          user_id=user_id, question=question, answer=answer)  # fmt: skip
-            text, answer_blocks = blocks.answer_message(answer, answer_id=answer_id)
+            text, answer_blocks = blocks.answer_message(
+                answer, answer_id=answer_id, footer=self._offer(client, answer, question, user_id, answer_id)
+            )
             # a streamed reply becomes the checked answer (renumbered, with its sources), or the passages
             # themselves with a line saying why, in place; an answer composed from the passages is posted
             posted = stream.finish(text, answer_blocks) or client.chat_postMessage(

@@ -55,6 +55,12 @@ def set_message(engine: Engine, answer_id: str, message_ts: str) -> None:
         )
 
 
+def get(engine: Engine, answer_id: str) -> Row | None:
+    """One answer's row, or None."""
+    with engine.connect() as conn:
+        return conn.execute(select(slack_answers).where(slack_answers.c.id == answer_id)).first()
+
+
 def in_thread(engine: Engine, channel: str, thread_ts: str) -> list[Row]:
     """The answers in a thread, oldest first."""
     with engine.connect() as conn:

@@ -318,3 +318,19 @@ assistant_threads = Table(
     Column("context", Text, nullable=False),  # JSON: channel_id, team_id, enterprise_id
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
+
+# A question the documents did not answer, handed (at the asker's click) to the person the district file
+# names for its priority; the owner's replies in their direct message go back to the asker's thread
+slack_handoffs = Table(
+    "slack_handoffs",
+    metadata,
+    Column("answer_id", String(32), primary_key=True),  # one hand-over per answer
+    Column("owner", String(40), nullable=False),
+    Column("asked_by", String(40), nullable=False),
+    Column("channel", String(40), nullable=False),  # the asker's thread
+    Column("thread_ts", String(40), nullable=False),
+    Column("owner_channel", String(40)),  # the message to the owner, once posted
+    Column("owner_ts", String(40)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_slack_handoffs_owner_thread", "owner_channel", "owner_ts"),
+)

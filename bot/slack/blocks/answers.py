@@ -11,6 +11,8 @@ from bot.slack.blocks.kit import (
     FALLBACK_CHARS,
     MESSAGE_BLOCKS,
     Block,
+    actions,
+    button,
     context,
     contexts,
     cut,
@@ -29,6 +31,8 @@ HELPFUL, NOT_HELPFUL = "helpful", "not_helpful"
 # the Helpful / Not helpful buttons of answers posted before them, still clickable in Slack
 FEEDBACK_HELPFUL = "feedback_helpful"
 FEEDBACK_NOT_HELPFUL = "feedback_not_helpful"
+ASK_OWNER = "ask_owner"  # hand a question the documents did not answer to the person named for it
+QUOTED_ANSWER_CHARS = 600  # of the answer given, in the message to that person
 TITLE_CHARS = 80  # an assistant thread's title: its first question, cut
 ASSISTANT_GREETING = (
     "Hi! Ask me about the district's plans, research and results: every answer cites the documents it comes "
@@ -96,6 +100,25 @@ def feedback_click(value: str) -> tuple[bool, str] | None:
     if verdict not in (HELPFUL, NOT_HELPFUL) or not answer_id:
         return None
     return verdict == HELPFUL, answer_id
+
+
+def ask_owner(name: str, answer_id: str) -> Block:
+    """The button under an answer that found nothing (or a "Not helpful" reply) to hand it to a person."""
+    return actions(button(f"Ask {name}", action_id=ASK_OWNER, value=answer_id), block_id="handoff")
+
+
+def handoff_message(asked_by: str, question: str, answer: str, channel: str) -> tuple[str, list[Block]]:
+    """What the person named for a question is sent: the question, the answer given and where it was asked."""
+    text = (f"<@{asked_by}> asked a question the district's documents did not answer, in <#{channel}>:\n"
+            f">{escape(question)}\n\nResolute said:\n>{escape(cut(answer, QUOTED_ANSWER_CHARS))}")  # fmt: skip
+    footer = context("Reply in this thread: I post your reply in the thread where they asked.")
+    return cut(text, FALLBACK_CHARS), fit_message(sections(text), [footer])
+
+
+def relayed_reply(owner: str, reply: str) -> str:
+    """An owner's reply, quoted, for the asker's thread."""
+    quoted = "\n".join(f">{line}" for line in escape(reply).splitlines() or [""])
+    return cut(f"<@{owner}> answered:\n{quoted}", FALLBACK_CHARS)
 
 
 def thread_title(question: str) -> str:

@@ -21,27 +21,37 @@ if TYPE_CHECKING:  # its type only: the services wire Slack in, and sit above it
 def register(app: App, services: Services) -> None:
     """Helpful / Not helpful, and opening the ask modal."""
 
-    def store(helpful: bool, answer_id: str, body: dict, respond: Respond) -> None:
-        stored = services.asking.feedback(answer_id=answer_id, user_id=body["user"]["id"], helpful=helpful)
+    def store(helpful: bool, answer_id: str, body: dict, respond: Respond, client: WebClient) -> None:
+        user = body["user"]["id"]
+        stored = services.asking.feedback(answer_id=answer_id, user_id=user, helpful=helpful)
         text = blocks.feedback_thanks(helpful) if stored else "That answer is no longer on record."
-        respond(text=text, response_type="ephemeral", replace_original=False)
+        offer = None if helpful or not stored else services.asking.unhelpful_offer(client, answer_id=answer_id,
+                                                                                   user_id=user)  # fmt: skip
+        respond(text=text, blocks=[*blocks.notice(text)[1], offer] if offer else None, response_type="ephemeral",
+                replace_original=False)  # fmt: skip
 
     @app.action(blocks.FEEDBACK)
-    def feedback(ack: Ack, body: dict, action: dict, respond: Respond) -> None:
+    def feedback(ack: Ack, body: dict, action: dict, respond: Respond, client: WebClient) -> None:
         ack()
         click = blocks.feedback_click(action.get("value", ""))
         if click is None:
             respond(text="That feedback button is not one of mine.", response_type="ephemeral",
                     replace_original=False)  # fmt: skip
             return
-        store(*click, body, respond)
+        store(*click, body, respond, client)
 
     def old_button(helpful: bool):  # answers posted before Slack's feedback buttons carry these
-        def handle(ack: Ack, body: dict, action: dict, respond: Respond) -> None:
+        def handle(ack: Ack, body: dict, action: dict, respond: Respond, client: WebClient) -> None:
             ack()
-            store(helpful, action["value"], body, respond)
+            store(helpful, action["value"], body, respond, client)
 
         return handle
+
+    @app.action(blocks.ASK_OWNER)
+    def ask_owner(ack: Ack, body: dict, action: dict, respond: Respond, client: WebClient) -> None:
+        ack()
+        said = services.asking.hand_over(client, answer_id=action["value"], user_id=body["user"]["id"])
+        respond(text=said, response_type="ephemeral", replace_original=False)
 
     app.action(blocks.FEEDBACK_HELPFUL)(old_button(True))
     app.action(blocks.FEEDBACK_NOT_HELPFUL)(old_button(False))
