@@ -389,6 +389,8 @@ class Console:
             self._write(f"  (Slack refused {method}: {reply.get('error')}{' — ' + detail if detail else ''})")
         elif method == "reactions.add":
             self._write("  (Resolute is looking through the documents...)")
+        elif method == "chat.startStream":
+            self._write("  (Resolute is writing its answer...)")
         elif method == "assistant.threads.setStatus" and args.get("status"):
             self._write(f"  (Resolute {args['status']})")
         elif method == "assistant.threads.setTitle":
