@@ -267,7 +267,14 @@ class Services:
                       note_copies=self.notes.copies, recent_checkins=self.recent_checkins,
                       suggestions=self.suggested_prompts, scope=self.scoped_question,
                       respond_to=self.respond_to, owner_for=self.owner_for, handoffs=Handoffs(self.engine),
-                      names=person_names)  # fmt: skip
+                      names=person_names, saved_answers=self.saved_answers)  # fmt: skip
+
+    @cached_property
+    def saved_answers(self):
+        """Owners' replies saved as answers: files in the data folder's `answers`, indexed as documents."""
+        from bot.knowledge.saved_answers import SavedAnswers
+
+        return SavedAnswers(self.settings.data_dir / "answers", self.ingester)
 
     def owner_for(self, question: str) -> str | None:
         """The person the district file names for the priority a question is about (the check-ins' judgement

@@ -295,3 +295,45 @@ def test_not_helpful_offers_the_owner_of_the_questions_priority(owned, slack, fa
         e["text"]["text"] for b in thanks.args["blocks"] if b["type"] == "actions" for e in b["elements"]
     }
     assert offered == {"Ask Lena Literacy"}  # reading is literacy's, and literacy names its lead
+
+
+def test_an_owners_saved_reply_is_cited_to_the_next_asker_until_removed(owned, slack, fake_slack):
+    question = "What did the board decide about the bus contract?"
+    ask(slack, fake_slack, None, question)
+    [answer] = wait_answers(fake_slack, 1)
+    slack.click(
+        blocks.ASK_OWNER, buttons_in(answer)["Ask Dana Desk"]["value"], response_url=fake_slack.response_url()
+    )
+    [handed] = wait_until(
+        lambda: [c for c in fake_slack.called("chat.postMessage") if c.args["channel"] == DESK]
+    )
+    save = buttons_in(handed)["Save as an answer"]
+    owner_dm, owner_ts = handed.reply["channel"], handed.reply["ts"]
+    # nothing to save before the owner has replied, and only the owner may save
+    slack.click(blocks.SAVE_ANSWER, save["value"], response_url=fake_slack.response_url(), user=DESK)
+    assert "Reply in this thread first" in fake_slack.wait_for("response_url", 2)[-1].args["text"]
+    for text in (
+        "Renewed for two years.",
+        "The board renewed the bus contract for three years, to June 2029.",
+    ):
+        reply = fake_slack.person_says(owner_dm, text, user=DESK, thread_ts=owner_ts)
+        assert slack.event({"type": "message", "channel": owner_dm, "channel_type": "im", **reply})[0] == 200
+    slack.click(blocks.SAVE_ANSWER, save["value"], response_url=fake_slack.response_url(), user="UBEN")
+    assert "Only <@" in fake_slack.wait_for("response_url", 3)[-1].args["text"]
+    slack.click(blocks.SAVE_ANSWER, save["value"], response_url=fake_slack.response_url(), user=DESK)
+    saved = fake_slack.wait_for("response_url", 4)[-1]
+    assert saved.args["text"].startswith("Saved.") and "Answered by @Dana Desk" in saved.args["text"]
+    # searchable as soon as the save returned: the next leader who asks gets it, cited
+    ask(slack, fake_slack, None, "What was decided about the bus contract?", user="UBEN")
+    cited = wait_answers(fake_slack, 2)[1]
+    assert "three years, to June 2029" in cited.args["text"] and "two years" not in cited.args["text"]
+    assert "Answered by @Dana Desk" in json.dumps(cited.args["blocks"])
+    # the owner takes it back: the question finds nothing again
+    remove = {
+        e["text"]["text"]: e for b in saved.args["blocks"] if b["type"] == "actions" for e in b["elements"]
+    }
+    slack.click(blocks.REMOVE_ANSWER, remove["Remove this answer"]["value"], response_url=fake_slack.response_url(),
+                user=DESK)  # fmt: skip
+    assert fake_slack.wait_for("response_url", 5)[-1].args["text"].startswith("Removed")
+    ask(slack, fake_slack, None, "What was decided about the bus contract?", user="UBEN")
+    assert "couldn't find anything" in wait_answers(fake_slack, 3)[2].args["text"]

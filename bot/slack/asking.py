@@ -8,7 +8,8 @@ import re
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from datetime import datetime
+from typing import TYPE_CHECKING, Protocol
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -20,6 +21,15 @@ from bot.store.handoffs import Handoff, Handoffs
 
 if TYPE_CHECKING:
     from bot.notes.copies import NoteCopies
+
+
+class SavedAnswers(Protocol):
+    """Where an owner's saved replies live: searched with the district's documents."""
+
+    def save(self, answer_id: str, *, by: str, question: str, reply: str, when: datetime) -> str: ...
+
+    def remove(self, answer_id: str) -> bool: ...
+
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +87,7 @@ class Asking:
         owner_for: Callable[[str], str | None] | None = None,
         handoffs: Handoffs | None = None,
         names: Callable[[WebClient, str], list[str]] | None = None,
+        saved_answers: SavedAnswers | None = None,
     ) -> None:
         self._answerer = answerer
         self._copies = note_copies  # an answer that quoted a note is taken back from Slack when it goes
@@ -99,6 +110,7 @@ class Asking:
         self._owner_for = owner_for or (lambda question: None)
         self._handoffs = handoffs
         self._names = names or (lambda client, user: [])
+        self._saved = saved_answers  # an owner's reply, saved (at their press) for the next leader who asks
         # retrieval is CPU-bound: more answers at once only slow each other (and the acks) down
         self._slots = threading.BoundedSemaphore(max_concurrent)
 
@@ -178,7 +190,7 @@ class Asking:
             return f"This question was already passed to <@{self._handoffs.owner_of(answer_id)}>."
         try:
             text, owner_blocks = blocks.handoff_message(
-                user_id, logged.question, logged.answer, logged.channel
+                user_id, logged.question, logged.answer, logged.channel, answer_id
             )
             posted = client.chat_postMessage(channel=owner, text=text, blocks=owner_blocks)
         except BaseException:
@@ -186,6 +198,36 @@ class Asking:
             raise
         self._handoffs.sent(answer_id, posted["channel"], posted["ts"])
         return f"I've asked <@{owner}>. Their reply will appear in the thread where you asked."
+
+    def save_answer(self, client: WebClient, *, answer_id: str, user_id: str) -> tuple[str, bool]:
+        """The owner's latest reply to a question handed to them becomes a cited answer, searchable when this
+        returns; (what to tell them, whether it was saved)."""
+        handoff = self._handoffs.get(answer_id) if self._handoffs else None
+        logged = self._log.find(answer_id)
+        if handoff is None or logged is None or self._saved is None or handoff.owner_ts is None:
+            return "That question is no longer on record.", False
+        if user_id != handoff.owner:
+            return f"Only <@{handoff.owner}>, who was asked, can save an answer to it.", False
+        thread = client.conversations_replies(channel=handoff.owner_channel, ts=handoff.owner_ts, limit=200)
+        replies = [m for m in thread["messages"] if m.get("user") == user_id and not m.get("bot_id")
+                   and m["ts"] != handoff.owner_ts]  # fmt: skip
+        if not replies:
+            return "Reply in this thread first: your latest reply is what is saved.", False
+        reply = plain_text(max(replies, key=lambda m: _ts(m["ts"]))["text"])
+        names = self._names(client, user_id)
+        title = self._saved.save(answer_id, by=names[0] if names else user_id, question=logged.question,
+                                 reply=reply, when=self._log.now())  # fmt: skip
+        return f'Saved. The next leader who asks is answered with your reply, cited as "{title}".', True
+
+    def remove_answer(self, *, answer_id: str, user_id: str) -> str:
+        """Take a saved answer back (its owner only); what to tell them."""
+        handoff = self._handoffs.get(answer_id) if self._handoffs else None
+        if handoff is None or self._saved is None:
+            return "That question is no longer on record."
+        if user_id != handoff.owner:
+            return f"Only <@{handoff.owner}> can remove this answer."
+        removed = self._saved.remove(answer_id)
+        return "Removed: it is no longer searched." if removed else "That answer was already removed."
 
     def _relayed(self, client: WebClient, *, channel: str, thread_ts: str, ts: str, user_id: str,
                  text: str) -> bool:  # fmt: skip

@@ -21,6 +21,8 @@ class Handoff:
     asked_by: str
     channel: str
     thread_ts: str
+    owner_channel: str | None = None  # the message to the owner, once posted
+    owner_ts: str | None = None
 
 
 class Handoffs:
@@ -50,16 +52,27 @@ class Handoffs:
             conn.execute(update(slack_handoffs).where(slack_handoffs.c.answer_id == answer_id)
                          .values(owner_channel=owner_channel, owner_ts=owner_ts))  # fmt: skip
 
+    def get(self, answer_id: str) -> Handoff | None:
+        """The hand-over of this answer, if it was handed over."""
+        with self._engine.connect() as conn:
+            row = conn.execute(select(slack_handoffs).where(slack_handoffs.c.answer_id == answer_id)).first()
+        return _handoff(row)
+
     def owner_of(self, answer_id: str) -> str | None:
         """Whom this answer was handed to, if it was."""
-        with self._engine.connect() as conn:
-            return conn.execute(
-                select(slack_handoffs.c.owner).where(slack_handoffs.c.answer_id == answer_id)
-            ).scalar()
+        found = self.get(answer_id)
+        return found.owner if found else None
 
     def by_owner_thread(self, owner_channel: str, owner_ts: str) -> Handoff | None:
         """The hand-over whose message to the owner starts this thread, if any."""
         with self._engine.connect() as conn:
             row = conn.execute(select(slack_handoffs).where(slack_handoffs.c.owner_channel == owner_channel,
                                                             slack_handoffs.c.owner_ts == owner_ts)).first()  # fmt: skip
-        return Handoff(row.answer_id, row.owner, row.asked_by, row.channel, row.thread_ts) if row else None
+        return _handoff(row)
+
+
+def _handoff(row) -> Handoff | None:
+    if row is None:
+        return None
+    return Handoff(row.answer_id, row.owner, row.asked_by, row.channel, row.thread_ts, row.owner_channel,
+                   row.owner_ts)  # fmt: skip

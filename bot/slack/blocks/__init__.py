@@ -15,6 +15,8 @@ from bot.slack.blocks.answers import (
     FEEDBACK_HELPFUL,
     FEEDBACK_NOT_HELPFUL,
     PROMPTS_TITLE,
+    REMOVE_ANSWER,
+    SAVE_ANSWER,
     USAGE,
     answer_message,
     ask_owner,
@@ -25,6 +27,7 @@ from bot.slack.blocks.answers import (
     invite_hint,
     question_message,
     relayed_reply,
+    saved_answer,
     thread_title,
 )
 from bot.slack.blocks.district import PROGRESS_USAGE, digest_blocks, notice, progress_message
@@ -68,6 +71,8 @@ __all__ = [
     "OPEN_ASK_MODAL",
     "PROGRESS_USAGE",
     "PROMPTS_TITLE",
+    "REMOVE_ANSWER",
+    "SAVE_ANSWER",
     "SECTION_CHARS",
     "USAGE",
     "answer_message",
@@ -85,5 +90,6 @@ __all__ = [
     "progress_message",
     "question_message",
     "relayed_reply",
+    "saved_answer",
     "thread_title",
 ]  # fmt: skip

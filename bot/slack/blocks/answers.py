@@ -32,6 +32,8 @@ HELPFUL, NOT_HELPFUL = "helpful", "not_helpful"
 FEEDBACK_HELPFUL = "feedback_helpful"
 FEEDBACK_NOT_HELPFUL = "feedback_not_helpful"
 ASK_OWNER = "ask_owner"  # hand a question the documents did not answer to the person named for it
+SAVE_ANSWER = "save_answer"  # the owner makes their latest reply the answer the next asker gets
+REMOVE_ANSWER = "remove_saved_answer"
 QUOTED_ANSWER_CHARS = 600  # of the answer given, in the message to that person
 TITLE_CHARS = 80  # an assistant thread's title: its first question, cut
 ASSISTANT_GREETING = (
@@ -107,12 +109,22 @@ def ask_owner(name: str, answer_id: str) -> Block:
     return actions(button(f"Ask {name}", action_id=ASK_OWNER, value=answer_id), block_id="handoff")
 
 
-def handoff_message(asked_by: str, question: str, answer: str, channel: str) -> tuple[str, list[Block]]:
+def handoff_message(
+    asked_by: str, question: str, answer: str, channel: str, answer_id: str
+) -> tuple[str, list[Block]]:
     """What the person named for a question is sent: the question, the answer given and where it was asked."""
     text = (f"<@{asked_by}> asked a question the district's documents did not answer, in <#{channel}>:\n"
             f">{escape(question)}\n\nResolute said:\n>{escape(cut(answer, QUOTED_ANSWER_CHARS))}")  # fmt: skip
-    footer = context("Reply in this thread: I post your reply in the thread where they asked.")
-    return cut(text, FALLBACK_CHARS), fit_message(sections(text), [footer])
+    footer = context("Reply in this thread: I post your reply in the thread where they asked. *Save as an answer* "
+                     "makes your latest reply the cited answer the next leader who asks gets.")  # fmt: skip
+    save = actions(button("Save as an answer", action_id=SAVE_ANSWER, value=answer_id), block_id="save")
+    return cut(text, FALLBACK_CHARS), fit_message(sections(text), [footer, save])
+
+
+def saved_answer(text: str, answer_id: str) -> list[Block]:
+    """The owner's confirmation that their reply was saved, with the button that takes it back."""
+    remove = actions(button("Remove this answer", action_id=REMOVE_ANSWER, value=answer_id), block_id="saved")
+    return [*sections(escape(text)), remove]
 
 
 def relayed_reply(owner: str, reply: str) -> str:

@@ -47,6 +47,21 @@ def register(app: App, services: Services) -> None:
 
         return handle
 
+    @app.action(blocks.SAVE_ANSWER)
+    def save_answer(ack: Ack, body: dict, action: dict, respond: Respond, client: WebClient) -> None:
+        ack()
+        said, saved = services.asking.save_answer(
+            client, answer_id=action["value"], user_id=body["user"]["id"]
+        )
+        shown = blocks.saved_answer(said, action["value"]) if saved else None
+        respond(text=said, blocks=shown, response_type="ephemeral", replace_original=False)
+
+    @app.action(blocks.REMOVE_ANSWER)
+    def remove_answer(ack: Ack, body: dict, action: dict, respond: Respond) -> None:
+        ack()
+        said = services.asking.remove_answer(answer_id=action["value"], user_id=body["user"]["id"])
+        respond(text=said, response_type="ephemeral", replace_original=False)
+
     @app.action(blocks.ASK_OWNER)
     def ask_owner(ack: Ack, body: dict, action: dict, respond: Respond, client: WebClient) -> None:
         ack()
