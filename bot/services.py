@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import logging
+import re
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -14,6 +16,12 @@ from sqlalchemy import Engine
 from bot.config import Settings
 from bot.store import make_engine, migrate
 from bot.store.tables import PUBLIC
+
+log = logging.getLogger(__name__)
+# a question about every school or the district as a whole is not narrowed to the school of its channel
+_DISTRICT_WIDE = re.compile(
+    r"\b(?:district|schools|every school|each school|all (?:of )?(?:our|the) schools)\b", re.I
+)
 
 # The knowledge stack (torch, chromadb, langchain) takes seconds to import; it is imported where it
 # is first used, so commands that do not answer questions (`progress`, `data load`) start at once.
@@ -303,6 +311,9 @@ class Services:
             rule = self.district.config().channel(channel)
         except NotLoaded:
             return "mentions"
+        except Exception:  # a channel's ordinary message must not end in an error notice
+            log.exception("could not read the district file's channels; answering mentions only")
+            return "mentions"
         return rule.respond_to if rule else "mentions"
 
     def suggested_prompts(self, client, user: str) -> list[dict]:
@@ -322,6 +333,8 @@ class Services:
         except NotLoaded:
             return question
         if rule is None or rule.school is None or self.data_answers.schools_named(question):
+            return question
+        if _DISTRICT_WIDE.search(question):  # "which schools ...", "the district's priorities": all of them
             return question
         school = self.district.store.schools().get(rule.school)
         return f"{question} (at {school.name})" if school else question

@@ -46,11 +46,11 @@ class SavedAnswers:
     def remove(self, answer_id: str) -> bool:
         """Delete the answer and take it out of the index; False if it was not saved."""
         path = self._path(answer_id)
-        if not path.exists():
-            return False
-        path.unlink()
-        self._ingester.ingest([self._folder])  # a folder's vanished files leave the index
-        return True
+        existed = path.exists()
+        path.unlink(missing_ok=True)
+        if self._folder.is_dir():  # a folder's vanished files leave the index, this one's or an earlier one's
+            self._ingester.ingest([self._folder])
+        return existed
 
     def _path(self, answer_id: str) -> Path:
         if not answer_id.isalnum():  # an id from a button's value: never a path

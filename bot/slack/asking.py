@@ -51,16 +51,19 @@ def plain_text(text: str, *, bot_user_id: str | None = None) -> str:
 
 
 _ASKING = re.compile(
-    r"^(?:who|whom|whose|what|when|where|why|how|which|is|are|was|were|do|does|did|can|could|should|would|"
-    r"will|has|have|had|may|shall)\b",
+    r"^(?:who|whom|whose|what|when|where|why|how|which|is|are|does|do|did|can|could|should|would|will)\s",
     re.I,
 )
 
 
 def is_question(text: str) -> bool:
-    """A question rather than a statement: it ends with "?" or opens the way a question does ("how many ...")."""
+    """A question rather than a statement: it ends with "?", or it opens the way a question does ("how many
+    schools ...", "can we ...") and runs to a few words without an exclamation ("Will do", "Can't make it"
+    and "Have a great weekend!" are not)."""
     said = text.strip()
-    return said.endswith("?") or bool(_ASKING.match(said))
+    if said.endswith("?"):
+        return True
+    return bool(_ASKING.match(said)) and len(said.split()) >= 3 and not said.endswith("!")
 
 
 def _ts(value: str) -> tuple[int, int]:
@@ -150,7 +153,7 @@ class Asking:
         """A message in a channel that mentions no one: answered in its thread when the district file says
         that channel gets every question answered and the message is a question; else left alone."""
         question = plain_text(text, bot_user_id=bot_user_id)
-        if self._respond_to(channel) != "questions" or not is_question(question):
+        if not is_question(question) or self._respond_to(channel) != "questions":  # the cheap test first
             return
         self.answer_message(client, channel=channel, user_id=user_id, text=text, ts=ts, thread_ts=None,
                             bot_user_id=bot_user_id)  # fmt: skip
@@ -217,7 +220,10 @@ class Asking:
         names = self._names(client, user_id)
         title = self._saved.save(answer_id, by=names[0] if names else user_id, question=logged.question,
                                  reply=reply, when=self._log.now())  # fmt: skip
-        return f'Saved. The next leader who asks is answered with your reply, cited as "{title}".', True
+        said = f'Saved. The next leader who asks is answered with your reply, cited as "{title}".'
+        client.chat_postMessage(channel=handoff.owner_channel, thread_ts=handoff.owner_ts, text=said,
+                                blocks=blocks.saved_answer(said, answer_id))  # fmt: skip
+        return said, True
 
     def remove_answer(self, *, answer_id: str, user_id: str) -> str:
         """Take a saved answer back (its owner only); what to tell them."""
@@ -254,8 +260,8 @@ class Asking:
             greeting = blocks.ASSISTANT_GREETING + (blocks.ASSISTANT_PROMPTS_BELOW if prompts else "")
             client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=greeting)
             if prompts:
-                client.assistant_threads_setSuggestedPrompts(channel_id=channel, thread_ts=thread_ts,
-                                                            title=blocks.PROMPTS_TITLE, prompts=prompts)  # fmt: skip
+                self._courtesy(client.assistant_threads_setSuggestedPrompts, channel_id=channel,
+                               thread_ts=thread_ts, title=blocks.PROMPTS_TITLE, prompts=prompts)  # fmt: skip
 
     def answer_command(self, client: WebClient, *, channel: str, user_id: str, question: str, key: str,
                        reply_privately: Callable[[str, list[dict]], None] | None = None) -> None:  # fmt: skip
@@ -333,19 +339,26 @@ class Asking:
             # a direct message: an IM channel (D...) Resolute posts in, or the modal's answer in the asker's DM
             answerer = self._answerer_for(user_id, client, direct=channel.startswith("D"))
             stream = _Stream(client, channel=channel, thread_ts=thread_ts, user_id=user_id)
-            with self._slots:
-                answer = answerer.ask(asked or question, history=history, on_text=stream.append)
-            answer_id = self._log.record(channel=channel, thread_ts=thread_ts, question_ts=question_ts,
-                                         user_id=user_id, question=question, answer=answer)  # fmt: skip
-            text, answer_blocks = blocks.answer_message(
-                answer, answer_id=answer_id, footer=self._offer(client, answer, question, user_id, answer_id)
-            )
-            # a streamed reply becomes the checked answer (renumbered, with its sources), or the passages
-            # themselves with a line saying why, in place; an answer composed from the passages is posted
-            posted = stream.finish(text, answer_blocks) or client.chat_postMessage(
-                channel=channel, thread_ts=thread_ts, text=text, blocks=answer_blocks,
-                unfurl_links=False, unfurl_media=False,
-            )  # fmt: skip
+            try:
+                with self._slots:
+                    answer = answerer.ask(asked or question, history=history, on_text=stream.append)
+                answer_id = self._log.record(channel=channel, thread_ts=thread_ts, question_ts=question_ts,
+                                             user_id=user_id, question=question, answer=answer)  # fmt: skip
+                text, answer_blocks = blocks.answer_message(
+                    answer,
+                    answer_id=answer_id,
+                    footer=self._offer(client, answer, question, user_id, answer_id),
+                )
+                # a streamed reply becomes the checked answer (renumbered, with its sources), or the passages
+                # themselves with a line saying why, in place; an answer composed from the passages is posted
+                posted = stream.finish(text, answer_blocks) or client.chat_postMessage(
+                    channel=channel, thread_ts=thread_ts, text=text, blocks=answer_blocks,
+                    unfurl_links=False, unfurl_media=False,
+                )  # fmt: skip
+            except BaseException:
+                # the model's words, unchecked (and in a reader's DM perhaps a note's), never stay behind
+                stream.discard()
+                raise
             posted_answer = True
             self._log.posted(answer_id, posted["ts"])
             if self._copies is not None:
@@ -430,22 +443,41 @@ class _Stream:
                     recipient_team_id=self._team_id(), buffer_size=STREAM_BUFFER,
                 )  # fmt: skip
             self._stream.append(markdown_text=piece)
-        except SlackApiError as exc:
-            log.warning("could not stream the answer (%s); posting it when done", exc.response.get("error"))
+        except Exception as exc:  # Slack's refusal or the network's: the model's answer is not lost over it
+            log.warning("could not stream the answer (%s); posting it when done", type(exc).__name__)
             self._failed = True
 
     def finish(self, text: str, answer_blocks: list[dict]) -> dict | None:
-        """Stop the stream and put the answer in its place; None when nothing reached Slack."""
+        """Stop the stream and put the answer in its place; None when nothing reached Slack (or what did
+        could not be replaced, and was deleted): the caller posts the answer."""
         if self._stream is None or self._stream.ts is None:
             return None
         try:
             if not self._failed:
                 self._stream.stop()
-        except SlackApiError as exc:  # a stream Slack ended itself: the message is still there to update
-            log.warning("could not stop the answer's stream (%s)", exc.response.get("error"))
-        return self._client.chat_update(
-            channel=self._channel, ts=self._stream.ts, text=text, blocks=answer_blocks
-        )
+        except Exception as exc:  # a stream Slack ended itself: the message is still there to update
+            log.warning("could not stop the answer's stream (%s)", type(exc).__name__)
+        try:
+            return self._client.chat_update(channel=self._channel, ts=self._stream.ts, text=text,
+                                            blocks=answer_blocks)  # fmt: skip
+        except SlackApiError as exc:
+            log.warning(
+                "could not replace the streamed answer (%s); posting it anew", exc.response.get("error")
+            )
+            self.discard()
+            return None
+
+    def discard(self) -> None:
+        """Delete what was streamed (the answer failed, or could not take its place); never raises."""
+        if self._stream is None or self._stream.ts is None:
+            return
+        ts, self._stream = self._stream.ts, None
+        try:
+            self._client.chat_delete(channel=self._channel, ts=ts)
+        except Exception as exc:
+            log.error(
+                "could not delete an unchecked streamed answer (%s) in %s", type(exc).__name__, self._channel
+            )
 
     def _team_id(self) -> str:
         if _Stream._team is None:

@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy import Engine, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from bot.store.claims import STALE_CLAIM
 from bot.store.tables import slack_handoffs
 
 
@@ -32,13 +33,22 @@ class Handoffs:
         self._engine = engine
 
     def claim(self, handoff: Handoff, now: datetime) -> bool:
-        """True for the first hand-over of this answer, False if it was handed over already."""
+        """True for the first hand-over of this answer, False if it was handed over already; a hand-over
+        whose message to the owner never went out (its sender died) is taken over once STALE_CLAIM old."""
         try:
             with self._engine.begin() as conn:
                 conn.execute(insert(slack_handoffs).values(**handoff.__dict__, created_at=now))
             return True
         except IntegrityError:
-            return False
+            pass
+        with self._engine.begin() as conn:
+            taken = conn.execute(
+                update(slack_handoffs)
+                .where(slack_handoffs.c.answer_id == handoff.answer_id, slack_handoffs.c.owner_ts.is_(None),
+                       slack_handoffs.c.created_at < now - STALE_CLAIM)
+                .values(owner=handoff.owner, asked_by=handoff.asked_by, created_at=now)
+            ).rowcount  # fmt: skip
+        return taken == 1
 
     def release(self, answer_id: str) -> None:
         """The message to the owner failed: the answer may be handed over again."""

@@ -34,6 +34,13 @@ FEEDBACK_NOT_HELPFUL = "feedback_not_helpful"
 ASK_OWNER = "ask_owner"  # hand a question the documents did not answer to the person named for it
 SAVE_ANSWER = "save_answer"  # the owner makes their latest reply the answer the next asker gets
 REMOVE_ANSWER = "remove_saved_answer"
+SAVE_CONFIRM = {
+    "title": "Save as an answer?",
+    "text": "The question, as it was asked, and your latest reply in this thread will be searchable by everyone "
+    "who asks Resolute, cited with your name. You can remove it later from this thread.",
+    "confirm": "Save",
+    "deny": "Cancel",
+}
 QUOTED_ANSWER_CHARS = 600  # of the answer given, in the message to that person
 TITLE_CHARS = 80  # an assistant thread's title: its first question, cut
 ASSISTANT_GREETING = (
@@ -113,11 +120,13 @@ def handoff_message(
     asked_by: str, question: str, answer: str, channel: str, answer_id: str
 ) -> tuple[str, list[Block]]:
     """What the person named for a question is sent: the question, the answer given and where it was asked."""
-    text = (f"<@{asked_by}> asked a question the district's documents did not answer, in <#{channel}>:\n"
+    where = "in a direct message with me" if channel.startswith("D") else f"in <#{channel}>"
+    text = (f"<@{asked_by}> asked a question the district's documents did not answer, {where}:\n"
             f">{escape(question)}\n\nResolute said:\n>{escape(cut(answer, QUOTED_ANSWER_CHARS))}")  # fmt: skip
     footer = context("Reply in this thread: I post your reply in the thread where they asked. *Save as an answer* "
                      "makes your latest reply the cited answer the next leader who asks gets.")  # fmt: skip
-    save = actions(button("Save as an answer", action_id=SAVE_ANSWER, value=answer_id), block_id="save")
+    save = actions(button("Save as an answer", action_id=SAVE_ANSWER, value=answer_id, confirm=SAVE_CONFIRM),
+                   block_id="save")  # fmt: skip
     return cut(text, FALLBACK_CHARS), fit_message(sections(text), [footer, save])
 
 

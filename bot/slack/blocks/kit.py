@@ -109,9 +109,16 @@ def context(text: str) -> Block:
     return contexts([text])[0]
 
 
-def button(text: str, *, action_id: str, value: str | None = None, style: str | None = None) -> ButtonElement:
-    """A button; its label is cut to 75 characters (slack_sdk refuses a value over 2,000)."""
-    return ButtonElement(text=_plain(text, BUTTON_TEXT_CHARS), action_id=action_id, value=value, style=style)
+def button(text: str, *, action_id: str, value: str | None = None, style: str | None = None,
+           confirm: dict | None = None) -> ButtonElement:  # fmt: skip
+    """A button; its label is cut to 75 characters (slack_sdk refuses a value over 2,000). `confirm` is
+    Slack's "are you sure?" dialog: {"title", "text", "confirm", "deny"} as plain strings."""
+    dialog = None
+    if confirm:
+        dialog = {"title": _plain(confirm["title"], 100).to_dict(), "text": _plain(confirm["text"], 300).to_dict(),
+                  "confirm": _plain(confirm["confirm"], 30).to_dict(), "deny": _plain(confirm["deny"], 30).to_dict()}  # fmt: skip
+    return ButtonElement(text=_plain(text, BUTTON_TEXT_CHARS), action_id=action_id, value=value, style=style,
+                         confirm=dialog)  # fmt: skip
 
 
 def feedback_buttons(*, action_id: str, positive: tuple[str, str], negative: tuple[str, str],

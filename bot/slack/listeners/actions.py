@@ -53,8 +53,8 @@ def register(app: App, services: Services) -> None:
         said, saved = services.asking.save_answer(
             client, answer_id=action["value"], user_id=body["user"]["id"]
         )
-        shown = blocks.saved_answer(said, action["value"]) if saved else None
-        respond(text=said, blocks=shown, response_type="ephemeral", replace_original=False)
+        if not saved:  # saved: the confirmation, with its Remove button, is in the owner's thread to keep
+            respond(text=said, response_type="ephemeral", replace_original=False)
 
     @app.action(blocks.REMOVE_ANSWER)
     def remove_answer(ack: Ack, body: dict, action: dict, respond: Respond) -> None:

@@ -36,29 +36,27 @@ class ThreadContexts(AssistantThreadContextStore):
 
 def register(app: App, services: Services) -> None:
     """The panel's thread start, context changes and the leader's messages in its threads."""
-    contexts = ThreadContexts(AssistantThreads(services.engine))
-    assistant = Assistant(thread_context_store=contexts)  # its default saves each context change there
+    threads = AssistantThreads(services.engine)
+    assistant = Assistant(thread_context_store=ThreadContexts(threads))  # its default saves context changes
 
     @assistant.thread_started
     def started(event: dict, client: WebClient) -> None:
         thread = event["assistant_thread"]
-        if thread.get("context"):  # the channel the member had open when they started the thread
-            contexts.save(
-                channel_id=thread["channel_id"], thread_ts=thread["thread_ts"], context=thread["context"]
-            )
+        # every panel thread is recorded, with the channel the member had open if any: a reply in a DM thread
+        # that is not one is answered as a direct message, without the panel's status and title
+        threads.save(thread["channel_id"], thread["thread_ts"], thread.get("context") or {})
         services.asking.open_assistant_thread(
             client, channel=thread["channel_id"], thread_ts=thread["thread_ts"], user_id=thread["user_id"]
         )
 
     @assistant.user_message
     def asked(payload: dict, client: WebClient, context: BoltContext) -> None:
-        viewing = assistant.thread_context_store.find(
-            channel_id=payload["channel"], thread_ts=payload["thread_ts"]
-        )
+        # Bolt routes every reply in a DM thread here; only a thread the panel started is the panel's
+        panel = threads.find(payload["channel"], payload["thread_ts"])
         services.asking.answer_message(
             client, channel=payload["channel"], user_id=payload.get("user", ""), text=payload.get("text", ""),
             ts=payload["ts"], thread_ts=payload["thread_ts"], bot_user_id=context.bot_user_id,
-            assistant=True, viewing=(viewing or {}).get("channel_id"),
+            assistant=panel is not None, viewing=(panel or {}).get("channel_id"),
         )  # fmt: skip
 
     app.use(assistant)
