@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import html
 import logging
+import os
 import re
 import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
@@ -66,6 +69,15 @@ def is_question(text: str) -> bool:
     return bool(_ASKING.match(said)) and len(said.split()) >= 3 and not said.endswith("!")
 
 
+ANSWER_NICE = 10  # how much lower the answering threads' CPU priority is (Linux: per thread)
+
+
+def _yield_cpu() -> None:
+    """Lower this thread's CPU priority, where the system allows it per thread (Linux does)."""
+    with contextlib.suppress(AttributeError, OSError):  # elsewhere the answers run at the usual priority
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), ANSWER_NICE)
+
+
 def _ts(value: str) -> tuple[int, int]:
     seconds, _, micros = value.partition(".")
     return int(seconds), int(micros or 0)
@@ -114,8 +126,12 @@ class Asking:
         self._handoffs = handoffs
         self._names = names or (lambda client, user: [])
         self._saved = saved_answers  # an owner's reply, saved (at their press) for the next leader who asks
-        # retrieval is CPU-bound: more answers at once only slow each other (and the acks) down
-        self._slots = threading.BoundedSemaphore(max_concurrent)
+        # retrieval is CPU-bound: more answers at once only slow each other (and the acks) down. They run on
+        # `max_concurrent` threads of their own at a lower CPU priority: acknowledging Slack (3 seconds)
+        # must not wait behind an answer
+        self._workers = ThreadPoolExecutor(
+            max_concurrent, thread_name_prefix="answering", initializer=_yield_cpu
+        )
 
     def answer_message(self, client: WebClient, *, channel: str, user_id: str, text: str, ts: str,
                        thread_ts: str | None, bot_user_id: str | None, only_our_threads: bool = False,
@@ -284,8 +300,7 @@ class Asking:
             ):
                 raise
             # a channel Resolute was never invited to: answer the asker alone, and say how to fix it
-            with self._slots:
-                answer = self._answerer.ask(self._scope(question, channel))
+            answer = self._workers.submit(self._answerer.ask, self._scope(question, channel)).result()
             answer_id = self._log.record(channel=channel, thread_ts="", question_ts=None, user_id=user_id,
                                          question=question, answer=answer)  # fmt: skip
             text, answer_blocks = blocks.answer_message(
@@ -340,8 +355,8 @@ class Asking:
             answerer = self._answerer_for(user_id, client, direct=channel.startswith("D"))
             stream = _Stream(client, channel=channel, thread_ts=thread_ts, user_id=user_id)
             try:
-                with self._slots:
-                    answer = answerer.ask(asked or question, history=history, on_text=stream.append)
+                answer = self._workers.submit(answerer.ask, asked or question, history=history,
+                                              on_text=stream.append).result()  # fmt: skip
                 answer_id = self._log.record(channel=channel, thread_ts=thread_ts, question_ts=question_ts,
                                              user_id=user_id, question=question, answer=answer)  # fmt: skip
                 text, answer_blocks = blocks.answer_message(
