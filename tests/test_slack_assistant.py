@@ -265,13 +265,15 @@ def test_a_question_the_documents_did_not_answer_reaches_its_owner_once_and_thei
     [answer] = wait_answers(fake_slack, 1)
     assert "couldn't find anything" in answer.args["text"]
     button = buttons_in(answer)["Ask Dana Desk"]  # no priority's question: the help desk
-    slack.click(blocks.ASK_OWNER, button["value"], response_url=fake_slack.response_url())
+    # a colleague who sees it clicks: the owner is told who asked
+    slack.click(blocks.ASK_OWNER, button["value"], response_url=fake_slack.response_url(), user="UBEN")
     [told] = fake_slack.wait_for("response_url")
     assert f"<@{DESK}>" in told.args["text"] and told.args["response_type"] == "ephemeral"
     [handed] = [c for c in fake_slack.called("chat.postMessage") if c.args["channel"] == DESK]
-    assert "bus contract" in handed.args["text"] and "<@UALICE>" in handed.args["text"]
+    assert "bus contract" in handed.args["text"] and "<@UALICE> asked" in handed.args["text"]
+    assert "UBEN" not in handed.args["text"]
     # a second click (anyone's) does not ask again
-    slack.click(blocks.ASK_OWNER, button["value"], response_url=fake_slack.response_url(), user="UBEN")
+    slack.click(blocks.ASK_OWNER, button["value"], response_url=fake_slack.response_url())
     assert "already passed" in fake_slack.wait_for("response_url", 2)[1].args["text"]
     assert len([c for c in fake_slack.called("chat.postMessage") if c.args["channel"] == DESK]) == 1
     # the owner replies in their thread; the reply goes to the asker's thread

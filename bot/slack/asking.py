@@ -208,8 +208,8 @@ class Asking:
         if not self._handoffs.claim(handoff, self._log.now()):
             return f"This question was already passed to <@{self._handoffs.owner_of(answer_id)}>."
         try:
-            text, owner_blocks = blocks.handoff_message(
-                user_id, logged.question, logged.answer, logged.channel, answer_id
+            text, owner_blocks = blocks.handoff_message(  # the person who asked, whoever clicked
+                logged.user_id, logged.question, logged.answer, logged.channel, answer_id
             )
             posted = client.chat_postMessage(channel=owner, text=text, blocks=owner_blocks)
         except BaseException:
