@@ -89,7 +89,7 @@ class Services:
         self._lock = threading.Lock()  # listeners run on several threads; one index per corpus
         self._private: dict[str, object] = {}  # private corpus -> its vectors in SQL, one per process
         self._private_lock = threading.RLock()
-        self._owners: tuple | None = None  # (the district file's priorities and targets, their Classifier)
+        self._judgement: tuple | None = None  # (the district file's priorities and targets, their Classifier)
         if embeddings is not None:  # an already loaded model, shared by several Services
             self.__dict__["embeddings"] = embeddings
 
@@ -287,7 +287,6 @@ class Services:
     def owner_for(self, question: str) -> str | None:
         """The person the district file names for the priority a question is about (the check-ins' judgement
         of which priority it serves), else its help desk; None when it names no one."""
-        from bot.checkins.classify import Classifier
         from bot.district.service import NotLoaded
 
         try:
@@ -296,12 +295,22 @@ class Services:
             return None
         if not any(p.owner for p in config.priorities):
             return config.help_desk
-        key = (tuple(config.priorities), tuple(config.targets))
-        if self._owners is None or self._owners[0] != key:  # built once per version of the district file
-            self._owners = (key, Classifier(self.embeddings, config.priorities, config.targets))
-        [verdict] = self._owners[1].classify([question])
+        [verdict] = self.priority_judgement(config).classify([question])
         owner = next((p.owner for p in config.priorities if p.key == verdict.priority), None)
         return owner or config.help_desk
+
+    def priority_judgement(self, config):
+        """Which priority a text serves (bot.checkins.classify), for this version of the district file: built
+        once (its examples embedded) and shared by the check-ins and the routing of questions to owners."""
+        from bot.checkins.classify import Classifier, priority_passages
+
+        key = (tuple(config.priorities), tuple(config.targets))
+        with self._private_lock:
+            if self._judgement is None or self._judgement[0] != key:
+                documents = priority_passages(self.settings.knowledge_dir, config.priorities)
+                self._judgement = (key, Classifier(self.embeddings, config.priorities, config.targets,
+                                                   documents=documents))  # fmt: skip
+            return self._judgement[1]
 
     def respond_to(self, channel: str) -> str:
         """ "questions" where the district file has Resolute answer every question asked, else "mentions"."""
@@ -377,13 +386,8 @@ class Services:
         from bot.checkins.service import CheckIns
         from bot.checkins.store import CheckinStore
 
-        def classifier(config):
-            from bot.checkins.classify import Classifier, priority_passages
-
-            documents = priority_passages(self.settings.knowledge_dir, config.priorities)
-            return Classifier(self.embeddings, config.priorities, config.targets, documents=documents)
-
-        return CheckIns(store=CheckinStore(engine=self.engine), district=self.district, classifier=classifier)
+        return CheckIns(store=CheckinStore(engine=self.engine), district=self.district,
+                        classifier=self.priority_judgement)  # fmt: skip
 
     @cached_property
     def notes(self):
