@@ -122,8 +122,8 @@ def _post_weekly_digest(district: District, client: WebClient, *, now: datetime 
         report = district.report()
         names = {sid: s.name for sid, s in store.schools().items()}
         before = store.last_digest(channel, before_week=week)
-        counts = _note_counts(notes, due, channel, client, now)
-        digest = build_digest(config, report, names, week=week, before=before, notes=counts)
+        counts, moves = _note_counts(notes, due, channel, client, now) or (None, None)
+        digest = build_digest(config, report, names, week=week, before=before, notes=counts, moves=moves)
         posted = client.chat_postMessage(
             channel=channel,
             text=cut(digest.text, FALLBACK_CHARS),
@@ -145,8 +145,9 @@ def _post_weekly_digest(district: District, client: WebClient, *, now: datetime 
 
 
 def _note_counts(notes: Notes | None, due: datetime, channel: str, client: WebClient,
-                 now: datetime) -> dict[tuple[str, str | None], int] | None:  # fmt: skip
-    """The interventions logged in the week up to the digest's time, by (type, priority); None (no line):
+                 now: datetime) -> tuple[dict[tuple[str, str | None], int], dict[str, int]] | None:  # fmt: skip
+    """The interventions logged in the week up to the digest's time, by (type, priority), and their moves
+    between tiers ("up", "down"); None (no line):
     notes off, or `channel` public, of unknown privacy or with someone not entitled to notes in it (even
     counts say what the team is doing)."""
     if notes is None:
@@ -166,7 +167,8 @@ def _note_counts(notes: Notes | None, due: datetime, channel: str, client: WebCl
         if why:
             log.info("the digest's notes line is left out: %s", why)
             return None
-        return notes.counts(until - timedelta(days=7), until)
+        since = until - timedelta(days=7)
+        return notes.counts(since, until), notes.moves(since, until)
     except NotesOff:
         return None
     except SlackApiError as exc:  # who can read the channel is unknown: no line, rather than a wrong one

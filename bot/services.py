@@ -244,17 +244,29 @@ class Services:
         return DataAnswers(self.district, self.settings.cards_dir)
 
     def answerer_for(self, user: str, client, *, direct: bool) -> Answerer:
-        """The answerer a question may use: the notes too only in a direct message from an entitled reader."""
-        from bot.notes.model import NotesOff
+        """The answerer a question may use: the notes too only in a direct message from an entitled reader,
+        and for a school reader only their schools' notes."""
+        from bot.knowledge.answer import Answerer
+        from bot.knowledge.index import Within
+        from bot.notes.model import NOTE_SOURCE, NOTES_CORPUS, NotEntitled, NotesOff
         from bot.slack.members import channel_members
 
         if not direct:
             return self.answerer
         try:
-            entitled = self.notes.entitled(user, members=channel_members(client), now=self.clock())
-        except NotesOff:
+            schools = self.notes.schools_for(user, members=channel_members(client), now=self.clock())
+        except (NotesOff, NotEntitled):
             return self.answerer
-        return self.answerer_with_notes if entitled else self.answerer
+        if schools is None:
+            return self.answerer_with_notes
+
+        def keep():  # read at each search: a note logged or moved a moment ago is judged as it is now
+            sources = {f"{NOTE_SOURCE}{i}" for i in self.notes.store.ids_within(schools)}
+            return lambda passage: passage.source in sources
+
+        within = Within(self.index(NOTES_CORPUS), keep)
+        return Answerer(index=[self.index(PUBLIC), within], llm=self.llm, data=self.data_answers,
+                        ranker=self.ranker)  # fmt: skip
 
     @cached_property
     def answer_log(self):
@@ -275,7 +287,8 @@ class Services:
                       note_copies=self.notes.copies, recent_checkins=self.recent_checkins,
                       suggestions=self.suggested_prompts, scope=self.scoped_question,
                       respond_to=self.respond_to, owner_for=self.owner_for, handoffs=Handoffs(self.engine),
-                      names=person_names, saved_answers=self.saved_answers)  # fmt: skip
+                      names=person_names, saved_answers=self.saved_answers,
+                      notes_shown=lambda user, ids: self.notes.shown(user, ids, now=self.clock()))  # fmt: skip
 
     @cached_property
     def saved_answers(self):

@@ -287,7 +287,22 @@ def test_the_notes_section_defaults_and_reads_its_readers(tmp_path):
         ("retention_days = 0", "retention_days", "notes.retention_days: must be a number of days from 1 to 36500, not 0"),
         ('allow_student_names = "no"', "allow_student", "notes.allow_student_names: must be true or false, not 'no'"),
         ('reader = "channel"', "reader =", "notes.reader: unknown key 'reader' (did you mean 'readers'? known: "
-         "readers, admins, types, allow_student_names, retention_days)"),
+         "readers, admins, school_readers, types, allow_student_names, retention_days, audit_retention_days, edfi)"),
+        ("audit_retention_days = 0", "audit_retention",
+         "notes.audit_retention_days: must be a number of days from 1 to 36500, not 0"),
+        ('admins = ["U0ADMIN1"]\nschool_readers = { RB01 = ["U0ADMIN1"] }', "school_readers",
+         "notes.school_readers.RB01[0]: U0ADMIN1 reads every school's notes already (in admins)"),
+        ('school_readers = { RB01 = ["ana"] }', "school_readers",
+         "notes.school_readers.RB01[0]: 'ana' is not a Slack user id such as 'U0123456789'"),
+        ('[notes.edfi]\neducation_organization_id = 255901\ntype_map = { tutorng = "Supplement" }', "tutorng",
+         "notes.edfi.type_map.tutorng: 'tutorng' is not a note type (credit_rescue, credit_recovery, "
+         "credit_anticipation, tutoring, attendance, school_support_visit, other)"),
+        ('[notes.edfi]\neducation_organization_id = "255901"', "education_organization_id",
+         "notes.edfi.education_organization_id: must be a whole number, not '255901'"),
+        ('school_readers = { Z = ["U0ANA00001"] }', "school_readers",  # known once schools.csv is read
+         "notes.school_readers.Z: 'Z' is not a school_id in schools.csv"),
+        ('[notes.edfi]\neducation_organization_id = 1\nnamespace = "ed-fi.org"', "namespace",
+         "notes.edfi.namespace: must be a descriptor namespace such as 'uri://ed-fi.org', not 'ed-fi.org'"),
     ],
 )  # fmt: skip
 def test_each_notes_rule_refuses_with_the_key_path_and_line(tmp_path, section, needle, expected):
@@ -406,3 +421,15 @@ def test_the_sample_districts_commented_channel_loads_once_uncommented(tmp_path)
     )
     school = load_district(folder / "district.toml").config.channel("C0MAPLEPS01")
     assert (school.respond_to, school.school) == ("questions", "RB01")
+
+
+def test_a_schools_edfi_id_is_a_whole_number_and_is_kept(tmp_path):
+    schools = "school_id,name,level,cluster,edfi_id\nA,Alpha PS,elementary,North,255901001\nB,Beta PS,elementary,South,\n"
+    data = load_district(write_district(tmp_path / "ok", schools=schools))
+    assert {s.school_id: s.edfi_id for s in data.schools} == {"A": 255901001, "B": None}
+    path = write_district(tmp_path / "bad", schools=schools.replace("255901001", "25-59"))
+    with pytest.raises(DistrictDataError) as caught:
+        load_district(path)
+    assert caught.value.problems[0] == (
+        f"{path.parent / 'schools.csv'}: line 2: edfi_id '25-59' is not an Ed-Fi school id (a whole number)"
+    )

@@ -23,7 +23,7 @@ _SPAN = re.compile(r"`([^`\n]+)`")
 _COMMAND = re.compile(r"(?:^|/)resolute((?: [a-z][a-z-]*)+)", re.M)  # at a line's start or after a path
 CONFIGURATION = ROOT / "docs" / "configuration.md"
 _HEADING = re.compile(r"^#+ (.*)$")
-_TABLE_HEADING = re.compile(r"`\[\[?([a-z_]+)\]\]?`$")  # ### `[district]`, ### `[[targets]]`
+_TABLE_HEADING = re.compile(r"`\[\[?([a-z_.]+)\]\]?`$")  # ### `[district]`, ### `[[targets]]`
 _ROW_KEYS = re.compile(r"^\|([^|]*)\|")  # a table row's first cell
 
 

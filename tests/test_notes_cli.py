@@ -18,7 +18,19 @@ from tests.test_checkins_week import TOML as CHECKINS_TOML
 from tests.test_district import write_district
 
 TOML = CHECKINS_TOML + '\n[notes]\nreaders = ["UANA", "UBEN"]\n'  # schools A (Alpha PS) and B (Beta PS)
-KEYS = ["id", "school", "student", "type", "tier", "priority", "text", "follow_up", "author", "created_at"]
+KEYS = [
+    "id",
+    "school",
+    "student",
+    "type",
+    "tier",
+    "tier_from",
+    "priority",
+    "text",
+    "follow_up",
+    "author",
+    "created_at",
+]
 NOW = datetime(2026, 11, 21, 15, 0, tzinfo=UTC)
 HEADER = "school,student,type,tier,priority,text,follow_up,author,created_at\n"
 GOOD = HEADER + (

@@ -216,14 +216,20 @@ def test_retention_deletes_notes_older_than_the_district_keeps_them_and_audits_i
 
     notes_index = resolute.services.index(NOTES_CORPUS)
     assert searched() == {"An old", "A newer"}
-    assert bot.jobs.notes_retention() == "1 note older than 30 days deleted"
+    assert (
+        bot.jobs.notes_retention()
+        == "1 note older than 30 days deleted; 0 audit rows removed, 365 days after their notes"
+    )
     store = resolute.services.notes.store
     assert store.get(old.id) is None and store.get(new.id) is not None
     assert searched() == {"A newer"}  # out of answers too
     [expired] = [r for r in store.audit_rows() if r["action"] == "expire"]
     assert expired["details"]["ids"] == [old.id] and expired["details"]["retention_days"] == 30
     assert "An old note" not in json.dumps(expired, default=str)
-    assert bot.jobs.notes_retention() == "no notes older than 30 days"
+    assert (
+        bot.jobs.notes_retention()
+        == "no notes older than 30 days; 0 audit rows removed, 365 days after their notes"
+    )
 
 
 def test_with_no_notes_configured_the_notes_jobs_do_nothing_quietly(make_services, tmp_path, team, caplog):
@@ -251,12 +257,13 @@ def test_the_digest_counts_the_week_s_interventions_by_type_and_priority_only(re
         ),
         (
             FRIDAY_3PM - timedelta(days=2),
-            {"type": "credit_rescue", "priority": "literacy", "student": "S4411"},
+            {"type": "credit_rescue", "priority": "literacy", "student": "S4411", "tier": "2->3"},
         ),
         (
             FRIDAY_3PM - timedelta(hours=1),
-            {"type": "attendance", "priority": "numeracy", "school": "Beta PS"},
+            {"type": "attendance", "priority": "numeracy", "school": "Beta PS", "tier": "2"},
         ),
+        (FRIDAY_3PM - timedelta(hours=2), {"type": "tutoring", "tier": "3->1", "priority": "numeracy"}),
         (FRIDAY_3PM - MINUTE, {"type": "tutoring", "student": "J.K."}),
         (FRIDAY_3PM + MINUTE, {"type": "other"}),  # after the digest's time: next week's
     ]
@@ -266,8 +273,8 @@ def test_the_digest_counts_the_week_s_interventions_by_type_and_priority_only(re
                               notes=running.services.notes)  # fmt: skip
     assert said.startswith("posted the digest")
     [digest] = team.called("chat.postMessage")
-    line = (":memo: *Interventions logged this week*: 4. By type: credit rescue 2, attendance 1, tutoring 1. "
-            "By priority: Literacy 2, Numeracy 1, no priority 1.")  # fmt: skip
+    line = (":memo: *Interventions logged this week*: 5. By type: credit rescue 2, tutoring 2, attendance 1. "
+            "By priority: Literacy 2, Numeracy 2, no priority 1. Tier changes: 2 (1 to more support, 1 to less).")  # fmt: skip
     assert [b["text"]["text"] for b in digest.args["blocks"] if ":memo:" in json.dumps(b)] == [line]
     assert line in digest.args["text"]
     whole = rendered(digest)

@@ -77,7 +77,10 @@ def test_an_expired_note_takes_the_weekly_dm_that_listed_it_with_it(resolute):
     assert resolute.tick(W48_CLOSE + 2 * MINUTE) == []  # nothing gone yet: nothing redacted
     # 30 days later Ana's note expires (retention_days = 30); Ben's, logged four days later, is kept
     resolute.now[0] = utc(11, 19, 15) + timedelta(days=30, minutes=1)
-    assert bot.jobs.notes_retention() == "1 note older than 30 days deleted"
+    assert (
+        bot.jobs.notes_retention()
+        == "1 note older than 30 days deleted; 0 audit rows removed, 365 days after their notes"
+    )
     said = resolute.tick(resolute.now[0] + MINUTE)
     dm = to_ana.reply["channel"]
     assert said == [f"redacted message {to_ana.reply['ts']} in {dm}"]

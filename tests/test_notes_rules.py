@@ -102,7 +102,7 @@ def test_names_look_like_names(ref):
         ({"type": "counselling"}, "type: 'counselling' is not a note type (credit_rescue, credit_recovery, "
                                   "credit_anticipation, tutoring, attendance, school_support_visit, other)"),
         ({"priority": "sports"}, "priority: 'sports' is not a priority (literacy)"),
-        ({"tier": "4"}, "tier: '4' must be 1, 2 or 3"),
+        ({"tier": "4"}, "tier: '4' must be 1, 2 or 3, or a move such as 2->3"),
         ({"follow_up": "2026-11-19"}, "follow_up: 2026-11-19 is in the past (today is 2026-11-20)"),
         ({"follow_up": "next week"}, "follow_up: 'next week' is not a date such as 2026-12-01"),
         ({"student": "Jane Doe"}, "student: 'Jane Doe' looks like a name; use the student's code or initials "
@@ -316,7 +316,7 @@ def test_an_import_is_all_or_nothing_with_each_bad_line_named(notes_on):
         "line 5: school: 'C' is not a school; use an id or a name such as A (Alpha PS), B (Beta PS)",
         "line 5: student: 'Jane Doe' looks like a name; use the student's code or initials (the district "
         "keeps names out of notes)",
-        "line 5: tier: '5' must be 1, 2 or 3",
+        "line 5: tier: '5' must be 1, 2 or 3, or a move such as 2->3",
         "line 5: author: 'bob' is not a Slack user id such as U0123456789",
         "line 5: created_at: 'tomorrow' is not a date or an ISO date and time",
     ]
@@ -330,7 +330,7 @@ def test_an_import_is_all_or_nothing_with_each_bad_line_named(notes_on):
     assert import_csv(op, GOOD, now=NOW, source="notes.csv").notes == []  # the same file again adds nothing
     exported = list(csv.DictReader(io.StringIO(op.export_csv(Filters(), now=NOW))))
     assert [r["text"] for r in exported] == ["Called home", "Two lines,\nwith a comma"]
-    assert list(exported[0]) == ["id", "school", "student", "type", "tier", "priority", "text", "follow_up",
+    assert list(exported[0]) == ["id", "school", "student", "type", "tier", "tier_from", "priority", "text", "follow_up",
                                  "author", "created_at"]  # fmt: skip
     actions = [r["action"] for r in op.audit()]
     assert actions == ["list", "import", "export"] and "Called home" not in json.dumps(op.audit())

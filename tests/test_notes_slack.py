@@ -179,7 +179,7 @@ def desk(make_services, fake_slack, tmp_path):
 # -- entitlement -------------------------------------------------------------------------------------------
 def test_someone_not_entitled_gets_the_same_refusal_whatever_they_ask(desk, fake_slack):
     notes = [desk.log(school="A", student=STUDENT, type="attendance") for _ in range(12)]  # a page and more
-    page = desk.command(ANA, "/notes", f"student:{STUDENT}")
+    page = desk.command(ANA, "/notes", f"student:{STUDENT} type:attendance")
     [more] = buttons(page)[kit.MORE]
     mine = desk.command(ANA, "/note", f"school:A student:{STUDENT} {TEXT}")
     [edit], [delete] = buttons(mine)[kit.EDIT], buttons(mine)[kit.DELETE]
@@ -345,7 +345,7 @@ def test_an_export_arrives_as_a_file_in_a_direct_message(desk, fake_slack):
     assert done.args["channel_id"] == dm and dm.startswith("D")
     [exported] = [f for f in fake_slack.files.values() if f.get("channel") == dm]
     rows = list(csv.DictReader(io.StringIO(exported["content"].decode())))
-    assert list(rows[0]) == ["id", "school", "student", "type", "tier", "priority", "text", "follow_up", "author",
+    assert list(rows[0]) == ["id", "school", "student", "type", "tier", "tier_from", "priority", "text", "follow_up", "author",
                              "created_at"]  # fmt: skip
     assert [(r["school"], r["student"], r["text"]) for r in rows] == [("A", STUDENT, TEXT)]
 

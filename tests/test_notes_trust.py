@@ -131,7 +131,10 @@ def test_a_deleted_edited_or_expired_note_leaves_no_readable_trace_in_the_data_d
     assert "deleted" in desk.press(ANA, kit.DELETE, buttons(deleted)[kit.DELETE][0])["text"]
     form = desk.press(ANA, kit.EDIT, buttons(edited)[kit.EDIT][0], block_id=kit.ONE, opens=True)
     assert desk.submit(ANA, form, text=AFTER) is None
-    assert bot.jobs.notes_retention() == "1 note older than 730 days deleted"
+    assert (
+        bot.jobs.notes_retention()
+        == "1 note older than 730 days deleted; 0 audit rows removed, 365 days after their notes"
+    )
     stored = {n.text for n in desk.stored()}
     assert stored == {AFTER, LIVE}
 

@@ -265,10 +265,10 @@ def test_the_released_data_dir_is_upgraded_without_losing_a_row(new_database):
             if name == "chunks":  # sentence vectors come with the next ingest, which redoes the corpus
                 assert {row[-1] for row in after[name]} == {None}
             assert sorted(row[: -len(added)] for row in after[name]) == before[name]
-        elif name == "schools":  # each school's principal comes with the next load of the district data
-            assert [c.name for c in reflected.tables[name].columns][-1] == "principal"
-            assert {row[-1] for row in after[name]} == {None}
-            assert sorted(row[:-1] for row in after[name]) == before[name]
+        elif name == "schools":  # its principal and Ed-Fi id come with the next load of the district data
+            assert [c.name for c in reflected.tables[name].columns][-2:] == ["principal", "edfi_id"]
+            assert {row[-2:] for row in after[name]} == {(None, None)}
+            assert sorted(row[:-2] for row in after[name]) == before[name]
         elif name == "slack_claims":  # a claim kept before its status was: its question was answered
             assert [c.name for c in reflected.tables[name].columns][-2:] == ["status", "posted_at"]
             assert {row[-2:] for row in after[name]} == {("posted", None)}
@@ -437,3 +437,24 @@ def test_a_current_database_is_checked_without_importing_alembic(tmp_path):
     )
     ran = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert ran.stdout.strip() == "False"  # a cold `resolute ask` saves the import
+
+
+def test_the_audit_kept_before_a_students_record_of_access_is_linked_to_its_notes(new_database):
+    engine = make_engine(new_database())
+    with engine.begin() as conn:
+        command.upgrade(alembic_config(conn), "0013")
+        conn.execute(text("INSERT INTO notes (id, type, text, author, created_at) VALUES "
+                          "(4, 'tutoring', 'x', 'UANA', '2026-11-01 10:00:00'), "
+                          "(7, 'tutoring', 'y', 'UANA', '2026-11-01 10:00:00')"))  # fmt: skip
+        conn.execute(text(
+            "INSERT INTO note_audit (id, at, actor, action, note_id, details) VALUES "
+            "(1, '2026-11-01 10:00:00', 'UANA', 'create', 4, '{\"school\": \"A\"}'), "
+            "(2, '2026-11-02 10:00:00', 'UBEN', 'list', NULL, '{\"filters\": {}, \"ids\": [7, 4]}'), "
+            "(3, '2026-11-03 10:00:00', 'UBEN', 'export', NULL, '{\"filters\": {}, \"ids\": []}')"
+        ))  # fmt: skip
+    migrate(engine)
+    with engine.connect() as conn:
+        links = conn.execute(text("SELECT audit_id, note_id FROM note_access ORDER BY 1, 2")).all()
+    assert [tuple(r) for r in links] == [(1, 4), (2, 4), (2, 7)]
+    assert differences(engine) == []
+    engine.dispose()

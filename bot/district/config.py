@@ -196,15 +196,65 @@ NOTE_TYPES = ("credit_rescue", "credit_recovery", "credit_anticipation", "tutori
               "school_support_visit", "other")  # fmt: skip
 
 
+Days = Annotated[
+    int, rule(lambda v: 1 <= v <= 36500, "must be a number of days from 1 to 36500, not {value!r}")
+]
+# an Ed-Fi descriptor's code value: at most 50 characters, no space at either end (the Ed-Fi API's rule)
+CodeValue = Annotated[str, rule(lambda v: 0 < len(v) <= 50 and v == v.strip(),
+                                "must be an Ed-Fi code value of 1 to 50 characters, not {value!r}")]  # fmt: skip
+Namespace = Annotated[str, rule(lambda v: 5 <= len(v) <= 255 and v.startswith("uri://") and "#" not in v,
+                                "must be a descriptor namespace such as 'uri://ed-fi.org', not {value!r}")]  # fmt: skip
+
+
+class EdfiTable(Table):
+    """[notes.edfi]: how notes are written as the Ed-Fi API's interventions and their students'
+    associations (`resolute notes export --format edfi`)."""
+
+    example: ClassVar[str] = '{ education_organization_id = 255901, type_map = { tutoring = "Supplement" } }'
+    education_organization_id: Annotated[int, rule(lambda v: 0 < v < 2**63,
+                                                    "must be the district's Ed-Fi id, a positive whole number")]  # fmt: skip
+    # each note type's InterventionClassDescriptor code value (Ed-Fi's own: Curriculum, Other, Practice,
+    # Supplement); a type left out is not exported, and the export says so
+    type_map: dict[Key, CodeValue] = {}
+    delivery_method: CodeValue = "Individual"  # DeliveryMethodDescriptor: a note is about one student
+    namespace: Namespace = "uri://ed-fi.org"  # whose descriptors: Ed-Fi's, or the state's own
+
+
 class NotesTable(Table):
     """The [notes] table: who may log and read intervention notes, their types, and how long they are kept."""
 
     readers: list[UserId] | None = None  # written "channel" (the default: the leadership channel's members)
     admins: list[UserId] = []  # may edit and delete anyone's notes (authors may always change their own)
+    # readers of some schools' notes only: a school id (checked against schools.csv) -> user ids
+    school_readers: dict[str, list[UserId]] = {}
     types: Annotated[list[Key], Field(min_length=1)] = list(NOTE_TYPES)
     allow_student_names: bool = False
-    retention_days: Annotated[int, rule(lambda v: 1 <= v <= 36500,
-                                         "must be a number of days from 1 to 36500, not {value!r}")] = 730  # fmt: skip
+    retention_days: Days = 730
+    # how long the record of who accessed a note outlives the note
+    audit_retention_days: Days = 365
+    edfi: EdfiTable | None = None
+
+    @field_validator("school_readers")
+    @classmethod
+    def _narrower(cls, school_readers: dict[str, list[str]], info: ValidationInfo) -> dict[str, list[str]]:
+        # a district reader (listed, or an admin) reads every school already: listing them for a school too
+        # would say two things about the same person
+        district = set(info.data.get("admins") or ()) | set(info.data.get("readers") or ())
+        for school, users in school_readers.items():
+            for i, user in enumerate(users):
+                if user in district:
+                    where = "admins" if user in (info.data.get("admins") or ()) else "readers"
+                    raise problem(f"{user} reads every school's notes already (in {where})", school, i)
+        return school_readers
+
+    @field_validator("edfi")
+    @classmethod
+    def _mapped_types(cls, edfi: EdfiTable | None, info: ValidationInfo) -> EdfiTable | None:
+        types = info.data.get("types") or []
+        for key in edfi.type_map if edfi else ():
+            if key not in types:
+                raise problem(f"'{key}' is not a note type ({', '.join(types)})", "type_map", key)
+        return edfi
 
     @field_validator("readers", mode="before")
     @classmethod
@@ -320,7 +370,9 @@ class DistrictFile(Table):
         n = self.notes
         notes = n and NotesConfig(readers=n.readers or "channel", channel=d.leadership_channel,
                                   admins=tuple(n.admins), types=tuple(n.types),
-                                  allow_student_names=n.allow_student_names, retention_days=n.retention_days)  # fmt: skip
+                                  allow_student_names=n.allow_student_names, retention_days=n.retention_days,
+                                  school_readers={k: tuple(v) for k, v in n.school_readers.items()},
+                                  audit_retention_days=n.audit_retention_days, edfi=n.edfi)  # fmt: skip
         return DistrictConfig(name=d.name, timezone=d.timezone, leadership_channel=d.leadership_channel,
                               digest_channel=d.digest_channel, digest_day=day, digest_time=time,
                               priorities=self.priorities, targets=[t.target() for t in self.targets],
@@ -353,6 +405,13 @@ class NotesConfig(BaseModel):
     types: tuple[str, ...] = NOTE_TYPES
     allow_student_names: bool = False
     retention_days: int = 730
+    school_readers: dict[str, tuple[str, ...]] = {}  # school id -> the people who read its notes only
+    audit_retention_days: int = 365
+    edfi: EdfiTable | None = None
+
+    def schools_of(self, user: str) -> frozenset[str]:
+        """The schools whose notes `user` reads as a school reader (empty: not one)."""
+        return frozenset(school for school, users in self.school_readers.items() if user in users)
 
 
 class MeasureInfo(BaseModel):

@@ -78,14 +78,21 @@ def _target_line(t: TargetProgress, before: dict | None) -> str:
     return line
 
 
-def notes_line(counts: dict[tuple[str, str | None], int], priorities: list[Priority]) -> str:
-    """The digest's line on intervention notes: how many were logged, by type and by priority.
+def notes_line(counts: dict[tuple[str, str | None], int], priorities: list[Priority],
+               moves: dict[str, int] | None = None) -> str:  # fmt: skip
+    """The digest's line on intervention notes: how many were logged, by type and by priority, and how many
+    recorded a move between tiers (`moves`: "up" to more support, "down" to less).
 
     Counts only, for a channel: never a school, a student, an author or a note's words.
     """
     total = sum(counts.values())
     if not total:
         return ":memo: *Interventions logged this week*: none."
+    up, down = (moves or {}).get("up", 0), (moves or {}).get("down", 0)
+    moved = ""
+    if up or down:
+        said = [f"{up} to more support" if up else "", f"{down} to less" if down else ""]
+        moved = f" Tier changes: {up + down} ({', '.join(s for s in said if s)})."
     by_type: dict[str, int] = {}
     by_priority: dict[str | None, int] = {}
     for (kind, priority), n in counts.items():
@@ -100,14 +107,15 @@ def notes_line(counts: dict[tuple[str, str | None], int], priorities: list[Prior
     types = listed(by_type, lambda k: k.replace("_", " "))
     # a priority the district file no longer lists keeps its key
     keys = listed(by_priority, lambda k: "no priority" if k is None else named.get(k, k))
-    return f":memo: *Interventions logged this week*: {total}. By type: {types}. By priority: {keys}."
+    return f":memo: *Interventions logged this week*: {total}. By type: {types}. By priority: {keys}.{moved}"
 
 
 def build_digest(config: DistrictConfig, report: ProgressReport, names: dict[str, str], *, week: str,
                  before: dict | None, charts: bool = True,
-                 notes: dict[tuple[str, str | None], int] | None = None) -> Digest:  # fmt: skip
+                 notes: dict[tuple[str, str | None], int] | None = None,
+                 moves: dict[str, int] | None = None) -> Digest:  # fmt: skip
     """The digest's text and blocks (and charts) from a progress report; `notes`: the week's intervention
-    counts by (type, priority), or None when notes are off (no line then)."""
+    counts by (type, priority), or None when notes are off (no line then); `moves`: its tier changes."""
     parts: list[str] = []
     for p in config.priorities:
         mine = [t for t in report.targets if t.target.priority == p.key]
@@ -121,7 +129,7 @@ def build_digest(config: DistrictConfig, report: ProgressReport, names: dict[str
             f":handshake: *Schools we are supporting*, whose results have levelled off near the district's: "
             f"{coasting}. This is support, not blame: ask how the district can help."]  # fmt: skip
     if notes is not None:
-        tail.append(notes_line(notes, config.priorities))
+        tail.append(notes_line(notes, config.priorities, moves))
     summary = {_key(t): {"value": round(t.value, 2), "status": t.status} for t in report.targets}
     digest = Digest(week, f"{config.name}: weekly progress", parts, tail, summary=summary)
     if charts:

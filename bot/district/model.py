@@ -39,6 +39,7 @@ class School:
     level: str
     cluster: str
     principal: str = ""  # optional: "Nilsson's school" names the school she leads
+    edfi_id: int | None = None  # optional: its schoolId in the state's Ed-Fi API (the notes' export)
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,9 @@ def load_district(path: Path) -> DistrictData:
     if config is not None:  # a channel's school is known only once schools.csv is read
         problems += [fault(path, text, ("channels", i, "school"), f"'{c.school}' is not a school_id in schools.csv")
                      for i, c in enumerate(config.channels) if c.school is not None and c.school not in known]  # fmt: skip
+    if config is not None and config.notes is not None:  # so are the schools of its school readers
+        problems += [fault(path, text, ("notes", "school_readers", school), f"'{school}' is not a school_id in schools.csv")
+                     for school in config.notes.school_readers if school not in known]  # fmt: skip
     if problems:
         raise DistrictDataError(problems)
     if not config.on_the_move_measures:  # the default: every measure with a grade
@@ -154,11 +158,14 @@ def _schools(path: Path, problems: list[str]) -> list[School]:
             problems.append(f"{path}: line {line}: school_id and name are required")
         elif row["school_id"] in seen:
             problems.append(f"{path}: line {line}: school_id '{row['school_id']}' appears twice")
+        elif (edfi := row.get("edfi_id", "")) and not (edfi.isdigit() and 0 < int(edfi) < 2**63):
+            problems.append(
+                f"{path}: line {line}: edfi_id '{edfi}' is not an Ed-Fi school id (a whole number)"
+            )
         else:
             seen.add(row["school_id"])
-            schools.append(
-                School(row["school_id"], row["name"], row["level"], row["cluster"], row.get("principal", ""))
-            )
+            schools.append(School(row["school_id"], row["name"], row["level"], row["cluster"],
+                                  row.get("principal", ""), int(edfi) if edfi else None))  # fmt: skip
     return schools
 
 

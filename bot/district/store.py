@@ -62,7 +62,8 @@ class DistrictStore:
         """Every school by id."""
         with self._engine.connect() as conn:
             rows = conn.execute(select(schools)).all()
-        return {r.school_id: School(r.school_id, r.name, r.level, r.cluster, r.principal or "") for r in rows}
+        return {r.school_id: School(r.school_id, r.name, r.level, r.cluster, r.principal or "", r.edfi_id)
+                for r in rows}  # fmt: skip
 
     def district_series(self) -> dict[tuple[str, str], Series]:
         """(measure, group) -> year -> students-weighted mean of the school values."""

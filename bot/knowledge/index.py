@@ -6,6 +6,7 @@ import logging
 import math
 import threading
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -115,13 +116,22 @@ class KnowledgeIndex:
         return self._embeddings.embed_query(question)
 
     def search(
-        self, question: str, *, k: int = 5, mode: Mode = "hybrid", vector: list[float] | None = None
+        self,
+        question: str,
+        *,
+        k: int = 5,
+        mode: Mode = "hybrid",
+        vector: list[float] | None = None,
+        keep: Callable[[Passage], bool] | None = None,
     ) -> list[Hit]:
-        """The k passages that best match the question, best first, each with its cosine."""
+        """The k passages that best match the question, best first, each with its cosine; with `keep`, only
+        the passages it keeps (every passage is ranked, then the others set aside)."""
         snap = self.snapshot()
         if not snap.passages:
             return []
         depth = min(CANDIDATES, len(snap.passages))
+        if keep is not None:
+            return self._kept(question, snap, k=k, mode=mode, vector=vector, keep=keep)
         hits: dict[str, Hit] = {}
         if vector is None:  # also gives every hit a cosine, in any mode
             vector = self.embed(question)
@@ -137,6 +147,39 @@ class KnowledgeIndex:
                 hit.score += 1.0 / (RRF_K + rank + 1)
         if mode != "dense":
             for rank, (pid, score) in enumerate(self._lexical(question, snap, depth)):
+                hit = hits.setdefault(pid, Hit(snap.by_id[pid], 0.0))
+                hit.lexical = score
+                hit.score += LEXICAL_WEIGHT / (RRF_K + rank + 1)
+        ranked = sorted(hits.values(), key=lambda h: h.score, reverse=True)[:k]
+        self._fill_dense(vector, ranked)
+        return ranked
+
+    def _kept(self, question: str, snap: _Snapshot, *, k: int, mode: Mode, vector: list[float] | None,
+              keep: Callable[[Passage], bool]) -> list[Hit]:  # fmt: skip
+        """`search` over the passages `keep` keeps: both rankings run over the whole corpus, so a reader of a
+        few of its passages finds theirs however many others rank above them."""
+        kept = {p.id for p in snap.passages if keep(p)}
+        if not kept:
+            return []
+        everything = len(snap.passages)
+        if vector is None:
+            vector = self.embed(question)
+        hits: dict[str, Hit] = {}
+        if mode != "lexical":
+            found = self._collection.query(
+                query_embeddings=[vector], n_results=everything, include=["distances"]
+            )
+            ids, distances = found["ids"][0], found["distances"][0]
+            dense = [(pid, 1.0 - dist) for pid, dist in zip(ids, distances, strict=True) if pid in kept]
+            for rank, (pid, similarity) in enumerate(dense[:CANDIDATES]):
+                hit = hits.setdefault(pid, Hit(snap.by_id[pid], 0.0))
+                hit.dense = similarity
+                hit.score += 1.0 / (RRF_K + rank + 1)
+        if mode != "dense":
+            lexical = [
+                (pid, score) for pid, score in self._lexical(question, snap, everything) if pid in kept
+            ]
+            for rank, (pid, score) in enumerate(lexical[:CANDIDATES]):
                 hit = hits.setdefault(pid, Hit(snap.by_id[pid], 0.0))
                 hit.lexical = score
                 hit.score += LEXICAL_WEIGHT / (RRF_K + rank + 1)
@@ -167,3 +210,27 @@ class KnowledgeIndex:
                 other.shape == query.shape
             ):  # another model's vector (its corpus not yet rebuilt): not comparable
                 hit.dense = float(query @ other / (np.linalg.norm(query) * np.linalg.norm(other)))
+
+
+class Within:
+    """An index searched for a reader entitled to some of its passages only: `keep()` says, at each search,
+    which (the notes of a school reader's schools, as the notes store holds them then)."""
+
+    def __init__(self, index: KnowledgeIndex, keep: Callable[[], Callable[[Passage], bool]]) -> None:
+        self._index = index
+        self._keep = keep
+        self.corpus = index.corpus
+
+    def snapshot(self) -> _Snapshot:
+        """The index's passages (an answer's context; what is quoted comes from `search` alone)."""
+        return self._index.snapshot()
+
+    def embed(self, question: str) -> list[float]:
+        """The question's vector."""
+        return self._index.embed(question)
+
+    def search(
+        self, question: str, *, k: int = 5, mode: Mode = "hybrid", vector: list[float] | None = None
+    ) -> list[Hit]:
+        """`KnowledgeIndex.search` over the passages the reader may see."""
+        return self._index.search(question, k=k, mode=mode, vector=vector, keep=self._keep())

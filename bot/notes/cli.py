@@ -183,3 +183,107 @@ def audit(ctx: click.Context, as_json: bool, since: datetime | None) -> None:
         click.echo(f"{at}  {row['actor']}  {row['action']}  {note}  {details}")
     if not rows:
         click.echo("No audit entries" + (f" since {since:%Y-%m-%d}." if since else "."))
+
+
+@notes.command()
+@click.option("--student", required=True, help="The student reference (code or initials), any case.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list, newest first.")
+@click.pass_context
+def access(ctx: click.Context, student: str, as_json: bool) -> None:
+    """Who read, found, exported or changed a student's notes, and when, newest first.
+
+    Every listing, answer, timeline, export, edit and deletion of the student's stored notes; kept as long as
+    the notes are, then audit_retention_days more. A deleted note no longer names its student, so its rows
+    are not found here (they stay in `resolute notes audit` until they expire)."""
+    rows = _session(ctx).access(student)
+    if as_json:
+        click.echo(_json(rows))
+        return
+    for row in rows:
+        ids = ", ".join(map(str, row["notes"]))
+        click.echo(f"{row['at'].isoformat(timespec='seconds')}  {row['actor']}  {row['action']}  notes {ids}")
+    if not rows:
+        click.echo(f"No access to notes of student {student} is on record.")
+
+
+@notes.command()
+@click.option("--student", required=True, help="The student reference (code or initials), any case.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list, oldest first.")
+@click.pass_context
+def timeline(ctx: click.Context, student: str, as_json: bool) -> None:
+    """A student's notes, oldest first: type, tier (and moves between tiers), school, author, follow-up."""
+    found = _session(ctx).timeline(student, now=_services(ctx).clock())
+    if as_json:
+        click.echo(_json([n.as_dict() for n in found]))
+    elif found:
+        click.echo(timeline_table(found))
+    else:
+        click.echo(f"No notes of student {student}.")
+
+
+def timeline_table(found: list) -> str:
+    """A student's notes as plain text, oldest first, one line each; a move between tiers is marked."""
+    lines = []
+    for n in found:
+        tier = (
+            f"tier {n.tier_from} -> {n.tier} (moved)" if n.tier_from else (f"tier {n.tier}" if n.tier else "")
+        )
+        follow = f"follow-up {n.follow_up}" if n.follow_up else ""
+        held = [
+            f"{n.created_at:%Y-%m-%d}",
+            n.type,
+            tier,
+            n.school or "no school",
+            n.author,
+            follow,
+            _short(n.text),
+        ]
+        lines.append("  ".join(p for p in held if p))
+    return "\n".join(lines)
+
+
+@notes.command("export")
+@click.option("--format", "format_", type=click.Choice(["edfi"]), default="edfi", show_default=True,
+              help="edfi: the Ed-Fi API's interventions and studentInterventionAssociations (Data Standard "
+                   "5.x). For CSV, use `resolute notes list --csv`.")  # fmt: skip
+@click.option("--since", help="Notes logged on or after this day (YYYY-MM-DD).")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("edfi-export"),
+              show_default=True, help="The folder to write the files in (made if need be).")  # fmt: skip
+@click.pass_context
+def export(ctx: click.Context, format_: str, since: str | None, out: Path) -> None:
+    """Write the notes as Ed-Fi documents for the district's data staff to load: OUT/interventions.json
+    and OUT/studentInterventionAssociations.json, set up by [notes.edfi] in the district file.
+
+    One intervention per school (its edfi_id in schools.csv, else the district's) and note type, and one
+    association per student and intervention. A note's text, author and follow-up are never written. A note
+    that cannot be exported is listed with why; the rest are written. Every document is checked against
+    Ed-Fi's schema first, and each file is replaced whole. Audited as an export."""
+    from bot.notes.edfi import EdfiProblem, export_notes
+    from bot.notes.model import NoteProblem
+    from bot.notes.session import filters_from
+
+    session = _session(ctx)
+    try:
+        filters = filters_from({"since": since} if since is not None else {}, session)
+    except NoteProblem as exc:
+        _problems(exc.problems, "Nothing exported.")
+    try:
+        done = export_notes(session, filters, now=_services(ctx).clock(), out=out)
+    except EdfiProblem as exc:
+        raise click.ClickException(str(exc)) from None
+    left = [f"note {note_id}: {why}" for note_id, why in done.skipped]
+    count = len(left)
+    if done.interventions or not done.skipped:
+        interventions, associations = len(done.interventions), len(done.associations)
+        said = (f"Wrote {interventions} intervention{'' if interventions == 1 else 's'} and {associations} "
+                f"student association{'' if associations == 1 else 's'} to {out}")  # fmt: skip
+        if not done.notes:
+            said = f"No notes match. {said}"
+        click.echo(said + (f"; {count} note{'' if count == 1 else 's'} not exported:" if left else "."))
+        for line in left:
+            click.echo(line)
+        return
+    for line in left:
+        click.echo(line, err=True)
+    click.echo(f"No note could be exported ({done.notes} matched); nothing was written to {out}.", err=True)
+    ctx.exit(1)

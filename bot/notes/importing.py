@@ -21,7 +21,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 # and `id`, which an export has: ignored
-COLUMNS = ("school", "student", "type", "tier", "priority", "text", "follow_up", "author", "created_at")
+COLUMNS = ("school", "student", "type", "tier", "tier_from", "priority", "text", "follow_up", "author",
+           "created_at")  # fmt: skip
 _USER_ID = re.compile(r"[UW][A-Z0-9]{2,}")
 
 

@@ -20,6 +20,7 @@ JSON_KEYS = (
     "student",
     "type",
     "tier",
+    "tier_from",
     "priority",
     "text",
     "follow_up",
@@ -44,12 +45,13 @@ class Note:
     created_at: datetime  # UTC
     updated_at: datetime | None = None
     updated_by: str | None = None
+    tier_from: int | None = None  # the tier the student moved from ("tier: 2->3"); None: no move recorded
 
     def as_dict(self) -> dict:
         """JSON-ready form, with exactly the keys of `resolute notes list --json`."""
         return {
             "id": self.id, "school": self.school, "student": self.student, "type": self.type, "tier": self.tier,
-            "priority": self.priority, "text": self.text,
+            "tier_from": self.tier_from, "priority": self.priority, "text": self.text,
             "follow_up": self.follow_up.isoformat() if self.follow_up else None,
             "author": self.author, "created_at": self.created_at.isoformat(),
         }  # fmt: skip
@@ -66,6 +68,8 @@ def fields_hash(*, author: str, created_at: datetime, draft: Draft | Note) -> st
     second = created_at.astimezone(UTC).replace(microsecond=0)
     held = [author, second.isoformat(), draft.school, draft.student, draft.type, draft.tier, draft.priority,
             _lines(draft.text), draft.follow_up.isoformat() if draft.follow_up else None]  # fmt: skip
+    if draft.tier_from is not None:  # a note without a move hashes as it did before moves were recorded
+        held.append(draft.tier_from)
     return hashlib.sha256(json.dumps(held, ensure_ascii=False).encode()).hexdigest()
 
 
@@ -85,6 +89,7 @@ class Draft:
     tier: int | None = None
     priority: str | None = None
     follow_up: date | None = None
+    tier_from: int | None = None
 
 
 @dataclass(frozen=True)

@@ -59,13 +59,26 @@ class Notes:
 
     # -- who is entitled -----------------------------------------------------------------------------
     def entitled(self, user: str, *, members: Callable[[str], Iterable[str]], now: datetime) -> bool:
-        """Whether `user` may log and read notes now: a listed reader, an admin, or the channel's member."""
+        """Whether `user` may log and read notes now (some schools' or every school's)."""
+        try:
+            self.schools_for(user, members=members, now=now)
+        except NotEntitled:
+            return False
+        return True
+
+    def schools_for(self, user: str, *, members: Callable[[str], Iterable[str]],
+                    now: datetime) -> frozenset[str] | None:  # fmt: skip
+        """Whose notes `user` reads now: None for every school's (an admin, a listed reader, or with readers
+        = "channel" the channel's member), their schools for a school reader; NotEntitled for no one's.
+        Being listed for some schools is the narrower grant, and holds in the channel too."""
         n = self.config()
-        if user in n.admins:
-            return True
-        if n.readers != "channel":
-            return user in n.readers
-        return bool(n.channel) and user in self._channel(n.channel, members, now)
+        if user in n.admins or (n.readers != "channel" and user in n.readers):
+            return None
+        if schools := n.schools_of(user):
+            return schools
+        if n.readers == "channel" and n.channel and user in self._channel(n.channel, members, now):
+            return None
+        raise NotEntitled()
 
     def _channel(
         self, channel: str, members: Callable[[str], Iterable[str]], now: datetime
@@ -90,9 +103,15 @@ class Notes:
         if not private:
             return f"{channel} is a public channel: anyone in the workspace can read it without joining"
         present = set(members(channel)) - set(besides)
-        if not all(self.entitled(user, members=members, now=now) for user in sorted(present)):
-            return f"not everyone in {channel} is entitled to notes"
+        if not all(self._every_school(user, members=members, now=now) for user in sorted(present)):
+            return f"not everyone in {channel} is entitled to every school's notes"
         return None
+
+    def _every_school(self, user: str, *, members: Callable[[str], Iterable[str]], now: datetime) -> bool:
+        try:
+            return self.schools_for(user, members=members, now=now) is None
+        except NotEntitled:
+            return False
 
     def forget_members(self, channel: str) -> None:
         """Someone joined or left `channel`: ask Slack again on the next request."""
@@ -101,9 +120,8 @@ class Notes:
 
     def session(self, user: str, *, members: Callable[[str], Iterable[str]], now: datetime) -> Session:
         """A session for an entitled Slack user; NotEntitled (the one refusal) for anyone else."""
-        if not self.entitled(user, members=members, now=now):
-            raise NotEntitled()
-        return Session(self, actor=user, admin=user in self.config().admins)
+        schools = self.schools_for(user, members=members, now=now)  # NotEntitled: the one refusal
+        return Session(self, actor=user, admin=user in self.config().admins, schools=schools)
 
     def operator(self, name: str) -> Session:
         """The command line: whoever runs it holds the database already; acts as an admin, audited by name."""
@@ -114,6 +132,10 @@ class Notes:
     def counts(self, since: datetime, until: datetime) -> dict[tuple[str, str | None], int]:
         """Notes logged in [since, until) by type and priority: counts only (the digest)."""
         return self.store.counts(since, until)
+
+    def moves(self, since: datetime, until: datetime) -> dict[str, int]:
+        """Moves between tiers recorded in [since, until): "up" (to more support), "down" (to less)."""
+        return self.store.moves(since, until)
 
     def week_by_author(self, since: datetime, until: datetime) -> dict[str, list[Note]]:
         """Each author's notes logged in [since, until), for their own private message."""
@@ -139,6 +161,25 @@ class Notes:
         self.forget_deleted()
         log.info("retention: deleted %d notes older than %d days", len(gone), days)
         return gone
+
+    def expire_audit(self, now: datetime) -> int:
+        """Remove the audit rows whose notes have all been gone for audit_retention_days (a row about no
+        note: that long after it was written); how many went (the audit keeps a row saying so)."""
+        days = self.config().audit_retention_days
+        removed = self.store.expire_audit(now - timedelta(days=days))
+        if removed:
+            self.store.audit(now, "resolute", "expire_audit", None,
+                             {"audit_retention_days": days, "rows": removed})  # fmt: skip
+            log.info("audit retention: removed %d rows %d days after their notes", removed, days)
+        return removed
+
+    def shown(self, user: str, ids: list[int], *, now: datetime) -> None:
+        """An answer showed `user` these notes (a search hit): kept in the audit like a listing."""
+        self.store.audit(now, user, "answer", None, {"ids": sorted(ids)})
+
+    def access(self, student: str) -> list[dict]:
+        """Who read, found, exported or changed the stored notes of `student`, and when: newest first."""
+        return self.store.access(student)
 
     def forget_deleted(self, *, pending_only: bool = False) -> bool:
         """Make a deleted note's text (or an edited one's old text) unreadable in the database's files now;

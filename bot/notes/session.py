@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 from bot.csvcells import csv_text
 from bot.district.config import DistrictConfig, NotesConfig
-from bot.notes.model import JSON_KEYS, Draft, Filters, Note, NoteProblem, Page
+from bot.notes.model import JSON_KEYS, Draft, Filters, Note, NotEntitled, NoteProblem, Page
 
 if TYPE_CHECKING:
     from bot.district.service import District
@@ -73,6 +73,7 @@ def _a_name(word: str) -> bool:
 def fields_of(note: Note | Draft) -> dict:
     """A note's fields without its text: what the audit keeps."""
     kept = {"school": note.school, "student": note.student, "type": note.type, "tier": note.tier,
+            "tier_from": note.tier_from,
             "priority": note.priority, "follow_up": note.follow_up.isoformat() if note.follow_up else None}  # fmt: skip
     return {k: v for k, v in kept.items() if v is not None}
 
@@ -80,11 +81,32 @@ def fields_of(note: Note | Draft) -> dict:
 class Session:
     """What an entitled reader (or the operator) does with notes: each call checks what it must and is audited."""
 
-    def __init__(self, notes: NotesService, *, actor: str, admin: bool, operator: bool = False) -> None:
+    def __init__(self, notes: NotesService, *, actor: str, admin: bool, operator: bool = False,
+                 schools: frozenset[str] | None = None) -> None:  # fmt: skip
         self.notes = notes
         self.actor = actor
         self.admin = admin
         self.operator = operator
+        # a school reader's schools: every note of another school (or of none) is as if it did not exist,
+        # and asking for one by its id, school or form gets the one refusal; None: every school's notes
+        self.schools = schools
+
+    def sees(self, note: Note) -> bool:
+        """Whether this session may read `note` at all (a school reader: only their schools' notes)."""
+        return self.schools is None or note.school in self.schools
+
+    def _visible(self, note_id: int) -> Note | None:
+        """The note, None when it is gone; NotEntitled for a school reader when it is not one of their
+        schools' or is gone: whether another school's note exists is no business of theirs."""
+        note = self.notes.store.get(note_id)
+        if self.schools is not None and (note is None or not self.sees(note)):
+            raise NotEntitled()
+        return note
+
+    def _within(self, school: str | None) -> None:
+        """A school reader names only their own schools (in a filter, or as a note's school)."""
+        if self.schools is not None and school not in self.schools:
+            raise NotEntitled()
 
     # -- validating ----------------------------------------------------------------------------------
     def _today(self, now: datetime) -> date:
@@ -124,6 +146,7 @@ class Session:
             "student": lambda s: self._student(s, n),
             "type": self._type,
             "tier": _tier,
+            "tier_from": _one_tier,
             "priority": self._priority,
             "follow_up": lambda s: self._follow_up(s, now, past_ok),
         })  # fmt: skip
@@ -132,8 +155,23 @@ class Session:
                 values["type"] = "other"
             else:
                 problems.append(f"type: missing; say which ({', '.join(n.types)})")
+        if isinstance(values.get("tier"), tuple):  # "tier: 2->3"
+            moved, values["tier"] = values["tier"]
+            if values.setdefault("tier_from", moved) != moved:
+                problems.append(f"tier_from: {values['tier_from']} but tier says the move was from {moved}")
+        if values.get("tier_from") is not None and values.get("tier") is None:
+            problems.append("tier: missing; a move needs the tier it was to (tier: 2->3)")
+        elif values.get("tier_from") is not None and values["tier_from"] == values["tier"]:
+            problems.append(
+                f"tier: {values['tier']}->{values['tier']} is no move; write tier: {values['tier']}"
+            )
         if problems:
             raise NoteProblem(problems)
+        if self.schools is not None and "school" not in values:  # a school reader's note is their school's
+            if len(self.schools) > 1:
+                raise NoteProblem(f"school: missing; say which ({', '.join(sorted(self.schools))})")
+            values["school"] = next(iter(self.schools))
+        self._within(values.get("school"))
         return Draft(text=text, **values)
 
     def _type(self, typed: str) -> str:
@@ -178,6 +216,8 @@ class Session:
         })  # fmt: skip
         if problems:
             raise NoteProblem(problems)
+        if "school" in values:
+            self._within(values["school"])
         return Filters(**values)
 
     # -- changing ------------------------------------------------------------------------------------
@@ -193,7 +233,7 @@ class Session:
         return note
 
     def _mine(self, note_id: int) -> Note:
-        note = self.notes.store.get(note_id)
+        note = self._visible(note_id)
         if note is None:
             raise NoteProblem(f"note {note_id} no longer exists")
         if not (self.admin or note.author == self.actor):
@@ -207,7 +247,7 @@ class Session:
     def edit(self, note_id: int, draft: Draft, *, now: datetime) -> Note:
         """Replace a note's fields (its author or an admin); search sees the change at once. A follow-up date
         already past stays as it was; a changed one must not be in the past."""
-        before = self._mine(note_id)
+        before = self._mine(note_id)  # a school reader's draft names one of their schools (draft checks)
         today = self._today(now)
         if draft.follow_up and draft.follow_up != before.follow_up and draft.follow_up < today:
             raise NoteProblem(
@@ -242,8 +282,8 @@ class Session:
 
     # -- reading -------------------------------------------------------------------------------------
     def get(self, note_id: int) -> Note | None:
-        """One note, or None."""
-        return self.notes.store.get(note_id)
+        """One note, or None when it is gone (a school reader: NotEntitled unless it is one of theirs)."""
+        return self._visible(note_id)
 
     def _since(self, filters: Filters) -> datetime | None:
         if filters.since is None:
@@ -254,7 +294,8 @@ class Session:
     def list(self, filters: Filters, *, more: str | None = None, limit: int = 10, now: datetime) -> Page:
         """A page of matching notes, newest first; `more` continues where the last page ended (audited)."""
         before = _cursor(more) if more else None
-        found = self.notes.store.page(filters, since=self._since(filters), before=before, limit=limit + 1)
+        found = self.notes.store.page(filters, since=self._since(filters), before=before, limit=limit + 1,
+                                      within=self.schools)  # fmt: skip
         shown = found[:limit]
         nxt = f"{shown[-1].created_at.isoformat()}/{shown[-1].id}" if len(found) > limit else None
         self.notes.store.audit(now, self.actor, "list", None,
@@ -264,10 +305,30 @@ class Session:
     def export_csv(self, filters: Filters, *, now: datetime) -> str:
         """Every matching note as CSV (the JSON keys as the header), newest first (audited); a cell a
         spreadsheet would run as a formula is written as text (bot.csvcells)."""
-        found = list(self.notes.store.all(filters, since=self._since(filters)))
-        ids = [note.id for note in found]
-        self.notes.store.audit(now, self.actor, "export", None, {"filters": _shown(filters), "ids": ids})
+        found = self.exported(filters, now=now)
         return csv_text(JSON_KEYS, (note.as_dict() for note in found))
+
+    def exported(self, filters: Filters, *, now: datetime, how: str = "csv") -> list[Note]:
+        """Every matching note this session may read, newest first, for an export (audited, `how` it went)."""
+        found = list(self.notes.store.all(filters, since=self._since(filters), within=self.schools))
+        ids = [note.id for note in found]
+        self.notes.store.audit(now, self.actor, "export", None,
+                               {"filters": _shown(filters), "format": how, "ids": ids})  # fmt: skip
+        return found
+
+    def timeline(self, student: str, *, now: datetime) -> list[Note]:
+        """The student's notes this session may read, oldest first (audited as a read of each)."""
+        found = list(self.notes.store.all(Filters(student=student), within=self.schools))[::-1]
+        self.notes.store.audit(now, self.actor, "timeline", None,
+                               {"filters": {"student": student}, "ids": [n.id for n in found]})  # fmt: skip
+        return found
+
+    def access(self, student: str) -> list[dict]:
+        """Every read, answer, export and change of the student's stored notes, newest first: an admin's or
+        the operator's (a record about readers, not the notes' own words)."""
+        if not self.admin:
+            raise NoteProblem("a student's record of access is for the notes' admins")
+        return self.notes.store.access(student)
 
     def audit(self, *, since: datetime | None = None) -> list[dict]:
         """The audit, oldest first: who did what to which notes, with fields but never text (the operator's)."""
@@ -296,9 +357,21 @@ def _checked(
     return values
 
 
-def _tier(typed: str) -> int:
-    if typed not in ("1", "2", "3"):
-        raise NoteProblem(f"tier: '{typed}' must be 1, 2 or 3")
+_MOVE = re.compile(r"\s*([123])\s*(?:->|→|>|to)\s*([123])\s*")
+
+
+def _tier(typed: str) -> int | tuple[int, int]:
+    """A tier ("2"), or a move between tiers ("2->3", "2 → 3", "2 to 3"): (from, to)."""
+    if moved := _MOVE.fullmatch(typed):
+        return int(moved[1]), int(moved[2])
+    if typed.strip() not in ("1", "2", "3"):
+        raise NoteProblem(f"tier: '{typed}' must be 1, 2 or 3, or a move such as 2->3")
+    return int(typed)
+
+
+def _one_tier(typed: str) -> int:
+    if typed.strip() not in ("1", "2", "3"):
+        raise NoteProblem(f"tier_from: '{typed}' must be 1, 2 or 3")
     return int(typed)
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import Engine, and_, delete, func, insert, or_, select, update
 from bot.notes.model import Draft, Filters, Note, fields_hash
 from bot.store import claims
 from bot.store.engine import forget_freed
-from bot.store.tables import note_audit, note_followups, note_tombstones, notes
+from bot.store.tables import note_access, note_audit, note_followups, note_tombstones, notes
 
 POSTED = "posted"
 FORGOTTEN = "(deleted)"  # what the audit keeps of a deleted note's student reference
@@ -36,13 +36,14 @@ def _param(moment: datetime) -> datetime:
 def _note(row) -> Note:
     return Note(id=row.id, school=row.school_id, student=row.student, type=row.type, tier=row.tier,
                 priority=row.priority, text=row.text, follow_up=row.follow_up, author=row.author,
-                created_at=_utc(row.created_at), updated_at=_utc(row.updated_at), updated_by=row.updated_by)  # fmt: skip
+                created_at=_utc(row.created_at), updated_at=_utc(row.updated_at), updated_by=row.updated_by,
+                tier_from=row.tier_from)  # fmt: skip
 
 
 def _values(draft: Draft) -> dict:
     return {"school_id": draft.school, "student": draft.student,
             "student_key": draft.student.lower() if draft.student else None, "type": draft.type, "tier": draft.tier,
-            "priority": draft.priority, "text": draft.text, "follow_up": draft.follow_up}  # fmt: skip
+            "tier_from": draft.tier_from, "priority": draft.priority, "text": draft.text, "follow_up": draft.follow_up}  # fmt: skip
 
 
 def _batches(values: list) -> Iterator[list]:
@@ -248,8 +249,10 @@ class NotesStore:
                              .values(details=json.dumps(details, sort_keys=True, default=str)))  # fmt: skip
 
     @staticmethod
-    def _where(filters: Filters, since: datetime | None):
+    def _where(filters: Filters, since: datetime | None, within: Collection[str] | None = None):
         conditions = []
+        if within is not None:  # a school reader's schools (a note of no school is the district's)
+            conditions.append(notes.c.school_id.in_(sorted(within)))
         if filters.school:
             conditions.append(notes.c.school_id == filters.school)
         if filters.student:
@@ -265,10 +268,11 @@ class NotesStore:
         return and_(*conditions) if conditions else None
 
     def page(self, filters: Filters, *, since: datetime | None = None, before: tuple[datetime, int] | None = None,
-             limit: int = 10) -> list[Note]:  # fmt: skip
-        """Up to `limit` notes, newest first, older than `before` (created_at, id): a keyset page."""
+             limit: int = 10, within: Collection[str] | None = None) -> list[Note]:  # fmt: skip
+        """Up to `limit` notes, newest first, older than `before` (created_at, id): a keyset page; `within`:
+        of those schools only."""
         query = select(notes).order_by(notes.c.created_at.desc(), notes.c.id.desc()).limit(limit)
-        where = self._where(filters, since)
+        where = self._where(filters, since, within)
         if where is not None:
             query = query.where(where)
         if before is not None:
@@ -279,15 +283,24 @@ class NotesStore:
         with self._engine.connect() as conn:
             return [_note(r) for r in conn.execute(query).all()]
 
-    def all(self, filters: Filters, *, since: datetime | None = None) -> Iterator[Note]:
-        """Every matching note, newest first."""
+    def all(self, filters: Filters, *, since: datetime | None = None,
+            within: Collection[str] | None = None) -> Iterator[Note]:  # fmt: skip
+        """Every matching note, newest first; `within`: of those schools only."""
         query = select(notes).order_by(notes.c.created_at.desc(), notes.c.id.desc())
-        where = self._where(filters, since)
+        where = self._where(filters, since, within)
         if where is not None:
             query = query.where(where)
         with self._engine.connect() as conn:
             rows = conn.execute(query).all()
         return (_note(r) for r in rows)
+
+    def ids_within(self, schools: Collection[str]) -> set[int]:
+        """The ids of the notes of these schools (what a school reader's answers may draw on)."""
+        with self._engine.connect() as conn:
+            found: set[int] = set()
+            for part in _batches(sorted(schools)):
+                found |= set(conn.execute(select(notes.c.id).where(notes.c.school_id.in_(part))).scalars())
+        return found
 
     def between(self, since: datetime, until: datetime) -> list[Note]:
         """Notes created in [since, until), oldest first."""
@@ -307,6 +320,16 @@ class NotesStore:
                 .group_by(notes.c.type, notes.c.priority)
             ).all()  # fmt: skip
         return {(r[0], r[1]): r[2] for r in rows}
+
+    def moves(self, since: datetime, until: datetime) -> dict[str, int]:
+        """Moves between tiers in the notes created in [since, until): {"up": n, "down": n}."""
+        with self._engine.connect() as conn:
+            rows = conn.execute(
+                select(notes.c.tier_from, notes.c.tier)
+                .where(notes.c.created_at >= _param(since), notes.c.created_at < _param(until),
+                       notes.c.tier_from.is_not(None), notes.c.tier.is_not(None))
+            ).all()  # fmt: skip
+        return {"up": sum(1 for a, b in rows if b > a), "down": sum(1 for a, b in rows if b < a)}
 
     def stored_hashes(self) -> set[str]:
         """fields_hash of every stored note: a row with the same author, time and every field is there."""
@@ -350,13 +373,63 @@ class NotesStore:
     # -- audit ---------------------------------------------------------------------------------------
     @staticmethod
     def _audit(conn, at: datetime, actor: str, action: str, note_id: int | None, details: dict) -> None:
-        conn.execute(insert(note_audit).values(at=_param(at), actor=actor, action=action, note_id=note_id,
-                                               details=json.dumps(details, sort_keys=True, default=str)))  # fmt: skip
+        """One audit row, linked (note_access) to every note it is about: its note_id and the ids in its
+        details (a listing's, an export's, an answer's, an import's)."""
+        audit_id = conn.execute(
+            insert(note_audit).values(at=_param(at), actor=actor, action=action, note_id=note_id,
+                                      details=json.dumps(details, sort_keys=True, default=str))
+            .returning(note_audit.c.id)
+        ).scalar_one()  # fmt: skip
+        about = set(details.get("ids") or ()) | ({note_id} if note_id is not None else set())
+        links = [{"audit_id": audit_id, "note_id": i} for i in sorted(about)]
+        for part in _batches(links):
+            conn.execute(insert(note_access), part)
 
     def audit(self, at: datetime, actor: str, action: str, note_id: int | None, details: dict) -> None:
-        """Keep one audit row (listings, exports)."""
+        """Keep one audit row (listings, exports, answers that showed notes)."""
         with self._engine.begin() as conn:
             self._audit(conn, at, actor, action, note_id, details)
+
+    def access(self, student: str) -> list[dict]:
+        """Every audit row about a stored note of `student` (any case), newest first: {"at", "actor",
+        "action", "notes"} with only that student's note ids. A deleted note's rows no longer name its
+        student (see _forget), so they are not found here."""
+        theirs = select(notes.c.id).where(notes.c.student_key == student.strip().lower())
+        query = (
+            select(note_audit.c.id, note_audit.c.at, note_audit.c.actor, note_audit.c.action, note_access.c.note_id)
+            .join(note_access, note_access.c.audit_id == note_audit.c.id)
+            .where(note_access.c.note_id.in_(theirs))
+            .order_by(note_audit.c.at.desc(), note_audit.c.id.desc(), note_access.c.note_id)
+        )  # fmt: skip
+        found: dict[int, dict] = {}
+        with self._engine.connect() as conn:
+            for row in conn.execute(query):
+                entry = found.setdefault(row.id, {"at": _utc(row.at), "actor": row.actor, "action": row.action,
+                                                  "notes": []})  # fmt: skip
+                entry["notes"].append(row.note_id)
+        return list(found.values())
+
+    def expire_audit(self, before: datetime) -> int:
+        """Delete the audit rows older than `before` whose notes are all gone, each before `before` too (a row
+        outlives its notes by the audit's retention); how many went."""
+        cut = _param(before)
+        gone_since = (
+            select(note_access.c.note_id)
+            .join(note_audit, note_audit.c.id == note_access.c.audit_id)
+            .where(note_audit.c.action.in_(("delete", "expire")), note_audit.c.at >= cut)
+        )
+        held = select(note_access.c.audit_id).where(
+            or_(note_access.c.note_id.in_(select(notes.c.id)), note_access.c.note_id.in_(gone_since))
+        )
+        with self._engine.begin() as conn:
+            doomed = list(
+                conn.execute(select(note_audit.c.id).where(note_audit.c.at < cut, note_audit.c.id.not_in(held)))
+                .scalars()
+            )  # fmt: skip
+            for part in _batches(doomed):
+                conn.execute(delete(note_access).where(note_access.c.audit_id.in_(part)))
+                conn.execute(delete(note_audit).where(note_audit.c.id.in_(part)))
+        return len(doomed)
 
     def audit_rows(self, since: datetime | None = None) -> list[dict]:
         """The audit, oldest first: {"id", "at", "actor", "action", "note_id", "details"}."""

@@ -103,6 +103,7 @@ class Asking:
         handoffs: Handoffs | None = None,
         names: Callable[[WebClient, str], list[str]] | None = None,
         saved_answers: SavedAnswers | None = None,
+        notes_shown: Callable[[str, list[int]], None] | None = None,
     ) -> None:
         self._answerer = answerer
         self._copies = note_copies  # an answer that quoted a note is taken back from Slack when it goes
@@ -125,6 +126,8 @@ class Asking:
         self._owner_for = owner_for or (lambda question: None)
         self._handoffs = handoffs
         self._names = names or (lambda client, user: [])
+        # `notes_shown(user, ids)`: an answer showed a reader these notes (their record of access)
+        self._notes_shown = notes_shown or (lambda user, ids: None)
         self._saved = saved_answers  # an owner's reply, saved (at their press) for the next leader who asks
         # retrieval is CPU-bound: more answers at once only slow each other (and the acks) down. They run on
         # `max_concurrent` threads of their own at a lower CPU priority: acknowledging Slack (3 seconds)
@@ -376,10 +379,10 @@ class Asking:
                 raise
             posted_answer = True
             self._log.posted(answer_id, posted["ts"])
+            if shown := note_ids(answer):
+                self._notes_shown(user_id, shown)
             if self._copies is not None:
-                self._copies.record(
-                    note_ids(answer), channel=posted["channel"], ts=posted["ts"], kind="answer"
-                )
+                self._copies.record(shown, channel=posted["channel"], ts=posted["ts"], kind="answer")
         finally:
             if not assistant:
                 self._react(client.reactions_remove, channel, marked)

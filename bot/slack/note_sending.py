@@ -201,6 +201,7 @@ def expire(notes: Notes, now: datetime) -> str:
     except NotesOff:
         return "notes are off: nothing to expire"
     gone = notes.expire(now)
-    if not gone:
-        return f"no notes older than {days} days"
-    return f"{len(gone)} note{'s' if len(gone) > 1 else ''} older than {days} days deleted"
+    said = (f"{len(gone)} note{'s' if len(gone) > 1 else ''} older than {days} days deleted" if gone
+            else f"no notes older than {days} days")  # fmt: skip
+    pruned, keep = notes.expire_audit(now), notes.config().audit_retention_days
+    return f"{said}; {pruned} audit row{'' if pruned == 1 else 's'} removed, {keep} days after their notes"

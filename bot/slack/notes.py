@@ -123,14 +123,25 @@ class NotesSlack:
             if verb.lower() == "help":
                 reply(*blocks.reply(self._usage()))
                 return
-            exporting = verb.lower() == "export"
+            exporting, accessing = verb.lower() == "export", verb.lower() == "access"
             try:
-                filters = filters_from(parse_filters(rest if exporting else typed), session)
+                filters = filters_from(parse_filters(rest if exporting or accessing else typed), session)
+                if accessing:
+                    if not filters.student or _filter_fields(filters).keys() != {"student"}:
+                        raise NoteProblem("write `/notes access student:REF`, with the student's code alone")
+                    rows = session.access(filters.student)
             except NoteProblem as exc:
                 reply(*blocks.typed_reply(_problems(exc), typed, command="/notes", saving=False))
                 return
-            if exporting:
+            if accessing:
+                reply(*blocks.access_message(filters.student, rows))
+            elif exporting:
                 self._export(session, filters, reply)
+            elif filters.student and _filter_fields(filters).keys() == {
+                "student"
+            }:  # one student: their story
+                found = session.timeline(filters.student, now=self.services.clock())
+                reply(*blocks.timeline_message(filters.student, found, names=self._names()))
             else:
                 self._page(session, filters, more=None, reply=reply)
 
@@ -224,6 +235,8 @@ class NotesSlack:
             note = session.edit(form.note, draft, now=now) if form.note else session.log(draft, now=now)
         except NoteProblem as exc:
             return blocks.form_errors(_problems(exc), present), _nothing
+        except NotEntitled:  # a school reader naming another school, or another school's note
+            return {blocks.TEXT: REFUSAL}, _nothing
         said = self._one(session, note, "Note changed" if form.note else "Note logged")
         return None, lambda: self._confirm(user, form, said, note.id)
 

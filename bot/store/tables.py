@@ -1,6 +1,7 @@
 """The schema, written once: queries use it and Alembic's revisions are checked against it."""
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     Date,
@@ -123,6 +124,7 @@ schools = Table(
     Column("level", String(100), nullable=False),
     Column("cluster", String(100), nullable=False),
     Column("principal", String(300)),  # optional: none in schools.csv is NULL
+    Column("edfi_id", BigInteger),  # optional: the school's id in the state's Ed-Fi API
 )
 
 results = Table(
@@ -238,6 +240,7 @@ notes = Table(
     Column("student_key", String(100)),  # the same in lower case: `/notes student:` matches any case
     Column("type", String(40), nullable=False),
     Column("tier", Integer),  # 1-3
+    Column("tier_from", Integer),  # a move between tiers: the tier before (tier is the one after)
     Column("priority", String(40)),
     Column("text", Text, nullable=False),
     Column("follow_up", Date),
@@ -264,6 +267,17 @@ note_audit = Table(
     Column("note_id", Integer),  # none for listings, exports and imports (their ids are in details)
     Column("details", Text, nullable=False),  # JSON: fields, filters, ids; never a note's text
     Index("ix_note_audit_at", "at"),
+)
+
+# Which notes each audit row is about (a create, a read, an answer that showed them, an export): how "who
+# accessed this student's notes?" is answered, and how long a row is kept (as long as its notes, and then
+# audit_retention_days more)
+note_access = Table(
+    "note_access",
+    metadata,
+    Column("audit_id", Integer, ForeignKey("note_audit.id", ondelete="CASCADE"), primary_key=True),
+    Column("note_id", Integer, primary_key=True),
+    Index("ix_note_access_note", "note_id"),
 )
 
 note_followups = Table(

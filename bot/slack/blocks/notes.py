@@ -27,6 +27,7 @@ from bot.slack.blocks.kit import (
     BUTTON_TEXT_CHARS,
     FALLBACK_CHARS,
     INPUT_CHARS,
+    MESSAGE_BLOCKS,
     SECTION_CHARS,
     Block,
     actions,
@@ -75,6 +76,8 @@ def usage(types: Sequence[str], priorities: Sequence[str]) -> str:
         "• `/notes school:RB01 student:S1234 type:tutoring priority:graduation since:2026-09-01 author:@someone` "
         "lists matching notes, newest first, ten at a time.",
         "• `/notes export [filters]` sends you the matching notes as a CSV file in a direct message.",
+        "• `/notes student:S1234` shows that student's notes as a timeline, oldest first; a move between tiers "
+        "is written `tier:2->3`. Admins: `/notes access student:S1234` shows who read or changed them.",
         "A student is a local code or initials, never a name. Types: " + ", ".join(f"`{t}`" for t in types) + ".",
         ("Priorities: " + ", ".join(f"`{escape(p)}`" for p in priorities) + ".") if priorities else "",
     ]).strip()  # fmt: skip
@@ -98,13 +101,24 @@ def school_label(school: str | None, names: Mapping[str, str]) -> str:
     return f"{names[school]} ({school})" if school in names else school
 
 
+def tier_label(note: Note) -> str:
+    """ "2", or a move between tiers: "2 → 3"."""
+    return f"{note.tier_from} → {note.tier}" if note.tier_from is not None else str(note.tier)
+
+
+# the form's Tier: a tier, or a move between two (what `tier:2->3` says in one line)
+TIER_CHOICES = [(str(n), f"Tier {n}") for n in (1, 2, 3)] + [
+    (f"{a}->{b}", f"Moved from tier {a} to {b}") for a in (1, 2, 3) for b in (1, 2, 3) if a != b
+]
+
+
 def fields_line(note: Note, names: Mapping[str, str]) -> str:
     """A note's fields on one line (mrkdwn)."""
     parts = [f"`{escape(note.type)}`", escape(school_label(note.school, names))]
     if note.student:
         parts.append(f"student {shown(note.student)}")
     if note.tier is not None:
-        parts.append(f"tier {note.tier}")
+        parts.append(f"tier {tier_label(note)}")
     if note.priority:
         parts.append(f"priority `{escape(note.priority)}`")
     if note.follow_up:
@@ -120,7 +134,7 @@ def stored_fields(note: Note, names: Mapping[str, str]) -> str:
         ("School", school or (escape(note.school) if note.school else None)),
         ("Student", shown(note.student) if note.student else None),
         ("Type", f"`{escape(note.type)}`"),
-        ("Tier", str(note.tier) if note.tier is not None else None),
+        ("Tier", tier_label(note) if note.tier is not None else None),
         ("Priority", f"`{escape(note.priority)}`" if note.priority else None),
         ("Follow-up", f"{note.follow_up:%a %d %b %Y}" if note.follow_up else None),
     ]
@@ -214,6 +228,50 @@ def page_message(
     return cut(escape(f"{heading}: {len(notes)} notes"), FALLBACK_CHARS), message(body, tail)
 
 
+def timeline_message(
+    student: str, notes: Sequence[Note], *, names: Mapping[str, str]
+) -> tuple[str, list[Block]]:
+    """A student's notes oldest first, one a line (type, tier, school, author, follow-up), a move between
+    tiers marked; the newest are kept when there are more than a message holds."""
+    heading = f"Timeline of student {shown(student)}, oldest first"
+    if not notes:
+        return reply(f"*{heading}*\nNo notes match.")
+    body: list[Block] = [section(f"*{heading}* ({len(notes)} note{'' if len(notes) == 1 else 's'})")]
+    room = MESSAGE_BLOCKS - 2
+    if len(notes) > room:  # the start is dropped, said so: the latest notes are what a meeting needs
+        body.append(context(f"The first {len(notes) - room} notes are not shown: "
+                            "`resolute notes timeline` prints them all."))  # fmt: skip
+        notes = notes[-room:]
+    for note in notes:
+        moved = " :arrow_right: *tier change*" if note.tier_from is not None else ""
+        line = f"*{note.created_at:%Y-%m-%d}*{moved} · {fields_line(note, names)} · <@{note.author}>"
+        body.append(section(f"{line}\n{shown(_first_line(note.text))}"))
+    return cut(f"Timeline of student {student}: {len(notes)} notes", FALLBACK_CHARS), message(body)
+
+
+def _first_line(text: str, chars: int = 200) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= chars else flat[: chars - 1].rstrip() + "…"
+
+
+ACTIONS = {"create": "logged", "edit": "edited", "delete": "deleted", "list": "listed", "export": "exported",
+           "import": "imported", "expire": "expired", "answer": "was shown in an answer",
+           "timeline": "read the timeline"}  # fmt: skip
+
+
+def access_message(student: str, rows: Sequence[dict]) -> tuple[str, list[Block]]:
+    """Who accessed a student's notes, newest first (an admin's view of the audit)."""
+    heading = f"Access to the notes of student {shown(student)}, newest first"
+    if not rows:
+        return reply(f"*{heading}*\nNo access is on record.")
+    lines = [f"{when(r['at'])} · <@{r['actor']}> " if not r["actor"].startswith(("cli:", "resolute"))
+             else f"{when(r['at'])} · {escape(r['actor'])} " for r in rows]  # fmt: skip
+    lines = [f"{head}{ACTIONS.get(r['action'], escape(r['action']))} · notes {', '.join(map(str, r['notes']))}"
+             for head, r in zip(lines, rows, strict=True)]  # fmt: skip
+    body = [section(f"*{heading}* ({len(rows)})"), *sections("\n".join(lines))]
+    return cut(f"Access to student {student}'s notes: {len(rows)}", FALLBACK_CHARS), message(body)
+
+
 def reply(text: str) -> tuple[str, list[Block]]:
     """A private reply; `text` is mrkdwn (escape what people typed in it)."""
     return cut(text, FALLBACK_CHARS), message(sections(text) or [section("Done.")])
@@ -282,8 +340,7 @@ def note_modal(
               hint="A local student code or initials, never a name"),
         _select(TYPE, "Type", [(t, t.replace("_", " ")) for t in kinds], note.type if note else None,
                 optional=False),
-        _select(TIER, "Tier", [(str(n), f"Tier {n}") for n in (1, 2, 3)],
-                str(note.tier) if note and note.tier else None, optional=True),
+        _select(TIER, "Tier", TIER_CHOICES, _tier_value(note), optional=True),
         _select(PRIORITY, "Priority", list(priorities), note.priority if note else None, optional=True)
         if priorities else None,
         InputBlock(block_id=FOLLOW_UP, label=PlainTextObject(text="Follow-up date"), element=follow_up,
@@ -294,6 +351,12 @@ def note_modal(
     view = modal(callback_id=NOTE_MODAL, title="Edit the note" if note else "Log a note", submit="Save",
                  close="Cancel", blocks=[b for b in blocks if b])  # fmt: skip
     return {**view, "private_metadata": metadata}
+
+
+def _tier_value(note: Note | None) -> str | None:
+    if note is None or not note.tier:
+        return None
+    return f"{note.tier_from}->{note.tier}" if note.tier_from is not None else str(note.tier)
 
 
 def form_values(values: Mapping[str, Mapping[str, dict]]) -> dict[str, str]:
