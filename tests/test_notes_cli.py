@@ -184,4 +184,4 @@ def test_the_sample_districts_notes_import(cli, tmp_path):
     assert cli("data", "load", "--no-index", toml=None).exit_code == 0
     result = cli("notes", "import", str(sample / "notes.csv"), toml=None)
     assert result.exit_code == 0, result.output
-    assert "Imported 6 new notes" in result.stdout
+    assert "Imported 8 new notes" in result.stdout

@@ -85,15 +85,6 @@ def test_the_sample_districts_notes_export_and_pass_ed_fis_schemas(cli, tmp_path
     sample = ROOT / "knowledge" / "district"
     folder = tmp_path / "knowledge" / "district"
     shutil.copytree(sample, folder, dirs_exist_ok=True)
-    types = ["credit_rescue", "credit_recovery", "credit_anticipation", "tutoring", "attendance",
-             "school_support_visit", "other"]  # fmt: skip
-    mapped = ", ".join(f'{t} = "{"Practice" if t == "attendance" else "Supplement"}"' for t in types)
-    with (folder / "district.toml").open("a") as f:
-        f.write(f"\n[notes.edfi]\neducation_organization_id = 255901\ntype_map = {{ {mapped} }}\n")
-    schools = (folder / "schools.csv").read_text().splitlines()
-    with_ids = [schools[0] + ",edfi_id"] + [row + (",255901016" if row.startswith("RB16,") else ",")
-                                            for row in schools[1:]]  # fmt: skip
-    (folder / "schools.csv").write_text("\n".join(with_ids) + "\n")
     assert cli("data", "load", "--no-index", toml=None).exit_code == 0
     assert cli("notes", "import", str(sample / "notes.csv"), toml=None).exit_code == 0
     no_student = [n["id"] for n in listed(cli) if not n["student"]]
@@ -101,7 +92,7 @@ def test_the_sample_districts_notes_export_and_pass_ed_fis_schemas(cli, tmp_path
     result = cli("notes", "export", "--format", "edfi", toml=None)
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines() == [
-        "Wrote 5 interventions and 5 student associations to edfi-export; 1 note not exported:",
+        "Wrote 7 interventions and 7 student associations to edfi-export; 1 note not exported:",
         f"note {no_student[0]}: no student reference",
     ]
     interventions, associations = read(tmp_path / "edfi-export")
@@ -111,15 +102,17 @@ def test_the_sample_districts_notes_export_and_pass_ed_fis_schemas(cli, tmp_path
             assert not list(checks[name].iter_errors(doc)), doc
     assert {(i["educationOrganizationReference"]["educationOrganizationId"], i["interventionIdentificationCode"])
             for i in interventions} == {(255901016, "resolute-RB16-credit_rescue"),
-                                        (255901, "resolute-district-credit_recovery"),
-                                        (255901, "resolute-district-tutoring"),
-                                        (255901, "resolute-district-credit_anticipation"),
-                                        (255901, "resolute-district-attendance")}  # fmt: skip
+                                        (255901016, "resolute-RB16-tutoring"),
+                                        (255901016, "resolute-RB16-attendance"),
+                                        (255901019, "resolute-RB19-credit_recovery"),
+                                        (255901001, "resolute-RB01-tutoring"),
+                                        (255901017, "resolute-RB17-credit_anticipation"),
+                                        (255901004, "resolute-RB04-attendance")}  # fmt: skip
     # the module's own check agrees, and a document that breaks the schema is caught by it
     assert edfi_module.validate(Export(interventions, associations)) == []
     broken = [dict(interventions[0], beginDate="2026-13-01")]
     [problem] = edfi_module.validate(Export(broken, []))
-    assert problem.startswith("interventions 255901/resolute-district-") and "date" in problem
+    assert problem.startswith("interventions 2559010") and "is not a 'date' (at $.beginDate)" in problem
 
 
 def test_every_mapped_field_round_trips(cli, tmp_path):

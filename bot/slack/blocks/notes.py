@@ -244,7 +244,8 @@ def timeline_message(
         notes = notes[-room:]
     for note in notes:
         moved = " :arrow_right: *tier change*" if note.tier_from is not None else ""
-        line = f"*{note.created_at:%Y-%m-%d}*{moved} · {fields_line(note, names)} · <@{note.author}>"
+        day = f"<!date^{int(note.created_at.timestamp())}^{{date_short}}|{note.created_at:%Y-%m-%d}>"  # reader's zone
+        line = f"*{day}*{moved} · {fields_line(note, names)} · <@{note.author}>"
         body.append(section(f"{line}\n{shown(_first_line(note.text))}"))
     return cut(f"Timeline of student {student}: {len(notes)} notes", FALLBACK_CHARS), message(body)
 
