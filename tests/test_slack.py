@@ -150,6 +150,48 @@ def test_ask_is_acknowledged_at_once_and_answered_in_a_thread_with_sources(slack
     )
 
 
+def test_questions_are_answered_once_slacks_requests_in_flight_are_acknowledged(
+    slack, fake_slack, monkeypatch
+):
+    from bot.slack import asking
+
+    monkeypatch.setattr(asking, "ACKS_FIRST", 30.0)  # the longest an answer would wait: not reached here
+    with asking.SLACK_REQUESTS.request():  # another of Slack's requests, still being acknowledged
+        status, _body, _seconds = slack.command("What is the graduation target?")
+        assert status == 200  # this one is acknowledged at once
+        with pytest.raises(AssertionError):  # but nothing is posted while the other is in flight
+            fake_slack.wait_for("chat.postMessage", 1, timeout=0.5)
+    [answer] = wait_answers(fake_slack, 1)  # then the question and its answer go out
+    assert "88 percent" in answer.args["text"]
+
+
+def test_the_server_counts_the_requests_it_is_acknowledging(fake_slack):
+    import threading
+
+    from slack_bolt import App
+    from slack_sdk import WebClient
+
+    from bot.slack.asking import SLACK_REQUESTS
+
+    app = App(signing_secret=SECRET, client=WebClient(token=TOKEN, base_url=fake_slack.url))
+    handling, release = threading.Event(), threading.Event()
+
+    @app.command("/ask")
+    def slow(ack):  # acknowledges only when the test says so
+        handling.set()
+        release.wait(30)
+        ack()
+
+    with serving(app) as url:
+        asked = threading.Thread(target=lambda: Slack(url, SECRET).command("hello"))
+        asked.start()
+        assert handling.wait(30)
+        assert not SLACK_REQUESTS.wait_idle(timeout=0.2)  # one request in flight
+        release.set()
+        asked.join(30)
+        assert SLACK_REQUESTS.wait_idle(timeout=30)
+
+
 def test_ask_without_a_question_answers_with_usage(slack, fake_slack):
     status, body, _ = slack.command("   ")
     assert status == 200 and body == blocks.USAGE  # a plain-text ack is shown to the asker alone

@@ -10,6 +10,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.config import Settings
+from bot.slack.asking import SLACK_REQUESTS
 from bot.slack.listeners import register
 
 if TYPE_CHECKING:  # its type only: the services wire Slack in, and sit above it
@@ -91,9 +92,15 @@ def make_http_server(app: App, *, host: str, port: int, threads: int = HTTP_THRE
     from slack_bolt.adapter.wsgi import SlackRequestHandler
     from waitress.server import create_server
 
+    handler = SlackRequestHandler(app)
+
+    def counted(environ, start_response):  # answers wait while requests are being acknowledged
+        with SLACK_REQUESTS.request():
+            return handler(environ, start_response)
+
     # poll(), not select(): select cannot watch a socket numbered above 1024, and a process holding many
     # files (SQLite, Chroma, Slack connections) would stop answering requests without an error
-    return create_server(SlackRequestHandler(app), host=host, port=port, threads=threads, ident="resolute",
+    return create_server(counted, host=host, port=port, threads=threads, ident="resolute",
                          asyncore_use_poll=True)  # fmt: skip
 
 

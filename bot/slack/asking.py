@@ -70,6 +70,41 @@ def is_question(text: str) -> bool:
 
 
 ANSWER_NICE = 10  # how much lower the answering threads' CPU priority is (Linux: per thread)
+ACKS_FIRST = (
+    1.0  # at most this long (seconds) a question waits for Slack's requests in flight to be acknowledged
+)
+
+
+class InFlight:
+    """How many of Slack's HTTP requests this process is handling now. Slack wants each acknowledged within
+    3 seconds; a question, once acknowledged, wants the CPU and the database for a second or more and can
+    wait: its work starts once no request is in flight (or after ACKS_FIRST), so a burst of questions is
+    acknowledged before any is answered."""
+
+    def __init__(self) -> None:
+        self._count = 0
+        self._idle = threading.Condition()
+
+    @contextmanager
+    def request(self) -> Iterator[None]:
+        """Around the handling of one request."""
+        with self._idle:
+            self._count += 1
+        try:
+            yield
+        finally:
+            with self._idle:
+                self._count -= 1
+                if not self._count:
+                    self._idle.notify_all()
+
+    def wait_idle(self, timeout: float | None = None) -> bool:
+        """Until no request is in flight, or `timeout` (ACKS_FIRST); whether it is idle."""
+        with self._idle:
+            return self._idle.wait_for(lambda: not self._count, ACKS_FIRST if timeout is None else timeout)
+
+
+SLACK_REQUESTS = InFlight()  # the HTTP server counts them (bot.slack.app); Socket Mode acks over its socket
 
 
 def _yield_cpu() -> None:
@@ -143,6 +178,7 @@ class Asking:
 
         `assistant`: a message in an assistant-panel thread, answered with a status and a title rather than
         the :eyes: marker; `viewing` is the channel the member had open there (the thread's context)."""
+        SLACK_REQUESTS.wait_idle()  # acknowledged already: a burst of requests is acknowledged first
         if only_our_threads and not (thread_ts and self._log.in_thread(channel, thread_ts)):
             return
         if thread_ts and self._relayed(client, channel=channel, thread_ts=thread_ts, ts=ts, user_id=user_id,
@@ -285,6 +321,7 @@ class Asking:
     def answer_command(self, client: WebClient, *, channel: str, user_id: str, question: str, key: str,
                        reply_privately: Callable[[str, list[dict]], None] | None = None) -> None:  # fmt: skip
         """Answer `/ask` or the modal: post the question, then the answer in its thread."""
+        SLACK_REQUESTS.wait_idle()  # acknowledged already: a burst of requests is acknowledged first
         if not self._log.claim(f"command:{key}"):
             return
         with self._claimed(f"command:{key}"):
