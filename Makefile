@@ -55,6 +55,7 @@ bench: install-dev
 	$(BIN)/python bench/bench_checkins.py
 	$(BIN)/python bench/checkin_threshold.py
 	$(BIN)/python bench/bench_notes.py
+	$(BIN)/python bench/bench_edfi.py
 
 eval: install
 	$(BIN)/python bench/eval_answers.py
