@@ -125,6 +125,13 @@ def test_a_school_readers_direct_message_answers_draw_on_their_schools_notes_onl
     assert "Wednesdays" in shown(dm(desk, fake_slack, BEN, "What is the Quillon-8842 attendance plan?").args)
 
 
+def test_a_school_reader_is_not_told_that_other_schools_notes_exist(desk, fake_slack):
+    desk.log(ANA, AT_B, school="B", student=STUDENT, type="attendance")
+    nothing = shown(dm(desk, fake_slack, PIA, "Zanzibar quorum flamingo?").args)
+    assert "notes you may read" not in nothing  # none of theirs: as for a district with no notes
+    assert "notes you may read" in shown(dm(desk, fake_slack, BEN, "Zanzibar quorum flamingo?").args)
+
+
 def test_a_channel_with_a_school_reader_in_it_gets_no_notes_line_in_the_digest(desk, fake_slack):
     from bot.notes.model import NotEntitled
 
@@ -188,6 +195,18 @@ def test_a_students_record_of_access_lists_every_read_answer_export_and_change(d
     assert refusal_of(desk.command(OLI, "/notes", f"access student:{STUDENT}")) == refusal_of(
         desk.command(OLI, "/notes")
     )
+
+
+def test_a_deleted_note_leaves_no_trace_of_its_student_in_the_reads_that_showed_it(desk, fake_slack):
+    gone = desk.log(ANA, AT_A, school="A", student=STUDENT)
+    kept = desk.log(ANA, AT_B, school="B", student=STUDENT)
+    desk.command(BEN, "/notes", f"student:{STUDENT}")  # a timeline that showed both
+    desk.session(ADA).delete(gone.id, now=desk.now[0])
+    [timeline] = [r for r in desk.services.notes.operator("test").audit() if r["action"] == "timeline"]
+    assert timeline["details"] == {"filters": {"student": "(deleted)"}, "ids": [gone.id, kept.id]}
+    # the student's record of access still has it: it showed a note of theirs that is kept
+    assert [(r["action"], r["notes"]) for r in desk.services.notes.access(STUDENT)] == [
+        ("timeline", [kept.id]), ("create", [kept.id])]  # fmt: skip
 
 
 def test_the_audit_outlives_its_notes_by_audit_retention_days_then_the_daily_job_removes_it(

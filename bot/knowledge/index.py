@@ -156,9 +156,12 @@ class KnowledgeIndex:
 
     def _kept(self, question: str, snap: _Snapshot, *, k: int, mode: Mode, vector: list[float] | None,
               keep: Callable[[Passage], bool]) -> list[Hit]:  # fmt: skip
-        """`search` over the passages `keep` keeps: both rankings run over the whole corpus, so a reader of a
-        few of its passages finds theirs however many others rank above them."""
-        kept = {p.id for p in snap.passages if keep(p)}
+        """`search` over the passages `keep` keeps: the dense ranking runs over the whole corpus and is then
+        narrowed (a cosine owes nothing to the other passages), so a reader of a few passages finds theirs
+        however many others rank above them; the lexical one runs over the kept passages alone, so their
+        term statistics owe nothing to the others' words either."""
+        own = kept_snapshot(snap, keep)
+        kept = set(own.by_id)
         if not kept:
             return []
         everything = len(snap.passages)
@@ -176,9 +179,7 @@ class KnowledgeIndex:
                 hit.dense = similarity
                 hit.score += 1.0 / (RRF_K + rank + 1)
         if mode != "dense":
-            lexical = [
-                (pid, score) for pid, score in self._lexical(question, snap, everything) if pid in kept
-            ]
+            lexical = self._lexical(question, own, len(own.passages))
             for rank, (pid, score) in enumerate(lexical[:CANDIDATES]):
                 hit = hits.setdefault(pid, Hit(snap.by_id[pid], 0.0))
                 hit.lexical = score
@@ -212,6 +213,11 @@ class KnowledgeIndex:
                 hit.dense = float(query @ other / (np.linalg.norm(query) * np.linalg.norm(other)))
 
 
+def kept_snapshot(snap: _Snapshot, keep: Callable[[Passage], bool]) -> _Snapshot:
+    """The passages of `snap` that `keep` keeps, as a snapshot of their own (their own BM25 and weights)."""
+    return _Snapshot(snap.generation, [p for p in snap.passages if keep(p)])
+
+
 class Within:
     """An index searched for a reader entitled to some of its passages only: `keep()` says, at each search,
     which (the notes of a school reader's schools, as the notes store holds them then)."""
@@ -222,8 +228,9 @@ class Within:
         self.corpus = index.corpus
 
     def snapshot(self) -> _Snapshot:
-        """The index's passages (an answer's context; what is quoted comes from `search` alone)."""
-        return self._index.snapshot()
+        """The passages the reader may see, alone: an answer's term weights, and what a reply that found
+        nothing says exists, owe nothing to the others."""
+        return kept_snapshot(self._index.snapshot(), self._keep())
 
     def embed(self, question: str) -> list[float]:
         """The question's vector."""

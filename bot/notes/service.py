@@ -107,6 +107,18 @@ class Notes:
             return f"not everyone in {channel} is entitled to every school's notes"
         return None
 
+    def may_read(
+        self, user: str, note: Note, *, members: Callable[[str], Iterable[str]], now: datetime
+    ) -> bool:
+        """Whether `user` may read `note` now: entitled, and for a school reader one of their schools' (a
+        reminder or a weekly message goes to its author, who may since have been narrowed to other schools, or
+        whose note an admin has moved)."""
+        try:
+            schools = self.schools_for(user, members=members, now=now)
+        except NotEntitled:
+            return False
+        return schools is None or note.school in schools
+
     def _every_school(self, user: str, *, members: Callable[[str], Iterable[str]], now: datetime) -> bool:
         try:
             return self.schools_for(user, members=members, now=now) is None
@@ -166,10 +178,9 @@ class Notes:
         """Remove the audit rows whose notes have all been gone for audit_retention_days (a row about no
         note: that long after it was written); how many went (the audit keeps a row saying so)."""
         days = self.config().audit_retention_days
-        removed = self.store.expire_audit(now - timedelta(days=days))
+        removed = self.store.expire_audit(now - timedelta(days=days), now=now,
+                                          details={"audit_retention_days": days})  # fmt: skip
         if removed:
-            self.store.audit(now, "resolute", "expire_audit", None,
-                             {"audit_retention_days": days, "rows": removed})  # fmt: skip
             log.info("audit retention: removed %d rows %d days after their notes", removed, days)
         return removed
 

@@ -226,9 +226,16 @@ class NotesStore:
         FORGOTTEN there instead; the rows about the deleted notes `about` lose every reference they hold
         (and those references, which an edit may have changed, are forgotten too once no note has them)."""
         audited = select(note_audit.c.id, note_audit.c.note_id, note_audit.c.details)
-        rows = []
+        rows, shown = [], []
         for part in _batches(sorted(about)):
             rows += conn.execute(audited.where(note_audit.c.note_id.in_(part))).all()
+            # the listings, timelines and exports that showed them: their student filter would say whose
+            # these deleted notes were, even while the student has other notes
+            showed = select(note_access.c.audit_id).where(note_access.c.note_id.in_(part))
+            shown += conn.execute(
+                audited.where(note_audit.c.id.in_(showed), note_audit.c.note_id.is_(None))
+            ).all()
+        theirs = set(students)  # the deleted notes' own references
         students = students | {s.lower() for row in rows for s in _students(json.loads(row.details))}
         still = set()
         for part in _batches(sorted(students)):
@@ -242,6 +249,12 @@ class NotesStore:
                 named = or_(*(_naming(s, sqlite=sqlite) for s in sorted(forgotten)))
             known = {row.id for row in rows}
             rows += [row for row in conn.execute(audited.where(named)).all() if row.id not in known]
+        known = {row.id for row in rows}
+        for row in {r.id: r for r in shown if r.id not in known}.values():
+            details = json.loads(row.details)
+            if _redact(details, whole=False, students=forgotten | theirs):
+                conn.execute(update(note_audit).where(note_audit.c.id == row.id)
+                             .values(details=json.dumps(details, sort_keys=True, default=str)))  # fmt: skip
         for row in rows:
             details = json.loads(row.details)
             if _redact(details, whole=row.note_id in about, students=forgotten):
@@ -409,26 +422,34 @@ class NotesStore:
                 entry["notes"].append(row.note_id)
         return list(found.values())
 
-    def expire_audit(self, before: datetime) -> int:
+    def expire_audit(self, before: datetime, *, now: datetime, details: dict) -> int:
         """Delete the audit rows older than `before` whose notes are all gone, each before `before` too (a row
-        outlives its notes by the audit's retention); how many went."""
+        outlives its notes by the audit's retention); how many went. When any went, an "expire_audit" row
+        with `details` and the count says so, in the same transaction."""
         cut = _param(before)
         gone_since = (
             select(note_access.c.note_id)
             .join(note_audit, note_audit.c.id == note_access.c.audit_id)
             .where(note_audit.c.action.in_(("delete", "expire")), note_audit.c.at >= cut)
         )
+        stored = select(notes.c.id)
         held = select(note_access.c.audit_id).where(
-            or_(note_access.c.note_id.in_(select(notes.c.id)), note_access.c.note_id.in_(gone_since))
+            or_(note_access.c.note_id.in_(stored), note_access.c.note_id.in_(gone_since))
         )
+        # a row's own note_id holds it too: a row written without its links (an instance not yet upgraded)
+        # is not taken for a row about no note
+        own = or_(note_audit.c.note_id.is_(None),
+                  and_(note_audit.c.note_id.not_in(stored), note_audit.c.note_id.not_in(gone_since)))  # fmt: skip
         with self._engine.begin() as conn:
             doomed = list(
-                conn.execute(select(note_audit.c.id).where(note_audit.c.at < cut, note_audit.c.id.not_in(held)))
+                conn.execute(select(note_audit.c.id).where(note_audit.c.at < cut, note_audit.c.id.not_in(held), own))
                 .scalars()
             )  # fmt: skip
             for part in _batches(doomed):
                 conn.execute(delete(note_access).where(note_access.c.audit_id.in_(part)))
                 conn.execute(delete(note_audit).where(note_audit.c.id.in_(part)))
+            if doomed:
+                self._audit(conn, now, "resolute", "expire_audit", None, {**details, "rows": len(doomed)})
         return len(doomed)
 
     def audit_rows(self, since: datetime | None = None) -> list[dict]:

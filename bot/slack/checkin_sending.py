@@ -288,12 +288,13 @@ class Sender:
         schools = {sid: s.name for sid, s in self.checkins.district.store.schools().items()}
         members = channel_members(self.client)
         for author, notes in sorted(waiting.items()):
-            try:  # an author who has left the people entitled to notes is not sent them
-                if not self.notes.entitled(author, members=members, now=now):
-                    continue
+            try:  # an author is sent only the notes they may read now (none, once no longer entitled)
+                notes = [n for n in notes if self.notes.may_read(author, n, members=members, now=now)]
             except SlackApiError as exc:
                 log.warning("the week's notes DMs wait: Slack answered %s", exc.response.get("error"))
                 break
+            if not notes:
+                continue
             text, built = week_message(notes, schools, since=since, until=until)
             sent_now = self._post(week, "notes", author, now, text=text, blocks=built)
             if sent_now:  # taken back from Slack if one of these notes is deleted or expires

@@ -98,10 +98,10 @@ class FollowUps:
             out[user] = tz if _known_zone(tz) else fallback
         return out
 
-    def _entitled(self, user: str, now: datetime) -> bool:
+    def _may_read(self, user: str, note: Note, now: datetime) -> bool:
         from bot.slack.members import channel_members
 
-        return self.notes.entitled(user, members=channel_members(self.client), now=now)
+        return self.notes.may_read(user, note, members=channel_members(self.client), now=now)
 
     def _drop(self, note: Note, now: datetime, why: str) -> list[str]:
         """Close a reminder without sending it, so it is not looked at again."""
@@ -111,9 +111,9 @@ class FollowUps:
         return [f"follow-up for note {note.id} {why}"]
 
     def _send(self, note: Note, now: datetime, tz: str) -> list[str]:
-        try:  # the author may have left the people entitled to notes since writing it
-            if not self._entitled(note.author, now):
-                return self._drop(note, now, "not sent: its author is no longer entitled to notes")
+        try:  # the author may have left the people entitled to notes (or to its school's) since writing it
+            if not self._may_read(note.author, note, now):
+                return self._drop(note, now, "not sent: its author may no longer read it")
         except SlackApiError as exc:
             log.warning("follow-up for note %d not sent this minute: Slack answered %s", note.id,
                         exc.response.get("error"))  # fmt: skip

@@ -275,7 +275,7 @@ note_audit = Table(
 note_access = Table(
     "note_access",
     metadata,
-    Column("audit_id", Integer, ForeignKey("note_audit.id", ondelete="CASCADE"), primary_key=True),
+    Column("audit_id", Integer, ForeignKey("note_audit.id"), primary_key=True),
     Column("note_id", Integer, primary_key=True),
     Index("ix_note_access_note", "note_id"),
 )

@@ -23,9 +23,7 @@ def upgrade() -> None:
     op.add_column("notes", sa.Column("tier_from", sa.Integer()))
     access = op.create_table(
         "note_access",
-        sa.Column(
-            "audit_id", sa.Integer, sa.ForeignKey("note_audit.id", ondelete="CASCADE"), primary_key=True
-        ),
+        sa.Column("audit_id", sa.Integer, sa.ForeignKey("note_audit.id"), primary_key=True),
         sa.Column("note_id", sa.Integer, primary_key=True),
         sa.Index("ix_note_access_note", "note_id"),
     )
