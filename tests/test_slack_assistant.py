@@ -315,6 +315,7 @@ def test_an_owners_saved_reply_is_cited_to_the_next_asker_until_removed(owned, s
     )
     save = buttons_in(handed)["Save as an answer"]
     owner_dm, owner_ts = handed.reply["channel"], handed.reply["ts"]
+    assert "I've asked" in fake_slack.wait_for("response_url", 1)[0].args["text"]  # the asker is told first
     # nothing to save before the owner has replied, and only the owner may save
     slack.click(blocks.SAVE_ANSWER, save["value"], response_url=fake_slack.response_url(), user=DESK)
     assert "Reply in this thread first" in fake_slack.wait_for("response_url", 2)[-1].args["text"]
