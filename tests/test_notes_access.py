@@ -18,6 +18,7 @@ import bot.jobs
 from bot.cli import main
 from bot.slack.app import make_web_client
 from bot.slack.blocks import notes as kit
+from tests.test_notes_logging import direct_message
 from tests.test_notes_slack import ADA, ANA, BEN, OLI, STUDENT, TOML, buttons, refusal_of, served, shown
 from tests.test_slack import wait_answers
 
@@ -37,17 +38,8 @@ def desk(make_services, fake_slack, tmp_path):
 
 def dm(desk, fake_slack, user: str, text: str) -> dict:
     """A direct message to Resolute, answered: the answer's call."""
-    channel = f"D0{user[1:]}"
     before = len(wait_answers(fake_slack, 0))
-    message = fake_slack.person_says(channel, text, user=user)
-    event = {
-        **message,
-        "type": "message",
-        "channel": channel,
-        "channel_type": "im",
-        "event_ts": message["ts"],
-    }
-    assert desk.slack.event(event)[0] == 200
+    direct_message(desk, user, text)
     return wait_answers(fake_slack, before + 1)[-1]
 
 

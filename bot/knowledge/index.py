@@ -124,64 +124,33 @@ class KnowledgeIndex:
         vector: list[float] | None = None,
         keep: Callable[[Passage], bool] | None = None,
     ) -> list[Hit]:
-        """The k passages that best match the question, best first, each with its cosine; with `keep`, only
-        the passages it keeps (every passage is ranked, then the others set aside)."""
+        """The k passages that best match the question, best first, each with its cosine. With `keep`, only
+        the passages it keeps: the dense ranking runs over the whole corpus and is then narrowed (a cosine owes
+        nothing to the other passages), so a reader of a few passages finds theirs however many others rank
+        above them; the lexical one runs over the kept passages alone, so their term statistics owe nothing
+        to the others' words either."""
         snap = self.snapshot()
-        if not snap.passages:
+        own = snap if keep is None else kept_snapshot(snap, keep)
+        if not own.passages:
             return []
-        depth = min(CANDIDATES, len(snap.passages))
-        if keep is not None:
-            return self._kept(question, snap, k=k, mode=mode, vector=vector, keep=keep)
+        depth = min(CANDIDATES, len(own.passages))
         hits: dict[str, Hit] = {}
         if vector is None:  # also gives every hit a cosine, in any mode
             vector = self.embed(question)
         if mode != "lexical":
-            found = self._collection.query(query_embeddings=[vector], n_results=depth, include=["distances"])
+            asked = depth if own is snap else len(snap.passages)
+            found = self._collection.query(query_embeddings=[vector], n_results=asked, include=["distances"])
             # vectors not in the snapshot belong to an ingest that never committed (or to an item
-            # deleted since): skip them
+            # deleted since): skip them, as the passages not kept
             ids, distances = found["ids"][0], found["distances"][0]
-            dense = [(pid, 1.0 - dist) for pid, dist in zip(ids, distances, strict=True) if pid in snap.by_id]
-            for rank, (pid, similarity) in enumerate(dense):
-                hit = hits.setdefault(pid, Hit(snap.by_id[pid], 0.0))
+            dense = [(pid, 1.0 - dist) for pid, dist in zip(ids, distances, strict=True) if pid in own.by_id]
+            for rank, (pid, similarity) in enumerate(dense[:depth]):
+                hit = hits.setdefault(pid, Hit(own.by_id[pid], 0.0))
                 hit.dense = similarity
                 hit.score += 1.0 / (RRF_K + rank + 1)
         if mode != "dense":
-            for rank, (pid, score) in enumerate(self._lexical(question, snap, depth)):
-                hit = hits.setdefault(pid, Hit(snap.by_id[pid], 0.0))
-                hit.lexical = score
-                hit.score += LEXICAL_WEIGHT / (RRF_K + rank + 1)
-        ranked = sorted(hits.values(), key=lambda h: h.score, reverse=True)[:k]
-        self._fill_dense(vector, ranked)
-        return ranked
-
-    def _kept(self, question: str, snap: _Snapshot, *, k: int, mode: Mode, vector: list[float] | None,
-              keep: Callable[[Passage], bool]) -> list[Hit]:  # fmt: skip
-        """`search` over the passages `keep` keeps: the dense ranking runs over the whole corpus and is then
-        narrowed (a cosine owes nothing to the other passages), so a reader of a few passages finds theirs
-        however many others rank above them; the lexical one runs over the kept passages alone, so their
-        term statistics owe nothing to the others' words either."""
-        own = kept_snapshot(snap, keep)
-        kept = set(own.by_id)
-        if not kept:
-            return []
-        everything = len(snap.passages)
-        if vector is None:
-            vector = self.embed(question)
-        hits: dict[str, Hit] = {}
-        if mode != "lexical":
-            found = self._collection.query(
-                query_embeddings=[vector], n_results=everything, include=["distances"]
-            )
-            ids, distances = found["ids"][0], found["distances"][0]
-            dense = [(pid, 1.0 - dist) for pid, dist in zip(ids, distances, strict=True) if pid in kept]
-            for rank, (pid, similarity) in enumerate(dense[:CANDIDATES]):
-                hit = hits.setdefault(pid, Hit(snap.by_id[pid], 0.0))
-                hit.dense = similarity
-                hit.score += 1.0 / (RRF_K + rank + 1)
-        if mode != "dense":
-            lexical = self._lexical(question, own, len(own.passages))
-            for rank, (pid, score) in enumerate(lexical[:CANDIDATES]):
-                hit = hits.setdefault(pid, Hit(snap.by_id[pid], 0.0))
+            for rank, (pid, score) in enumerate(self._lexical(question, own, depth)):
+                hit = hits.setdefault(pid, Hit(own.by_id[pid], 0.0))
                 hit.lexical = score
                 hit.score += LEXICAL_WEIGHT / (RRF_K + rank + 1)
         ranked = sorted(hits.values(), key=lambda h: h.score, reverse=True)[:k]
